@@ -1,0 +1,63 @@
+// The ReapReport: what one sweep saw and did. It is written into ReapPolicy status, so it stays
+// small whatever the host holds: lists are capped, counts are not.
+import type { ReapMode } from './policy.js';
+
+export const REPORT_ITEM_CAP = 50;
+export const REPORT_ERROR_CAP = 20;
+
+/** Report keys of the resource kinds (plural, as users read them in status). */
+export type ReportKind = 'containers' | 'networks' | 'volumes' | 'ipLeases';
+
+export interface KindCounts {
+  /** Listed from the runtime. */
+  scanned: number;
+  /** Some match rule extracted an owner key. */
+  attributable: number;
+  /** Attributable, not protected, owner key not live. */
+  orphaned: number;
+  /** Orphaned but younger than minAge or still inside gracePeriod. */
+  pending: number;
+  /** Removed this sweep (NotFound counts: someone removed it first). */
+  reaped: number;
+  /** Removal attempted and failed. */
+  failed: number;
+  /** Orphaned and not removed by choice: dry run, running with Skip, in use, over the per-sweep limit, blocked. */
+  skipped: number;
+}
+
+export type ItemAction = 'Reaped' | 'WouldReap' | 'Failed' | 'Skipped' | 'Pending';
+
+export interface ReportItem {
+  kind: ReportKind;
+  name: string;
+  id: string;
+  ownerKey?: string;
+  action: ItemAction;
+  reason: string;
+}
+
+/**
+ * Completed: every selected item reaped (or would be, in DryRun). PartiallyFailed: some removals
+ * failed. Blocked: the blast-radius guard stopped the sweep. FailedClosed: owners or runtime not
+ * fully visible, nothing reaped.
+ */
+export type SweepOutcome = 'Completed' | 'PartiallyFailed' | 'Blocked' | 'FailedClosed';
+
+export interface ReapReport {
+  sweepId: string;
+  policy: string;
+  node: string;
+  mode: ReapMode;
+  /** RFC 3339. */
+  startTime: string;
+  finishTime: string;
+  outcome: SweepOutcome;
+  liveOwners: number;
+  counts: Record<ReportKind, KindCounts>;
+  /** Reaped, failed, skipped and pending items first, capped at REPORT_ITEM_CAP. */
+  items: ReportItem[];
+  /** How many items did not fit. */
+  itemsOmitted: number;
+  errors: string[];
+  errorsOmitted: number;
+}
