@@ -22,8 +22,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'child_process', 'net', 'http', 'https'], message: 'src/core and src/api are pure: no I/O.' },
-            { group: ['dockerode', '@kubernetes/client-node', 'winston'], message: 'src/core and src/api are pure: adapters live in src/runtime and src/kube.' },
+            {
+              group: ['node:*', 'fs', 'child_process', 'net', 'http', 'https'],
+              message: 'src/core and src/api are pure: no I/O.',
+            },
+            {
+              group: ['dockerode', '@kubernetes/client-node', 'winston'],
+              message: 'src/core and src/api are pure: adapters live in src/runtime and src/kube.',
+            },
             { group: ['**/controllers/**'], message: 'src/ never imports controllers/.' },
           ],
         },
@@ -34,7 +40,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/core/**', 'src/api/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/controllers/**'], message: 'src/ never imports controllers/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/controllers/**'], message: 'src/ never imports controllers/.' }] },
+      ],
     },
   },
 );

@@ -1,0 +1,34 @@
+// Clients for the real engines that test/support/global-setup.ts brought up. A missing variable
+// means the setup did not run or failed: say so instead of falling back to anything else.
+import * as k8s from '@kubernetes/client-node';
+import Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: the integration global setup (scripts/testenv up) did not provide it`);
+  }
+  return value;
+}
+
+export function kubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(requiredEnv('KUBECONFIG'));
+  return kc;
+}
+
+export function dockerClient(): Docker {
+  const host = requiredEnv('DOCKER_HOST');
+  const socketPath = host.replace(/^unix:\/\//, '');
+  return new Docker({ socketPath });
+}
+
+export function testImage(): string {
+  return requiredEnv('REAPER_TEST_IMAGE');
+}
+
+/** A short random suffix so tests running side by side never collide on names. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
