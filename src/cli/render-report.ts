@@ -50,6 +50,7 @@ function table(rows: string[][]): string[] {
 
 /** Names come from the runtime and are untrusted: keep terminal control characters out. */
 function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
   return clean.length > 80 ? `${clean.slice(0, 77)}...` : clean;
 }
