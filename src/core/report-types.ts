@@ -54,6 +54,8 @@ export interface ReapReport {
   outcome: SweepOutcome;
   liveOwners: number;
   counts: Record<ReportKind, KindCounts>;
+  /** Set when the blast-radius guard blocked the sweep: the value that approves exactly this set. */
+  approvalId?: string;
   /** Reaped, failed, skipped and pending items first, capped at REPORT_ITEM_CAP. */
   items: ReportItem[];
   /** How many items did not fit. */

@@ -1,0 +1,14 @@
+// What happened to one selected item when the executor ran it.
+export type OutcomeStatus =
+  | 'reaped'
+  | 'alreadyGone' // NotFound: someone removed it first; counts as reaped
+  | 'failed'
+  | 'skipped' // not removed by choice: running with Skip, in use, owner live again at re-check
+  | 'wouldReap'; // DryRun
+
+export interface ItemOutcome {
+  /** resourceKey() of the item. */
+  readonly key: string;
+  readonly status: OutcomeStatus;
+  readonly reason: string;
+}

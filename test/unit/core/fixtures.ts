@@ -1,0 +1,118 @@
+// Builders for the planner's inputs, with the design's defaults.
+import { RE2JS } from 're2js';
+import type {
+  ContainerResource,
+  IpLeaseResource,
+  LiveOwners,
+  NetworkResource,
+  RuntimeResource,
+  RuntimeSnapshot,
+  VolumeResource,
+} from '../../../src/core/model.js';
+import type { MatchRule, Policy } from '../../../src/core/policy.js';
+
+export const MINUTE = 60_000;
+export const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
+
+type PolicyOverrides = Partial<Omit<Policy, 'timing' | 'limits'>> & {
+  timing?: Partial<Policy['timing']>;
+  limits?: Partial<Policy['limits']>;
+};
+
+export function policy(overrides: PolicyOverrides = {}): Policy {
+  const { timing, limits, ...rest } = overrides;
+  return {
+    name: 'default',
+    generation: 1,
+    mode: 'Reap',
+    owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: { type: 'uid' } }],
+    match: [{ type: 'label', label: 'reaper.dev/owner-uid' }],
+    resources: {
+      containers: { enabled: true, running: 'Stop', stopTimeoutSeconds: 10 },
+      networks: { enabled: true },
+      volumes: { enabled: true },
+      ipLeases: { enabled: true, cniDir: '/var/lib/cni/networks', networks: ['labnet'] },
+    },
+    timing: { minAgeMs: 5 * MINUTE, gracePeriodMs: MINUTE, intervalMs: 5 * MINUTE, ...timing },
+    limits: { maxDeletionsPerSweep: 500, maxOrphanPercent: 50, concurrency: 8, ...limits },
+    teardown: 'Sweep',
+    ...rest,
+  };
+}
+
+export function nameRule(source: string, keyPrefixLength?: number): MatchRule {
+  return {
+    type: 'name',
+    regex: RE2JS.compile(source),
+    source,
+    ...(keyPrefixLength !== undefined ? { keyPrefixLength } : {}),
+  };
+}
+
+const ownedBy = (owner?: string): Record<string, string> =>
+  owner === undefined ? {} : { 'reaper.dev/owner-uid': owner };
+
+export function container(id: string, owner?: string, extra: Partial<ContainerResource> = {}): ContainerResource {
+  return {
+    kind: 'container',
+    id,
+    name: `c-${id}`,
+    labels: ownedBy(owner),
+    createdAt: NOW - 60 * MINUTE,
+    state: 'exited',
+    networks: [],
+    ...extra,
+  };
+}
+
+export function network(id: string, owner?: string, extra: Partial<NetworkResource> = {}): NetworkResource {
+  return {
+    kind: 'network',
+    id,
+    name: `n-${id}`,
+    labels: ownedBy(owner),
+    createdAt: NOW - 60 * MINUTE,
+    driver: 'bridge',
+    containerIds: [],
+    ...extra,
+  };
+}
+
+export function volume(id: string, owner?: string, extra: Partial<VolumeResource> = {}): VolumeResource {
+  return {
+    kind: 'volume',
+    id,
+    name: id,
+    labels: ownedBy(owner),
+    createdAt: NOW - 60 * MINUTE,
+    driver: 'local',
+    ...extra,
+  };
+}
+
+export function lease(
+  ip: string,
+  containerId: string,
+  net = 'labnet',
+  extra: Partial<IpLeaseResource> = {},
+): IpLeaseResource {
+  return {
+    kind: 'ipLease',
+    id: `${net}/${ip}`,
+    name: ip,
+    labels: {},
+    createdAt: NOW - 60 * MINUTE,
+    network: net,
+    ip,
+    containerId,
+    ...extra,
+  };
+}
+
+export function snapshot(resources: RuntimeResource[], extra: Partial<RuntimeSnapshot> = {}): RuntimeSnapshot {
+  return { takenAt: NOW, resources, complete: true, errors: [], ...extra };
+}
+
+export function owners(keys: string[], extra: Partial<LiveOwners> = {}): LiveOwners {
+  return { keys: new Set(keys), synced: true, errors: [], ...extra };
+}
