@@ -60,6 +60,8 @@ export interface RuntimeSnapshot {
   readonly complete: boolean;
   /** Why the snapshot is incomplete, one line per failed listing. */
   readonly errors: readonly string[];
+  /** Entries passed over while listing (junk lease files, symlinks): reported, not fatal. */
+  readonly warnings?: readonly string[];
 }
 
 /** One live owner as seen by an owner source. */

@@ -1,0 +1,141 @@
+// The CustomResourceDefinitions of group reaper.dev, built from the schemas in ./schema. crds/*.yaml
+// are generated from these (npm run gen:crds) and a test keeps them identical.
+import type { Schema } from './schema-helpers.js';
+import { obj, str } from './schema-helpers.js';
+import { ownerStatusSchema, sandboxSpecSchema, topologySpecSchema } from './schema/owners.js';
+import { reapPolicySpecSchema, reapPolicyStatusSchema } from './schema/reappolicy.js';
+
+export const GROUP = 'reaper.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+interface CrdInput {
+  kind: string;
+  plural: string;
+  shortNames: string[];
+  scope: 'Namespaced' | 'Cluster';
+  description: string;
+  spec: Schema;
+  status: Schema;
+  columns: { name: string; type: string; jsonPath: string; description: string; priority?: number }[];
+}
+
+function crd(input: CrdInput) {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${input.plural}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      scope: input.scope,
+      names: {
+        kind: input.kind,
+        listKind: `${input.kind}List`,
+        plural: input.plural,
+        singular: input.kind.toLowerCase(),
+        shortNames: input.shortNames,
+        categories: ['reaper'],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            ...input.columns,
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' },
+          ],
+          schema: {
+            openAPIV3Schema: obj(input.description, {
+              apiVersion: str('APIVersion of this object.'),
+              kind: str('Kind of this object.'),
+              metadata: { type: 'object' },
+              spec: input.spec,
+              status: input.status,
+            }),
+          },
+        },
+      ],
+    },
+  };
+}
+
+const ownerColumns = [
+  {
+    name: 'Containers',
+    type: 'integer',
+    jsonPath: '.status.resources.containers.found',
+    description: 'Containers reaper sees for this owner.',
+  },
+  {
+    name: 'Networks',
+    type: 'integer',
+    jsonPath: '.status.resources.networks.found',
+    description: 'Networks reaper sees for this owner.',
+  },
+  {
+    name: 'Leases',
+    type: 'integer',
+    jsonPath: '.status.resources.ipLeases.found',
+    description: 'IP leases reaper sees for this owner.',
+  },
+];
+
+export const reapPolicyCrd = crd({
+  kind: 'ReapPolicy',
+  plural: 'reappolicies',
+  shortNames: ['rp', 'reap'],
+  scope: 'Cluster',
+  description:
+    'ReapPolicy tells reaper which runtime resources belong to which Kubernetes owners, and how to reap orphans.',
+  spec: { ...reapPolicySpecSchema, default: {} },
+  status: reapPolicyStatusSchema,
+  columns: [
+    { name: 'Mode', type: 'string', jsonPath: '.spec.mode', description: 'Reap or DryRun.' },
+    {
+      name: 'Ready',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+      description: 'Whether the last sweep of the current generation was clean.',
+    },
+    {
+      name: 'Last Sweep',
+      type: 'date',
+      jsonPath: '.status.lastSweep.finishTime',
+      description: 'When the most recent sweep finished.',
+    },
+    {
+      name: 'Orphans',
+      type: 'integer',
+      jsonPath: '.status.summary.orphans',
+      description: 'Orphans seen by the last sweep.',
+    },
+    { name: 'Reaped', type: 'integer', jsonPath: '.status.summary.reaped', description: 'Reaped by the last sweep.' },
+    { name: 'Failed', type: 'integer', jsonPath: '.status.summary.failed', description: 'Failed in the last sweep.' },
+  ],
+});
+
+export const topologyCrd = crd({
+  kind: 'Topology',
+  plural: 'topologies',
+  shortNames: ['topo'],
+  scope: 'Namespaced',
+  description: 'Topology is a lab of nodes (containers) on networks that a platform materializes in Docker.',
+  spec: topologySpecSchema,
+  status: ownerStatusSchema,
+  columns: ownerColumns,
+});
+
+export const sandboxCrd = crd({
+  kind: 'Sandbox',
+  plural: 'sandboxes',
+  shortNames: ['sbx'],
+  scope: 'Namespaced',
+  description: 'Sandbox is one isolated container with an IP lease.',
+  spec: sandboxSpecSchema,
+  status: ownerStatusSchema,
+  columns: ownerColumns,
+});
+
+export const ALL_CRDS = [reapPolicyCrd, topologyCrd, sandboxCrd] as const;

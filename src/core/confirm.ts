@@ -1,0 +1,42 @@
+// The last look before deleting (design §3.5): the plan's candidates are re-planned against a fresh
+// read of the owners, and only those that are still orphans go ahead.
+import type { LiveOwners, PlannedItem, RuntimeSnapshot } from './model.js';
+import { resourceKey } from './model.js';
+import type { Plan } from './planner.js';
+import { planReap } from './planner.js';
+import type { Policy } from './policy.js';
+
+export interface Confirmation {
+  readonly confirmed: readonly PlannedItem[];
+  readonly dropped: readonly { readonly item: PlannedItem; readonly reason: string }[];
+}
+
+export function confirmOrphans(
+  plan: Plan,
+  snapshot: RuntimeSnapshot,
+  freshOwners: LiveOwners,
+  policy: Policy,
+  now: number,
+): Confirmation {
+  if (plan.selected.length === 0) return { confirmed: [], dropped: [] };
+  // The guards already ran on the plan; the fresh plan only answers "still an orphan?".
+  const unguarded: Policy = {
+    ...policy,
+    limits: { ...policy.limits, maxOrphanPercent: 100, maxDeletionsPerSweep: Number.MAX_SAFE_INTEGER },
+    timing: { ...policy.timing, gracePeriodMs: 0 },
+  };
+  const fresh = planReap(snapshot, freshOwners, unguarded, plan.graceState, now);
+  if (fresh.failedClosed.length > 0) {
+    const reason = `could not confirm the owner is gone: ${fresh.failedClosed.join('; ')}`;
+    return { confirmed: [], dropped: plan.selected.map((item) => ({ item, reason })) };
+  }
+  const freshDecisions = new Map(fresh.items.map((i) => [resourceKey(i.resource), i]));
+  const confirmed: PlannedItem[] = [];
+  const dropped: { item: PlannedItem; reason: string }[] = [];
+  for (const item of plan.selected) {
+    const again = freshDecisions.get(resourceKey(item.resource));
+    if (again?.decision === 'selected') confirmed.push(item);
+    else dropped.push({ item, reason: `re-check: ${again?.reason ?? 'no longer planned'}` });
+  }
+  return { confirmed, dropped };
+}
