@@ -1,0 +1,97 @@
+// What every CLI command needs: the policy (a YAML file or a ReapPolicy in the cluster), where
+// owners come from, and the Docker engine.
+import * as k8s from '@kubernetes/client-node';
+import type Docker from 'dockerode';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { parsePolicy, parsePolicyYaml } from '../api/parse-policy.js';
+import type { ParseResult } from '../api/parse-policy.js';
+import { formatProblems } from '../api/problems.js';
+import type { Policy } from '../core/policy.js';
+import { KubeListOwnerSource } from '../owners/kube-list-source.js';
+import { ManifestDirOwnerSource } from '../owners/manifest-dir-source.js';
+import type { OwnerSource } from '../owners/source.js';
+import { assertDockerReachable, createDockerClient } from '../runtime/docker-client.js';
+import type { SweepEnvironment } from '../sweep/run-sweep.js';
+import type { Backends } from '../runtime/backend.js';
+import { CliError, ExitCode } from './exit-codes.js';
+
+export interface CommonOptions {
+  policy: string;
+  ownersFrom: string;
+  node?: string;
+}
+
+let kubeConfig: k8s.KubeConfig | undefined;
+function loadKubeConfig(): k8s.KubeConfig {
+  if (!kubeConfig) {
+    kubeConfig = new k8s.KubeConfig();
+    kubeConfig.loadFromDefault();
+  }
+  return kubeConfig;
+}
+
+/** A path that exists is a policy file; anything else names a ReapPolicy in the cluster. */
+export async function loadPolicy(reference: string): Promise<{ policy: Policy; source: unknown }> {
+  let result: ParseResult;
+  let source: unknown;
+  if (existsSync(reference) || reference.includes('/') || /\.(ya?ml|json)$/.test(reference)) {
+    const text = await readFile(reference, 'utf8').catch((err: Error) => {
+      throw new CliError(`cannot read policy file ${reference}: ${err.message}`);
+    });
+    result = parsePolicyYaml(text);
+    source = text;
+  } else {
+    const custom = loadKubeConfig().makeApiClient(k8s.CustomObjectsApi);
+    source = await custom
+      .getClusterCustomObject({ group: 'reaper.dev', version: 'v1alpha1', plural: 'reappolicies', name: reference })
+      .catch((err: unknown) => {
+        const code = err instanceof k8s.ApiException ? err.code : undefined;
+        throw new CliError(
+          code === 404
+            ? `no ReapPolicy named ${reference} in the cluster (and no file of that name)`
+            : `cannot read ReapPolicy ${reference} from the cluster: ${(err as Error).message}`,
+          ExitCode.BlockedOrFailedClosed,
+        );
+      });
+    result = parsePolicy(source);
+  }
+  if (!result.ok) throw new CliError(`policy ${reference} is invalid:\n${formatProblems(result.problems)}`);
+  return { policy: result.policy, source };
+}
+
+export function ownerSourceFor(ownersFrom: string): OwnerSource {
+  if (ownersFrom === 'cluster') return new KubeListOwnerSource(loadKubeConfig());
+  if (!existsSync(ownersFrom)) throw new CliError(`--owners-from ${ownersFrom}: no such directory (or use "cluster")`);
+  return new ManifestDirOwnerSource(ownersFrom);
+}
+
+export async function reachableDocker(): Promise<Docker> {
+  const docker = createDockerClient();
+  try {
+    await assertDockerReachable(docker);
+  } catch (err) {
+    throw new CliError((err as Error).message, ExitCode.BlockedOrFailedClosed);
+  }
+  return docker;
+}
+
+export function sweepEnvironment(
+  source: OwnerSource,
+  backends: Backends,
+  options: { node?: string } & Partial<SweepEnvironment>,
+): SweepEnvironment {
+  return {
+    backends,
+    listOwners: async (policy) => {
+      const listing = await source.list(policy);
+      return { live: listing.live, count: listing.owners.length };
+    },
+    recheckOwners: async (policy) => (await source.list(policy)).live,
+    node: options.node ?? process.env.NODE_NAME ?? hostname(),
+    now: () => Date.now(),
+    random: Math.random,
+    ...options,
+  };
+}

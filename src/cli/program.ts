@@ -1,0 +1,113 @@
+// The `reaper` command line: sweep, plan and apply (the controller adds `run`).
+import { Command, Option } from 'commander';
+import { applyCommand } from './apply-command.js';
+import { CliError, ExitCode } from './exit-codes.js';
+import { planCommand } from './plan-command.js';
+import type { OutputFormat } from './render-report.js';
+import { sweepCommand } from './sweep-command.js';
+
+const outputOption = () =>
+  new Option('-o, --output <format>', 'report format').choices(['table', 'json', 'yaml']).default('table');
+
+const policyOption = () =>
+  new Option(
+    '--policy <file|name>',
+    'a ReapPolicy YAML file, or the name of a ReapPolicy in the cluster',
+  ).makeOptionMandatory();
+
+const ownersOption = () =>
+  new Option('--owners-from <cluster|dir>', 'list owners from the cluster, or from a directory of manifests').default(
+    'cluster',
+  );
+
+const nodeOption = () => new Option('--node <name>', 'node name for the report').env('NODE_NAME');
+
+/** Runs a command and turns its result or failure into an exit code. */
+export function withExitCode<A extends unknown[]>(command: (...args: A) => Promise<ExitCode>) {
+  return async (...args: A) => {
+    try {
+      process.exitCode = await command(...args);
+    } catch (err) {
+      if (err instanceof CliError) {
+        process.stderr.write(`reaper: ${err.message}\n`);
+        process.exitCode = err.exitCode;
+      } else {
+        process.stderr.write(`reaper: ${(err as Error).stack ?? String(err)}\n`);
+        process.exitCode = ExitCode.BlockedOrFailedClosed;
+      }
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('reaper')
+    .description('Reaps Docker containers, networks, volumes and CNI IP leases whose Kubernetes owner is gone.')
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      // Usage errors leave with 64 (EX_USAGE); --help and --version with 0.
+      process.exit(err.exitCode === 0 ? 0 : ExitCode.Usage);
+    });
+
+  program
+    .command('sweep')
+    .description('run one sweep: find orphans and reap them (exit 0 clean, 1 some failed, 2 blocked or failed closed)')
+    .addOption(policyOption())
+    .addOption(ownersOption())
+    .option('--dry-run', 'report what would be reaped; remove nothing')
+    .option('--state <file>', 'keep grace bookkeeping in this file between runs (for cron)')
+    .addOption(outputOption())
+    .addOption(nodeOption())
+    .action(
+      withExitCode(
+        (options: {
+          policy: string;
+          ownersFrom: string;
+          dryRun?: boolean;
+          state?: string;
+          output: OutputFormat;
+          node?: string;
+        }) => sweepCommand(options),
+      ),
+    );
+
+  program
+    .command('plan')
+    .description('compute what a sweep would reap now, and write it down for review')
+    .addOption(policyOption())
+    .addOption(ownersOption())
+    .option('-o, --out <file>', 'write the plan to this file, for reaper apply')
+    .option('--state <file>', 'grace bookkeeping from earlier sweeps')
+    .addOption(
+      new Option('--format <format>', 'format of the summary on stdout')
+        .choices(['table', 'json', 'yaml'])
+        .default('table'),
+    )
+    .addOption(nodeOption())
+    .action(
+      withExitCode(
+        (options: {
+          policy: string;
+          ownersFrom: string;
+          out?: string;
+          state?: string;
+          format: OutputFormat;
+          node?: string;
+        }) => planCommand(options),
+      ),
+    );
+
+  program
+    .command('apply')
+    .description('carry out a plan from reaper plan, skipping every item that changed since')
+    .argument('<plan>', 'the plan file')
+    .addOption(ownersOption())
+    .addOption(outputOption())
+    .addOption(nodeOption())
+    .action(
+      withExitCode((file: string, options: { ownersFrom: string; output: OutputFormat; node?: string }) =>
+        applyCommand(file, options),
+      ),
+    );
+
+  return program;
+}

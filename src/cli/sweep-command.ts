@@ -1,0 +1,38 @@
+// `reaper sweep`: one pass, as cron or a person runs it.
+import { backendsForPolicy } from '../runtime/backends-for-policy.js';
+import { runSweep } from '../sweep/run-sweep.js';
+import type { CommonOptions } from './context.js';
+import { loadPolicy, ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
+import type { ExitCode } from './exit-codes.js';
+import { exitCodeFor } from './exit-for-report.js';
+import { createProgress } from './progress.js';
+import type { OutputFormat } from './render-report.js';
+import { renderReport } from './render-report.js';
+import { readGraceState, writeGraceState } from './state-file.js';
+
+export interface SweepOptions extends CommonOptions {
+  dryRun?: boolean;
+  state?: string;
+  output: OutputFormat;
+}
+
+export async function sweepCommand(options: SweepOptions): Promise<ExitCode> {
+  const loaded = await loadPolicy(options.policy);
+  const policy = options.dryRun ? { ...loaded.policy, mode: 'DryRun' as const } : loaded.policy;
+  const owners = ownerSourceFor(options.ownersFrom);
+  const docker = await reachableDocker();
+  const grace = options.state ? await readGraceState(options.state, policy.name) : {};
+  const progress = createProgress();
+  const result = await runSweep(
+    policy,
+    grace,
+    sweepEnvironment(owners, backendsForPolicy(policy, docker), {
+      ...(options.node ? { node: options.node } : {}),
+      onPlanned: progress.onPlanned,
+      onItemDone: progress.onItemDone,
+    }),
+  ).finally(() => progress.stop());
+  if (options.state) await writeGraceState(options.state, policy.name, result.graceState);
+  process.stdout.write(renderReport(result.report, options.output));
+  return exitCodeFor(result.report);
+}

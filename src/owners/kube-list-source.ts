@@ -1,0 +1,75 @@
+// Owners listed straight from the API server (the CLI's source; the controller reads informers).
+// Every owner kind is listed completely, page by page; any failure (a missing CRD, RBAC, the server
+// gone) makes the listing unsynced so nothing is reaped on a partial view.
+import * as k8s from '@kubernetes/client-node';
+import type { OwnerRef } from '../core/model.js';
+import type { OwnerKind, Policy } from '../core/policy.js';
+import type { KubeObjectLike } from './owner-objects.js';
+import { namespaceSelected, toOwnerRef } from './owner-objects.js';
+import type { OwnerListing, OwnerSource } from './source.js';
+import { listingFrom, liveKeysByRelisting } from './source.js';
+
+const PAGE_SIZE = 500;
+
+export class KubeListOwnerSource implements OwnerSource {
+  readonly description = 'cluster';
+  private readonly objects: k8s.KubernetesObjectApi;
+
+  constructor(kubeConfig: k8s.KubeConfig) {
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
+  }
+
+  async list(policy: Policy): Promise<OwnerListing> {
+    const owners: OwnerRef[] = [];
+    const errors: string[] = [];
+    for (const kind of policy.owners) {
+      const namespaces = kind.namespaces.length > 0 ? kind.namespaces : [undefined];
+      for (const namespace of namespaces) {
+        try {
+          for (const object of await this.listAll(kind, namespace)) {
+            if (!namespaceSelected(kind, object.metadata?.namespace)) continue;
+            const ref = toOwnerRef(object, kind);
+            if (typeof ref === 'string') errors.push(ref);
+            else owners.push(ref);
+          }
+        } catch (err) {
+          errors.push(
+            `listing ${kind.kind}.${kind.apiVersion}${namespace ? ` in ${namespace}` : ''}: ${describe(err)}`,
+          );
+        }
+      }
+    }
+    return listingFrom(owners, errors);
+  }
+
+  liveKeysNow(policy: Policy, keys: readonly string[]): Promise<ReadonlySet<string>> {
+    return liveKeysByRelisting(this, policy, keys);
+  }
+
+  private async listAll(kind: OwnerKind, namespace: string | undefined): Promise<KubeObjectLike[]> {
+    const items: KubeObjectLike[] = [];
+    let continueToken: string | undefined;
+    do {
+      const page = await this.objects.list(
+        kind.apiVersion,
+        kind.kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        PAGE_SIZE,
+        continueToken,
+      );
+      items.push(...(page.items as KubeObjectLike[]));
+      continueToken = page.metadata?._continue || undefined;
+    } while (continueToken);
+    return items;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof k8s.ApiException) return `HTTP ${err.code}: ${String(err.body).slice(0, 300)}`;
+  return err instanceof Error ? err.message : String(err);
+}

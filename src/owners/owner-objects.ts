@@ -1,0 +1,36 @@
+// Turning arbitrary owner objects (from the API server or from files) into OwnerRefs.
+import { ownerKeyFromObject } from '../core/attribution.js';
+import type { OwnerRef } from '../core/model.js';
+import type { OwnerKind } from '../core/policy.js';
+
+export interface KubeObjectLike {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; uid?: string; deletionTimestamp?: unknown };
+}
+
+export function describeKeyRule(kind: OwnerKind): string {
+  return kind.key.type === 'field' ? `.${kind.key.path.join('.')}` : kind.key.type;
+}
+
+/** The OwnerRef of `object` under `kind`, or a problem line when no key can be derived. */
+export function toOwnerRef(object: KubeObjectLike, kind: OwnerKind): OwnerRef | string {
+  const name = object.metadata?.name ?? '(unnamed)';
+  const key = ownerKeyFromObject(object, kind.key);
+  if (key === undefined) {
+    const where = object.metadata?.namespace ? `${object.metadata.namespace}/${name}` : name;
+    return `${kind.kind} ${where} has no owner key ${describeKeyRule(kind)}`;
+  }
+  return {
+    apiVersion: kind.apiVersion,
+    kind: kind.kind,
+    ...(object.metadata?.namespace ? { namespace: object.metadata.namespace } : {}),
+    name,
+    ...(object.metadata?.uid ? { uid: object.metadata.uid } : {}),
+    key,
+  };
+}
+
+export function namespaceSelected(kind: OwnerKind, namespace: string | undefined): boolean {
+  return kind.namespaces.length === 0 || (namespace !== undefined && kind.namespaces.includes(namespace));
+}

@@ -1,0 +1,70 @@
+// One sweep, start to finish (design §3): snapshot the runtime first, then the owners; plan; run
+// what the plan selected with a fresh owner re-check; report. Shared by the CLI and the controller.
+import type { GraceState, LiveOwners, RuntimeSnapshot } from '../core/model.js';
+import type { ItemOutcome } from '../core/outcome.js';
+import type { Plan } from '../core/planner.js';
+import { planReap } from '../core/planner.js';
+import type { Policy } from '../core/policy.js';
+import { buildReport, newSweepId } from '../core/report.js';
+import type { ReapReport } from '../core/report-types.js';
+import type { Backends } from '../runtime/backend.js';
+import { takeSnapshot } from '../runtime/backend.js';
+import { executePlan } from '../runtime/executor.js';
+
+export interface SweepEnvironment {
+  readonly backends: Backends;
+  /** The owners alive now; never throws (failures come back as synced: false). */
+  readonly listOwners: (policy: Policy) => Promise<{ live: LiveOwners; count: number }>;
+  /** A fresh read right before deleting: bypasses any cache. */
+  readonly recheckOwners: (policy: Policy) => Promise<LiveOwners>;
+  readonly node: string;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly selfContainerId?: string;
+  readonly signal?: AbortSignal;
+  readonly onPlanned?: (plan: Plan) => void;
+  readonly onItemDone?: (outcome: ItemOutcome) => void;
+}
+
+export interface SweepResult {
+  readonly report: ReapReport;
+  readonly plan: Plan;
+  readonly snapshot: RuntimeSnapshot;
+  readonly graceState: GraceState;
+}
+
+export async function runSweep(policy: Policy, graceState: GraceState, env: SweepEnvironment): Promise<SweepResult> {
+  const startedAt = env.now();
+  const sweepId = newSweepId(startedAt, env.random);
+  // Runtime before owners: an owner created after this snapshot cannot make one of its resources
+  // look orphaned, because those resources are not in the snapshot either.
+  const snapshot = await takeSnapshot(env.backends, env.now);
+  const owners = await env.listOwners(policy);
+  const plan = planReap(snapshot, owners.live, policy, graceState, env.now(), {
+    ...(env.selfContainerId ? { selfContainerId: env.selfContainerId } : {}),
+  });
+  env.onPlanned?.(plan);
+  const execution = await executePlan({
+    plan,
+    snapshot,
+    policy,
+    backends: env.backends,
+    recheckOwners: () => env.recheckOwners(policy),
+    now: env.now,
+    ...(env.signal ? { signal: env.signal } : {}),
+    ...(env.onItemDone ? { onItemDone: env.onItemDone } : {}),
+  });
+  const report = buildReport({
+    plan,
+    outcomes: execution.outcomes,
+    policy: policy.name,
+    mode: policy.mode,
+    node: env.node,
+    sweepId,
+    startedAt,
+    finishedAt: env.now(),
+    liveOwnerCount: owners.count,
+    errors: [...execution.errors, ...(snapshot.warnings ?? [])],
+  });
+  return { report, plan, snapshot, graceState: plan.graceState };
+}
