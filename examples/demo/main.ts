@@ -5,7 +5,7 @@
 //    and a resource labelled reaper.dev/keep;
 // 3. runs the real `reaper sweep` against the owners that remain;
 // 4. shows what survived and checks it: orphans gone, live and foreign resources intact.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
