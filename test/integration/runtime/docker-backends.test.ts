@@ -1,0 +1,124 @@
+// The Docker backends against the real engine.
+import { DockerContainers } from '../../../src/runtime/docker-containers.js';
+import { DockerNetworks } from '../../../src/runtime/docker-networks.js';
+import { DockerVolumes } from '../../../src/runtime/docker-volumes.js';
+import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+
+const fx = new RuntimeFixtures('docker');
+afterAll(() => fx.cleanUp());
+
+const owned = { 'reaper.dev/owner-uid': 'uid-1' };
+
+describe('containers', () => {
+  const stop = new DockerContainers(fx.docker, { running: 'Stop', stopTimeoutSeconds: 1 });
+  const skip = new DockerContainers(fx.docker, { running: 'Skip', stopTimeoutSeconds: 1 });
+
+  test('list reports names, labels, state and creation time', async () => {
+    const before = Date.now() - 5000;
+    const id = await fx.container('listed', { labels: owned });
+    const listed = (await stop.list()).find((c) => c.id === id);
+    expect(listed).toMatchObject({ kind: 'container', name: fx.name('listed'), labels: owned, state: 'running' });
+    expect(listed!.createdAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+  });
+
+  test('Stop: a running container is stopped and removed with its anonymous volume', async () => {
+    const id = await fx.container('stop', { labels: owned, anonymousVolume: true });
+    const volume = (await fx.docker.getContainer(id).inspect()).Mounts[0]!.Name!;
+    const resource = (await stop.list()).find((c) => c.id === id)!;
+    await expect(stop.remove(resource)).resolves.toMatchObject({
+      status: 'reaped',
+      reason: expect.stringMatching(/stopped/),
+    });
+    expect(await fx.exists('container', id)).toBe(false);
+    expect(await fx.exists('volume', volume)).toBe(false);
+  });
+
+  test('Skip: a running container is left running and reported', async () => {
+    const id = await fx.container('skip', { labels: owned });
+    const resource = (await skip.list()).find((c) => c.id === id)!;
+    await expect(skip.remove(resource)).resolves.toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/Skip/),
+    });
+    expect((await fx.docker.getContainer(id).inspect()).State.Running).toBe(true);
+  });
+
+  test('Skip still removes a stopped container', async () => {
+    const id = await fx.container('stopped', { labels: owned, running: false });
+    const resource = (await skip.list()).find((c) => c.id === id)!;
+    await expect(skip.remove(resource)).resolves.toMatchObject({ status: 'reaped' });
+  });
+
+  test('a container removed by someone else mid-sweep counts as already gone', async () => {
+    const id = await fx.container('race', { labels: owned });
+    const resource = (await stop.list()).find((c) => c.id === id)!;
+    await fx.docker.getContainer(id).remove({ force: true });
+    await expect(stop.remove(resource)).resolves.toMatchObject({ status: 'alreadyGone' });
+  });
+});
+
+describe('networks', () => {
+  const networks = new DockerNetworks(fx.docker);
+
+  test('a network with a foreign container attached is reported in use, not forced', async () => {
+    const id = await fx.network('busy', owned);
+    await fx.container('guest', { network: fx.name('busy') });
+    const resource = (await networks.list()).find((n) => n.id === id)!;
+    expect(resource.labels).toEqual(owned);
+    await expect(networks.remove(resource)).resolves.toEqual({
+      status: 'skipped',
+      reason: `in use by ${fx.name('guest')}`,
+    });
+    expect(await fx.exists('network', id)).toBe(true);
+  });
+
+  test('an idle network is removed; a second removal finds it already gone', async () => {
+    const id = await fx.network('idle', owned);
+    const resource = (await networks.list()).find((n) => n.id === id)!;
+    await expect(networks.remove(resource)).resolves.toMatchObject({ status: 'reaped' });
+    expect(await fx.exists('network', id)).toBe(false);
+    await expect(networks.remove(resource)).resolves.toMatchObject({ status: 'alreadyGone' });
+  });
+
+  test("Docker's predefined networks are refused even if asked", async () => {
+    const bridge = (await networks.list()).find((n) => n.name === 'bridge')!;
+    await expect(networks.remove(bridge)).resolves.toMatchObject({ status: 'skipped' });
+    expect(await fx.exists('network', bridge.id)).toBe(true);
+  });
+});
+
+describe('volumes', () => {
+  const volumes = new DockerVolumes(fx.docker);
+
+  test('only labelled volumes are listed; unlabelled ones are never touched', async () => {
+    const labelled = await fx.volume('labelled', owned);
+    const plain = await fx.volume('plain');
+    const names = (await volumes.list()).map((v) => v.name);
+    expect(names).toContain(labelled);
+    expect(names).not.toContain(plain);
+    await expect(
+      volumes.remove({ kind: 'volume', id: plain, name: plain, labels: {}, createdAt: 0, driver: 'local' }),
+    ).resolves.toMatchObject({
+      status: 'skipped',
+    });
+    expect(await fx.exists('volume', plain)).toBe(true);
+  });
+
+  test('a labelled volume in use is skipped; once free it is removed', async () => {
+    const name = await fx.volume('used', owned);
+    const user = await fx.docker.createContainer({
+      name: fx.name('user'),
+      Image: process.env.REAPER_TEST_IMAGE!,
+      Cmd: ['sleep', '3600'],
+      HostConfig: { Binds: [`${name}:/data`] },
+    });
+    const resource = (await volumes.list()).find((v) => v.name === name)!;
+    await expect(volumes.remove(resource)).resolves.toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/in use/),
+    });
+    await user.remove({ force: true });
+    await expect(volumes.remove(resource)).resolves.toMatchObject({ status: 'reaped' });
+    expect(await fx.exists('volume', name)).toBe(false);
+  });
+});
