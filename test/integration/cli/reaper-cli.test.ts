@@ -1,0 +1,224 @@
+// The `reaper` command line end to end on the real Docker engine and the real API server. Each
+// test matches on a label key of its own, so sweeps never see other tests' containers as theirs.
+import * as k8s from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { kubeConfig, uniqueName } from '../../support/engines.js';
+import { installCrds } from '../../support/kubectl.js';
+import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+
+const fx = new RuntimeFixtures('cli');
+const work = mkdtempSync(path.join(tmpdir(), 'reaper-cli-'));
+afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  await fx.cleanUp();
+});
+
+function reaper(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'controllers/main.ts', ...args], {
+    cwd: process.cwd(),
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A policy file matching on a label key unique to the calling test. */
+function policyFile(spec: Record<string, unknown> = {}) {
+  const label = `${uniqueName('t')}.test/owner`;
+  const file = path.join(work, `${uniqueName('policy')}.yaml`);
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'reaper.dev/v1alpha1',
+      kind: 'ReapPolicy',
+      metadata: { name: uniqueName('cli') },
+      spec: {
+        owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'uid' }],
+        match: [{ label }],
+        resources: { containers: { stopTimeoutSeconds: 1 } },
+        timing: { minAge: '0s', gracePeriod: '0s' },
+        limits: { maxOrphanPercent: 100 },
+        ...spec,
+      },
+    }),
+  );
+  return { file, label };
+}
+
+/** A directory of owner manifests carrying uids, as the API server would hand them out. */
+function ownersDir(uids: string[]) {
+  const dir = mkdtempSync(path.join(work, 'owners-'));
+  uids.forEach((uid, i) =>
+    writeFileSync(
+      path.join(dir, `o${i}.yaml`),
+      stringify({
+        apiVersion: 'reaper.dev/v1alpha1',
+        kind: 'Topology',
+        metadata: { name: `o${i}`, namespace: 'x', uid },
+        spec: {},
+      }),
+    ),
+  );
+  return dir;
+}
+
+test('an orphaned network goes after its orphaned container in the same sweep; live ones stay', async () => {
+  const { file, label } = policyFile();
+  const network = await fx.network('order-net', { [label]: 'gone' });
+  const container = await fx.container('order-ctr', { labels: { [label]: 'gone' }, network: fx.name('order-net') });
+  const live = await fx.container('order-live', { labels: { [label]: 'alive' } });
+
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(['alive']), '-o', 'json']);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout) as {
+    outcome: string;
+    counts: Record<string, { reaped: number }>;
+    items: { name: string; action: string }[];
+  };
+  expect(report.outcome).toBe('Completed');
+  expect(report.counts.containers!.reaped).toBe(1);
+  expect(report.counts.networks!.reaped).toBe(1);
+  expect(await fx.exists('container', container)).toBe(false);
+  expect(await fx.exists('network', network)).toBe(false);
+  expect(await fx.exists('container', live)).toBe(true);
+});
+
+test('owners that cannot all be seen: nothing is deleted and the exit code is 2', async () => {
+  const { file, label } = policyFile();
+  const orphan = await fx.container('closed', { labels: { [label]: 'gone' }, running: false });
+  const noUid = mkdtempSync(path.join(work, 'nouid-'));
+  writeFileSync(
+    path.join(noUid, 'o.yaml'),
+    'apiVersion: reaper.dev/v1alpha1\nkind: Topology\nmetadata: {name: o}\nspec: {}\n',
+  );
+
+  const run = reaper(['sweep', '--policy', file, '--owners-from', noUid]);
+  expect(run.code).toBe(2);
+  expect(run.stdout).toMatch(/outcome FailedClosed/);
+  expect(run.stdout).toMatch(/has no owner key uid/);
+  expect(await fx.exists('container', orphan)).toBe(true);
+});
+
+test('owners from the cluster: a live Topology protects its resources, a deleted one does not', async () => {
+  installCrds();
+  const kc = kubeConfig();
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const namespace = uniqueName('cli');
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  try {
+    const create = async (name: string) =>
+      (await custom.createNamespacedCustomObject({
+        group: 'reaper.dev',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'topologies',
+        body: { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', metadata: { name }, spec: {} },
+      })) as { metadata: { uid: string } };
+    const live = await create('live');
+    const gone = await create('gone');
+    await custom.deleteNamespacedCustomObject({
+      group: 'reaper.dev',
+      version: 'v1alpha1',
+      namespace,
+      plural: 'topologies',
+      name: 'gone',
+    });
+    // Recreated under the same name: a new uid, which must not protect the old one's resources.
+    await create('gone');
+
+    const { file, label } = policyFile({
+      owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [namespace] }],
+    });
+    const kept = await fx.container('cluster-live', { labels: { [label]: live.metadata.uid }, running: false });
+    const reaped = await fx.container('cluster-gone', { labels: { [label]: gone.metadata.uid }, running: false });
+    const run = reaper(['sweep', '--policy', file, '--owners-from', 'cluster']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/live owners 2/);
+    expect(await fx.exists('container', kept)).toBe(true);
+    expect(await fx.exists('container', reaped)).toBe(false);
+
+    // An owner kind the API server does not serve: blind, so fail closed.
+    const blind = policyFile({
+      owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Nonexistent' }],
+      match: [{ label }],
+    });
+    const orphan = await fx.container('cluster-blind', { labels: { [label]: 'nobody' }, running: false });
+    const blindRun = reaper(['sweep', '--policy', blind.file, '--owners-from', 'cluster']);
+    expect(blindRun.code).toBe(2);
+    expect(await fx.exists('container', orphan)).toBe(true);
+  } finally {
+    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  }
+});
+
+test('plan, then a change, then apply: the changed item is skipped and reported, the rest is reaped', async () => {
+  const { file, label } = policyFile();
+  const owners = ownersDir([]);
+  const first = await fx.container('plan-a', { labels: { [label]: 'gone' }, running: false });
+  const second = await fx.container('plan-b', { labels: { [label]: 'gone' }, running: false });
+  const planPath = path.join(work, 'plan.json');
+
+  const planned = reaper(['plan', '--policy', file, '--owners-from', owners, '-o', planPath]);
+  expect(planned.code).toBe(0);
+  expect(planned.stdout).toMatch(/WouldReap/);
+  expect(JSON.parse(readFileSync(planPath, 'utf8')).selected).toHaveLength(2);
+  expect(await fx.exists('container', first)).toBe(true);
+
+  // plan-b is replaced by a new container of the same name: not the resource that was reviewed.
+  await fx.docker.getContainer(second).remove({ force: true });
+  const replacement = await fx.container('plan-b', { labels: { [label]: 'gone' }, running: false });
+
+  const applied = reaper(['apply', planPath, '--owners-from', owners, '-o', 'json']);
+  expect(applied.code).toBe(0);
+  const report = JSON.parse(applied.stdout) as { items: { name: string; action: string; reason: string }[] };
+  expect(report.items).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ name: fx.name('plan-a'), action: 'Reaped' }),
+      expect.objectContaining({ action: 'Skipped', reason: 'changed since the plan: no longer present' }),
+    ]),
+  );
+  expect(await fx.exists('container', first)).toBe(false);
+  expect(await fx.exists('container', replacement)).toBe(true);
+});
+
+test('--state keeps grace bookkeeping between runs', async () => {
+  const { file, label } = policyFile({ timing: { minAge: '0s', gracePeriod: '1h' } });
+  const orphan = await fx.container('grace', { labels: { [label]: 'gone' }, running: false });
+  const state = path.join(work, 'state.json');
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([]), '--state', state]);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/Pending .* of gracePeriod 1h0m0s/);
+  const saved = JSON.parse(readFileSync(state, 'utf8')) as { firstSeenOrphaned: Record<string, number> };
+  expect(Object.keys(saved.firstSeenOrphaned)).toEqual([`container:${orphan}`]);
+  expect(await fx.exists('container', orphan)).toBe(true);
+});
+
+test('--dry-run removes nothing', async () => {
+  const { file, label } = policyFile();
+  const orphan = await fx.container('dry', { labels: { [label]: 'gone' }, running: false });
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([]), '--dry-run']);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toMatch(/WouldReap/);
+  expect(await fx.exists('container', orphan)).toBe(true);
+});
+
+test('usage errors exit 64; an unreachable Docker is one line that says how to fix it, exit 2', () => {
+  expect(reaper(['sweep']).code).toBe(64);
+  expect(reaper(['sweep', '--policy', 'x.yaml', '--bogus']).code).toBe(64);
+  const { file } = policyFile();
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([])], {
+    DOCKER_HOST: 'unix:///nonexistent.sock',
+  });
+  expect(run.code).toBe(2);
+  expect(run.stderr.trim().split('\n')).toEqual([
+    expect.stringMatching(
+      /^reaper: cannot reach Docker at unix:\/\/\/nonexistent\.sock .*start dockerd, or set DOCKER_HOST/,
+    ),
+  ]);
+});
