@@ -3,7 +3,6 @@ import { Command, Option } from 'commander';
 import { applyCommand } from './apply-command.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { planCommand } from './plan-command.js';
-import type { OutputFormat } from './render-report.js';
 import { sweepCommand } from './sweep-command.js';
 
 const outputOption = () =>
@@ -57,18 +56,7 @@ export function buildProgram(): Command {
     .option('--state <file>', 'keep grace bookkeeping in this file between runs (for cron)')
     .addOption(outputOption())
     .addOption(nodeOption())
-    .action(
-      withExitCode(
-        (options: {
-          policy: string;
-          ownersFrom: string;
-          dryRun?: boolean;
-          state?: string;
-          output: OutputFormat;
-          node?: string;
-        }) => sweepCommand(options),
-      ),
-    );
+    .action(withExitCode(sweepCommand));
 
   program
     .command('plan')
@@ -83,18 +71,7 @@ export function buildProgram(): Command {
         .default('table'),
     )
     .addOption(nodeOption())
-    .action(
-      withExitCode(
-        (options: {
-          policy: string;
-          ownersFrom: string;
-          out?: string;
-          state?: string;
-          format: OutputFormat;
-          node?: string;
-        }) => planCommand(options),
-      ),
-    );
+    .action(withExitCode(planCommand));
 
   program
     .command('apply')
@@ -103,11 +80,7 @@ export function buildProgram(): Command {
     .addOption(ownersOption())
     .addOption(outputOption())
     .addOption(nodeOption())
-    .action(
-      withExitCode((file: string, options: { ownersFrom: string; output: OutputFormat; node?: string }) =>
-        applyCommand(file, options),
-      ),
-    );
+    .action(withExitCode(applyCommand));
 
   return program;
 }
