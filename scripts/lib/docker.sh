@@ -1,51 +1,124 @@
-# Docker Engine from Debian's docker.io, the CNI plugins, and the tiny test image.
+# Docker Engine (Debian's docker.io), the CNI plugins, and the tiny test image.
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # state, run and logs come from scripts/lib/common.sh
 
-docker_host=${DOCKER_HOST:-unix:///var/run/docker.sock}
+default_docker_host=unix:///var/run/docker.sock
+docker_host=${DOCKER_HOST:-$default_docker_host}
 test_image=reaper-test/busybox:1
+cni_path=/usr/lib/cni
+# busybox applets linked into the test image; /bin/busybox answers for each name.
+test_image_applets="sh sleep true false echo cat ls ps kill env id hostname mkdir rm touch wc grep head tail date sync"
 
-docker_answers() { docker -H "$docker_host" version >/dev/null 2>&1; }
+dockercli() { docker -H "$docker_host" "$@"; }
+docker_answers() { dockercli version >/dev/null 2>&1; }
+docker_image_present() { dockercli image inspect "$test_image" >/dev/null 2>&1; }
+cni_present() { [ -x "$cni_path/host-local" ]; }
 
 docker_up() {
-  ensure_packages docker.io containernetworking-plugins busybox-static iptables
-  [ -x /usr/lib/cni/host-local ] || die "/usr/lib/cni/host-local is missing although containernetworking-plugins is installed"
+  ensure_packages busybox-static containernetworking-plugins
+  cni_present || die "$cni_path/host-local is missing although containernetworking-plugins is installed"
+  # The client on PATH may be newer than Debian's engine; the API version negotiates down.
+  command -v docker >/dev/null || ensure_packages docker.io
+
   if docker_answers; then
-    [ -f "$state/started-docker" ] || log "using the Docker engine already answering at $docker_host"
-  else
-    case $docker_host in
-      unix:///var/run/docker.sock) ;;
-      *) die "no Docker engine answers at DOCKER_HOST=$docker_host, and testenv only starts one on the default socket" ;;
-    esac
-    # A dockerd that died uncleanly leaves its pid file behind and refuses to start again.
-    if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
-      rm -f /var/run/docker.pid
+    if [ -f "$state/started-docker" ] && daemon_pid dockerd >/dev/null; then
+      log "reusing dockerd (started by testenv) at $docker_host"
+    else
+      rm -f "$state/started-docker" "$run/dockerd.pid"
+      log "using the Docker engine that already answers at $docker_host (testenv will not stop it)"
     fi
-    log "starting dockerd (log: $logs/dockerd.log)"
-    start_daemon dockerd dockerd --host=unix:///var/run/docker.sock
-    touch "$state/started-docker"
-    wait_until 60 dockerd docker_answers || fail_with_log dockerd "dockerd did not answer within 60s"
+  else
+    docker_start
   fi
   docker_test_image
 }
 
-# No image registry is reachable: the image is a busybox-static rootfs, imported.
+docker_start() {
+  [ "$docker_host" = "$default_docker_host" ] ||
+    die "no Docker engine answers at DOCKER_HOST=$docker_host; testenv starts dockerd only on $default_docker_host (unset DOCKER_HOST, or start that engine)"
+  ensure_packages docker.io iptables
+  local wait
+  wait=$(timeout_for 60)
+  # A dockerd that is alive but not answering yet (someone else's, still starting): wait for it
+  # rather than start a second one on the same socket.
+  local other
+  if [ -f /var/run/docker.pid ] && other=$(cat /var/run/docker.pid) && [ -e "/proc/$other/exe" ] &&
+    [ "$other" != "$(daemon_pid dockerd || true)" ]; then
+    log "a dockerd (pid $other) runs but does not answer yet; waiting up to ${wait}s"
+    local deadline=$(($(date +%s) + wait))
+    until docker_answers; do
+      [ "$(date +%s)" -lt "$deadline" ] || die "dockerd pid $other, not started by testenv, did not answer at $docker_host within ${wait}s"
+      sleep 0.5
+    done
+    return 0
+  fi
+  # A dockerd that died uncleanly leaves its pid file behind and then refuses to start.
+  rm -f /var/run/docker.pid
+  stop_daemon dockerd 30
+  log "starting dockerd (log: $logs/dockerd.log)"
+  touch "$state/started-docker"
+  start_daemon dockerd dockerd --host="$default_docker_host"
+  local code=0
+  wait_for "$wait" dockerd docker_answers || code=$?
+  case $code in
+    0) log "dockerd answers ($(dockercli version --format '{{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null))" ;;
+    2) rm -f "$state/started-docker" && fail_with_log dockerd "dockerd exited during start" ;;
+    *) stop_daemon dockerd 30 && rm -f "$state/started-docker" && fail_with_log dockerd "dockerd did not answer within ${wait}s" ;;
+  esac
+}
+
+# No image registry is reachable: the test image is a busybox-static root filesystem, imported.
 docker_test_image() {
-  docker -H "$docker_host" image inspect "$test_image" >/dev/null 2>&1 && return 0
+  docker_image_present && return 0
   local rootfs applet
   rootfs=$(mktemp -d)
-  mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
+  mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev"
+  chmod 1777 "$rootfs/tmp"
   cp /bin/busybox "$rootfs/bin/busybox"
-  for applet in sh sleep true false cat echo ls ps kill; do ln -s busybox "$rootfs/bin/$applet"; done
-  tar -C "$rootfs" -c . | docker -H "$docker_host" import -c 'CMD ["sleep", "3600"]' - "$test_image" >/dev/null ||
-    { rm -rf "$rootfs"; die "docker import of $test_image failed"; }
+  for applet in $test_image_applets; do ln -s busybox "$rootfs/bin/$applet"; done
+  printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+  if ! tar -C "$rootfs" -c . | dockercli import \
+    -c 'CMD ["sleep", "3600"]' -c 'ENV PATH=/bin' -c 'LABEL dev.reaper.test-image=1' - "$test_image" >/dev/null; then
+    rm -rf "$rootfs"
+    die "docker import of $test_image failed"
+  fi
   rm -rf "$rootfs"
-  log "built image $test_image"
+  log "created image $test_image (busybox-static; applets: $test_image_applets)"
 }
 
 docker_down() {
-  [ -f "$state/started-docker" ] || return 0
-  stop_daemon dockerd
-  rm -f "$state/started-docker"
+  if [ -f "$state/started-docker" ]; then
+    stop_daemon dockerd 60
+    rm -f "$state/started-docker"
+  else
+    rm -f "$run/dockerd.pid"
+  fi
 }
 
-docker_status() { docker_answers && docker -H "$docker_host" image inspect "$test_image" >/dev/null 2>&1; }
+# docker_status: one line per part on stdout; 0 when Docker, the image and the CNI plugins are
+# all there.
+docker_status() {
+  local ok=0 who="not started by testenv"
+  [ -f "$state/started-docker" ] && daemon_pid dockerd >/dev/null && who="started by testenv, pid $(daemon_pid dockerd)"
+  if docker_answers; then
+    printf 'docker        up    %s (engine %s; %s)\n' "$docker_host" \
+      "$(dockercli version --format '{{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null)" "$who"
+    if docker_image_present; then
+      printf 'test image    ok    %s\n' "$test_image"
+    else
+      printf 'test image    MISSING %s\n' "$test_image"
+      ok=1
+    fi
+  else
+    printf 'docker        DOWN  nothing answers at %s\n' "$docker_host"
+    ok=1
+  fi
+  if cni_present; then
+    printf 'cni           ok    %s/host-local\n' "$cni_path"
+  else
+    printf 'cni           MISSING %s/host-local\n' "$cni_path"
+    ok=1
+  fi
+  return $ok
+}

@@ -1,128 +1,258 @@
 # etcd, kube-apiserver and kube-controller-manager on loopback, built by scripts/build-tools.
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # repo, state, run and logs come from scripts/lib/common.sh
 
 pki=$state/pki
 kubeconfig=$state/kubeconfig
 ports_file=$state/ports
+bins_file=$state/bins
 
 # Controllers that make the API behave as in a cluster for reaper's tests: namespaces finalize,
-# ownerReferences collect, service accounts get tokens, aggregated ClusterRoles fill in.
-kcm_controllers=namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller
+# ownerReferences are collected, service accounts and their tokens appear, aggregated
+# ClusterRoles fill in, namespaces get kube-root-ca.crt. (`kube-controller-manager --help` lists
+# the names a release knows.)
+kcm_controllers=${REAPER_TESTENV_KCM_CONTROLLERS:-namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller}
 
-kube_bins() {
-  k8s_bin=$("$repo/scripts/build-tools" bindir k8s)
-  etcd_bin=$("$repo/scripts/build-tools" bindir etcd)
-  helm_bin=$("$repo/scripts/build-tools" bindir helm)
+etcd_port="" etcd_peer_port="" apiserver_port="" kcm_port=""
+k8s_bin="" etcd_bin="" helm_bin=""
+
+# Which binaries `up` used; status and env read this file and never build.
+kube_resolve_bins() {
+  k8s_bin=$("$repo/scripts/build-tools" bindir k8s) || die "scripts/build-tools could not provide kube-apiserver"
+  etcd_bin=$("$repo/scripts/build-tools" bindir etcd) || die "scripts/build-tools could not provide etcd"
+  helm_bin=$("$repo/scripts/build-tools" bindir helm) || die "scripts/build-tools could not provide helm"
+  printf 'k8s_bin=%q\netcd_bin=%q\nhelm_bin=%q\n' "$k8s_bin" "$etcd_bin" "$helm_bin" >"$bins_file"
 }
 
-kube_ports() {
+kube_load() {
   # shellcheck source=/dev/null
   [ -f "$ports_file" ] && . "$ports_file"
+  # shellcheck source=/dev/null
+  [ -f "$bins_file" ] && . "$bins_file"
+  [ -n "$apiserver_port" ] && [ -n "$k8s_bin" ]
 }
 
-etcd_healthy() { curl -fsS "http://127.0.0.1:$etcd_port/health" | grep -q '"health":"true"'; }
-apiserver_ready() { "$k8s_bin/kubectl" --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null; }
-
-kube_status() {
-  kube_ports || return 1
-  kube_bins
-  pid_alive etcd && pid_alive kube-apiserver && pid_alive kube-controller-manager && apiserver_ready
+kube_save_ports() {
+  printf 'etcd_port=%s\netcd_peer_port=%s\napiserver_port=%s\nkcm_port=%s\n' \
+    "$etcd_port" "$etcd_peer_port" "$apiserver_port" "$kcm_port" >"$ports_file"
 }
 
+etcd_url() { printf 'http://127.0.0.1:%s' "$etcd_port"; }
+apiserver_url() { printf 'https://127.0.0.1:%s' "$apiserver_port"; }
+
+etcd_healthy() { curl -fsS --max-time 3 "$(etcd_url)/health" 2>/dev/null | grep -q '"health":"true"'; }
+apiserver_get() {
+  curl -fsS --max-time 5 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "$(apiserver_url)$1"
+}
+apiserver_ready() { [ "$(apiserver_get /readyz 2>/dev/null)" = ok ]; }
+kcm_healthy() { [ -n "$kcm_port" ] && [ "$(curl -fsSk --max-time 3 "https://127.0.0.1:$kcm_port/healthz" 2>/dev/null)" = ok ]; }
+
+# running_from NAME DIR: the daemon runs and was started from DIR (not from an older build).
+running_from() { [ "$(daemon_exe "$1" 2>/dev/null)" = "$2/$1" ]; }
+
+kube_core_healthy() {
+  running_from etcd "$etcd_bin" && running_from kube-apiserver "$k8s_bin" && etcd_healthy && apiserver_ready
+}
+kcm_running() { running_from kube-controller-manager "$k8s_bin" && kcm_healthy; }
+
+# A client CA, the apiserver's serving certificate, the admin client certificate (O=system:masters
+# is cluster-admin whatever RBAC objects exist), and one RSA key that both signs and verifies
+# service account tokens.
 kube_pki() {
-  [ -f "$pki/admin.crt" ] && return 0
+  [ -f "$pki/admin.crt" ] && [ -f "$pki/sa.key" ] && return 0
+  rm -rf "$pki"
   mkdir -p "$pki"
-  (
-    cd "$pki"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -keyout ca.key -out ca.crt -subj "/CN=reaper-testenv-ca" 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -keyout serving.key -out serving.csr -subj "/CN=kube-apiserver" 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >serving.ext
-    openssl x509 -req -in serving.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -extfile serving.ext -out serving.crt 2>/dev/null
-    # O=system:masters makes this identity cluster-admin regardless of RBAC objects.
-    openssl req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr -subj "/O=system:masters/CN=reaper-testenv-admin" 2>/dev/null
-    printf 'extendedKeyUsage=clientAuth\n' >admin.ext
-    openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -extfile admin.ext -out admin.crt 2>/dev/null
-    # One RSA key signs and verifies service account tokens.
-    openssl genrsa -out sa.key 2048 2>/dev/null
-    rm -f ./*.csr ./*.ext
-  ) || die "creating certificates with openssl failed"
+  chmod 700 "$pki"
+  pki_key ca
+  pki_openssl req -new -key "$pki/ca.key" -subj "/CN=reaper-testenv-ca" -out "$pki/ca.csr"
+  printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n' >"$pki/ca.ext"
+  pki_openssl x509 -req -in "$pki/ca.csr" -signkey "$pki/ca.key" -days 3650 -sha256 -extfile "$pki/ca.ext" -out "$pki/ca.crt"
+  pki_sign serving "/CN=kube-apiserver" 'extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost'
+  pki_sign admin "/O=system:masters/CN=reaper-testenv-admin" 'extendedKeyUsage=clientAuth'
+  pki_key sa
+  rm -f "$pki"/*.csr "$pki"/*.ext "$pki"/*.srl "$pki/openssl.out"
 }
 
+pki_openssl() {
+  openssl "$@" >"$pki/openssl.out" 2>&1 || die "openssl $1 failed: $(cat "$pki/openssl.out")"
+}
+pki_key() {
+  pki_openssl genrsa -out "$pki/$1.key" 2048
+  chmod 600 "$pki/$1.key"
+}
+# pki_sign NAME SUBJECT EXTENSIONS: NAME.key and NAME.crt, signed by the CA.
+pki_sign() {
+  pki_key "$1"
+  pki_openssl req -new -key "$pki/$1.key" -subj "$2" -out "$pki/$1.csr"
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n%s\n' "$3" >"$pki/$1.ext"
+  pki_openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+    -days 3650 -sha256 -extfile "$pki/$1.ext" -out "$pki/$1.crt"
+}
+
+# The kubeconfig embeds its certificates, so it can be copied or mounted on its own.
 kube_write_kubeconfig() {
-  cat >"$kubeconfig" <<KUBECONFIG
+  b64() { base64 -w0 <"$1"; }
+  cat >"$kubeconfig.tmp" <<KUBECONFIG
 apiVersion: v1
 kind: Config
 clusters:
   - name: reaper-testenv
     cluster:
-      server: https://127.0.0.1:$apiserver_port
-      certificate-authority: $pki/ca.crt
+      server: $(apiserver_url)
+      certificate-authority-data: $(b64 "$pki/ca.crt")
 users:
   - name: reaper-testenv-admin
     user:
-      client-certificate: $pki/admin.crt
-      client-key: $pki/admin.key
+      client-certificate-data: $(b64 "$pki/admin.crt")
+      client-key-data: $(b64 "$pki/admin.key")
 contexts:
   - name: reaper-testenv
-    context: { cluster: reaper-testenv, user: reaper-testenv-admin, namespace: default }
+    context:
+      cluster: reaper-testenv
+      user: reaper-testenv-admin
+      namespace: default
 current-context: reaper-testenv
 KUBECONFIG
-  chmod 600 "$kubeconfig"
+  chmod 600 "$kubeconfig.tmp"
+  mv "$kubeconfig.tmp" "$kubeconfig"
+}
+
+# kube_fail NAME MESSAGE: stops what this start left half up, shows NAME's log, exits 1.
+kube_fail() {
+  kube_stop_processes
+  rm -f "$state/started-kube"
+  fail_with_log "$1" "$2"
+}
+
+# start_with_retry NAME SECONDS READY_COMMAND START_FUNCTION: START_FUNCTION picks ports and
+# starts NAME; retried with fresh ports when a port turned out to be taken.
+start_with_retry() {
+  local name=$1 seconds=$2 ready=$3 start=$4 attempt code
+  for attempt in 1 2 3; do
+    "$start"
+    code=0
+    wait_for "$seconds" "$name" "$ready" || code=$?
+    [ $code -eq 0 ] && return 0
+    if [ $code -eq 2 ] && [ $attempt -lt 3 ] && address_in_use "$name"; then
+      log "$name: a port was taken meanwhile; retrying on other ports"
+      continue
+    fi
+    [ $code -eq 2 ] && kube_fail "$name" "$name exited during start"
+    kube_fail "$name" "$name was not ready within ${seconds}s"
+  done
+}
+
+start_etcd() {
+  read -r etcd_port etcd_peer_port < <(pick_ports 2)
+  kube_save_ports
+  log "starting etcd on $(etcd_url) (log: $logs/etcd.log)"
+  start_daemon etcd "$etcd_bin/etcd" --name=reaper-testenv --data-dir="$state/etcd-data" \
+    --listen-client-urls="$(etcd_url)" --advertise-client-urls="$(etcd_url)" \
+    --listen-peer-urls="http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$etcd_peer_port" \
+    --initial-cluster="reaper-testenv=http://127.0.0.1:$etcd_peer_port" --initial-cluster-state=new \
+    --unsafe-no-fsync --log-level=warn
+}
+
+start_apiserver() {
+  read -r apiserver_port < <(pick_ports 1)
+  kube_save_ports
+  kube_write_kubeconfig
+  log "starting kube-apiserver on $(apiserver_url) (log: $logs/kube-apiserver.log)"
+  # --endpoint-reconciler-type=none: the "kubernetes" Endpoints may not hold a loopback address.
+  start_daemon kube-apiserver "$k8s_bin/kube-apiserver" \
+    --etcd-servers="$(etcd_url)" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
+    --secure-port="$apiserver_port" --cert-dir="$state/apiserver-certs" \
+    --tls-cert-file="$pki/serving.crt" --tls-private-key-file="$pki/serving.key" --client-ca-file="$pki/ca.crt" \
+    --authorization-mode=RBAC --allow-privileged=true --service-cluster-ip-range=10.0.0.0/24 \
+    --endpoint-reconciler-type=none \
+    --service-account-issuer="$(apiserver_url)" \
+    --service-account-key-file="$pki/sa.key" --service-account-signing-key-file="$pki/sa.key"
+}
+
+start_kcm() {
+  read -r kcm_port < <(pick_ports 1)
+  kube_save_ports
+  log "starting kube-controller-manager, healthz on 127.0.0.1:$kcm_port (log: $logs/kube-controller-manager.log)"
+  start_daemon kube-controller-manager "$k8s_bin/kube-controller-manager" \
+    --kubeconfig="$kubeconfig" --authentication-kubeconfig="$kubeconfig" --authorization-kubeconfig="$kubeconfig" \
+    --bind-address=127.0.0.1 --secure-port="$kcm_port" --cert-dir="$state/kcm-certs" \
+    --leader-elect=false --controllers="$kcm_controllers" \
+    --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
+    --concurrent-gc-syncs=5 --concurrent-namespace-syncs=5
 }
 
 kube_up() {
   ensure_packages openssl curl ca-certificates
-  kube_bins
-  if kube_status; then
-    log "reusing etcd and kube-apiserver at https://127.0.0.1:$apiserver_port"
-    return 0
+  kube_resolve_bins
+  kube_load || true
+
+  if kube_core_healthy; then
+    log "reusing etcd at $(etcd_url) and kube-apiserver at $(apiserver_url)"
+    [ -f "$kubeconfig" ] || kube_write_kubeconfig
+  else
+    # Whatever is left of an earlier start is stopped: one consistent set, fresh data.
+    kube_stop_processes
+    rm -rf "$state/etcd-data" "$state/apiserver-certs" "$state/kcm-certs"
+    kcm_port=""
+    kube_pki
+    touch "$state/started-kube"
+    start_with_retry etcd "$(timeout_for 60)" etcd_healthy start_etcd
+    log "etcd is healthy"
+    start_with_retry kube-apiserver "$(timeout_for 120)" apiserver_ready start_apiserver
+    log "kube-apiserver is ready ($(apiserver_get /version | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p'))"
   fi
-  kube_down_processes
-  ensure_state_dirs
-  kube_pki
-  etcd_port=$(free_port)
-  etcd_peer_port=$(free_port)
-  apiserver_port=$(free_port)
-  printf 'etcd_port=%s\netcd_peer_port=%s\napiserver_port=%s\n' "$etcd_port" "$etcd_peer_port" "$apiserver_port" >"$ports_file"
-  kube_write_kubeconfig
-  rm -rf "$state/etcd-data"
 
-  log "starting etcd on 127.0.0.1:$etcd_port (log: $logs/etcd.log)"
-  start_daemon etcd "$etcd_bin/etcd" --name=reaper-testenv --data-dir="$state/etcd-data" \
-    --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
-    --listen-peer-urls="http://127.0.0.1:$etcd_peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$etcd_peer_port" \
-    --initial-cluster="reaper-testenv=http://127.0.0.1:$etcd_peer_port" --unsafe-no-fsync --log-level=warn
-  wait_until 60 etcd etcd_healthy || fail_with_log etcd "etcd did not become healthy within 60s"
-
-  log "starting kube-apiserver on https://127.0.0.1:$apiserver_port (log: $logs/kube-apiserver.log)"
-  start_daemon kube-apiserver "$k8s_bin/kube-apiserver" \
-    --etcd-servers="http://127.0.0.1:$etcd_port" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
-    --secure-port="$apiserver_port" --cert-dir="$state/apiserver-certs" \
-    --tls-cert-file="$pki/serving.crt" --tls-private-key-file="$pki/serving.key" --client-ca-file="$pki/ca.crt" \
-    --authorization-mode=RBAC --allow-privileged=true --service-cluster-ip-range=10.0.0.0/24 \
-    --service-account-issuer="https://127.0.0.1:$apiserver_port" \
-    --service-account-key-file="$pki/sa.key" --service-account-signing-key-file="$pki/sa.key"
-  wait_until 120 kube-apiserver apiserver_ready || fail_with_log kube-apiserver "kube-apiserver was not ready within 120s"
-
-  log "starting kube-controller-manager (log: $logs/kube-controller-manager.log)"
-  start_daemon kube-controller-manager "$k8s_bin/kube-controller-manager" \
-    --kubeconfig="$kubeconfig" --authentication-kubeconfig="$kubeconfig" --authorization-kubeconfig="$kubeconfig" \
-    --leader-elect=false --secure-port=0 --controllers="$kcm_controllers" \
-    --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
-    --concurrent-gc-syncs=5 --concurrent-namespace-syncs=5
-  sleep 1
-  pid_alive kube-controller-manager || fail_with_log kube-controller-manager "kube-controller-manager exited at start"
-  touch "$state/started-kube"
+  if kcm_running; then
+    log "reusing kube-controller-manager (healthz on 127.0.0.1:$kcm_port)"
+  else
+    stop_daemon kube-controller-manager
+    touch "$state/started-kube"
+    start_with_retry kube-controller-manager "$(timeout_for 60)" kcm_healthy start_kcm
+    log "kube-controller-manager is healthy (controllers: $kcm_controllers)"
+  fi
 }
 
-kube_down_processes() {
+kube_stop_processes() {
   stop_daemon kube-controller-manager
   stop_daemon kube-apiserver
   stop_daemon etcd
 }
 
 kube_down() {
-  [ -f "$state/started-kube" ] || [ -f "$run/etcd.pid" ] || return 0
-  kube_down_processes
-  rm -rf "$state/etcd-data" "$state/apiserver-certs" "$state/started-kube" "$ports_file"
+  kube_stop_processes
+  rm -rf "$state/etcd-data" "$state/apiserver-certs" "$state/kcm-certs" "$pki" \
+    "$kubeconfig" "$kubeconfig.tmp" "$ports_file" "$bins_file" "$state/started-kube"
+}
+
+# kube_status: one line per engine on stdout; 0 when all three are up and healthy.
+kube_status() {
+  local ok=0 pid
+  if ! kube_load; then
+    printf 'kubernetes    DOWN  not started (scripts/testenv up kube)\n'
+    return 1
+  fi
+  if pid=$(daemon_pid etcd) && etcd_healthy; then
+    printf 'etcd          up    %s (pid %s, etcd %s)\n' "$(etcd_url)" "$pid" \
+      "$(curl -fsS --max-time 3 "$(etcd_url)/version" | sed -n 's/.*"etcdserver":"\([^"]*\)".*/\1/p')"
+  else
+    printf 'etcd          DOWN  %s\n' "$(etcd_url)"
+    ok=1
+  fi
+  if pid=$(daemon_pid kube-apiserver) && apiserver_ready; then
+    printf 'apiserver     up    %s (pid %s, %s)\n' "$(apiserver_url)" "$pid" \
+      "$(apiserver_get /version | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')"
+  else
+    printf 'apiserver     DOWN  %s\n' "$(apiserver_url)"
+    ok=1
+  fi
+  if pid=$(daemon_pid kube-controller-manager) && kcm_healthy; then
+    printf 'controllers   up    kube-controller-manager (pid %s; %s)\n' "$pid" \
+      "$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^--controllers=//p')"
+  else
+    printf 'controllers   DOWN  kube-controller-manager\n'
+    ok=1
+  fi
+  printf 'kubeconfig          %s\n' "$kubeconfig"
+  return $ok
 }
