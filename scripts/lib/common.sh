@@ -94,11 +94,14 @@ wait_for() {
 
 # fail_with_log NAME MESSAGE: the error, then the end of NAME's log, then exit 1.
 fail_with_log() {
-  local name=$1 message=$2
-  log "error: $message"
-  log "last lines of $logs/$name.log:"
-  tail -n 40 "$logs/$name.log" 2>/dev/null | sed 's/^/  | /' >&2 || true
+  log "error: $2"
+  show_log_tail "$1"
   exit 1
+}
+
+show_log_tail() {
+  log "last lines of $logs/$1.log:"
+  tail -n 40 "$logs/$1.log" 2>/dev/null | sed 's/^/  | /' >&2 || true
 }
 
 # address_in_use NAME: the last start of NAME failed because a port was taken.

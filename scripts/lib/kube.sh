@@ -50,8 +50,19 @@ kcm_healthy() { [ -n "$kcm_port" ] && [ "$(curl -fsSk --max-time 3 "https://127.
 # running_from NAME DIR: the daemon runs and was started from DIR (not from an older build).
 running_from() { [ "$(daemon_exe "$1" 2>/dev/null)" = "$2/$1" ]; }
 
-kube_core_healthy() {
-  running_from etcd "$etcd_bin" && running_from kube-apiserver "$k8s_bin" && etcd_healthy && apiserver_ready
+# kube_core_problem: why etcd and kube-apiserver cannot be reused as they run; nothing when they can.
+kube_core_problem() {
+  local name dir
+  [ -n "$apiserver_port" ] || { echo "not started yet" && return; }
+  for name in etcd kube-apiserver; do
+    dir=$k8s_bin
+    [ "$name" = etcd ] && dir=$etcd_bin
+    daemon_pid "$name" >/dev/null || { echo "$name is not running" && return; }
+    running_from "$name" "$dir" ||
+      { echo "$name runs $(daemon_exe "$name"), not the current build in $dir" && return; }
+  done
+  etcd_healthy || { echo "etcd does not answer $(etcd_url)/health" && return; }
+  apiserver_ready || { echo "kube-apiserver is not ready at $(apiserver_url)/readyz" && return; }
 }
 kcm_running() { running_from kube-controller-manager "$k8s_bin" && kcm_healthy; }
 
@@ -118,11 +129,13 @@ KUBECONFIG
   mv "$kubeconfig.tmp" "$kubeconfig"
 }
 
-# kube_fail NAME MESSAGE: stops what this start left half up, shows NAME's log, exits 1.
+# kube_fail NAME MESSAGE: the error; stops and removes what this start left half up (the logs
+# stay); the end of NAME's log; exit 1.
 kube_fail() {
-  kube_stop_processes
-  rm -f "$state/started-kube"
-  fail_with_log "$1" "$2"
+  log "error: $2"
+  kube_down
+  show_log_tail "$1"
+  exit 1
 }
 
 # start_with_retry NAME SECONDS READY_COMMAND START_FUNCTION: START_FUNCTION picks ports and
@@ -145,6 +158,7 @@ start_with_retry() {
 
 start_etcd() {
   read -r etcd_port etcd_peer_port < <(pick_ports 2)
+  [ -n "$etcd_peer_port" ] || die "could not pick free ports"
   kube_save_ports
   log "starting etcd on $(etcd_url) (log: $logs/etcd.log)"
   start_daemon etcd "$etcd_bin/etcd" --name=reaper-testenv --data-dir="$state/etcd-data" \
@@ -156,6 +170,7 @@ start_etcd() {
 
 start_apiserver() {
   read -r apiserver_port < <(pick_ports 1)
+  [ -n "$apiserver_port" ] || die "could not pick free ports"
   kube_save_ports
   kube_write_kubeconfig
   log "starting kube-apiserver on $(apiserver_url) (log: $logs/kube-apiserver.log)"
@@ -172,6 +187,7 @@ start_apiserver() {
 
 start_kcm() {
   read -r kcm_port < <(pick_ports 1)
+  [ -n "$kcm_port" ] || die "could not pick free ports"
   kube_save_ports
   log "starting kube-controller-manager, healthz on 127.0.0.1:$kcm_port (log: $logs/kube-controller-manager.log)"
   start_daemon kube-controller-manager "$k8s_bin/kube-controller-manager" \
@@ -187,10 +203,13 @@ kube_up() {
   kube_resolve_bins
   kube_load || true
 
-  if kube_core_healthy; then
+  local problem
+  problem=$(kube_core_problem)
+  if [ -z "$problem" ]; then
     log "reusing etcd at $(etcd_url) and kube-apiserver at $(apiserver_url)"
     [ -f "$kubeconfig" ] || kube_write_kubeconfig
   else
+    log "starting etcd and kube-apiserver: $problem"
     # Whatever is left of an earlier start is stopped: one consistent set, fresh data.
     kube_stop_processes
     rm -rf "$state/etcd-data" "$state/apiserver-certs" "$state/kcm-certs"
@@ -206,6 +225,8 @@ kube_up() {
   if kcm_running; then
     log "reusing kube-controller-manager (healthz on 127.0.0.1:$kcm_port)"
   else
+    [ -z "$(daemon_pid kube-controller-manager)" ] ||
+      log "restarting kube-controller-manager: not healthy, or not the current build in $k8s_bin"
     stop_daemon kube-controller-manager
     touch "$state/started-kube"
     start_with_retry kube-controller-manager "$(timeout_for 60)" kcm_healthy start_kcm
