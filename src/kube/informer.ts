@@ -1,0 +1,286 @@
+// An informer for one apiVersion/kind (optionally one namespace and a label selector) built on
+// client-node's ListWatch, adding what 1.4.0 leaves to the caller:
+// - `synced` once the initial list is in the cache and the watch is connected;
+// - `healthy` while no error has happened since the last successful (re)start; stale caches must
+//   not be trusted to reap (the sweep fails closed on an unhealthy informer);
+// - a restart with backoff after an error: ListWatch restarts by itself only when a watch closes
+//   normally or expires (410, relisting), and stops for good on any other error;
+// - a server-side watch timeout (client-go's 5-10 minutes), so a quiet connection is renewed;
+// - any kind, resolved through discovery (a CRD installed later is picked up by the retries).
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../observe/logger.js';
+import { silentLogger } from '../observe/logger.js';
+import { describeError } from './api-errors.js';
+import type { BackoffOptions } from './backoff.js';
+import { KeyedBackoff } from './backoff.js';
+import type { GroupVersionKind, ResolvedResource } from './discovery.js';
+import { collectionPath, ResourceResolver } from './discovery.js';
+import type { TimerHandle, Timers } from './timers.js';
+import { systemTimers } from './timers.js';
+
+export interface InformerTarget extends GroupVersionKind {
+  /** Watch one namespace; all namespaces when absent. */
+  namespace?: string;
+  labelSelector?: string;
+}
+
+export interface InformerState {
+  synced: boolean;
+  healthy: boolean;
+  /** The error that made the informer unhealthy, until it recovers. */
+  lastError?: string;
+}
+
+export interface InformerOptions {
+  logger?: Logger;
+  /** Share one resolver between informers so discovery is fetched once per group/version. */
+  resolver?: ResourceResolver;
+  /** Delays between restarts after errors; defaults to 1s doubling up to 1 minute, 20% jitter. */
+  restartBackoff?: BackoffOptions;
+  /** Server-side timeout of each watch request, in seconds; defaults to 300-600 (random, as client-go). */
+  watchTimeoutSeconds?: () => number;
+  /** Page size of the (re)lists. */
+  pageSize?: number;
+  timers?: Timers;
+}
+
+export type ObjectEvent = 'add' | 'update' | 'delete';
+export type ObjectHandler<T> = (object: T) => void;
+export type StateHandler = (state: InformerState) => void;
+
+export const DEFAULT_RESTART_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 60_000, jitter: 0.2 };
+const DEFAULT_PAGE_SIZE = 500;
+
+export function targetKey(target: InformerTarget): string {
+  return [target.apiVersion, target.kind, target.namespace ?? '', target.labelSelector ?? ''].join('|');
+}
+
+export function describeTarget(target: InformerTarget): string {
+  const where = target.namespace ? ` in ${target.namespace}` : '';
+  const selector = target.labelSelector ? ` (${target.labelSelector})` : '';
+  return `${target.kind}.${target.apiVersion}${where}${selector}`;
+}
+
+export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
+  private readonly kubeConfig: k8s.KubeConfig;
+  private readonly objects: k8s.KubernetesObjectApi;
+  private readonly resolver: ResourceResolver;
+  private readonly logger: Logger;
+  private readonly timers: Timers;
+  private readonly restartBackoff: KeyedBackoff<'restart'>;
+  private readonly watchTimeoutSeconds: () => number;
+  private readonly pageSize: number;
+  private readonly handlers: Record<ObjectEvent, Set<ObjectHandler<T>>> = {
+    add: new Set(),
+    update: new Set(),
+    delete: new Set(),
+  };
+  private readonly stateHandlers = new Set<StateHandler>();
+  private listWatch?: k8s.ListWatch<T>;
+  private current: InformerState = { synced: false, healthy: false };
+  private errorCount = 0;
+  private restartTimer?: TimerHandle;
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    kubeConfig: k8s.KubeConfig,
+    readonly target: InformerTarget,
+    options: InformerOptions = {},
+  ) {
+    this.kubeConfig = kubeConfig;
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.resolver = options.resolver ?? new ResourceResolver(kubeConfig);
+    this.logger = (options.logger ?? silentLogger).child('informer', { target: describeTarget(target) });
+    this.timers = options.timers ?? systemTimers;
+    this.restartBackoff = new KeyedBackoff(options.restartBackoff ?? DEFAULT_RESTART_BACKOFF);
+    this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
+    this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  }
+
+  /** The initial list is in the cache (stays true once reached). */
+  get synced(): boolean {
+    return this.current.synced;
+  }
+
+  /** No error since the last successful (re)start: the cache follows the server. */
+  get healthy(): boolean {
+    return this.current.healthy;
+  }
+
+  state(): InformerState {
+    return { ...this.current };
+  }
+
+  on(event: ObjectEvent, handler: ObjectHandler<T>): void {
+    this.handlers[event].add(handler);
+  }
+
+  off(event: ObjectEvent, handler: ObjectHandler<T>): void {
+    this.handlers[event].delete(handler);
+  }
+
+  onState(handler: StateHandler): () => void {
+    this.stateHandlers.add(handler);
+    return () => this.stateHandlers.delete(handler);
+  }
+
+  /** The cached objects, of one namespace or all. Empty until synced. */
+  list(namespace?: string): readonly T[] {
+    return this.listWatch?.list(namespace) ?? [];
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.listWatch?.get(name, namespace);
+  }
+
+  /**
+   * Starts listing and watching; resolves after the first attempt, synced or not (failures are
+   * retried in the background: watch `synced`/`healthy` or onState()).
+   */
+  async start(): Promise<void> {
+    if (this.started) throw new Error(`informer for ${describeTarget(this.target)} was already started`);
+    this.started = true;
+    await this.attempt();
+  }
+
+  /** Resolves once synced and healthy, or with false when `timeoutMs` passes first. */
+  waitUntilReady(timeoutMs: number): Promise<boolean> {
+    if (this.current.synced && this.current.healthy) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = this.timers.setTimeout(() => {
+        unsubscribe();
+        resolve(false);
+      }, timeoutMs);
+      const unsubscribe = this.onState((state) => {
+        if (!state.synced || !state.healthy) return;
+        this.timers.clearTimeout(timer);
+        unsubscribe();
+        resolve(true);
+      });
+    });
+  }
+
+  /** Stops watching for good; the cache keeps its last contents. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.restartTimer !== undefined) this.timers.clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    await this.listWatch?.stop();
+    this.setState({ synced: this.current.synced, healthy: false, lastError: 'stopped' });
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    const errorsBefore = this.errorCount;
+    try {
+      this.listWatch ??= this.makeListWatch(await this.resolver.resolve(this.target));
+      if (this.stopped) return;
+      // Lists (unless resuming from the last resourceVersion) and connects the watch. ListWatch
+      // reports failures through its 'error' callbacks rather than by rejecting.
+      await this.listWatch.start();
+    } catch (err) {
+      this.onError(err);
+    }
+    if (this.stopped || this.errorCount !== errorsBefore) return;
+    this.restartBackoff.reset('restart');
+    if (!this.current.healthy) this.logger.info(this.current.synced ? 'informer recovered' : 'informer synced');
+    this.setState({ synced: true, healthy: true });
+  }
+
+  private onError(err: unknown): void {
+    // Stopping aborts the watch request, which ListWatch reports as an error: not one to act on.
+    if (this.stopped) return;
+    this.errorCount++;
+    const lastError = describeError(err);
+    this.setState({ synced: this.current.synced, healthy: false, lastError });
+    if (this.restartTimer !== undefined) return;
+    const delay = this.restartBackoff.next('restart');
+    this.logger.warn('informer failed; restarting after backoff', { error: lastError, retryInMs: delay });
+    this.restartTimer = this.timers.setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.attempt();
+    }, delay);
+  }
+
+  private makeListWatch(resource: ResolvedResource): k8s.ListWatch<T> {
+    const path = collectionPath(resource, this.target.namespace);
+    const watch = new BoundedWatch(this.kubeConfig, this.watchTimeoutSeconds);
+    const listWatch = new k8s.ListWatch<T>(path, watch, () => this.listAll(), false, this.target.labelSelector);
+    for (const event of ['add', 'update', 'delete'] as const) {
+      listWatch.on(event, (object) => this.emit(event, object));
+    }
+    listWatch.on('error', (err) => this.onError(err));
+    return listWatch;
+  }
+
+  /** The whole collection, page by page; all pages belong to the first page's snapshot. */
+  private async listAll(): Promise<k8s.KubernetesListObject<T>> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await this.objects.list<T>(
+        this.target.apiVersion,
+        this.target.kind,
+        this.target.namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        this.target.labelSelector,
+        this.pageSize,
+        continueToken,
+      );
+      items.push(...page.items);
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      continueToken = page.metadata?._continue || undefined;
+    } while (continueToken);
+    return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items };
+  }
+
+  private emit(event: ObjectEvent, object: T): void {
+    for (const handler of this.handlers[event]) {
+      try {
+        handler(object);
+      } catch (err) {
+        this.logger.error('informer event handler threw', { event, error: describeError(err) });
+      }
+    }
+  }
+
+  private setState(next: InformerState): void {
+    const changed =
+      next.synced !== this.current.synced ||
+      next.healthy !== this.current.healthy ||
+      next.lastError !== this.current.lastError;
+    this.current = next;
+    if (!changed) return;
+    for (const handler of this.stateHandlers) handler(this.state());
+  }
+}
+
+/** A Watch whose requests ask the server to end them after a while, and to send bookmarks. */
+class BoundedWatch extends k8s.Watch {
+  constructor(
+    kubeConfig: k8s.KubeConfig,
+    private readonly timeoutSeconds: () => number,
+  ) {
+    super(kubeConfig);
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    return super.watch(
+      path,
+      { ...queryParams, timeoutSeconds: this.timeoutSeconds(), allowWatchBookmarks: true },
+      callback,
+      done,
+    );
+  }
+}

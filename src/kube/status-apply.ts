@@ -1,0 +1,74 @@
+// Writes status with server-side apply through the status subresource. reaper applies under its own
+// field manager ("reaper"), and each agent applies its entry of a per-node map list under
+// "reaper/<node>", so agents never overwrite each other and fields set by anyone else are left alone.
+// An apply states everything the manager wants: a field it applied before and leaves out now is
+// removed. Only status is sent, so spec can never be written from here; force takes our own fields
+// back if another manager (e.g. a hand edit) claimed them.
+import * as k8s from '@kubernetes/client-node';
+import type { GroupVersionKind } from './discovery.js';
+import { ResourceResolver } from './discovery.js';
+
+export interface ObjectRef extends GroupVersionKind {
+  name: string;
+  /** Required for namespaced kinds. */
+  namespace?: string;
+}
+
+export interface StatusApplierOptions {
+  /** Defaults to "reaper". */
+  fieldManager?: string;
+  resolver?: ResourceResolver;
+}
+
+export const DEFAULT_FIELD_MANAGER = 'reaper';
+const applyPatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+
+export class StatusApplier {
+  private readonly api: k8s.CustomObjectsApi;
+  private readonly resolver: ResourceResolver;
+  readonly fieldManager: string;
+
+  constructor(kubeConfig: k8s.KubeConfig, options: StatusApplierOptions = {}) {
+    this.api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+    this.resolver = options.resolver ?? new ResourceResolver(kubeConfig);
+    this.fieldManager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
+  }
+
+  /** The field manager of one agent's per-node entry. */
+  nodeFieldManager(node: string): string {
+    return `${this.fieldManager}/${node}`;
+  }
+
+  /** Applies `status` as all of the status this manager owns; returns the object as stored. */
+  async apply(ref: ObjectRef, status: object, fieldManager = this.fieldManager): Promise<k8s.KubernetesObject> {
+    const resource = await this.resolver.resolve(ref);
+    if (!resource.group) throw new Error(`status apply serves custom resources only, not ${ref.kind}`);
+    if (resource.namespaced && !ref.namespace)
+      throw new Error(`${ref.kind} ${ref.name} is namespaced: name its namespace`);
+    const body = {
+      apiVersion: ref.apiVersion,
+      kind: ref.kind,
+      metadata: resource.namespaced ? { name: ref.name, namespace: ref.namespace } : { name: ref.name },
+      status,
+    };
+    const common = { group: resource.group, version: resource.version, plural: resource.plural, name: ref.name };
+    const request = { ...common, body, fieldManager, force: true };
+    const stored: unknown = resource.namespaced
+      ? await this.api.patchNamespacedCustomObjectStatus({ ...request, namespace: ref.namespace! }, applyPatch)
+      : await this.api.patchClusterCustomObjectStatus(request, applyPatch);
+    return stored as k8s.KubernetesObject;
+  }
+
+  /**
+   * Applies this agent's entry of `status.<listField>` (a map list keyed by `node`) under
+   * "reaper/<node>", leaving the policy-wide fields and other agents' entries to their managers.
+   */
+  applyNodeEntry(
+    ref: ObjectRef,
+    node: string,
+    entry: Record<string, unknown>,
+    listField = 'nodes',
+  ): Promise<k8s.KubernetesObject> {
+    return this.apply(ref, { [listField]: [{ ...entry, node }] }, this.nodeFieldManager(node));
+  }
+}
