@@ -1,0 +1,136 @@
+// Server-side apply of status on reaper's own CRDs (cluster-scoped ReapPolicy, namespaced Topology):
+// spec and generation are never touched, an unchanged apply changes nothing, each agent owns its
+// own entry of status.nodes, and our fields are taken back from another manager.
+import * as k8s from '@kubernetes/client-node';
+import type { Condition } from '../../../src/api/types.js';
+import { setCondition } from '../../../src/kube/conditions.js';
+import type { ObjectRef } from '../../../src/kube/status-apply.js';
+import { StatusApplier } from '../../../src/kube/status-apply.js';
+import { kubeConfig, uniqueName } from '../../support/engines.js';
+import { installCrds } from '../../support/kubectl.js';
+import { createNamespace, deleteNamespace } from './helpers.js';
+
+interface StoredObject extends k8s.KubernetesObject {
+  spec?: unknown;
+  status?: {
+    observedGeneration?: number;
+    conditions?: Condition[];
+    nodes?: { node: string; conditions?: Condition[] }[];
+    totals?: Record<string, number>;
+    resources?: Record<string, unknown>;
+  };
+}
+
+describe('StatusApplier on the real API server', () => {
+  const kc = kubeConfig();
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const applier = new StatusApplier(kc);
+  const namespace = uniqueName('status');
+  const policy: ObjectRef = { apiVersion: 'reaper.dev/v1alpha1', kind: 'ReapPolicy', name: uniqueName('ssa') };
+  const topology: ObjectRef = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', name: 'lab', namespace };
+  const now = new Date('2025-06-01T00:00:00Z');
+
+  const read = (ref: ObjectRef) =>
+    objects.read({
+      apiVersion: ref.apiVersion,
+      kind: ref.kind,
+      metadata: { name: ref.name, namespace: ref.namespace },
+    }) as Promise<StoredObject>;
+  const ready = (status: Condition['status'], message: string) =>
+    setCondition(undefined, { type: 'Ready', status, reason: 'Swept', message }, 1, now);
+
+  beforeAll(async () => {
+    installCrds();
+    await createNamespace(kc, namespace);
+    await objects.create({
+      apiVersion: policy.apiVersion,
+      kind: policy.kind,
+      metadata: { name: policy.name },
+      spec: {
+        mode: 'DryRun',
+        owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' }],
+        match: [{ label: 'reaper.dev/owner-uid' }],
+      },
+    } as k8s.KubernetesObject);
+    await objects.create({
+      apiVersion: topology.apiVersion,
+      kind: topology.kind,
+      metadata: { name: topology.name, namespace },
+      spec: { networks: [{ name: 'core' }], nodes: [{ name: 'r1', image: 'busybox', networks: ['core'] }] },
+    } as k8s.KubernetesObject);
+  });
+
+  afterAll(async () => {
+    await objects
+      .delete({ apiVersion: policy.apiVersion, kind: policy.kind, metadata: { name: policy.name } })
+      .catch(() => undefined);
+    await deleteNamespace(kc, namespace);
+  });
+
+  test('applies cluster-scoped status, leaves spec and generation alone, and is idempotent', async () => {
+    const before = await read(policy);
+    const status = { observedGeneration: 1, conditions: ready('True', 'swept'), totals: { sweeps: 1, reaped: 0 } };
+
+    const applied = (await applier.apply(policy, status)) as StoredObject;
+    expect(applied.status).toMatchObject(status);
+    expect(applied.spec).toEqual(before.spec);
+    expect(applied.metadata?.generation).toBe(before.metadata?.generation);
+    expect(applied.metadata?.managedFields).toContainEqual(
+      expect.objectContaining({ manager: 'reaper', operation: 'Apply', subresource: 'status' }),
+    );
+
+    const again = await applier.apply(policy, structuredClone(status));
+    expect(again.metadata?.resourceVersion).toBe(applied.metadata?.resourceVersion);
+
+    // A field we applied before and leave out now is ours to remove.
+    const { totals: _dropped, ...withoutTotals } = status;
+    const trimmed = (await applier.apply(policy, withoutTotals)) as StoredObject;
+    expect(trimmed.status?.totals).toBeUndefined();
+    expect(trimmed.status?.conditions).toEqual(status.conditions);
+  });
+
+  test('each agent owns its own entry of status.nodes; policy-wide applies leave them alone', async () => {
+    await applier.applyNodeEntry(policy, 'node-a', { conditions: ready('True', 'a swept') });
+    await applier.applyNodeEntry(policy, 'node-b', { conditions: ready('False', 'b blocked') });
+    await applier.apply(policy, { observedGeneration: 1, conditions: ready('True', 'policy ok') });
+    await applier.applyNodeEntry(policy, 'node-a', { conditions: ready('True', 'a swept again') });
+
+    const stored = await read(policy);
+    const byNode = Object.fromEntries((stored.status?.nodes ?? []).map((n) => [n.node, n.conditions?.[0]?.message]));
+    expect(byNode).toEqual({ 'node-a': 'a swept again', 'node-b': 'b blocked' });
+    expect(stored.status?.conditions?.[0]?.message).toBe('policy ok');
+    const managers = (stored.metadata?.managedFields ?? []).map((m) => m.manager);
+    expect(managers).toEqual(expect.arrayContaining(['reaper', 'reaper/node-a', 'reaper/node-b']));
+  });
+
+  test('takes its fields back from another manager that set them', async () => {
+    const other = new StatusApplier(kc, { fieldManager: 'someone-else' });
+    await other.apply(policy, { observedGeneration: 7 });
+    const stored = (await applier.apply(policy, {
+      observedGeneration: 1,
+      conditions: ready('True', 'mine'),
+    })) as StoredObject;
+    expect(stored.status?.observedGeneration).toBe(1);
+  });
+
+  test('applies namespaced status without touching spec', async () => {
+    const before = await read(topology);
+    const status = {
+      observedGeneration: before.metadata?.generation,
+      conditions: ready('True', 'all found'),
+      resources: { containers: { expected: 1, found: 1 }, networks: { expected: 1, found: 1 } },
+    };
+    const applied = (await applier.apply(topology, status)) as StoredObject;
+    expect(applied.status).toMatchObject(status);
+    expect(applied.spec).toEqual(before.spec);
+    const again = await applier.apply(topology, status);
+    expect(again.metadata?.resourceVersion).toBe(applied.metadata?.resourceVersion);
+  });
+
+  test('refuses a namespaced object without its namespace, and kinds nobody serves', async () => {
+    await expect(applier.apply({ ...topology, namespace: undefined }, {})).rejects.toThrow(/namespaced/);
+    await expect(
+      applier.apply({ apiVersion: 'reaper.dev/v1alpha1', kind: 'NoSuchKind', name: 'x' }, {}),
+    ).rejects.toThrow(/does not serve NoSuchKind/);
+  });
+});
