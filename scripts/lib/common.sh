@@ -112,7 +112,8 @@ address_in_use() {
 
 apt_updated=""
 # ensure_packages PACKAGE...: installs the Debian packages that are missing (a fresh CI machine
-# has none of them): `apt-get update` once per run, then one `apt-get install`.
+# has none of them): `apt-get update` once per run, then one `apt-get install`. apt's output goes
+# to logs/apt.log, shown when it fails.
 ensure_packages() {
   local missing=() package
   for package in "$@"; do
@@ -121,24 +122,28 @@ ensure_packages() {
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
   [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${missing[*]} (run as root, or: apt-get install ${missing[*]})"
-  log "installing Debian packages: ${missing[*]}"
+  ensure_state_dirs
+  log "installing Debian packages: ${missing[*]} (log: $logs/apt.log)"
   # Without an init system a package's maintainer scripts must not start services (dockerd would
   # come up outside testenv's control); policy-rc.d says so for the length of the install.
-  local policy=/usr/sbin/policy-rc.d placed=""
+  local policy=/usr/sbin/policy-rc.d placed="" status=0 started
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && placed=1
   fi
-  local status=0
+  started=$(date +%s)
+  printf '\n==== scripts/testenv %s: apt-get install %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${missing[*]}" >>"$logs/apt.log"
   if [ -z "$apt_updated" ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null >&2 || status=$?
+    DEBIAN_FRONTEND=noninteractive apt-get update </dev/null >>"$logs/apt.log" 2>&1 || status=$?
     apt_updated=1
   fi
   if [ $status -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" </dev/null >&2 || status=$?
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" \
+      </dev/null >>"$logs/apt.log" 2>&1 || status=$?
   fi
   [ -z "$placed" ] || rm -f "$policy"
-  [ $status -eq 0 ] || die "apt-get could not install ${missing[*]} (exit $status; output above)"
+  [ $status -eq 0 ] || fail_with_log apt "apt-get could not install ${missing[*]} (exit $status)"
+  log "installed ${missing[*]} in $(($(date +%s) - started))s"
 }
 
 # pick_ports N: N distinct TCP ports on which nothing listens or connects now, chosen at random

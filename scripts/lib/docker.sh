@@ -14,11 +14,18 @@ docker_answers() { dockercli version >/dev/null 2>&1; }
 docker_image_present() { dockercli image inspect "$test_image" >/dev/null 2>&1; }
 cni_present() { [ -x "$cni_path/host-local" ]; }
 
+# docker_packages: the Debian packages Docker's part needs on this machine. The engine's own
+# (docker.io, iptables) only when no engine answers or there is no docker client at all; the
+# client on PATH may be newer than Debian's engine, the API version negotiates down.
+docker_packages() {
+  echo busybox-static containernetworking-plugins
+  if ! command -v docker >/dev/null || ! docker_answers; then echo docker.io iptables; fi
+}
+
 docker_up() {
-  ensure_packages busybox-static containernetworking-plugins
+  # shellcheck disable=SC2046 # a list of package names
+  ensure_packages $(docker_packages)
   cni_present || die "$cni_path/host-local is missing although containernetworking-plugins is installed"
-  # The client on PATH may be newer than Debian's engine; the API version negotiates down.
-  command -v docker >/dev/null || ensure_packages docker.io
 
   if docker_answers; then
     if [ -f "$state/started-docker" ] && daemon_pid dockerd >/dev/null; then
@@ -36,7 +43,6 @@ docker_up() {
 docker_start() {
   [ "$docker_host" = "$default_docker_host" ] ||
     die "no Docker engine answers at DOCKER_HOST=$docker_host; testenv starts dockerd only on $default_docker_host (unset DOCKER_HOST, or start that engine)"
-  ensure_packages docker.io iptables
   local wait
   wait=$(timeout_for 60)
   # A dockerd that is alive but not answering yet (someone else's, still starting): wait for it

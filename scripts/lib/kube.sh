@@ -198,8 +198,11 @@ start_kcm() {
     --concurrent-gc-syncs=5 --concurrent-namespace-syncs=5
 }
 
+kube_packages() { echo openssl curl ca-certificates; }
+
 kube_up() {
-  ensure_packages openssl curl ca-certificates
+  # shellcheck disable=SC2046 # a list of package names
+  ensure_packages $(kube_packages)
   kube_resolve_bins
   kube_load || true
 
