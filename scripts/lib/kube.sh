@@ -249,6 +249,15 @@ kube_down() {
     "$kubeconfig" "$kubeconfig.tmp" "$ports_file" "$bins_file" "$state/started-kube"
 }
 
+kube_why_down() {
+  local pid
+  if pid=$(daemon_pid "$1"); then
+    echo "pid $pid runs but is not healthy; see $logs/$1.log"
+  else
+    echo "not running; see $logs/$1.log"
+  fi
+}
+
 # kube_status: one line per engine on stdout; 0 when all three are up and healthy.
 kube_status() {
   local ok=0 pid
@@ -260,21 +269,21 @@ kube_status() {
     printf 'etcd          up    %s (pid %s, etcd %s)\n' "$(etcd_url)" "$pid" \
       "$(curl -fsS --max-time 3 "$(etcd_url)/version" | sed -n 's/.*"etcdserver":"\([^"]*\)".*/\1/p')"
   else
-    printf 'etcd          DOWN  %s\n' "$(etcd_url)"
+    printf 'etcd          DOWN  %s (%s)\n' "$(etcd_url)" "$(kube_why_down etcd)"
     ok=1
   fi
   if pid=$(daemon_pid kube-apiserver) && apiserver_ready; then
     printf 'apiserver     up    %s (pid %s, %s)\n' "$(apiserver_url)" "$pid" \
       "$(apiserver_get /version | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')"
   else
-    printf 'apiserver     DOWN  %s\n' "$(apiserver_url)"
+    printf 'apiserver     DOWN  %s (%s)\n' "$(apiserver_url)" "$(kube_why_down kube-apiserver)"
     ok=1
   fi
   if pid=$(daemon_pid kube-controller-manager) && kcm_healthy; then
     printf 'controllers   up    kube-controller-manager (pid %s; %s)\n' "$pid" \
       "$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^--controllers=//p')"
   else
-    printf 'controllers   DOWN  kube-controller-manager\n'
+    printf 'controllers   DOWN  kube-controller-manager (%s)\n' "$(kube_why_down kube-controller-manager)"
     ok=1
   fi
   printf 'kubeconfig          %s\n' "$kubeconfig"
