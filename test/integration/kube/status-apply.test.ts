@@ -127,6 +127,17 @@ describe('StatusApplier on the real API server', () => {
     expect(again.metadata?.resourceVersion).toBe(applied.metadata?.resourceVersion);
   });
 
+  test('applyIfChanged writes only when the status differs from the last one it applied', async () => {
+    const status = { observedGeneration: 1, conditions: ready('True', 'first') };
+    await expect(applier.applyIfChanged(topology, status)).resolves.toBe(true);
+    await expect(applier.applyIfChanged(topology, structuredClone(status))).resolves.toBe(false);
+    const changed = { ...status, conditions: ready('True', 'second') };
+    await expect(applier.applyIfChanged(topology, changed)).resolves.toBe(true);
+    expect((await read(topology)).status?.conditions?.[0]?.message).toBe('second');
+    applier.forget(topology);
+    await expect(applier.applyIfChanged(topology, changed)).resolves.toBe(true);
+  });
+
   test('refuses a namespaced object without its namespace, and kinds nobody serves', async () => {
     await expect(applier.apply({ ...topology, namespace: undefined }, {})).rejects.toThrow(/namespaced/);
     await expect(
