@@ -50,6 +50,8 @@ export type StateHandler = (state: InformerState) => void;
 
 export const DEFAULT_RESTART_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 60_000, jitter: 0.2 };
 const DEFAULT_PAGE_SIZE = 500;
+// How long past its requested timeout a watch may stay open before it is taken for dead.
+const WATCH_GRACE_SECONDS = 30;
 
 export function targetKey(target: InformerTarget): string {
   return [target.apiVersion, target.kind, target.namespace ?? '', target.labelSelector ?? ''].join('|');
@@ -206,7 +208,7 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
 
   private makeListWatch(resource: ResolvedResource): k8s.ListWatch<T> {
     const path = collectionPath(resource, this.target.namespace);
-    const watch = new BoundedWatch(this.kubeConfig, this.watchTimeoutSeconds);
+    const watch = new BoundedWatch(this.kubeConfig, this.watchTimeoutSeconds, this.timers);
     const listWatch = new k8s.ListWatch<T>(path, watch, () => this.listAll(), false, this.target.labelSelector);
     for (const event of ['add', 'update', 'delete'] as const) {
       listWatch.on(event, (object) => this.emit(event, object));
@@ -261,26 +263,42 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
   }
 }
 
-/** A Watch whose requests ask the server to end them after a while, and to send bookmarks. */
+/**
+ * A Watch whose requests ask the server to end them after a while and to send bookmarks, and that
+ * aborts a watch the server has not ended well after that time: a connection that died silently
+ * then surfaces as an error (and a restart) instead of a cache that quietly stops following.
+ */
 class BoundedWatch extends k8s.Watch {
   constructor(
     kubeConfig: k8s.KubeConfig,
     private readonly timeoutSeconds: () => number,
+    private readonly timers: Timers,
   ) {
     super(kubeConfig);
   }
 
-  override watch(
+  override async watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
-    return super.watch(
+    const timeoutSeconds = this.timeoutSeconds();
+    let guard: TimerHandle | undefined;
+    const controller = await super.watch(
       path,
-      { ...queryParams, timeoutSeconds: this.timeoutSeconds(), allowWatchBookmarks: true },
+      { ...queryParams, timeoutSeconds, allowWatchBookmarks: true },
       callback,
-      done,
+      (err) => {
+        if (guard !== undefined) this.timers.clearTimeout(guard);
+        guard = undefined;
+        done(err);
+      },
     );
+    // Watch.watch aborts its controller once done: a watch that already ended needs no guard.
+    if (!controller.signal.aborted) {
+      guard = this.timers.setTimeout(() => controller.abort(), (timeoutSeconds + WATCH_GRACE_SECONDS) * 1000);
+    }
+    return controller;
   }
 }

@@ -1,0 +1,177 @@
+// The informer's own logic (state, restart after errors, the dead-watch guard) against a tiny local
+// HTTP server that speaks just enough of the API; the real API server is in test/integration/kube.
+import * as k8s from '@kubernetes/client-node';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ResilientInformer } from '../../../src/kube/informer.js';
+import { ManualTimers, settle } from './manual-timers.js';
+
+class TinyApiServer {
+  readonly server: Server;
+  watches: ServerResponse[] = [];
+  listStatus = 200;
+  lists = 0;
+  items: k8s.V1ConfigMap[] = [{ metadata: { name: 'a', namespace: 'ns', resourceVersion: '1' } }];
+
+  constructor() {
+    this.server = createServer((req, res) => this.handle(req, res));
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const watch of this.watches) watch.destroy();
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  send(type: string, object: k8s.V1ConfigMap): void {
+    for (const watch of this.watches) if (!watch.writableEnded) watch.write(`${JSON.stringify({ type, object })}\n`);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    res.setHeader('Content-Type', 'application/json');
+    if (url.pathname === '/api/v1') {
+      res.end(
+        JSON.stringify({
+          kind: 'APIResourceList',
+          groupVersion: 'v1',
+          resources: [{ name: 'configmaps', namespaced: true, kind: 'ConfigMap', verbs: ['list', 'watch'] }],
+        }),
+      );
+    } else if (url.searchParams.get('watch') === 'true') {
+      res.writeHead(200);
+      res.flushHeaders();
+      this.watches.push(res);
+    } else {
+      this.lists++;
+      res.statusCode = this.listStatus;
+      res.end(
+        JSON.stringify(
+          this.listStatus === 200
+            ? { kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: this.items }
+            : { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'try later', code: this.listStatus },
+        ),
+      );
+    }
+  }
+}
+
+describe('ResilientInformer (local server)', () => {
+  let api: TinyApiServer;
+  let kc: k8s.KubeConfig;
+  let informer: ResilientInformer<k8s.V1ConfigMap> | undefined;
+
+  beforeEach(async () => {
+    api = new TinyApiServer();
+    const server = await api.listen();
+    kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'tiny', server, skipTLSVerify: true }],
+      users: [{ name: 'nobody' }],
+      contexts: [{ name: 'tiny', cluster: 'tiny', user: 'nobody' }],
+      currentContext: 'tiny',
+    });
+  });
+
+  afterEach(async () => {
+    await informer?.stop();
+    informer = undefined;
+    await api.close();
+  });
+
+  const make = (timers: ManualTimers) =>
+    (informer = new ResilientInformer<k8s.V1ConfigMap>(
+      kc,
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns' },
+      { timers, watchTimeoutSeconds: () => 60, restartBackoff: { baseMs: 1_000, maxMs: 4_000 } },
+    ));
+
+  test('a watch that outlives its timeout is aborted, reported, and restarted after backoff', async () => {
+    const timers = new ManualTimers();
+    const cms = make(timers);
+    await cms.start();
+    expect(cms.state()).toEqual({ synced: true, healthy: true });
+    expect(cms.list().map((o) => o.metadata?.name)).toEqual(['a']);
+
+    api.send('ADDED', { metadata: { name: 'b', namespace: 'ns', resourceVersion: '2' } });
+    await until(() => cms.get('b', 'ns'));
+
+    // The server promised to end the watch after 60s; 90s later it is taken for dead.
+    await timers.advance(89_000);
+    expect(cms.healthy).toBe(true);
+    await timers.advance(1_000);
+    await until(() => !cms.healthy);
+    expect(cms.state()).toMatchObject({ synced: true, healthy: false });
+    expect(cms.list()).toHaveLength(2);
+
+    await timers.advance(1_000);
+    await until(() => cms.healthy);
+    expect(api.watches).toHaveLength(2);
+    // Resumed from the last resourceVersion: no second list.
+    expect(api.lists).toBe(1);
+  });
+
+  test('a failing list leaves it unsynced, retried with growing backoff until the list works', async () => {
+    api.listStatus = 503;
+    const timers = new ManualTimers();
+    const cms = make(timers);
+    const states: string[] = [];
+    cms.onState((s) => states.push(`${s.synced}/${s.healthy}`));
+    await cms.start();
+    expect(cms.state()).toMatchObject({ synced: false, healthy: false });
+    expect(cms.state().lastError).toMatch(/503|try later/);
+
+    await timers.advance(1_000);
+    await until(() => api.lists === 2);
+    await settle();
+    await timers.advance(1_999);
+    expect(api.lists).toBe(2);
+    api.listStatus = 200;
+    await timers.advance(1);
+    await until(() => cms.synced);
+    expect(cms.state()).toEqual({ synced: true, healthy: true });
+    expect(states.at(-1)).toBe('true/true');
+  });
+
+  test('waitUntilReady resolves once synced, or false at its timeout', async () => {
+    const timers = new ManualTimers();
+    api.listStatus = 503;
+    const cms = make(timers);
+    await cms.start();
+    const waiting = cms.waitUntilReady(500);
+    await timers.advance(500);
+    await expect(waiting).resolves.toBe(false);
+
+    api.listStatus = 200;
+    const ready = cms.waitUntilReady(10_000);
+    await timers.advance(1_000);
+    await expect(ready).resolves.toBe(true);
+  });
+
+  test('after stop no error is reported and nothing restarts', async () => {
+    const timers = new ManualTimers();
+    const cms = make(timers);
+    await cms.start();
+    await cms.stop();
+    await settle();
+    expect(cms.state()).toMatchObject({ healthy: false, lastError: 'stopped' });
+    await timers.advance(120_000);
+    expect(api.watches).toHaveLength(1);
+    expect(timers.pending).toBe(0);
+  });
+});
+
+/** Real I/O settles on its own time: poll (briefly) for it. */
+async function until(condition: () => unknown, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
