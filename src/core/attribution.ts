@@ -1,93 +1,163 @@
 // Who owns a runtime resource, by the policy's match rules (design §1). Keys come from labels and
 // names that anyone can write, so a key that does not look like a key attributes nothing.
-import type { MatchRule, OwnerKeyRule } from './policy.js';
-import type { Labels } from './model.js';
+import type { ContainerResource, Labels, NetworkResource, RuntimeResource, VolumeResource } from './model.js';
+import type { MatchRule, OwnerKeyRule, Policy } from './policy.js';
 
-/** Owner keys are uids, namespace/name pairs or short field values: anything else is not a key. */
-const MAX_KEY_LENGTH = 253;
+/** Owner keys are uids, namespace/name pairs or short field values: anything longer is not a key. */
+export const MAX_OWNER_KEY_LENGTH = 253;
 /** Names are matched only up to this length: longer ones are not names any platform writes. */
-const MAX_MATCHED_NAME_LENGTH = 1024;
+export const MAX_MATCHED_NAME_LENGTH = 1024;
 
+/** An owner key some match rule extracted, and the rule (which says how the key is compared). */
 export interface Claim {
+  readonly type: 'claim';
   readonly key: string;
   readonly rule: MatchRule;
 }
 
-export function isPlausibleKey(key: string): boolean {
-  // eslint-disable-next-line no-control-regex -- control characters make a key implausible
-  return key.length > 0 && key.length <= MAX_KEY_LENGTH && !/[\u0000-\u001f\u007f]/.test(key);
+/**
+ * How a resource of the snapshot is attributed: `undefined` is foreign. `dangling` is a lease whose
+ * container is gone, in a network the policy manages: it belongs to the policy, and no owner could
+ * be live for it.
+ */
+export type Attribution = Claim | { readonly type: 'dangling' };
+
+// eslint-disable-next-line no-control-regex -- control characters make a key malformed
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+export function isWellFormedOwnerKey(key: string): boolean {
+  return key.length > 0 && key.length <= MAX_OWNER_KEY_LENGTH && !CONTROL_CHARACTER.test(key);
 }
 
-/** The owner key the first matching rule extracts, or undefined when the resource is foreign. */
+/**
+ * The claim of the first rule that extracts a well-formed key, or undefined (foreign). A rule that
+ * extracts a malformed key attributes nothing, as if it had not matched, and the next rule is tried.
+ */
 export function claimOf(resource: { name: string; labels: Labels }, rules: readonly MatchRule[]): Claim | undefined {
   for (const rule of rules) {
     const key = rule.type === 'label' ? labelValue(resource.labels, rule.label) : nameKey(resource.name, rule);
-    if (key !== undefined && isPlausibleKey(key)) return { key, rule };
+    if (key !== undefined && isWellFormedOwnerKey(key)) return { type: 'claim', key, rule };
   }
   return undefined;
 }
 
+/**
+ * The owner key of a container, network or volume under the policy's match rules; undefined when
+ * it is foreign. Leases have no key of their own: see attributeResources.
+ */
+export function ownerKeyOf(
+  resource: ContainerResource | NetworkResource | VolumeResource,
+  policy: Pick<Policy, 'match'>,
+): string | undefined {
+  return claimOf(resource, policy.match)?.key;
+}
+
+/**
+ * Attribution of every resource, index for index. A lease is attributed through its container: it
+ * inherits the claim of a container in the same list (and is foreign with a foreign container); a
+ * lease whose container is not in the list is dangling when its network is one the policy manages,
+ * else foreign.
+ */
+export function attributeResources(
+  resources: readonly RuntimeResource[],
+  policy: Pick<Policy, 'match' | 'resources'>,
+): (Attribution | undefined)[] {
+  const attributions = new Array<Attribution | undefined>(resources.length);
+  const containerClaims = new Map<string, Attribution | undefined>();
+  resources.forEach((resource, index) => {
+    if (resource.kind === 'ipLease') return;
+    const claim = claimOf(resource, policy.match);
+    attributions[index] = claim;
+    if (resource.kind === 'container') containerClaims.set(resource.id, claim);
+  });
+  const managedLeaseNetworks = new Set(policy.resources.ipLeases.networks);
+  resources.forEach((resource, index) => {
+    if (resource.kind !== 'ipLease') return;
+    if (containerClaims.has(resource.containerId)) attributions[index] = containerClaims.get(resource.containerId);
+    else if (managedLeaseNetworks.has(resource.network)) attributions[index] = { type: 'dangling' };
+  });
+  return attributions;
+}
+
 function labelValue(labels: Labels, label: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(labels, label) ? labels[label] : undefined;
+  return Object.hasOwn(labels, label) ? labels[label] : undefined;
 }
 
 function nameKey(name: string, rule: Extract<MatchRule, { type: 'name' }>): string | undefined {
-  if (name.length > MAX_MATCHED_NAME_LENGTH) return undefined;
+  // test() is about twice as fast as a matcher, and most names on a mixed host do not match.
+  if (name.length > MAX_MATCHED_NAME_LENGTH || !rule.regex.test(name)) return undefined;
   const matcher = rule.regex.matcher(name);
   if (!matcher.find()) return undefined;
-  const key = matcher.group('key');
+  const key: unknown = matcher.group('key');
   return typeof key === 'string' ? key : undefined;
 }
 
 /**
- * Answers "is this claim's owner live?" for a set of live keys. Name rules with a key prefix length
- * compare the extracted key with that many leading characters of each live key; the prefix sets
- * are built once per length, so a check costs one lookup.
+ * Answers "is this claim's owner live?" in one lookup. A name rule with keyPrefixLength L compares
+ * the first L characters of the extracted key with the first L characters of every live key; the
+ * prefix sets are built once, when the index is made.
  */
 export class LiveKeyIndex {
   private readonly prefixSets = new Map<number, Set<string>>();
 
-  constructor(private readonly keys: ReadonlySet<string>) {}
-
-  isLive(claim: Claim): boolean {
-    const length = claim.rule.type === 'name' ? claim.rule.keyPrefixLength : undefined;
-    if (length === undefined) return this.keys.has(claim.key);
-    return this.prefixes(length).has(claim.key);
-  }
-
-  private prefixes(length: number): Set<string> {
-    let set = this.prefixSets.get(length);
-    if (!set) {
-      set = new Set();
-      for (const key of this.keys) if (key.length >= length) set.add(key.slice(0, length));
-      this.prefixSets.set(length, set);
+  constructor(
+    private readonly keys: ReadonlySet<string>,
+    rules: readonly MatchRule[],
+  ) {
+    for (const rule of rules) {
+      const length = prefixLengthOf(rule);
+      if (length === undefined || this.prefixSets.has(length)) continue;
+      // Keys shorter than L count whole: when in doubt, an owner is live.
+      const prefixes = new Set<string>();
+      for (const key of keys) prefixes.add(key.slice(0, length));
+      this.prefixSets.set(length, prefixes);
     }
-    return set;
   }
+
+  isLive(claim: Pick<Claim, 'key' | 'rule'>): boolean {
+    const length = prefixLengthOf(claim.rule);
+    if (length === undefined) return this.keys.has(claim.key);
+    const prefixes = this.prefixSets.get(length);
+    // A rule the index was not built for: compare the slow way rather than call the owner gone.
+    if (prefixes === undefined)
+      return [...this.keys].some((key) => key.slice(0, length) === claim.key.slice(0, length));
+    return prefixes.has(claim.key.slice(0, length));
+  }
+}
+
+function prefixLengthOf(rule: MatchRule): number | undefined {
+  return rule.type === 'name' ? rule.keyPrefixLength : undefined;
 }
 
 /** An owner object's key under the policy's key rule; undefined when the object does not have one. */
 export function ownerKeyFromObject(object: unknown, rule: OwnerKeyRule): string | undefined {
-  const metadata = (object as { metadata?: { uid?: unknown; name?: unknown; namespace?: unknown } } | null)?.metadata;
+  const metadata = fieldAt(object, ['metadata']);
   let key: unknown;
   switch (rule.type) {
     case 'uid':
-      key = metadata?.uid;
+      key = fieldAt(metadata, ['uid']);
       break;
-    case 'name':
-      if (typeof metadata?.name !== 'string') return undefined;
-      key = typeof metadata.namespace === 'string' ? `${metadata.namespace}/${metadata.name}` : metadata.name;
+    case 'name': {
+      const name = fieldAt(metadata, ['name']);
+      const namespace = fieldAt(metadata, ['namespace']);
+      if (typeof name !== 'string') return undefined;
+      key = typeof namespace === 'string' && namespace !== '' ? `${namespace}/${name}` : name;
       break;
+    }
     case 'field':
-      key = rule.path.reduce<unknown>(
-        (value, segment) =>
-          typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, segment)
-            ? (value as Record<string, unknown>)[segment]
-            : undefined,
-        object,
-      );
+      key = fieldAt(object, rule.path);
       break;
   }
   if (typeof key === 'number' && Number.isFinite(key)) key = String(key);
-  return typeof key === 'string' && isPlausibleKey(key) ? key : undefined;
+  return typeof key === 'string' && isWellFormedOwnerKey(key) ? key : undefined;
+}
+
+/** The value at a path of own properties (never the prototype's), or undefined. */
+function fieldAt(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
 }

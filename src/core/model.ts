@@ -104,6 +104,19 @@ export type Decision =
   | 'failedClosed' // owners or runtime not fully visible: nothing is reaped
   | 'selected';
 
+/** Every decision, in the order planReap considers them. */
+export const DECISIONS: readonly Decision[] = [
+  'foreign',
+  'protected',
+  'failedClosed',
+  'ownerLive',
+  'tooYoung',
+  'inGrace',
+  'blocked',
+  'overLimit',
+  'selected',
+];
+
 export interface PlannedItem {
   readonly resource: RuntimeResource;
   readonly decision: Decision;

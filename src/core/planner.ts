@@ -1,33 +1,25 @@
 // planReap: the whole decision of a sweep as a pure function (design §3.2–§3.4). Every scanned
-// resource gets a decision and a reason; only `selected` items may be removed.
-import type { Claim } from './attribution.js';
-import { LiveKeyIndex, claimOf } from './attribution.js';
+// resource gets a decision and a reason; only `selected` items may be removed. The plan does not
+// read policy.mode: a DryRun sweep plans exactly what a Reap sweep would, and the executor is what
+// deletes nothing.
+import type { Attribution } from './attribution.js';
+import { LiveKeyIndex, attributeResources } from './attribution.js';
+import type { BlastRadiusBlock } from './blast-radius.js';
+import { blastRadiusBlock, orphanPercentOf } from './blast-radius.js';
 import { formatDuration } from './duration-format.js';
-import type {
-  Decision,
-  GraceState,
-  LiveOwners,
-  PlannedItem,
-  ResourceKind,
-  RuntimeResource,
-  RuntimeSnapshot,
-} from './model.js';
-import { RESOURCE_KINDS, resourceKey } from './model.js';
+import { compareByAge, sortForExecution } from './execution-order.js';
+import { firstSeenOrphaned, graceElapsed } from './grace.js';
+import type { Decision, GraceState, LiveOwners, PlannedItem, RuntimeResource, RuntimeSnapshot } from './model.js';
+import { resourceKey } from './model.js';
 import type { Policy } from './policy.js';
+import type { ProtectionContext } from './protection.js';
 import { protectionOf } from './protection.js';
-import { stableHash } from './stable-hash.js';
+
+export type { BlastRadiusBlock } from './blast-radius.js';
 
 export interface PlanOptions {
-  /** reaper's own container id (or its 12-character prefix), never reaped. */
+  /** reaper's own container id (or its 12-character prefix, as in HOSTNAME), never reaped. */
   readonly selfContainerId?: string;
-}
-
-export interface BlastRadiusBlock {
-  /** Deterministic for the set of candidates: approving it approves exactly this set. */
-  readonly approvalId: string;
-  readonly orphaned: number;
-  readonly attributable: number;
-  readonly orphanPercent: number;
 }
 
 export interface Plan {
@@ -35,24 +27,16 @@ export interface Plan {
   readonly items: readonly PlannedItem[];
   /** What may be removed, in execution order: containers, leases, networks, volumes; oldest first. */
   readonly selected: readonly PlannedItem[];
-  /** Grace bookkeeping to keep for the next sweep. */
+  /**
+   * Grace bookkeeping to keep for the next sweep: an entry for every resource orphaned now (with
+   * its first-seen time carried over), none for anything else. Unchanged when failing closed.
+   */
   readonly graceState: GraceState;
   /** Non-empty when owners or runtime were not fully visible: nothing is selected. */
   readonly failedClosed: readonly string[];
   readonly blocked?: BlastRadiusBlock;
-  /** Orphans as a percentage of attributable, unprotected resources. */
+  /** Orphans as a percentage of attributable, unprotected resources (0 when failing closed). */
   readonly orphanPercent: number;
-}
-
-const KIND_ORDER: Record<ResourceKind, number> = Object.fromEntries(RESOURCE_KINDS.map((k, i) => [k, i])) as Record<
-  ResourceKind,
-  number
->;
-
-export function compareForExecution(a: RuntimeResource, b: RuntimeResource): number {
-  return (
-    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  );
 }
 
 /** Orphaned decisions: attributable, unprotected, and no live owner. */
@@ -72,147 +56,196 @@ export function planReap(
   now: number,
   options: PlanOptions = {},
 ): Plan {
-  const resources = [...snapshot.resources].sort(compareForExecution);
-  const claims = claimResources(resources, policy);
-  const live = new LiveKeyIndex(liveOwners.keys);
-  const failedClosed = [
-    ...(snapshot.complete ? [] : snapshot.errors.map((e) => `runtime not fully listed: ${e}`)),
-    ...(liveOwners.synced ? [] : liveOwners.errors.map((e) => `owners not fully visible: ${e}`)),
-  ];
-  if (failedClosed.length === 0 && !snapshot.complete) failedClosed.push('runtime not fully listed');
-  if (failedClosed.length === 0 && !liveOwners.synced) failedClosed.push('owners not fully visible');
+  const resources = sortForExecution(snapshot.resources);
+  const attributions = attributeResources(resources, policy);
+  const failedClosed = failClosedReasons(snapshot, liveOwners);
+  const sweep: SweepContext = {
+    now,
+    live: new LiveKeyIndex(liveOwners.keys, policy.match),
+    protection: { policy, ...(options.selfContainerId ? { selfContainerId: options.selfContainerId } : {}) },
+    failedClosedReason: failedClosed.length > 0 ? failedClosedItemReason(snapshot, liveOwners) : undefined,
+    minAgeMs: policy.timing.minAgeMs,
+    gracePeriodMs: policy.timing.gracePeriodMs,
+    minAgeText: formatDuration(policy.timing.minAgeMs),
+    gracePeriodText: formatDuration(policy.timing.gracePeriodMs),
+  };
 
-  const nextGrace: Record<string, number> = {};
   const items: PlannedItem[] = [];
+  const containerItems = new Map<string, number>();
+  const nextGrace: Record<string, number> = {};
   const candidates: number[] = [];
   let attributable = 0;
   let orphaned = 0;
 
-  for (const resource of resources) {
-    const claim = claims.get(resource);
-    const ownerKey = claim === 'dangling' ? undefined : claim?.key;
-    const item = (decision: Decision, reason: string): PlannedItem =>
-      ownerKey === undefined ? { resource, decision, reason } : { resource, decision, reason, ownerKey };
-
-    if (claim === undefined) {
-      items.push(item('foreign', 'no match rule attributes it'));
-      continue;
+  for (let index = 0; index < resources.length; index++) {
+    const resource = resources[index]!;
+    const container = resource.kind === 'ipLease' ? items[containerItems.get(resource.containerId) ?? -1] : undefined;
+    let item = ownership(resource, attributions[index], container, sweep);
+    if (item === undefined) {
+      // An orphan: its grace clock starts (or keeps running) whatever else holds it back.
+      const key = resourceKey(resource);
+      const firstSeen = firstSeenOrphaned(graceState, key, now);
+      nextGrace[key] = firstSeen;
+      item = timing(resource, attributions[index]!, container, firstSeen, sweep);
+      orphaned++;
+      if (item.decision === 'selected') candidates.push(index);
     }
-    const protection = protectionOf(resource, { policy, selfContainerId: options.selfContainerId });
-    if (protection !== undefined) {
-      items.push(item('protected', protection));
-      continue;
-    }
-    attributable++;
-    if (failedClosed.length > 0) {
-      items.push(item('failedClosed', 'owners or runtime not fully visible: nothing is reaped'));
-      continue;
-    }
-    if (claim !== 'dangling' && live.isLive(claim)) {
-      items.push(item('ownerLive', `owner ${claim.key} is live`));
-      continue;
-    }
-    orphaned++;
-    const key = resourceKey(resource);
-    const firstSeen = Math.min(graceState[key] ?? now, now);
-    nextGrace[key] = firstSeen;
-    const gone = claim === 'dangling' ? 'its container is gone' : `owner ${claim.key} is not live`;
-    const age = now - resource.createdAt;
-    if (age < policy.timing.minAgeMs) {
-      items.push(
-        item(
-          'tooYoung',
-          `${gone}; created ${formatDuration(age)} ago, minAge ${formatDuration(policy.timing.minAgeMs)}`,
-        ),
-      );
-      continue;
-    }
-    const orphanedFor = now - firstSeen;
-    if (orphanedFor < policy.timing.gracePeriodMs) {
-      items.push(
-        item(
-          'inGrace',
-          `${gone}; orphaned for ${formatDuration(orphanedFor)} of gracePeriod ${formatDuration(policy.timing.gracePeriodMs)}`,
-        ),
-      );
-      continue;
-    }
-    candidates.push(items.length);
-    items.push(item('selected', gone));
+    items.push(item);
+    if (resource.kind === 'container') containerItems.set(resource.id, index);
+    if (item.decision !== 'foreign' && item.decision !== 'protected') attributable++;
   }
 
   if (failedClosed.length > 0) {
     return { items, selected: [], graceState: { ...graceState }, failedClosed, orphanPercent: 0 };
   }
 
-  const orphanPercent = attributable === 0 ? 0 : (orphaned / attributable) * 100;
-  const blocked = blastRadius(items, candidates, orphaned, attributable, orphanPercent, policy);
+  const orphanPercent = orphanPercentOf(orphaned, attributable);
+  const blocked = blastRadiusBlock({
+    policy,
+    orphaned,
+    attributable,
+    candidateKeys: candidates.map((index) => resourceKey(items[index]!.resource)),
+  });
   if (blocked) {
-    const reason = `${orphaned} of ${attributable} attributable resources are orphans (${orphanPercent.toFixed(1)}% > maxOrphanPercent ${policy.limits.maxOrphanPercent}); approve with reaper.dev/approve-sweep=${blocked.approvalId}`;
-    for (const index of candidates) items[index] = { ...items[index]!, decision: 'blocked', reason };
+    for (const index of candidates)
+      items[index] = { ...items[index]!, decision: 'blocked', reason: blocked.description };
     return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent };
   }
 
-  // Over the per-sweep limit the oldest go first; the rest wait for the next sweep.
-  const byAge = [...candidates].sort((a, b) => {
-    const x = items[a]!.resource;
-    const y = items[b]!.resource;
-    return x.createdAt - y.createdAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
-  });
-  for (const index of byAge.slice(policy.limits.maxDeletionsPerSweep)) {
-    items[index] = {
-      ...items[index]!,
-      decision: 'overLimit',
-      reason: `over maxDeletionsPerSweep ${policy.limits.maxDeletionsPerSweep}: waits for the next sweep`,
-    };
-  }
-  const selected = items.filter((i) => i.decision === 'selected');
+  applyDeletionLimit(items, candidates, policy.limits.maxDeletionsPerSweep);
+  holdLeasesOfWaitingContainers(items, candidates, containerItems);
+  const selected = items.filter((item) => item.decision === 'selected');
   return { items, selected, graceState: nextGrace, failedClosed, orphanPercent };
 }
 
-function blastRadius(
-  items: readonly PlannedItem[],
-  candidates: readonly number[],
-  orphaned: number,
-  attributable: number,
-  orphanPercent: number,
-  policy: Policy,
-): BlastRadiusBlock | undefined {
-  if (candidates.length === 0 || orphanPercent <= policy.limits.maxOrphanPercent) return undefined;
-  const keys = candidates.map((i) => resourceKey(items[i]!.resource)).sort();
-  const approvalId = `b-${stableHash(`${policy.name}\n${keys.join('\n')}`).slice(0, 12)}`;
-  if (policy.approvedSweep === approvalId) return undefined;
-  return { approvalId, orphaned, attributable, orphanPercent };
+interface SweepContext {
+  readonly now: number;
+  readonly live: LiveKeyIndex;
+  readonly protection: ProtectionContext;
+  /** Set when failing closed: every attributable, unprotected resource gets it. */
+  readonly failedClosedReason: string | undefined;
+  readonly minAgeMs: number;
+  readonly gracePeriodMs: number;
+  readonly minAgeText: string;
+  readonly gracePeriodText: string;
 }
 
 /**
- * Claims for every resource. A lease is attributed through its container: it inherits the claim of
- * a container in the snapshot (and is foreign with a foreign container); a lease whose container is
- * gone is dangling, attributable only in a network the policy manages, with no owner to be live.
+ * The decisions that do not depend on time, in this order: foreign, protected, failed closed, owner
+ * live. Undefined means an orphan. `container` is the planned item of a lease's container, when
+ * that container is in the snapshot.
  */
-function claimResources(
-  resources: readonly RuntimeResource[],
-  policy: Policy,
-): Map<RuntimeResource, Claim | 'dangling'> {
-  const claims = new Map<RuntimeResource, Claim | 'dangling'>();
-  const containers = new Map<string, RuntimeResource>();
-  for (const resource of resources) {
-    if (resource.kind === 'container') containers.set(resource.id, resource);
-    if (resource.kind !== 'ipLease') {
-      const claim = claimOf(resource, policy.match);
-      if (claim) claims.set(resource, claim);
-    }
+function ownership(
+  resource: RuntimeResource,
+  attribution: Attribution | undefined,
+  container: PlannedItem | undefined,
+  sweep: SweepContext,
+): PlannedItem | undefined {
+  if (attribution === undefined) return planned(resource, 'foreign', 'no match rule attributes it', undefined);
+  const ownerKey = attribution.type === 'claim' ? attribution.key : undefined;
+
+  const protection =
+    protectionOf(resource, sweep.protection) ??
+    // A lease is in use by its container: keeping the container keeps its address.
+    (container?.decision === 'protected' ? `its container is protected: ${container.reason}` : undefined);
+  if (protection !== undefined) return planned(resource, 'protected', protection, ownerKey);
+
+  if (sweep.failedClosedReason !== undefined)
+    return planned(resource, 'failedClosed', sweep.failedClosedReason, ownerKey);
+
+  if (attribution.type === 'claim' && sweep.live.isLive(attribution))
+    return planned(resource, 'ownerLive', `owner ${attribution.key} is live`, ownerKey);
+  return undefined;
+}
+
+/** An orphan's decision before the sweep-wide guards: too young, in grace, or selected. */
+function timing(
+  resource: RuntimeResource,
+  attribution: Attribution,
+  container: PlannedItem | undefined,
+  firstSeen: number,
+  sweep: SweepContext,
+): PlannedItem {
+  const ownerKey = attribution.type === 'claim' ? attribution.key : undefined;
+  const gone = ownerKey === undefined ? 'its container is gone' : `owner ${ownerKey} is not live`;
+  const age = sweep.now - resource.createdAt;
+  // Negated so that an unknown creation time (NaN) counts as too young.
+  if (!(age >= sweep.minAgeMs)) {
+    const created = Number.isFinite(age) ? `created ${formatDuration(age)} ago` : 'creation time unknown';
+    return planned(resource, 'tooYoung', `${gone}; ${created}, minAge ${sweep.minAgeText}`, ownerKey);
   }
-  const managedLeaseNetworks = new Set(policy.resources.ipLeases.networks);
-  for (const resource of resources) {
-    if (resource.kind !== 'ipLease') continue;
-    const container = containers.get(resource.containerId);
-    if (container) {
-      const claim = claims.get(container);
-      if (claim) claims.set(resource, claim);
-    } else if (managedLeaseNetworks.has(resource.network)) {
-      claims.set(resource, 'dangling');
-    }
+
+  const orphanedFor = `orphaned for ${formatDuration(sweep.now - firstSeen)}`;
+  if (!graceElapsed(firstSeen, sweep.now, sweep.gracePeriodMs))
+    return planned(resource, 'inGrace', `${gone}; ${orphanedFor} of gracePeriod ${sweep.gracePeriodText}`, ownerKey);
+
+  // A lease goes only with its container: freeing the address of a container that stays would
+  // hand it to a second container. (Same key, so the container is an orphan too: it is waiting.)
+  if (container !== undefined && container.decision !== 'selected') {
+    const waits = `waits for its container ${container.resource.name} (${container.decision})`;
+    return planned(resource, 'inGrace', `${gone}; ${waits}`, ownerKey);
   }
-  return claims;
+  return planned(resource, 'selected', `${gone}; ${orphanedFor}`, ownerKey);
+}
+
+function planned(
+  resource: RuntimeResource,
+  decision: Decision,
+  reason: string,
+  ownerKey: string | undefined,
+): PlannedItem {
+  return ownerKey === undefined ? { resource, decision, reason } : { resource, decision, reason, ownerKey };
+}
+
+function failClosedReasons(snapshot: RuntimeSnapshot, owners: LiveOwners): string[] {
+  const reasons: string[] = [];
+  if (!snapshot.complete) {
+    if (snapshot.errors.length === 0) reasons.push('runtime not fully listed');
+    for (const error of snapshot.errors) reasons.push(`runtime not fully listed: ${error}`);
+  }
+  if (!owners.synced) {
+    if (owners.errors.length === 0) reasons.push('owners not fully visible');
+    for (const error of owners.errors) reasons.push(`owners not fully visible: ${error}`);
+  }
+  return reasons;
+}
+
+function failedClosedItemReason(snapshot: RuntimeSnapshot, owners: LiveOwners): string {
+  const blind = [
+    ...(snapshot.complete ? [] : ['runtime not fully listed']),
+    ...(owners.synced ? [] : ['owners not fully visible']),
+  ];
+  return `${blind.join(' and ')}: nothing is reaped`;
+}
+
+/** Over maxDeletionsPerSweep the oldest candidates stay selected; the rest wait for the next sweep. */
+function applyDeletionLimit(items: PlannedItem[], candidates: readonly number[], maxDeletions: number): void {
+  if (candidates.length <= maxDeletions) return;
+  const oldestFirst = [...candidates].sort((a, b) => compareByAge(items[a]!.resource, items[b]!.resource));
+  const reason = `over maxDeletionsPerSweep ${maxDeletions}: waits for the next sweep`;
+  for (const index of oldestFirst.slice(Math.max(0, maxDeletions))) {
+    items[index] = { ...items[index]!, decision: 'overLimit', reason };
+  }
+}
+
+/**
+ * After the limit: a selected lease whose container was held back is held back too (it goes with
+ * its container on a later sweep). The limit may then select fewer than it allows.
+ */
+function holdLeasesOfWaitingContainers(
+  items: PlannedItem[],
+  candidates: readonly number[],
+  containerItems: ReadonlyMap<string, number>,
+): void {
+  for (const index of candidates) {
+    const item = items[index]!;
+    if (item.decision !== 'selected' || item.resource.kind !== 'ipLease') continue;
+    const container = items[containerItems.get(item.resource.containerId) ?? -1];
+    if (container === undefined || container.decision === 'selected') continue;
+    items[index] = {
+      ...item,
+      decision: 'overLimit',
+      reason: `waits for its container ${container.resource.name} (${container.decision})`,
+    };
+  }
 }

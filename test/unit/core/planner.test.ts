@@ -186,7 +186,7 @@ const cases: Case[] = [
     live: ['A'],
     policy: noGrace,
     expect: { 'container:c1': 'blocked', 'container:c2': 'blocked', 'container:c3': 'ownerLive' },
-    reason: /2 of 3 attributable resources are orphans \(66\.7% > maxOrphanPercent 50\)/,
+    reason: /2 of 3 attributable unprotected resources are orphans \(66\.7% > maxOrphanPercent 50\)/,
   },
   {
     name: 'the count limit takes the oldest first',
