@@ -11,7 +11,11 @@ interface Case {
   policy?: Policy;
   grace?: GraceState;
   self?: string;
+  /** The runtime could not be listed completely / the owners are not synced. */
+  incomplete?: boolean;
+  unsynced?: boolean;
   expect: Record<string, Decision>;
+  /** Matched against the reason of the first resource in `expect`. */
   reason?: RegExp;
 }
 
@@ -120,7 +124,34 @@ const cases: Case[] = [
     name: 'runtime not fully listed: fail closed',
     resources: [container('c1', 'gone'), container('x')],
     policy: noGrace,
+    incomplete: true,
     expect: { 'container:c1': 'failedClosed', 'container:x': 'foreign' },
+    reason: /^runtime not fully listed: nothing is reaped$/,
+  },
+  {
+    name: 'owners not synced: fail closed, even for a live owner',
+    resources: [container('c1', 'gone'), container('c2', 'A')],
+    live: ['A'],
+    policy: noGrace,
+    unsynced: true,
+    expect: { 'container:c1': 'failedClosed', 'container:c2': 'failedClosed' },
+    reason: /^owners not fully visible: nothing is reaped$/,
+  },
+  {
+    name: 'both blind: one reason names both',
+    resources: [container('c1', 'gone')],
+    policy: noGrace,
+    incomplete: true,
+    unsynced: true,
+    expect: { 'container:c1': 'failedClosed' },
+    reason: /^runtime not fully listed and owners not fully visible/,
+  },
+  {
+    name: 'protected stays protected when failing closed',
+    resources: [container('c1', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } })],
+    policy: noGrace,
+    unsynced: true,
+    expect: { 'container:c1': 'protected' },
   },
   {
     name: 'lease inherits its live container owner',
@@ -203,14 +234,264 @@ const cases: Case[] = [
     }),
     expect: { 'container:old': 'selected', 'container:mid': 'selected', 'container:new': 'overLimit' },
   },
+  {
+    name: 'grace carried over from an earlier sweep: still waiting',
+    resources: [container('c1', 'gone'), ...liveCrowd],
+    live: ['A'],
+    grace: { 'container:c1': NOW - 30_000 },
+    expect: { 'container:c1': 'inGrace' },
+    reason: /orphaned for 30s of gracePeriod 1m0s/,
+  },
+  {
+    name: 'a grace entry in the future restarts the wait',
+    resources: [container('c1', 'gone'), ...liveCrowd],
+    live: ['A'],
+    grace: { 'container:c1': NOW + 10 * MINUTE },
+    expect: { 'container:c1': 'inGrace' },
+    reason: /orphaned for 0ms/,
+  },
+  {
+    name: 'a NaN grace entry restarts the wait instead of skipping it',
+    resources: [container('c1', 'gone'), ...liveCrowd],
+    live: ['A'],
+    grace: { 'container:c1': Number.NaN },
+    expect: { 'container:c1': 'inGrace' },
+  },
+  {
+    name: 'an unknown creation time is too young',
+    resources: [container('c1', 'gone', { createdAt: Number.NaN }), ...liveCrowd],
+    live: ['A'],
+    grace: { 'container:c1': NOW - 10 * MINUTE },
+    expect: { 'container:c1': 'tooYoung' },
+    reason: /creation time unknown/,
+  },
+  {
+    name: 'created in the future is too young',
+    resources: [container('c1', 'gone', { createdAt: NOW + MINUTE }), ...liveCrowd],
+    live: ['A'],
+    policy: noGrace,
+    expect: { 'container:c1': 'tooYoung' },
+  },
+  {
+    name: 'too young is decided before grace: a young orphan is too young even with grace elapsed',
+    resources: [container('c1', 'gone', { createdAt: NOW - MINUTE }), ...liveCrowd],
+    live: ['A'],
+    grace: { 'container:c1': NOW - 10 * MINUTE },
+    expect: { 'container:c1': 'tooYoung' },
+    reason: /owner gone is not live; created 1m0s ago, minAge 5m0s/,
+  },
+  {
+    name: 'a 253-character owner key still attributes',
+    resources: [container('c1', 'k'.repeat(253))],
+    live: ['k'.repeat(253)],
+    policy: noGrace,
+    expect: { 'container:c1': 'ownerLive' },
+  },
+  {
+    name: 'a 254-character owner key is foreign',
+    resources: [container('c1', 'k'.repeat(254))],
+    policy: noGrace,
+    expect: { 'container:c1': 'foreign' },
+  },
+  {
+    name: 'a malformed label falls through to a name rule',
+    resources: [container('c1', 'bad\u0000key', { name: 'lab_t_deadbeef_r1' }), ...liveCrowd],
+    live: ['A', 'deadbeef-1111'],
+    policy: policy({
+      match: [{ type: 'label', label: 'reaper.dev/owner-uid' }, nameRule('^lab_t_(?<key>[0-9a-f]{8})_', 8)],
+      timing: { minAgeMs: 0, gracePeriodMs: 0 },
+    }),
+    expect: { 'container:c1': 'ownerLive' },
+    reason: /owner deadbeef is live/,
+  },
+  {
+    name: 'keep=false does not protect',
+    resources: [
+      container('c1', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'false' } }),
+      ...liveCrowd,
+    ],
+    live: ['A'],
+    policy: noGrace,
+    expect: { 'container:c1': 'selected' },
+  },
+  {
+    name: 'a network named none is predefined whatever its id',
+    resources: [network('9f3c', 'gone', { name: 'none' })],
+    policy: noGrace,
+    expect: { 'network:9f3c': 'protected' },
+    reason: /predefined/,
+  },
+  {
+    name: 'a short self id protects nothing',
+    resources: [container('0123456789abcdef', 'gone'), ...liveCrowd],
+    live: ['A'],
+    self: '0123',
+    policy: noGrace,
+    expect: { 'container:0123456789abcdef': 'selected' },
+  },
+  {
+    name: 'the lease of a kept container is protected with it',
+    resources: [
+      container('c1', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } }),
+      lease('10.0.0.2', 'c1'),
+      ...liveCrowd,
+    ],
+    live: ['A'],
+    policy: noGrace,
+    expect: { 'ipLease:labnet/10.0.0.2': 'protected', 'container:c1': 'protected' },
+    reason: /its container is protected: labelled reaper.dev\/keep=true/,
+  },
+  {
+    name: "the lease of reaper's own container is protected",
+    resources: [container('0123456789abcdef', 'gone'), lease('10.0.0.2', '0123456789abcdef'), ...liveCrowd],
+    live: ['A'],
+    self: '0123456789ab',
+    policy: noGrace,
+    expect: { 'ipLease:labnet/10.0.0.2': 'protected' },
+  },
+  {
+    name: 'the lease of a container when containers are not managed is protected',
+    resources: [container('c1', 'gone'), lease('10.0.0.2', 'c1'), network('n1', 'A')],
+    live: ['A'],
+    policy: policy({
+      timing: { minAgeMs: 0, gracePeriodMs: 0 },
+      resources: { ...noGrace.resources, containers: { ...noGrace.resources.containers, enabled: false } },
+    }),
+    expect: { 'ipLease:labnet/10.0.0.2': 'protected', 'container:c1': 'protected' },
+  },
+  {
+    name: 'a lease waits for its container while the container is too young',
+    resources: [
+      container('c1', 'gone', { createdAt: NOW - MINUTE }),
+      lease('10.0.0.2', 'c1', 'labnet', { createdAt: NOW - 10 * MINUTE }),
+      ...liveCrowd,
+    ],
+    live: ['A'],
+    grace: { 'ipLease:labnet/10.0.0.2': NOW - 10 * MINUTE },
+    expect: { 'ipLease:labnet/10.0.0.2': 'inGrace', 'container:c1': 'tooYoung' },
+    reason: /waits for its container c-c1 \(tooYoung\)/,
+  },
+  {
+    name: 'a lease waits for its container when the limit holds the container back',
+    resources: [
+      container('c1', 'gone', { createdAt: NOW - 10 * MINUTE }),
+      container('c0', 'gone', { createdAt: NOW - 40 * MINUTE }),
+      lease('10.0.0.2', 'c1', 'labnet', { createdAt: NOW - 30 * MINUTE }),
+      ...liveCrowd,
+    ],
+    live: ['A'],
+    policy: policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { maxDeletionsPerSweep: 2 } }),
+    expect: { 'ipLease:labnet/10.0.0.2': 'overLimit', 'container:c0': 'selected', 'container:c1': 'overLimit' },
+    reason: /waits for its container c-c1 \(overLimit\)/,
+  },
+  {
+    name: 'a dangling lease is too young like anything else',
+    resources: [lease('10.0.0.9', 'nosuchcontainer', 'labnet', { createdAt: NOW - MINUTE }), ...liveCrowd],
+    live: ['A'],
+    expect: { 'ipLease:labnet/10.0.0.9': 'tooYoung' },
+    reason: /^its container is gone; created 1m0s ago/,
+  },
+  {
+    name: "host-local's bookkeeping files in a managed network are protected",
+    resources: [lease('lock', 'nosuchcontainer'), lease('last_reserved_ip.0', 'nosuchcontainer')],
+    policy: noGrace,
+    expect: { 'ipLease:labnet/lock': 'protected', 'ipLease:labnet/last_reserved_ip.0': 'protected' },
+  },
+  {
+    name: 'name rule: a live key shorter than the prefix counts whole',
+    resources: [container('c1', undefined, { name: 'lab_t_deadbeef_r1' })],
+    live: ['deadbeef'],
+    policy: policy({ match: [nameRule('^lab_t_(?<key>[0-9a-f]{8})_', 8)], timing: { minAgeMs: 0, gracePeriodMs: 0 } }),
+    expect: { 'container:c1': 'ownerLive' },
+  },
+  {
+    name: 'name rule on a network and a volume',
+    resources: [
+      network('n1', undefined, { name: 'lab_t_deadbeef_net' }),
+      volume('lab_t_deadbeef_data'),
+      volume('lab_t_0badf00d_data'),
+      volume('lab_t_0badf00d_more'),
+      volume('lab_t_0badf00d_logs'),
+    ],
+    live: ['0badf00d-1111-2222-3333-444455556666'],
+    policy: policy({ match: [nameRule('^lab_t_(?<key>[0-9a-f]{8})_', 8)], timing: { minAgeMs: 0, gracePeriodMs: 0 } }),
+    expect: {
+      'network:n1': 'selected',
+      'volume:lab_t_deadbeef_data': 'selected',
+      'volume:lab_t_0badf00d_data': 'ownerLive',
+    },
+  },
+  {
+    name: 'exactly maxOrphanPercent is not blocked',
+    resources: [container('c1', 'gone'), container('c2', 'A')],
+    live: ['A'],
+    policy: noGrace,
+    expect: { 'container:c1': 'selected' },
+  },
+  {
+    name: 'protected resources are not counted towards the orphan share',
+    resources: [
+      container('c1', 'gone'),
+      container('k1', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } }),
+      container('k2', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } }),
+      container('k3', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } }),
+    ],
+    policy: noGrace,
+    expect: { 'container:c1': 'blocked', 'container:k1': 'protected' },
+    reason: /1 of 1 attributable unprotected resources/,
+  },
+  {
+    name: 'foreign resources are not counted towards the orphan share',
+    resources: [container('c1', 'gone'), container('f1'), container('f2'), container('f3')],
+    policy: noGrace,
+    expect: { 'container:c1': 'blocked' },
+  },
+  {
+    name: 'orphans still in grace count towards the share but are not blocked',
+    resources: [container('c1', 'gone'), container('c2', 'gone'), container('c3', 'A')],
+    live: ['A'],
+    grace: { 'container:c1': NOW - 10 * MINUTE },
+    expect: { 'container:c1': 'blocked', 'container:c2': 'inGrace' },
+    reason: /2 of 3 attributable unprotected resources are orphans \(66\.7% > maxOrphanPercent 50\); 1 removals held/,
+  },
+  {
+    name: 'maxDeletionsPerSweep 0 holds everything back',
+    resources: [container('c1', 'gone'), ...liveCrowd],
+    live: ['A'],
+    policy: policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { maxDeletionsPerSweep: 0 } }),
+    expect: { 'container:c1': 'overLimit' },
+    reason: /over maxDeletionsPerSweep 0: waits for the next sweep/,
+  },
+  {
+    name: 'the count limit is across kinds, oldest first',
+    resources: [
+      volume('v-old', 'gone', { createdAt: NOW - 50 * MINUTE }),
+      container('c-new', 'gone', { createdAt: NOW - 10 * MINUTE }),
+      network('n-mid', 'gone', { createdAt: NOW - 30 * MINUTE }),
+      ...liveCrowd,
+    ],
+    live: ['A'],
+    policy: policy({
+      timing: { minAgeMs: 0, gracePeriodMs: 0 },
+      limits: { maxDeletionsPerSweep: 2, maxOrphanPercent: 100 },
+    }),
+    expect: { 'volume:v-old': 'selected', 'network:n-mid': 'selected', 'container:c-new': 'overLimit' },
+  },
+  {
+    name: 'selected reason says whose owner is gone and for how long',
+    resources: [container('c1', 'gone'), ...liveCrowd],
+    live: ['A'],
+    grace: { 'container:c1': NOW - 3 * MINUTE },
+    expect: { 'container:c1': 'selected' },
+    reason: /^owner gone is not live; orphaned for 3m0s$/,
+  },
 ];
 
 describe('planReap decisions', () => {
   test.each(cases)('$name', (c) => {
-    const incomplete = c.name.startsWith('runtime not fully listed');
     const plan = planReap(
-      snapshot(c.resources, incomplete ? { complete: false, errors: ['docker: connection refused'] } : {}),
-      owners(c.live ?? []),
+      snapshot(c.resources, c.incomplete ? { complete: false, errors: ['docker: connection refused'] } : {}),
+      owners(c.live ?? [], c.unsynced ? { synced: false, errors: ['Topology watch failed'] } : {}),
       c.policy ?? policy(),
       c.grace ?? {},
       NOW,
@@ -249,6 +530,91 @@ describe('planReap as a whole', () => {
     expect(back.graceState).toEqual({});
     const goneAgain = planReap(snapshot(resources), owners(['B']), policy(), back.graceState, NOW + 2 * MINUTE);
     expect(goneAgain.graceState['container:c1']).toBe(NOW + 2 * MINUTE);
+  });
+
+  test('grace carries over from sweep to sweep until it elapses', () => {
+    const resources = [container('c1', 'gone'), ...liveCrowd];
+    const first = planReap(snapshot(resources), owners(['A']), policy(), {}, NOW);
+    expect(first.graceState).toEqual({ 'container:c1': NOW });
+    const second = planReap(snapshot(resources), owners(['A']), policy(), first.graceState, NOW + 30_000);
+    expect(second.items[0]).toMatchObject({ decision: 'inGrace', reason: expect.stringMatching(/orphaned for 30s/) });
+    expect(second.graceState).toEqual({ 'container:c1': NOW });
+    const third = planReap(snapshot(resources), owners(['A']), policy(), second.graceState, NOW + MINUTE);
+    expect(third.selected.map((i) => i.resource.id)).toEqual(['c1']);
+    expect(third.graceState).toEqual({ 'container:c1': NOW });
+  });
+
+  test('a too-young orphan already runs its grace clock', () => {
+    const young = container('c1', 'gone', { createdAt: NOW - MINUTE });
+    const plan = planReap(snapshot([young, ...liveCrowd]), owners(['A']), policy(), {}, NOW);
+    expect(plan.items.find((i) => i.resource.id === 'c1')?.decision).toBe('tooYoung');
+    expect(plan.graceState).toEqual({ 'container:c1': NOW });
+  });
+
+  test('a blocked sweep still keeps the grace clocks of its orphans', () => {
+    const resources = [container('c1', 'gone'), container('c2', 'gone'), container('c3', 'A')];
+    const grace = { 'container:c1': NOW - 2 * MINUTE, 'container:c2': NOW - 2 * MINUTE, 'container:c3': NOW };
+    const plan = planReap(snapshot(resources), owners(['A']), policy(), grace, NOW);
+    expect(plan.blocked).toBeDefined();
+    expect(plan.graceState).toEqual({ 'container:c1': NOW - 2 * MINUTE, 'container:c2': NOW - 2 * MINUTE });
+  });
+
+  test('failing closed returns the grace state exactly as given, vanished resources included', () => {
+    const grace = { 'container:c1': NOW - 2 * MINUTE, 'volume:vanished': NOW - 5 * MINUTE };
+    const plan = planReap(
+      snapshot([container('c1', 'gone'), container('c2', 'gone')], { complete: false, errors: [] }),
+      owners([]),
+      policy(),
+      grace,
+      NOW,
+    );
+    expect(plan.graceState).toEqual(grace);
+    expect(plan.graceState).not.toBe(grace);
+    expect(plan.failedClosed).toEqual(['runtime not fully listed']);
+    expect(plan.orphanPercent).toBe(0);
+  });
+
+  test('both fail-closed flags give their reasons', () => {
+    const plan = planReap(
+      snapshot([container('c1', 'gone')], { complete: false, errors: ['docker: EOF', 'cni: EACCES'] }),
+      owners([], { synced: false, errors: [] }),
+      policy(),
+      {},
+      NOW,
+    );
+    expect(plan.failedClosed).toEqual([
+      'runtime not fully listed: docker: EOF',
+      'runtime not fully listed: cni: EACCES',
+      'owners not fully visible',
+    ]);
+  });
+
+  test('the plan does not depend on the mode: a dry run plans what a real run would', () => {
+    const resources = [container('c1', 'gone'), lease('10.0.0.2', 'c1'), volume('v1', 'gone'), ...liveCrowd];
+    const reap = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, mode: 'Reap' });
+    const dry = { ...reap, mode: 'DryRun' as const };
+    expect(planReap(snapshot(resources), owners(['A']), dry, {}, NOW)).toEqual(
+      planReap(snapshot(resources), owners(['A']), reap, {}, NOW),
+    );
+  });
+
+  test('orphanPercent is over attributable, unprotected resources', () => {
+    const plan = planReap(
+      snapshot([container('c1', 'gone'), ...liveCrowd, container('f1'), network('bridge', 'gone', { name: 'bridge' })]),
+      owners(['A']),
+      policy(),
+      {},
+      NOW,
+    );
+    expect(plan.orphanPercent).toBe(25);
+  });
+
+  test('the input is left as it was', () => {
+    const resources = [volume('v1', 'gone'), container('c1', 'gone')];
+    const grace = { 'container:c1': NOW - 2 * MINUTE };
+    planReap(snapshot(resources), owners([]), policy(), grace, NOW);
+    expect(resources.map((r) => r.id)).toEqual(['v1', 'c1']);
+    expect(grace).toEqual({ 'container:c1': NOW - 2 * MINUTE });
   });
 
   test('grace entries of resources no longer present are dropped', () => {
