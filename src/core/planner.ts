@@ -112,8 +112,7 @@ export function planReap(
     return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent };
   }
 
-  applyDeletionLimit(items, candidates, policy.limits.maxDeletionsPerSweep);
-  holdLeasesOfWaitingContainers(items, candidates, containerItems);
+  applyDeletionLimit(items, candidates, policy.limits.maxDeletionsPerSweep, containerItems);
   const selected = items.filter((item) => item.decision === 'selected');
   return { items, selected, graceState: nextGrace, failedClosed, orphanPercent };
 }
@@ -218,34 +217,40 @@ function failedClosedItemReason(snapshot: RuntimeSnapshot, owners: LiveOwners): 
   return `${blind.join(' and ')}: nothing is reaped`;
 }
 
-/** Over maxDeletionsPerSweep the oldest candidates stay selected; the rest wait for the next sweep. */
-function applyDeletionLimit(items: PlannedItem[], candidates: readonly number[], maxDeletions: number): void {
-  if (candidates.length <= maxDeletions) return;
-  const oldestFirst = [...candidates].sort((a, b) => compareByAge(items[a]!.resource, items[b]!.resource));
-  const reason = `over maxDeletionsPerSweep ${maxDeletions}: waits for the next sweep`;
-  for (const index of oldestFirst.slice(Math.max(0, maxDeletions))) {
-    items[index] = { ...items[index]!, decision: 'overLimit', reason };
-  }
-}
-
 /**
- * After the limit: a selected lease whose container was held back is held back too (it goes with
- * its container on a later sweep). The limit may then select fewer than it allows.
+ * Over maxDeletionsPerSweep the oldest go first and the rest wait for the next sweep. A container
+ * and its leases are one unit, ranked by the container's age, the leases right after it while
+ * there is room: a lease never goes without its container, and no slot is spent on one that must
+ * stay.
  */
-function holdLeasesOfWaitingContainers(
+function applyDeletionLimit(
   items: PlannedItem[],
   candidates: readonly number[],
+  maxDeletions: number,
   containerItems: ReadonlyMap<string, number>,
 ): void {
+  if (candidates.length <= maxDeletions) return;
+  const candidateSet = new Set(candidates);
+  const units: number[] = [];
+  const leasesOf = new Map<number, number[]>();
+  const hold = (index: number, reason: string) => {
+    items[index] = { ...items[index]!, decision: 'overLimit', reason };
+  };
   for (const index of candidates) {
-    const item = items[index]!;
-    if (item.decision !== 'selected' || item.resource.kind !== 'ipLease') continue;
-    const container = items[containerItems.get(item.resource.containerId) ?? -1];
-    if (container === undefined || container.decision === 'selected') continue;
-    items[index] = {
-      ...item,
-      decision: 'overLimit',
-      reason: `waits for its container ${container.resource.name} (${container.decision})`,
-    };
+    const resource = items[index]!.resource;
+    const container = resource.kind === 'ipLease' ? containerItems.get(resource.containerId) : undefined;
+    if (container === undefined) units.push(index);
+    else if (candidateSet.has(container)) leasesOf.set(container, [...(leasesOf.get(container) ?? []), index]);
+    // Planning already holds such a lease in grace; kept here so the limit can never free one alone.
+    else hold(index, 'waits for its container');
+  }
+  units.sort((a, b) => compareByAge(items[a]!.resource, items[b]!.resource));
+  const reason = `over maxDeletionsPerSweep ${maxDeletions}: waits for the next sweep`;
+  let chosen = 0;
+  for (const unit of units) {
+    for (const index of [unit, ...(leasesOf.get(unit) ?? [])]) {
+      if (chosen < maxDeletions) chosen++;
+      else hold(index, reason);
+    }
   }
 }
