@@ -4,6 +4,8 @@ import type { ReapMode } from './policy.js';
 
 export const REPORT_ITEM_CAP = 50;
 export const REPORT_ERROR_CAP = 20;
+/** Longest name, id, owner key, reason or error kept in a report; longer text is cut with `…`. */
+export const REPORT_TEXT_CAP = 512;
 
 /** Report keys of the resource kinds (plural, as users read them in status). */
 export type ReportKind = 'containers' | 'networks' | 'volumes' | 'ipLeases';

@@ -6,7 +6,7 @@ import type { Plan } from './planner.js';
 import { ORPHAN_DECISIONS } from './planner.js';
 import type { ReapMode } from './policy.js';
 import type { ItemAction, KindCounts, ReapReport, ReportItem, ReportKind, SweepOutcome } from './report-types.js';
-import { REPORT_ERROR_CAP, REPORT_ITEM_CAP } from './report-types.js';
+import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP } from './report-types.js';
 
 export const REPORT_KIND: Record<ResourceKind, ReportKind> = {
   container: 'containers',
@@ -106,7 +106,7 @@ export function buildReport(input: ReportInput): ReapReport {
     else if (entry.action === 'Failed') c.failed++;
     else if (entry.action === 'Pending') c.pending++;
     else c.skipped++;
-    items.push({ kind, ...entry });
+    items.push(capItemText({ kind, ...entry }));
   }
 
   items.sort((a, b) => ACTION_PRIORITY[a.action] - ACTION_PRIORITY[b.action]);
@@ -124,9 +124,25 @@ export function buildReport(input: ReportInput): ReapReport {
     ...(input.plan.blocked ? { approvalId: input.plan.blocked.approvalId } : {}),
     items: items.slice(0, REPORT_ITEM_CAP),
     itemsOmitted: Math.max(0, items.length - REPORT_ITEM_CAP),
-    errors: errors.slice(0, REPORT_ERROR_CAP),
+    errors: errors.slice(0, REPORT_ERROR_CAP).map(capText),
     errorsOmitted: Math.max(0, errors.length - REPORT_ERROR_CAP),
   };
+}
+
+/** Names, reasons and errors come from the host and the engines: none may grow the status unbounded. */
+export function capText(text: string): string {
+  if (text.length <= REPORT_TEXT_CAP) return text;
+  let end = REPORT_TEXT_CAP - 1;
+  // Never leave half of a surrogate pair.
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
+function capItemText(item: ReportItem): ReportItem {
+  const capped: ReportItem = { ...item, name: capText(item.name), id: capText(item.id), reason: capText(item.reason) };
+  if (item.ownerKey !== undefined) capped.ownerKey = capText(item.ownerKey);
+  return capped;
 }
 
 function reportEntry(planned: PlannedItem, outcome: ItemOutcome | undefined): Omit<ReportItem, 'kind'> | undefined {

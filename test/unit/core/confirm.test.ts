@@ -1,0 +1,61 @@
+import { confirmOrphans } from '../../../src/core/confirm.js';
+import { resourceKey } from '../../../src/core/model.js';
+import { planReap } from '../../../src/core/planner.js';
+import { MINUTE, NOW, container, lease, owners, policy, snapshot, volume } from './fixtures.js';
+
+const p = policy({ limits: { maxOrphanPercent: 100 } });
+const resources = [container('c1', 'X'), lease('10.0.0.2', 'c1'), container('c2', 'Y'), volume('v1', 'X')];
+const grace = Object.fromEntries(resources.map((r) => [resourceKey(r), NOW - 10 * MINUTE]));
+const plan = planReap(snapshot(resources), owners([]), p, grace, NOW);
+const ids = (items: readonly { resource: { id: string } }[]) => items.map((i) => i.resource.id);
+
+test('the plan selects all four', () => {
+  expect(ids(plan.selected)).toEqual(['c1', 'c2', 'labnet/10.0.0.2', 'v1']);
+});
+
+test('owners still gone on the fresh read: everything is confirmed', () => {
+  const { confirmed, dropped } = confirmOrphans(plan, snapshot(resources), owners([]), p, NOW + 1000);
+  expect(ids(confirmed)).toEqual(ids(plan.selected));
+  expect(dropped).toEqual([]);
+});
+
+test('an owner that came back keeps its resources, the lease of its container included', () => {
+  const { confirmed, dropped } = confirmOrphans(plan, snapshot(resources), owners(['X']), p, NOW + 1000);
+  expect(ids(confirmed)).toEqual(['c2']);
+  expect(dropped.map((d) => [d.item.resource.id, d.reason])).toEqual([
+    ['c1', 're-check: owner X is live'],
+    ['labnet/10.0.0.2', 're-check: owner X is live'],
+    ['v1', 're-check: owner X is live'],
+  ]);
+});
+
+test('a fresh read that fails confirms nothing', () => {
+  const { confirmed, dropped } = confirmOrphans(
+    plan,
+    snapshot(resources),
+    owners([], { synced: false, errors: ['apiserver timeout'] }),
+    p,
+    NOW + 1000,
+  );
+  expect(confirmed).toEqual([]);
+  expect(dropped).toHaveLength(4);
+  expect(dropped[0]!.reason).toBe('could not confirm the owner is gone: owners not fully visible: apiserver timeout');
+});
+
+test('only what the plan selected is confirmed: the guards are not undone', () => {
+  const limited = planReap(
+    snapshot(resources),
+    owners([]),
+    policy({ limits: { maxOrphanPercent: 100, maxDeletionsPerSweep: 1 } }),
+    grace,
+    NOW,
+  );
+  expect(ids(limited.selected)).toEqual(['c1']);
+  const { confirmed } = confirmOrphans(limited, snapshot(resources), owners([]), p, NOW + 1000);
+  expect(ids(confirmed)).toEqual(['c1']);
+});
+
+test('nothing selected: nothing to confirm', () => {
+  const none = planReap(snapshot(resources), owners(['X', 'Y']), p, grace, NOW);
+  expect(confirmOrphans(none, snapshot(resources), owners([]), p, NOW)).toEqual({ confirmed: [], dropped: [] });
+});
