@@ -1,7 +1,7 @@
 // The CustomResourceDefinitions of group reaper.dev, built from the schemas in ./schema. crds/*.yaml
 // are generated from these (npm run gen:crds) and a test keeps them identical.
-import type { Schema } from './schema-helpers.js';
-import { obj, str } from './schema-helpers.js';
+import type { CelRule, Schema } from './schema-helpers.js';
+import { RULES_KEY, obj, str } from './schema-helpers.js';
 import { ownerStatusSchema, sandboxSpecSchema, topologySpecSchema } from './schema/owners.js';
 import { reapPolicySpecSchema, reapPolicyStatusSchema } from './schema/reappolicy.js';
 
@@ -18,6 +18,29 @@ interface CrdInput {
   spec: Schema;
   status: Schema;
   columns: { name: string; type: string; jsonPath: string; description: string; priority?: number }[];
+}
+
+/** The schema as the API server takes it: CEL rules without their TypeScript twins. */
+export function toCrdSchema(schema: Schema): Schema {
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === RULES_KEY) {
+      out[key] = (value as CelRule[]).map(({ rule, message, fieldPath }) => ({
+        rule,
+        message,
+        ...(fieldPath !== undefined ? { fieldPath } : {}),
+      }));
+    } else if (key === 'properties') {
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, Schema>).map(([name, child]) => [name, toCrdSchema(child)]),
+      );
+    } else if (key === 'items') {
+      out[key] = toCrdSchema(value as Schema);
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
 }
 
 function crd(input: CrdInput) {
@@ -47,13 +70,15 @@ function crd(input: CrdInput) {
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'Age of the object.' },
           ],
           schema: {
-            openAPIV3Schema: obj(input.description, {
-              apiVersion: str('APIVersion of this object.'),
-              kind: str('Kind of this object.'),
-              metadata: { type: 'object' },
-              spec: input.spec,
-              status: input.status,
-            }),
+            openAPIV3Schema: toCrdSchema(
+              obj(input.description, {
+                apiVersion: str('APIVersion of this object.'),
+                kind: str('Kind of this object.'),
+                metadata: { type: 'object' },
+                spec: input.spec,
+                status: input.status,
+              }),
+            ),
           },
         },
       ],
@@ -113,6 +138,13 @@ export const reapPolicyCrd = crd({
     },
     { name: 'Reaped', type: 'integer', jsonPath: '.status.summary.reaped', description: 'Reaped by the last sweep.' },
     { name: 'Failed', type: 'integer', jsonPath: '.status.summary.failed', description: 'Failed in the last sweep.' },
+    {
+      name: 'Outcome',
+      type: 'string',
+      jsonPath: '.status.lastSweep.outcome',
+      description: 'Completed, PartiallyFailed, Blocked or FailedClosed.',
+      priority: 1,
+    },
   ],
 });
 

@@ -1,4 +1,6 @@
-// TypeScript shapes of the reaper.dev/v1alpha1 objects, matching the schemas in ./schema.
+// TypeScript shapes of the reaper.dev/v1alpha1 objects, matching the schemas in ./schema (unit
+// tests validate fully populated objects of these types against the schemas).
+import type { ReapMode, RunningContainerAction, TeardownMode } from '../core/policy.js';
 import type { ReapReport } from '../core/report-types.js';
 
 export interface ObjectMeta {
@@ -14,6 +16,7 @@ export interface ObjectMeta {
   finalizers?: string[];
 }
 
+/** metav1.Condition. */
 export interface Condition {
   type: string;
   status: 'True' | 'False' | 'Unknown';
@@ -23,37 +26,97 @@ export interface Condition {
   message: string;
 }
 
+// ---- ReapPolicy spec, as written (every field but the owner kind's identity may be left out)
+
+export interface OwnerKindSpec {
+  apiVersion: string;
+  kind: string;
+  /** Empty or absent: all namespaces. */
+  namespaces?: string[];
+  /** `uid` (default), `name`, or a field path such as `.spec.labId`. */
+  key?: string;
+}
+
+/** Exactly one of label or nameRegex. */
+export interface MatchRuleSpec {
+  label?: string;
+  nameRegex?: string;
+  keyPrefixLength?: number;
+}
+
 export interface ReapPolicySpec {
-  mode?: 'Reap' | 'DryRun';
-  owners?: { apiVersion: string; kind: string; namespaces?: string[]; key?: string }[];
-  match?: { label?: string; nameRegex?: string; keyPrefixLength?: number }[];
+  mode?: ReapMode;
+  owners?: OwnerKindSpec[];
+  match?: MatchRuleSpec[];
   resources?: {
-    containers?: { enabled?: boolean; running?: 'Stop' | 'Skip'; stopTimeoutSeconds?: number };
+    containers?: { enabled?: boolean; running?: RunningContainerAction; stopTimeoutSeconds?: number };
     networks?: { enabled?: boolean };
     volumes?: { enabled?: boolean };
     ipLeases?: { enabled?: boolean; cniDir?: string; networks?: string[] };
   };
   timing?: { minAge?: string; gracePeriod?: string; interval?: string };
   limits?: { maxDeletionsPerSweep?: number; maxOrphanPercent?: number; concurrency?: number };
-  teardown?: 'Sweep' | 'Finalizer';
+  teardown?: TeardownMode;
+}
+
+/** The spec once the API server (or the offline validator) has filled in the defaults. */
+export interface DefaultedReapPolicySpec {
+  mode: ReapMode;
+  owners: Required<OwnerKindSpec>[];
+  match: MatchRuleSpec[];
+  resources: {
+    containers: { enabled: boolean; running: RunningContainerAction; stopTimeoutSeconds: number };
+    networks: { enabled: boolean };
+    volumes: { enabled: boolean };
+    ipLeases: { enabled: boolean; cniDir: string; networks: string[] };
+  };
+  timing: { minAge: string; gracePeriod: string; interval: string };
+  limits: { maxDeletionsPerSweep: number; maxOrphanPercent: number; concurrency: number };
+  teardown: TeardownMode;
+}
+
+// ---- ReapPolicy status
+
+/** A ReapReport without its lists: what each agent keeps in its status.nodes[] entry. */
+export type SweepSummary = Pick<
+  ReapReport,
+  'sweepId' | 'mode' | 'startTime' | 'finishTime' | 'outcome' | 'liveOwners' | 'counts' | 'approvalId'
+> & { errorCount: number };
+
+/** One agent's entry of status.nodes, server-side applied by that agent alone. */
+export interface NodeStatus {
+  node: string;
+  lastHeartbeatTime?: string;
+  lastSweep?: SweepSummary;
+  conditions?: Condition[];
+}
+
+/** Totals of one sweep across kinds: what kubectl get shows. */
+export interface SweepTotals {
+  orphans: number;
+  reaped: number;
+  failed: number;
 }
 
 export interface ReapPolicyStatus {
   observedGeneration?: number;
+  /** Ready, Blocked, Degraded. */
   conditions?: Condition[];
   lastSweep?: ReapReport;
-  summary?: { orphans: number; reaped: number; failed: number };
-  nodes?: { node: string; lastSweep?: ReapReport; conditions?: Condition[] }[];
-  totals?: { sweeps: number; reaped: number; failed: number; blocked: number };
+  summary?: Partial<SweepTotals>;
+  nodes?: NodeStatus[];
+  totals?: { sweeps?: number; reaped?: number; failed?: number; blocked?: number };
 }
 
-export interface ReapPolicy {
+export interface ReapPolicy<Spec = ReapPolicySpec> {
   apiVersion: 'reaper.dev/v1alpha1';
   kind: 'ReapPolicy';
   metadata: ObjectMeta;
-  spec: ReapPolicySpec;
+  spec: Spec;
   status?: ReapPolicyStatus;
 }
+
+// ---- Owners
 
 export interface TopologySpec {
   networks?: { name: string; subnet?: string }[];
@@ -67,7 +130,7 @@ export interface SandboxSpec {
   ports?: { containerPort: number; protocol?: 'TCP' | 'UDP' }[];
 }
 
-interface ExpectedFound {
+export interface ExpectedFound {
   expected?: number;
   found?: number;
 }
@@ -81,6 +144,7 @@ export interface OwnerStatus {
     volumes?: ExpectedFound;
     ipLeases?: ExpectedFound;
   };
+  /** Written when reaper tore the owner down through its finalizer. */
   lastReap?: ReapReport;
 }
 

@@ -1,10 +1,36 @@
-// ReapPolicy (cluster-scoped): what is reaped and how (design §2).
+// ReapPolicy (cluster-scoped): what is reaped and how (design §2). Every rule the API server checks
+// is here once: OpenAPI keywords, list types, and CEL rules with their TypeScript twins.
+import { RE2JS } from 're2js';
+import { durationSchema } from '../duration.js';
 import type { Schema } from '../schema-helpers.js';
-import { LABEL_KEY_PATTERN, arr, bool, duration, int, obj, str } from '../schema-helpers.js';
+import {
+  DNS_LABEL_PATTERN,
+  LABEL_KEY_PATTERN,
+  RULES_KEY,
+  arr,
+  bool,
+  cel,
+  int,
+  isRecord,
+  isString,
+  mapList,
+  obj,
+  setList,
+  str,
+  time,
+} from '../schema-helpers.js';
 import { conditionsSchema } from './conditions.js';
-import { reapReportSchema } from './report.js';
+import { reapReportSchema, sweepSummarySchema } from './report.js';
 
 export const MAX_NAME_REGEX_LENGTH = 512;
+export const MAX_OWNER_KINDS = 16;
+export const MAX_MATCH_RULES = 16;
+/**
+ * Each agent applies its status.nodes[] entry under its own field manager, so an entry costs its own
+ * size plus its managedFields: about 2.6 KB measured on kube-apiserver 1.36 (summary and three
+ * conditions). 250 entries stay well inside etcd's 1.5 MiB object limit next to lastSweep.
+ */
+export const MAX_NODES = 250;
 
 const ownerKind = obj(
   'A kind of Kubernetes object whose live instances own runtime resources.',
@@ -16,15 +42,47 @@ const ownerKind = obj(
     kind: str('Kind of the owner, e.g. Topology.', { maxLength: 63, pattern: '^[A-Z][A-Za-z0-9]*$' }),
     namespaces: arr(
       'Namespaces to watch for owners; empty means all namespaces.',
-      str('A namespace name.', { maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
-      { maxItems: 64, default: [] },
+      str('A namespace name.', { maxLength: 63, pattern: DNS_LABEL_PATTERN }),
+      { maxItems: 64, default: [], ...setList },
     ),
     key: str(
-      'How an owner object becomes its owner key: uid (metadata.uid, the default), name (namespace/name), or a field path such as .spec.labId.',
+      'How an owner object becomes its owner key: uid (metadata.uid, the default: a re-created owner does not adopt its predecessor resources), name (namespace/name), or a field path such as .spec.labId.',
       { default: 'uid', maxLength: 256, pattern: '^(uid|name|(\\.[A-Za-z_][A-Za-z0-9_-]*)+)$' },
     ),
   },
   { required: ['apiVersion', 'kind'] },
+);
+
+const has = (self: unknown, field: string) => isRecord(self) && self[field] !== undefined;
+
+function compileRe2(source: string): RE2JS | string {
+  try {
+    return RE2JS.compile(source);
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const nameRegex = str(
+  'An RE2 regular expression (linear time: no backreferences or lookaround) applied to the resource name, with a named group "key" holding the owner key, e.g. ^lab_t_(?<key>[0-9a-f]{8})_.',
+  {
+    minLength: 1,
+    maxLength: MAX_NAME_REGEX_LENGTH,
+    [RULES_KEY]: [
+      // matches() compiles its argument with Go's regexp (RE2 syntax) and fails on a bad pattern,
+      // so the rule holds exactly when the pattern compiles.
+      cel("type(''.matches(self)) == bool", 'must be an RE2 regular expression', (self) => {
+        if (!isString(self)) return true;
+        const compiled = compileRe2(self);
+        return typeof compiled === 'string' ? compiled : true;
+      }),
+      cel(
+        "self.contains('(?P<key>') || self.contains('(?<key>')",
+        'needs a named group "key", e.g. (?<key>[0-9a-f]{8})',
+        (self) => !isString(self) || self.includes('(?P<key>') || self.includes('(?<key>'),
+      ),
+    ],
+  },
 );
 
 const matchRule = obj(
@@ -34,19 +92,24 @@ const matchRule = obj(
       maxLength: 317,
       pattern: LABEL_KEY_PATTERN,
     }),
-    nameRegex: str(
-      'An RE2 regular expression applied to the resource name, with a named group "key" holding the owner key, e.g. ^lab_t_(?<key>[0-9a-f]{8})_.',
-      { maxLength: MAX_NAME_REGEX_LENGTH, minLength: 1 },
-    ),
+    nameRegex,
     keyPrefixLength: int(
-      'With nameRegex: the extracted key is compared with this many leading characters of each owner key.',
+      'With nameRegex, for names that carry only a prefix of the owner key: the extracted key is compared with this many leading characters of each live owner key.',
       { minimum: 1, maximum: 253 },
     ),
   },
   {
-    'x-kubernetes-validations': [
-      { rule: 'has(self.label) != has(self.nameRegex)', message: 'exactly one of label or nameRegex must be set' },
-      { rule: '!has(self.keyPrefixLength) || has(self.nameRegex)', message: 'keyPrefixLength goes with nameRegex' },
+    [RULES_KEY]: [
+      cel(
+        'has(self.label) != has(self.nameRegex)',
+        'exactly one of label or nameRegex must be set',
+        (self) => has(self, 'label') !== has(self, 'nameRegex'),
+      ),
+      cel(
+        '!has(self.keyPrefixLength) || has(self.nameRegex)',
+        'keyPrefixLength goes with nameRegex',
+        (self) => !has(self, 'keyPrefixLength') || has(self, 'nameRegex'),
+      ),
     ],
   },
 );
@@ -54,29 +117,32 @@ const matchRule = obj(
 const enabled = (kind: string, defaultValue: boolean) =>
   bool(`Whether this policy reaps ${kind}.`, { default: defaultValue });
 
+export const DEFAULT_OWNERS = [
+  { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: 'uid' },
+  { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox', namespaces: [], key: 'uid' },
+];
+
 export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
   mode: str('Reap removes orphans; DryRun reports what it would remove and removes nothing.', {
     enum: ['Reap', 'DryRun'],
     default: 'Reap',
   }),
-  owners: arr('The owner kinds whose live objects protect runtime resources.', ownerKind, {
+  owners: arr('The owner kinds whose live objects protect runtime resources; one entry per kind.', ownerKind, {
     minItems: 1,
-    maxItems: 16,
-    default: [
-      { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: 'uid' },
-      { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox', namespaces: [], key: 'uid' },
-    ],
+    maxItems: MAX_OWNER_KINDS,
+    default: DEFAULT_OWNERS,
+    ...mapList('apiVersion', 'kind'),
   }),
   match: arr('How runtime resources are attributed to owners; the first rule that extracts a key wins.', matchRule, {
     minItems: 1,
-    maxItems: 16,
+    maxItems: MAX_MATCH_RULES,
     default: [{ label: 'reaper.dev/owner-uid' }],
   }),
   resources: obj(
-    'Which runtime resources are reaped, and how.',
+    'Which runtime resources are reaped, and how. Containers, networks and volumes are reaped unless disabled; IP leases only when enabled.',
     {
       containers: obj(
-        'Docker containers.',
+        'Docker containers (removed with their anonymous volumes).',
         {
           enabled: enabled('containers', true),
           running: str('Stop a running orphan gracefully then remove it, or Skip it.', {
@@ -92,16 +158,16 @@ export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
         { default: {} },
       ),
       networks: obj(
-        'Docker networks (never the predefined ones, never one in use).',
+        'Docker networks (never the predefined ones, never one a container still uses).',
         { enabled: enabled('networks', true) },
         { default: {} },
       ),
       volumes: obj('Docker volumes that carry labels.', { enabled: enabled('volumes', true) }, { default: {} }),
       ipLeases: obj(
-        'IP leases of the CNI host-local plugin.',
+        'IP leases of the CNI host-local plugin. Off by default: the lease store is host state reaper must be pointed at.',
         {
           enabled: enabled('IP leases', false),
-          cniDir: str("host-local's dataDir.", {
+          cniDir: str("host-local's dataDir, an absolute path.", {
             default: '/var/lib/cni/networks',
             maxLength: 4096,
             pattern: '^/',
@@ -109,7 +175,7 @@ export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
           networks: arr(
             'CNI networks this policy manages: a lease whose container is gone is reaped only in these.',
             str('A CNI network name.', { maxLength: 253, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }),
-            { maxItems: 256, default: [] },
+            { maxItems: 256, default: [], ...setList },
           ),
         },
         { default: {} },
@@ -120,9 +186,12 @@ export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
   timing: obj(
     'When an orphan may go.',
     {
-      minAge: duration('Resources younger than this are never reaped.', '5m'),
-      gracePeriod: duration('How long a resource must be seen orphaned, continuously, before it is reaped.', '1m'),
-      interval: duration('Time between periodic sweeps.', '5m'),
+      minAge: durationSchema('Resources younger than this are never reaped.', '5m'),
+      gracePeriod: durationSchema(
+        'How long a resource must be seen orphaned, continuously, before it is reaped.',
+        '1m',
+      ),
+      interval: durationSchema('Time between periodic sweeps.', '5m', '1s'),
     },
     { default: {} },
   ),
@@ -148,34 +217,33 @@ export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
   ),
 });
 
-const totals = obj('Cumulative counts over all sweeps of this policy.', {
-  sweeps: int('Sweeps run.', { minimum: 0 }),
-  reaped: int('Resources reaped.', { minimum: 0 }),
-  failed: int('Removals that failed.', { minimum: 0 }),
-  blocked: int('Sweeps blocked by the blast-radius guard.', { minimum: 0 }),
-});
+const nonNegative = (description: string) => int(description, { minimum: 0 });
+
+const nodeEntry = obj(
+  "One agent's view. Each agent server-side applies only its own entry, under its own field manager.",
+  {
+    node: str('The node name of the agent.', { maxLength: 253 }),
+    lastHeartbeatTime: time('When the agent last wrote this entry; a stale one belongs to an agent that is gone.'),
+    lastSweep: sweepSummarySchema("The agent's most recent sweep, without its item list."),
+    conditions: conditionsSchema,
+  },
+  { required: ['node'] },
+);
 
 export const reapPolicyStatusSchema: Schema = obj('What reaper observed and did; written by reaper only.', {
-  observedGeneration: int('The metadata.generation the status reflects.', { minimum: 0 }),
+  observedGeneration: nonNegative('The metadata.generation the status reflects.'),
   conditions: conditionsSchema,
   lastSweep: reapReportSchema('The report of the most recent sweep by any agent.'),
   summary: obj('Totals of the most recent sweep across resource kinds, for kubectl get.', {
-    orphans: int('Orphaned resources seen.', { minimum: 0 }),
-    reaped: int('Resources reaped.', { minimum: 0 }),
-    failed: int('Removals that failed.', { minimum: 0 }),
+    orphans: nonNegative('Orphaned resources seen.'),
+    reaped: nonNegative('Resources reaped.'),
+    failed: nonNegative('Removals that failed.'),
   }),
-  nodes: arr(
-    'One entry per agent (node); each agent applies only its own entry.',
-    obj(
-      "One agent's view.",
-      {
-        node: str('The node name of the agent.', { maxLength: 253 }),
-        lastSweep: reapReportSchema("The agent's most recent sweep."),
-        conditions: conditionsSchema,
-      },
-      { required: ['node'] },
-    ),
-    { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['node'], maxItems: 5000 },
-  ),
-  totals,
+  nodes: arr('One entry per agent (node).', nodeEntry, { ...mapList('node'), maxItems: MAX_NODES }),
+  totals: obj('Cumulative counts over all sweeps of this policy.', {
+    sweeps: nonNegative('Sweeps run.'),
+    reaped: nonNegative('Resources reaped.'),
+    failed: nonNegative('Removals that failed.'),
+    blocked: nonNegative('Sweeps blocked by the blast-radius guard.'),
+  }),
 });

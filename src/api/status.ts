@@ -1,0 +1,60 @@
+// Shapes a ReapReport for status: cut to the schema's bounds (a status write rejected for one long
+// Docker error message would lose the whole report), summarized for an agent's status.nodes[]
+// entry, and totalled across kinds for the printer columns.
+import type { ReapReport, ReportKind } from '../core/report-types.js';
+import { REPORT_ERROR_CAP, REPORT_ITEM_CAP } from '../core/report-types.js';
+import { REPORT_STRING_LIMITS as L } from './schema/report.js';
+import type { SweepSummary, SweepTotals } from './types.js';
+
+const KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];
+
+/** At most `max` characters (code points, as the API server counts them), marked when cut. */
+export function cut(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** The report within every bound of the status schema; lists beyond their caps count as omitted. */
+export function fitReportToStatus(report: ReapReport): ReapReport {
+  const items = report.items.slice(0, REPORT_ITEM_CAP).map((item) => ({
+    ...item,
+    name: cut(item.name, L.itemName),
+    id: cut(item.id, L.itemId),
+    ...(item.ownerKey !== undefined ? { ownerKey: cut(item.ownerKey, L.ownerKey) } : {}),
+    reason: cut(item.reason, L.reason),
+  }));
+  const errors = report.errors.slice(0, REPORT_ERROR_CAP).map((e) => cut(e, L.error));
+  return {
+    ...report,
+    sweepId: cut(report.sweepId, L.sweepId),
+    policy: cut(report.policy, L.policy),
+    node: cut(report.node, L.node),
+    ...(report.approvalId !== undefined ? { approvalId: cut(report.approvalId, L.approvalId) } : {}),
+    items,
+    itemsOmitted: report.itemsOmitted + (report.items.length - items.length),
+    errors,
+    errorsOmitted: report.errorsOmitted + (report.errors.length - errors.length),
+  };
+}
+
+/** What an agent keeps of its last sweep in its status.nodes[] entry. */
+export function sweepSummary(report: ReapReport): SweepSummary {
+  const fitted = fitReportToStatus(report);
+  return {
+    sweepId: fitted.sweepId,
+    mode: fitted.mode,
+    startTime: fitted.startTime,
+    finishTime: fitted.finishTime,
+    outcome: fitted.outcome,
+    liveOwners: fitted.liveOwners,
+    counts: fitted.counts,
+    ...(fitted.approvalId !== undefined ? { approvalId: fitted.approvalId } : {}),
+    errorCount: report.errors.length + report.errorsOmitted,
+  };
+}
+
+/** The ORPHANS, REAPED and FAILED columns of kubectl get reappolicies (status.summary). */
+export function sweepTotals(report: Pick<ReapReport, 'counts'>): SweepTotals {
+  const sum = (field: 'orphaned' | 'reaped' | 'failed') => KINDS.reduce((n, k) => n + report.counts[k][field], 0);
+  return { orphans: sum('orphaned'), reaped: sum('reaped'), failed: sum('failed') };
+}
