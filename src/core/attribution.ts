@@ -121,7 +121,8 @@ export class LiveKeyIndex {
     // A rule the index was not built for: compare the slow way rather than call the owner gone.
     if (prefixes === undefined)
       return [...this.keys].some((key) => key.slice(0, length) === claim.key.slice(0, length));
-    return prefixes.has(claim.key.slice(0, length));
+    // A key already no longer than L is its own prefix: no new string to hash.
+    return prefixes.has(claim.key.length <= length ? claim.key : claim.key.slice(0, length));
   }
 }
 

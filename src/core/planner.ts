@@ -9,7 +9,15 @@ import { blastRadiusBlock, orphanPercentOf } from './blast-radius.js';
 import { formatDuration } from './duration-format.js';
 import { compareByAge, sortForExecution } from './execution-order.js';
 import { firstSeenOrphaned, graceElapsed } from './grace.js';
-import type { Decision, GraceState, LiveOwners, PlannedItem, RuntimeResource, RuntimeSnapshot } from './model.js';
+import type {
+  Decision,
+  GraceState,
+  LiveOwners,
+  PlannedItem,
+  ResourceKind,
+  RuntimeResource,
+  RuntimeSnapshot,
+} from './model.js';
 import { resourceKey } from './model.js';
 import type { Policy } from './policy.js';
 import type { ProtectionContext } from './protection.js';
@@ -68,6 +76,7 @@ export function planReap(
     gracePeriodMs: policy.timing.gracePeriodMs,
     minAgeText: formatDuration(policy.timing.minAgeMs),
     gracePeriodText: formatDuration(policy.timing.gracePeriodMs),
+    orphanedForText: memoized(formatDuration),
   };
 
   const items: PlannedItem[] = [];
@@ -107,8 +116,7 @@ export function planReap(
     candidateKeys: candidates.map((index) => resourceKey(items[index]!.resource)),
   });
   if (blocked) {
-    for (const index of candidates)
-      items[index] = { ...items[index]!, decision: 'blocked', reason: blocked.description };
+    for (const index of candidates) items[index] = redecided(items[index]!, 'blocked', blocked.description);
     return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent };
   }
 
@@ -127,6 +135,17 @@ interface SweepContext {
   readonly gracePeriodMs: number;
   readonly minAgeText: string;
   readonly gracePeriodText: string;
+  /** Orphans first seen in the same sweep share one text. */
+  readonly orphanedForText: (ms: number) => string;
+}
+
+function memoized(format: (ms: number) => string): (ms: number) => string {
+  const texts = new Map<number, string>();
+  return (ms) => {
+    let text = texts.get(ms);
+    if (text === undefined) texts.set(ms, (text = format(ms)));
+    return text;
+  };
 }
 
 /**
@@ -174,7 +193,7 @@ function timing(
     return planned(resource, 'tooYoung', `${gone}; ${created}, minAge ${sweep.minAgeText}`, ownerKey);
   }
 
-  const orphanedFor = `orphaned for ${formatDuration(sweep.now - firstSeen)}`;
+  const orphanedFor = `orphaned for ${sweep.orphanedForText(sweep.now - firstSeen)}`;
   if (!graceElapsed(firstSeen, sweep.now, sweep.gracePeriodMs))
     return planned(resource, 'inGrace', `${gone}; ${orphanedFor} of gracePeriod ${sweep.gracePeriodText}`, ownerKey);
 
@@ -217,6 +236,11 @@ function failedClosedItemReason(snapshot: RuntimeSnapshot, owners: LiveOwners): 
   return `${blind.join(' and ')}: nothing is reaped`;
 }
 
+/** The same item with a sweep-wide guard's decision. */
+function redecided(item: PlannedItem, decision: Decision, reason: string): PlannedItem {
+  return planned(item.resource, decision, reason, item.ownerKey);
+}
+
 /**
  * Over maxDeletionsPerSweep the oldest go first and the rest wait for the next sweep. A container
  * and its leases are one unit, ranked by the container's age, the leases right after it while
@@ -230,27 +254,47 @@ function applyDeletionLimit(
   containerItems: ReadonlyMap<string, number>,
 ): void {
   if (candidates.length <= maxDeletions) return;
-  const candidateSet = new Set(candidates);
-  const units: number[] = [];
+  // Candidates are in execution order, so each kind's run is already oldest first.
+  const runs = new Map<ResourceKind, number[]>();
   const leasesOf = new Map<number, number[]>();
-  const hold = (index: number, reason: string) => {
-    items[index] = { ...items[index]!, decision: 'overLimit', reason };
-  };
   for (const index of candidates) {
     const resource = items[index]!.resource;
     const container = resource.kind === 'ipLease' ? containerItems.get(resource.containerId) : undefined;
-    if (container === undefined) units.push(index);
-    else if (candidateSet.has(container)) leasesOf.set(container, [...(leasesOf.get(container) ?? []), index]);
-    // Planning already holds such a lease in grace; kept here so the limit can never free one alone.
-    else hold(index, 'waits for its container');
+    if (container === undefined) {
+      const run = runs.get(resource.kind);
+      if (run) run.push(index);
+      else runs.set(resource.kind, [index]);
+    } else if (items[container]!.decision === 'selected') {
+      const leases = leasesOf.get(container);
+      if (leases) leases.push(index);
+      else leasesOf.set(container, [index]);
+    } else {
+      // Planning already holds such a lease in grace; kept here so the limit can never free one alone.
+      items[index] = redecided(items[index]!, 'overLimit', 'waits for its container');
+    }
   }
-  units.sort((a, b) => compareByAge(items[a]!.resource, items[b]!.resource));
   const reason = `over maxDeletionsPerSweep ${maxDeletions}: waits for the next sweep`;
   let chosen = 0;
-  for (const unit of units) {
+  for (const unit of mergeOldestFirst([...runs.values()], (a, b) =>
+    compareByAge(items[a]!.resource, items[b]!.resource),
+  )) {
     for (const index of [unit, ...(leasesOf.get(unit) ?? [])]) {
       if (chosen < maxDeletions) chosen++;
-      else hold(index, reason);
+      else items[index] = redecided(items[index]!, 'overLimit', reason);
     }
+  }
+}
+
+/** Merges runs that are each sorted: linear in the total for the handful of runs (one per kind). */
+function* mergeOldestFirst(runs: readonly number[][], compare: (a: number, b: number) => number): Generator<number> {
+  const next = runs.map(() => 0);
+  for (;;) {
+    let best = -1;
+    for (let r = 0; r < runs.length; r++) {
+      if (next[r]! >= runs[r]!.length) continue;
+      if (best === -1 || compare(runs[r]![next[r]!]!, runs[best]![next[best]!]!) < 0) best = r;
+    }
+    if (best === -1) return;
+    yield runs[best]![next[best]!++]!;
   }
 }
