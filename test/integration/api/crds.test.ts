@@ -1,176 +1,188 @@
-// reaper's API on the real kube-apiserver: admission, defaults, status subresource, kubectl UX.
+// reaper's API on the real kube-apiserver: the CRDs install, the examples are accepted with the same
+// defaults the offline validator fills in, admission rejects the invalid table at the same fields
+// as the parser, status moves only through /status, and kubectl explain/get teach the API.
 import * as k8s from '@kubernetes/client-node';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { kubeConfig, uniqueName } from '../../support/engines.js';
-import { invalidPolicies } from '../../support/invalid-policies.js';
+import { parsePolicy } from '../../../src/api/parse-policy.js';
+import { compileValidator } from '../../../src/api/validate-schema.js';
+import { sandboxSpecSchema, topologySpecSchema } from '../../../src/api/schema/owners.js';
+import { validateReapPolicy } from '../../../src/api/validate-policy.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
+import { invalidPolicies } from '../../unit/api/invalid-policies.js';
+import type { Stored } from './reaper-api.js';
+import { ReaperApi, apiVersion, mergePatch } from './reaper-api.js';
 
-const group = 'reaper.dev';
-const version = 'v1alpha1';
+const examples = (dir: string) =>
+  readdirSync(path.join(repoRoot, 'examples', dir)).map((file) => ({
+    file,
+    object: parse(readFileSync(path.join(repoRoot, 'examples', dir, file), 'utf8')) as Record<string, unknown> & {
+      metadata: Record<string, unknown>;
+      spec: unknown;
+    },
+  }));
 
 describe('reaper.dev CRDs on a real API server', () => {
-  const kc = kubeConfig();
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const namespace = uniqueName('api');
-  const policies: string[] = [];
+  const api = new ReaperApi();
+  let namespace = '';
 
   beforeAll(async () => {
     installCrds();
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    namespace = await api.namespace();
   });
+  afterAll(() => api.cleanup());
 
-  afterAll(async () => {
-    for (const name of policies) {
-      await custom.deleteClusterCustomObject({ group, version, plural: 'reappolicies', name }).catch(() => undefined);
+  test('every CRD is Established and its names are accepted', async () => {
+    const extensions = api.kc.makeApiClient(k8s.ApiextensionsV1Api);
+    for (const name of ['reappolicies.reaper.dev', 'topologies.reaper.dev', 'sandboxes.reaper.dev']) {
+      const crd = await extensions.readCustomResourceDefinition({ name });
+      const conditions = crd.status?.conditions ?? [];
+      expect(conditions).toContainEqual(expect.objectContaining({ type: 'Established', status: 'True' }));
+      expect(conditions).toContainEqual(expect.objectContaining({ type: 'NamesAccepted', status: 'True' }));
     }
-    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   });
 
-  async function createPolicy(spec: Record<string, unknown>, name = uniqueName('policy')) {
-    policies.push(name);
-    return (await custom.createClusterCustomObject({
-      group,
-      version,
-      plural: 'reappolicies',
-      body: { apiVersion: `${group}/${version}`, kind: 'ReapPolicy', metadata: { name }, spec },
-    })) as { metadata: { name: string; generation: number }; spec: Record<string, unknown> };
-  }
-
-  test('every CRD is Established', () => {
-    const crds = JSON.parse(kubectl(['get', 'crd', '-o', 'json'])) as {
-      items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[];
-    };
-    const ours = crds.items.filter((c) => c.metadata.name.endsWith('.reaper.dev'));
-    expect(ours.map((c) => c.metadata.name).sort()).toEqual([
-      'reappolicies.reaper.dev',
-      'sandboxes.reaper.dev',
-      'topologies.reaper.dev',
-    ]);
-    for (const crd of ours)
-      expect(crd.status.conditions).toContainEqual(expect.objectContaining({ type: 'Established', status: 'True' }));
-  });
-
-  test('the example policies are accepted and defaults are filled in', async () => {
-    const created = await createPolicy({});
-    expect(created.spec).toMatchObject({
+  test('an empty policy gets the documented defaults', async () => {
+    const created = await api.createPolicy({ apiVersion, kind: 'ReapPolicy', metadata: { name: api.policyName() } });
+    if (!created.accepted) throw new Error(created.message);
+    expect(created.object.spec).toEqual({
       mode: 'Reap',
+      owners: [
+        { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: 'uid' },
+        { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox', namespaces: [], key: 'uid' },
+      ],
       match: [{ label: 'reaper.dev/owner-uid' }],
+      resources: {
+        containers: { enabled: true, running: 'Stop', stopTimeoutSeconds: 10 },
+        networks: { enabled: true },
+        volumes: { enabled: true },
+        ipLeases: { enabled: false, cniDir: '/var/lib/cni/networks', networks: [] },
+      },
       timing: { minAge: '5m', gracePeriod: '1m', interval: '5m' },
       limits: { maxDeletionsPerSweep: 500, maxOrphanPercent: 50, concurrency: 8 },
-      resources: { containers: { running: 'Stop', stopTimeoutSeconds: 10 } },
       teardown: 'Sweep',
     });
-    for (const file of readdirSync(path.join(repoRoot, 'examples', 'policies'))) {
-      const example = parse(readFileSync(path.join(repoRoot, 'examples', 'policies', file), 'utf8')) as {
-        spec: Record<string, unknown>;
-      };
-      await expect(createPolicy(example.spec)).resolves.toBeDefined();
-    }
   });
 
-  test('the example owners are accepted', async () => {
-    for (const file of readdirSync(path.join(repoRoot, 'examples', 'owners'))) {
-      const owner = parse(readFileSync(path.join(repoRoot, 'examples', 'owners', file), 'utf8')) as {
-        kind: string;
-        metadata: Record<string, unknown>;
-      };
-      const plural = owner.kind === 'Topology' ? 'topologies' : 'sandboxes';
-      await custom.createNamespacedCustomObject({
-        group,
-        version,
-        plural,
-        namespace,
-        body: { ...owner, metadata: { ...owner.metadata, namespace } },
-      });
-    }
-    expect(kubectl(['get', 'topologies,sandboxes', '-n', namespace, '-o', 'name']).trim().split('\n').sort()).toEqual([
-      'sandbox.reaper.dev/box1',
-      'topology.reaper.dev/lab-a',
-      'topology.reaper.dev/lab-b',
-    ]);
+  test.each(examples('policies'))(
+    'examples/policies/$file is accepted with the defaults the parser fills in',
+    async ({ object }) => {
+      const body = { ...object, metadata: { ...object.metadata, name: api.policyName(String(object.metadata.name)) } };
+      const created = await api.createPolicy(body);
+      if (!created.accepted) throw new Error(created.message);
+      const offline = validateReapPolicy(body);
+      if (!offline.ok) throw new Error(JSON.stringify(offline.problems));
+      expect(created.object.spec).toEqual(offline.object.spec);
+      // What the controller reads back from the cluster parses to the same Policy as the file.
+      const fromCluster = parsePolicy(created.object);
+      const fromFile = parsePolicy(body);
+      expect(fromCluster.ok && fromFile.ok).toBe(true);
+      if (fromCluster.ok && fromFile.ok) expect({ ...fromCluster.policy, generation: 0 }).toEqual(fromFile.policy);
+    },
+  );
+
+  test.each(examples('owners'))('examples/owners/$file is accepted with the offline defaults', async ({ object }) => {
+    const plural = object.kind === 'Topology' ? 'topologies' : 'sandboxes';
+    const created = await api.createOwner(plural, namespace, {
+      ...object,
+      metadata: { ...object.metadata, namespace },
+    });
+    if (!created.accepted) throw new Error(created.message);
+    const schema = object.kind === 'Topology' ? topologySpecSchema : sandboxSpecSchema;
+    expect(created.object.spec).toEqual(compileValidator(schema)(object.spec, 'spec').value);
   });
 
-  test.each(invalidPolicies)('admission rejects $name at $path', async ({ spec, path: field }) => {
-    const error = await createPolicy(spec).then(
-      () => undefined,
-      (err: unknown) => err as k8s.ApiException<string>,
-    );
-    expect(error?.code).toBe(422);
-    const body = JSON.parse(error!.body) as { details: { causes: { field: string }[] } };
-    // The API server reports CEL rules on a list item at the item, schema rules at the field.
-    expect(body.details.causes.map((c) => c.field)).toContain(field);
+  test.each(invalidPolicies)(
+    'admission and the parser reject "$name" at $paths',
+    async ({ spec, metadataName, paths }) => {
+      const body = { apiVersion, kind: 'ReapPolicy', metadata: { name: metadataName ?? api.policyName() }, spec };
+      const created = await api.createPolicy(body);
+      expect(created).toMatchObject({ accepted: false, code: 422, fields: [...paths].sort() });
+      const parsed = parsePolicy(body);
+      expect(parsed.ok).toBe(false);
+      if (!parsed.ok) expect([...new Set(parsed.problems.map((p) => p.path))].sort()).toEqual([...paths].sort());
+    },
+  );
+
+  test('unknown fields: rejected under strict field validation, as by the parser', async () => {
+    const body = {
+      apiVersion,
+      kind: 'ReapPolicy',
+      metadata: { name: api.policyName() },
+      spec: { timing: { maxAge: '1h' }, owners: [{ apiVersion: 'v1', kind: 'ConfigMap', nmespaces: ['a'] }] },
+    };
+    const created = await api.createPolicy(body);
+    const fields = ['spec.owners[0].nmespaces', 'spec.timing.maxAge'];
+    expect(created).toMatchObject({ accepted: false, code: 400, fields });
+    const parsed = parsePolicy(body);
+    expect(!parsed.ok && parsed.problems.map((p) => p.path).sort()).toEqual(fields);
   });
 
   test('status is written only through /status, and spec writes leave status alone', async () => {
-    const created = await createPolicy({ mode: 'DryRun' });
-    const name = created.metadata.name;
-    const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    const name = api.policyName();
+    const created = await api.createPolicy({
+      apiVersion,
+      kind: 'ReapPolicy',
+      metadata: { name },
+      spec: { mode: 'DryRun' },
+    });
+    if (!created.accepted) throw new Error(created.message);
+    const generation = created.object.metadata!.generation!;
+    const target = { group: 'reaper.dev', version: 'v1alpha1', plural: 'reappolicies', name };
 
-    // Status sent to the main resource is ignored.
-    await custom.patchClusterCustomObject(
-      { group, version, plural: 'reappolicies', name, body: { status: { observedGeneration: 99 } } },
+    // Status sent to the main resource is dropped.
+    await api.custom.patchClusterCustomObject({ ...target, body: { status: { observedGeneration: 99 } } }, mergePatch);
+    let current: Stored = await api.getPolicy(name);
+    expect(current.status).toBeUndefined();
+
+    // Spec sent to /status is dropped; status is stored; generation does not move.
+    await api.custom.patchClusterCustomObjectStatus(
+      { ...target, body: { spec: { mode: 'Reap' }, status: { observedGeneration: 1 } } },
       mergePatch,
     );
-    let current = (await custom.getClusterCustomObject({ group, version, plural: 'reappolicies', name })) as {
-      metadata: { generation: number };
-      spec: { mode: string };
-      status?: { observedGeneration?: number };
-    };
-    expect(current.status?.observedGeneration).toBeUndefined();
-
-    // Spec sent to /status is ignored; status is stored; generation does not move.
-    await custom.patchClusterCustomObjectStatus(
-      {
-        group,
-        version,
-        plural: 'reappolicies',
-        name,
-        body: { spec: { mode: 'Reap' }, status: { observedGeneration: 1 } },
-      },
-      mergePatch,
-    );
-    current = (await custom.getClusterCustomObject({ group, version, plural: 'reappolicies', name })) as typeof current;
-    expect(current.spec.mode).toBe('DryRun');
-    expect(current.status?.observedGeneration).toBe(1);
-    expect(current.metadata.generation).toBe(created.metadata.generation);
+    current = await api.getPolicy(name);
+    expect(current.spec).toMatchObject({ mode: 'DryRun' });
+    expect(current.status).toEqual({ observedGeneration: 1 });
+    expect(current.metadata!.generation).toBe(generation);
 
     // A spec change bumps the generation and keeps status.
-    await custom.patchClusterCustomObject(
-      { group, version, plural: 'reappolicies', name, body: { spec: { mode: 'Reap' } } },
-      mergePatch,
-    );
-    current = (await custom.getClusterCustomObject({ group, version, plural: 'reappolicies', name })) as typeof current;
-    expect(current.metadata.generation).toBe(created.metadata.generation + 1);
-    expect(current.status?.observedGeneration).toBe(1);
+    await api.custom.patchClusterCustomObject({ ...target, body: { spec: { mode: 'Reap' } } }, mergePatch);
+    current = await api.getPolicy(name);
+    expect(current.metadata!.generation).toBe(generation + 1);
+    expect(current.spec).toMatchObject({ mode: 'Reap' });
+    expect(current.status).toEqual({ observedGeneration: 1 });
+
+    // Status is validated too.
+    await expect(
+      api.custom.patchClusterCustomObjectStatus(
+        { ...target, body: { status: { observedGeneration: -1 } } },
+        mergePatch,
+      ),
+    ).rejects.toMatchObject({ code: 422 });
   });
 
   test('kubectl explain teaches the API', () => {
-    const text = kubectl(['explain', 'reappolicy.spec.timing']);
-    expect(text).toContain('When an orphan may go.');
-    expect(text).toMatch(/minAge\s+<string>\s+Resources younger than this are never reaped/);
+    const timing = kubectl(['explain', 'reappolicy.spec.timing']);
+    expect(timing).toContain('When an orphan may go.');
+    expect(timing).toMatch(/minAge\s+<string>\s+Resources younger than this are never reaped\. A duration such as 90s/);
+    expect(timing).toMatch(/gracePeriod\s+<string>\s+How long a resource must be seen orphaned/);
+    expect(timing).toMatch(/interval\s+<string>\s+Time between periodic sweeps/);
+    expect(kubectl(['explain', 'reappolicy.spec.match.nameRegex'])).toMatch(/named group "key"/);
+    expect(kubectl(['explain', 'reappolicy.status.nodes'])).toMatch(/lastHeartbeatTime\s+<string>/);
+    expect(kubectl(['explain', 'topology.spec.nodes'])).toMatch(
+      /networks\s+<\[\]string>\s+Networks the node is attached to/,
+    );
+    expect(kubectl(['explain', 'sandbox.status.lastReap.counts'])).toMatch(/ipLeases\s+<Object>/);
   });
 
-  test('kubectl get shows the printer columns', async () => {
-    await createPolicy({});
-    const header = (command: string[]) =>
-      kubectl(command)
-        .split('\n')[0]!
-        .split(/\s{2,}/);
-    expect(header(['get', 'reappolicies'])).toEqual([
-      'NAME',
-      'MODE',
-      'READY',
-      'LAST SWEEP',
-      'ORPHANS',
-      'REAPED',
-      'FAILED',
-      'AGE',
-    ]);
-    expect(header(['get', 'topologies', '-n', namespace])).toEqual(['NAME', 'CONTAINERS', 'NETWORKS', 'LEASES', 'AGE']);
-    expect(header(['get', 'sandboxes', '-n', namespace])).toEqual(['NAME', 'CONTAINERS', 'NETWORKS', 'LEASES', 'AGE']);
-    expect(kubectl(['get', 'reaper', '-A', '-o', 'name'])).toMatch(/reappolicy\.reaper\.dev\//);
+  test('short names and the reaper category reach every kind', () => {
+    const name = api.policyName();
+    kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion, kind: 'ReapPolicy', metadata: { name } }));
+    expect(kubectl(['get', 'rp', name, '-o', 'name']).trim()).toBe(`reappolicy.reaper.dev/${name}`);
+    const all = kubectl(['get', 'reaper', '-A', '-o', 'name']);
+    expect(all).toContain(`reappolicy.reaper.dev/${name}`);
+    expect(all).toMatch(/topology\.reaper\.dev\//);
+    expect(kubectl(['get', 'topo,sbx', '-n', namespace, '-o', 'name'])).toMatch(/sandbox\.reaper\.dev\//);
   });
 });
