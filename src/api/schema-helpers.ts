@@ -26,14 +26,28 @@ export const cel = (rule: string, message: string, check: CelRule['check'], fiel
 /** The key the rules live under, as in a CRD. */
 export const RULES_KEY = 'x-kubernetes-validations';
 
-export const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
+/** kubectl explain does not print defaults, so scalar fields say theirs in the description. */
+const described = (description: string, extra: Schema) =>
+  ['string', 'number', 'boolean'].includes(typeof extra.default)
+    ? `${description} Default: ${String(extra.default)}.`
+    : description;
+
+export const str = (description: string, extra: Schema = {}): Schema => ({
+  type: 'string',
+  description: described(description, extra),
+  ...extra,
+});
 export const int = (description: string, extra: Schema = {}): Schema => ({
   type: 'integer',
   format: 'int64',
-  description,
+  description: described(description, extra),
   ...extra,
 });
-export const bool = (description: string, extra: Schema = {}): Schema => ({ type: 'boolean', description, ...extra });
+export const bool = (description: string, extra: Schema = {}): Schema => ({
+  type: 'boolean',
+  description: described(description, extra),
+  ...extra,
+});
 export const obj = (description: string, properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
   type: 'object',
   description,

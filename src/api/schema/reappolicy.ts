@@ -46,7 +46,7 @@ const ownerKind = obj(
       { maxItems: 64, default: [], ...setList },
     ),
     key: str(
-      'How an owner object becomes its owner key: uid (metadata.uid, the default: a re-created owner does not adopt its predecessor resources), name (namespace/name), or a field path such as .spec.labId.',
+      "How an owner object becomes its owner key: uid (metadata.uid, so a re-created owner does not adopt its predecessor's resources), name (namespace/name), or a field path such as .spec.labId.",
       { default: 'uid', maxLength: 256, pattern: '^(uid|name|(\\.[A-Za-z_][A-Za-z0-9_-]*)+)$' },
     ),
   },
@@ -127,17 +127,25 @@ export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
     enum: ['Reap', 'DryRun'],
     default: 'Reap',
   }),
-  owners: arr('The owner kinds whose live objects protect runtime resources; one entry per kind.', ownerKind, {
-    minItems: 1,
-    maxItems: MAX_OWNER_KINDS,
-    default: DEFAULT_OWNERS,
-    ...mapList('apiVersion', 'kind'),
-  }),
-  match: arr('How runtime resources are attributed to owners; the first rule that extracts a key wins.', matchRule, {
-    minItems: 1,
-    maxItems: MAX_MATCH_RULES,
-    default: [{ label: 'reaper.dev/owner-uid' }],
-  }),
+  owners: arr(
+    'The owner kinds whose live objects protect runtime resources; one entry per kind. Default: Topology and Sandbox of reaper.dev/v1alpha1, keyed by uid.',
+    ownerKind,
+    {
+      minItems: 1,
+      maxItems: MAX_OWNER_KINDS,
+      default: DEFAULT_OWNERS,
+      ...mapList('apiVersion', 'kind'),
+    },
+  ),
+  match: arr(
+    'How runtime resources are attributed to owners; the first rule that extracts a key wins. Default: the label reaper.dev/owner-uid.',
+    matchRule,
+    {
+      minItems: 1,
+      maxItems: MAX_MATCH_RULES,
+      default: [{ label: 'reaper.dev/owner-uid' }],
+    },
+  ),
   resources: obj(
     'Which runtime resources are reaped, and how. Containers, networks and volumes are reaped unless disabled; IP leases only when enabled.',
     {
@@ -149,7 +157,7 @@ export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
             enum: ['Stop', 'Skip'],
             default: 'Stop',
           }),
-          stopTimeoutSeconds: int('Seconds between SIGTERM and SIGKILL when stopping.', {
+          stopTimeoutSeconds: int('Seconds between SIGTERM and SIGKILL when stopping, 0 to 600.', {
             minimum: 0,
             maximum: 600,
             default: 10,
@@ -198,16 +206,16 @@ export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
   limits: obj(
     'Guards on the blast radius of one sweep.',
     {
-      maxDeletionsPerSweep: int('At most this many removals per sweep; the oldest orphans go first.', {
+      maxDeletionsPerSweep: int('At most this many removals per sweep (1 to 100000); the oldest orphans go first.', {
         minimum: 1,
         maximum: 100000,
         default: 500,
       }),
       maxOrphanPercent: int(
-        'If more than this percentage of attributable resources are orphans, the sweep is blocked until approved.',
+        'If more than this percentage (1 to 100) of attributable resources are orphans, the sweep is blocked until approved.',
         { minimum: 1, maximum: 100, default: 50 },
       ),
-      concurrency: int('Removals in flight at once.', { minimum: 1, maximum: 64, default: 8 }),
+      concurrency: int('Removals in flight at once, 1 to 64.', { minimum: 1, maximum: 64, default: 8 }),
     },
     { default: {} },
   ),
