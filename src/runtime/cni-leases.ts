@@ -3,7 +3,6 @@
 // and `last_reserved_ip.<n>`. The directory is untrusted input: symlinks are never followed,
 // names that are not IP addresses are passed over, contents are size-capped, and nothing outside
 // `<dataDir>/<network>/` is ever opened for writing or removed.
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { lstat, open, readdir, unlink } from 'node:fs/promises';
@@ -11,6 +10,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import type { IpLeaseResource } from '../core/model.js';
 import type { RuntimeBackend } from './backend.js';
+import { lockExclusive } from './file-lock.js';
 import type { RemovalResult } from './removal.js';
 import { alreadyGone, failed, reaped, skipped } from './removal.js';
 
@@ -82,7 +82,16 @@ export class CniLeases implements RuntimeBackend<IpLeaseResource> {
   private async listNetwork(network: string): Promise<IpLeaseResource[]> {
     const dir = path.join(this.dataDir, network);
     const leases: IpLeaseResource[] = [];
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      // Removed since the data directory was read: it holds no leases. Anything else (EACCES, EIO)
+      // leaves the listing incomplete, and the sweep fails closed.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new Error(`lease store ${dir}: ${(err as Error).message}`);
+    }
+    for (const entry of entries) {
       // `lock` and `last_reserved_ip.*` are the plugin's bookkeeping; anything else that is not an
       // IP is someone else's file.
       if (!isLeaseName(entry.name)) continue;
@@ -125,8 +134,15 @@ export class CniLeases implements RuntimeBackend<IpLeaseResource> {
       const dirInfo = await lstat(dir).catch(() => undefined);
       if (!dirInfo) return alreadyGone();
       if (!dirInfo.isDirectory()) return skipped('network directory is not a directory');
-      lock = await open(path.join(dir, 'lock'), constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-      await flockExclusive(lock);
+      // The lock host-local takes: the same file, opened (and created) the way the plugin does.
+      lock = await open(path.join(dir, 'lock'), constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+      await lockExclusive(lock, LOCK_TIMEOUT_SECONDS);
+      // The directory locked must be the one checked: not swapped for a symlink or another
+      // directory in between (the path is resolved again by every call below).
+      const again = await lstat(dir);
+      if (!again.isDirectory() || again.ino !== dirInfo.ino || again.dev !== dirInfo.dev) {
+        return skipped('network directory replaced while taking its lock');
+      }
       // Under the lock, the file must still be the lease we planned on: host-local may have handed
       // the address to another container since the snapshot.
       const current = await readLease(file);
@@ -168,30 +184,4 @@ async function readLease(file: string): Promise<{ lease: LeaseFile; mtimeMs: num
   } finally {
     await handle?.close();
   }
-}
-
-/**
- * Takes host-local's exclusive flock on `lock`. Node has no flock of its own, so util-linux's
- * flock(1) is handed our open descriptor as its fd 3: a flock belongs to the open file
- * description, which we share, so the lock stays held by us after flock(1) exits and is released
- * when we close the descriptor.
- */
-function flockExclusive(lock: FileHandle): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('flock', ['--exclusive', '--wait', String(LOCK_TIMEOUT_SECONDS), '3'], {
-      stdio: ['ignore', 'ignore', 'pipe', lock.fd],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', (err) => reject(new Error(`cannot run flock(1) to lock the lease store: ${err.message}`)));
-    child.on('close', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new Error(
-              `lease store lock not acquired within ${LOCK_TIMEOUT_SECONDS}s (flock exit ${code}) ${stderr.trim()}`,
-            ),
-          ),
-    );
-  });
 }

@@ -1,11 +1,13 @@
 // Docker containers: listed with `all`, stopped gracefully when running (policy Stop) or left
 // alone (Skip), removed together with their anonymous volumes.
 import type Docker from 'dockerode';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerResource } from '../core/model.js';
 import type { RunningContainerAction } from '../core/policy.js';
 import type { RuntimeBackend } from './backend.js';
+import { describeDockerError, dockerDeadline, httpStatus } from './docker-client.js';
 import type { RemovalResult } from './removal.js';
-import { alreadyGone, describeError, failed, httpStatus, reaped, skipped } from './removal.js';
+import { alreadyGone, failed, reaped, skipped } from './removal.js';
 
 export interface ContainerRemovalPolicy {
   readonly running: RunningContainerAction;
@@ -13,6 +15,8 @@ export interface ContainerRemovalPolicy {
 }
 
 const ACTIVE_STATES = new Set(['running', 'paused', 'restarting']);
+/** How long to wait for a removal someone else (or Docker's auto-remove) already started. */
+const REMOVAL_IN_PROGRESS_WAIT_MS = 10_000;
 
 export class DockerContainers implements RuntimeBackend<ContainerResource> {
   readonly kind = 'container' as const;
@@ -23,13 +27,19 @@ export class DockerContainers implements RuntimeBackend<ContainerResource> {
   ) {}
 
   async list(): Promise<ContainerResource[]> {
-    const containers = await this.docker.listContainers({ all: true });
+    let containers: Docker.ContainerInfo[];
+    try {
+      containers = await this.docker.listContainers({ all: true, abortSignal: dockerDeadline() });
+    } catch (err) {
+      throw new Error(describeDockerError(err));
+    }
     return containers.map((c) => ({
       kind: 'container',
       id: c.Id,
       name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
       labels: c.Labels ?? {},
-      createdAt: (c.Created ?? 0) * 1000,
+      // Seconds since the epoch; 0 (unknown) never lets a resource skip its minimum age.
+      createdAt: typeof c.Created === 'number' ? c.Created * 1000 : 0,
       state: c.State ?? 'unknown',
       networks: Object.keys(c.NetworkSettings?.Networks ?? {}),
     }));
@@ -37,23 +47,46 @@ export class DockerContainers implements RuntimeBackend<ContainerResource> {
 
   async remove(resource: ContainerResource): Promise<RemovalResult> {
     const container = this.docker.getContainer(resource.id);
+    let stopped = false;
     try {
       // The snapshot may be stale: decide on the state now.
-      const state = (await container.inspect()).State;
+      const state = (await container.inspect({ abortSignal: dockerDeadline() })).State;
       const active = state.Running || state.Paused || state.Restarting || ACTIVE_STATES.has(state.Status);
       if (active) {
-        if (this.removal.running === 'Skip')
+        if (this.removal.running === 'Skip') {
           return skipped(`${state.Status}, and the policy says Skip running containers`);
-        // Docker sends SIGTERM, waits up to t seconds, then SIGKILL. 304 means it already stopped.
-        await container.stop({ t: this.removal.stopTimeoutSeconds }).catch((err: unknown) => {
+        }
+        // Docker sends SIGTERM, waits up to t seconds, then SIGKILL. 304: it had stopped already.
+        const t = this.removal.stopTimeoutSeconds;
+        await container.stop({ t, abortSignal: dockerDeadline(t * 1000) }).catch((err: unknown) => {
           if (httpStatus(err) !== 304) throw err;
         });
+        stopped = true;
       }
-      await container.remove({ v: true });
-      return reaped(active ? 'stopped and removed with its anonymous volumes' : 'removed with its anonymous volumes');
+      await container.remove({ v: true, abortSignal: dockerDeadline() });
+      return reaped(stopped ? 'stopped and removed with its anonymous volumes' : 'removed with its anonymous volumes');
     } catch (err) {
-      if (httpStatus(err) === 404) return alreadyGone();
-      return failed(describeError(err));
+      const status = httpStatus(err);
+      // Stopping a container started with --rm makes Docker remove it: our doing all the same.
+      if (status === 404) return stopped ? reaped('stopped; Docker removed it (auto-remove)') : alreadyGone();
+      if (status === 409 && /already in progress/i.test(describeDockerError(err))) {
+        return this.awaitRemovalInProgress(container, stopped);
+      }
+      return failed(describeDockerError(err));
     }
+  }
+
+  private async awaitRemovalInProgress(container: Docker.Container, stopped: boolean): Promise<RemovalResult> {
+    const deadline = Date.now() + REMOVAL_IN_PROGRESS_WAIT_MS;
+    while (Date.now() < deadline) {
+      await sleep(200);
+      try {
+        await container.inspect({ abortSignal: dockerDeadline() });
+      } catch (err) {
+        if (httpStatus(err) === 404) return stopped ? reaped('stopped; Docker removed it') : alreadyGone();
+        return failed(describeDockerError(err));
+      }
+    }
+    return failed(`a removal already in progress did not finish within ${REMOVAL_IN_PROGRESS_WAIT_MS / 1000}s`);
   }
 }

@@ -1,10 +1,14 @@
 // Docker volumes: only labelled ones are considered at all; anonymous and unlabelled volumes are
-// never listed nor removed (anonymous ones go with their container).
+// never listed nor removed (anonymous ones go with their container). The labels are read again
+// from Docker before removing, so a caller cannot talk the backend into removing an unlabelled one.
 import type Docker from 'dockerode';
 import type { VolumeResource } from '../core/model.js';
 import type { RuntimeBackend } from './backend.js';
+import { describeDockerError, dockerDeadline, httpStatus } from './docker-client.js';
 import type { RemovalResult } from './removal.js';
-import { alreadyGone, describeError, failed, httpStatus, reaped, skipped } from './removal.js';
+import { alreadyGone, failed, reaped, skipped } from './removal.js';
+
+const UNLABELLED = 'unlabelled volumes are never removed';
 
 export class DockerVolumes implements RuntimeBackend<VolumeResource> {
   readonly kind = 'volume' as const;
@@ -12,8 +16,13 @@ export class DockerVolumes implements RuntimeBackend<VolumeResource> {
   constructor(private readonly docker: Docker) {}
 
   async list(): Promise<VolumeResource[]> {
-    const { Volumes } = await this.docker.listVolumes();
-    return (Volumes ?? [])
+    let volumes: Docker.VolumeInspectInfo[];
+    try {
+      volumes = (await this.docker.listVolumes({ abortSignal: dockerDeadline() })).Volumes ?? [];
+    } catch (err) {
+      throw new Error(describeDockerError(err));
+    }
+    return volumes
       .filter((v) => hasLabels(v.Labels))
       .map((v) => ({
         kind: 'volume',
@@ -26,15 +35,19 @@ export class DockerVolumes implements RuntimeBackend<VolumeResource> {
   }
 
   async remove(resource: VolumeResource): Promise<RemovalResult> {
-    if (!hasLabels(resource.labels)) return skipped('unlabelled volumes are never removed');
+    if (!hasLabels(resource.labels)) return skipped(UNLABELLED);
+    const volume = this.docker.getVolume(resource.id);
     try {
-      await this.docker.getVolume(resource.id).remove();
+      const now = (await volume.inspect({ abortSignal: dockerDeadline() })) as Docker.VolumeInspectInfo;
+      if (!hasLabels(now.Labels)) return skipped(UNLABELLED);
+      await volume.remove({ abortSignal: dockerDeadline() });
       return reaped();
     } catch (err) {
       const status = httpStatus(err);
       if (status === 404) return alreadyGone();
-      if (status === 409) return skipped(`in use: ${describeError(err)}`);
-      return failed(describeError(err));
+      // Docker refuses to remove a volume a container (in any state) still uses.
+      if (status === 409) return skipped(`in use: ${describeDockerError(err)}`);
+      return failed(describeDockerError(err));
     }
   }
 }
