@@ -19,6 +19,21 @@ export function createDockerClient(): Docker {
   }
 }
 
+/**
+ * Where a client sends its calls, for error lines: its own socket or host when it was given one,
+ * else what DOCKER_HOST (or the default) says.
+ */
+export function dockerEndpointOf(docker: Docker, env: NodeJS.ProcessEnv = process.env): string {
+  const modem = (docker as { modem?: { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown } })
+    .modem;
+  if (typeof modem?.socketPath === 'string') return `unix://${modem.socketPath}`;
+  if (typeof modem?.host === 'string' && modem.host) {
+    const protocol = typeof modem.protocol === 'string' ? modem.protocol : 'http';
+    return `${protocol}://${modem.host}${modem.port ? `:${String(modem.port)}` : ''}`;
+  }
+  return dockerEndpoint(env);
+}
+
 /** Fails with one line that says how to fix it when no engine answers. */
 export async function assertDockerReachable(docker: Docker, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
@@ -26,7 +41,8 @@ export async function assertDockerReachable(docker: Docker, env: NodeJS.ProcessE
     const ping = docker.ping.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
     await ping({ abortSignal: dockerDeadline() });
   } catch (err) {
-    throw new Error(unreachable(dockerEndpoint(env), err) ?? `Docker at ${dockerEndpoint(env)}: ${oneLine(err)}`);
+    const endpoint = dockerEndpointOf(docker, env);
+    throw new Error(unreachable(endpoint, err) ?? `Docker at ${endpoint}: ${oneLine(err)}`);
   }
 }
 
@@ -45,8 +61,8 @@ export function httpStatus(err: unknown): number | undefined {
  * One line for a report: Docker's own message when it answered, a "cannot reach" line with the fix
  * when it did not (the engine is down, or went away mid-sweep).
  */
-export function describeDockerError(err: unknown, env: NodeJS.ProcessEnv = process.env): string {
-  return unreachable(dockerEndpoint(env), err) ?? oneLine(err);
+export function describeDockerError(err: unknown, docker: Docker): string {
+  return unreachable(dockerEndpointOf(docker), err) ?? oneLine(err);
 }
 
 const CONNECTION_ERRORS = new Set([
@@ -73,5 +89,6 @@ function unreachable(endpoint: string, err: unknown): string | undefined {
 function oneLine(err: unknown): string {
   const json = (err as { json?: { message?: unknown } } | null)?.json;
   const message = typeof json?.message === 'string' ? json.message : err instanceof Error ? err.message : String(err);
-  return (message.split('\n')[0] ?? '').slice(0, 300);
+  // docker-modem prefixes errors of its own with "Error: ".
+  return (message.split('\n')[0] ?? '').replace(/^Error: /, '').slice(0, 300);
 }

@@ -31,7 +31,7 @@ export class DockerContainers implements RuntimeBackend<ContainerResource> {
     try {
       containers = await this.docker.listContainers({ all: true, abortSignal: dockerDeadline() });
     } catch (err) {
-      throw new Error(describeDockerError(err));
+      throw new Error(describeDockerError(err, this.docker));
     }
     return containers.map((c) => ({
       kind: 'container',
@@ -69,10 +69,10 @@ export class DockerContainers implements RuntimeBackend<ContainerResource> {
       const status = httpStatus(err);
       // Stopping a container started with --rm makes Docker remove it: our doing all the same.
       if (status === 404) return stopped ? reaped('stopped; Docker removed it (auto-remove)') : alreadyGone();
-      if (status === 409 && /already in progress/i.test(describeDockerError(err))) {
+      if (status === 409 && /already in progress/i.test(describeDockerError(err, this.docker))) {
         return this.awaitRemovalInProgress(container, stopped);
       }
-      return failed(describeDockerError(err));
+      return failed(describeDockerError(err, this.docker));
     }
   }
 
@@ -84,7 +84,7 @@ export class DockerContainers implements RuntimeBackend<ContainerResource> {
         await container.inspect({ abortSignal: dockerDeadline() });
       } catch (err) {
         if (httpStatus(err) === 404) return stopped ? reaped('stopped; Docker removed it') : alreadyGone();
-        return failed(describeDockerError(err));
+        return failed(describeDockerError(err, this.docker));
       }
     }
     return failed(`a removal already in progress did not finish within ${REMOVAL_IN_PROGRESS_WAIT_MS / 1000}s`);

@@ -33,7 +33,7 @@ export class DockerNetworks implements RuntimeBackend<NetworkResource> {
       networks = await this.docker.listNetworks({ abortSignal: dockerDeadline() });
       containers = await this.docker.listContainers({ all: true, abortSignal: dockerDeadline() });
     } catch (err) {
-      throw new Error(describeDockerError(err));
+      throw new Error(describeDockerError(err, this.docker));
     }
     return networks.map((n) => ({
       kind: 'network',
@@ -69,10 +69,10 @@ export class DockerNetworks implements RuntimeBackend<NetworkResource> {
       const status = httpStatus(err);
       if (status === 404) return alreadyGone();
       // A container attached between the check and the remove: 403 on Docker 20.10, 409 later.
-      if (status === 403 || status === 409 || /active endpoints/i.test(describeDockerError(err))) {
-        return skipped(`in use: ${describeDockerError(err)}`);
+      if (status === 403 || status === 409 || /active endpoints/i.test(describeDockerError(err, this.docker))) {
+        return skipped(`in use: ${describeDockerError(err, this.docker)}`);
       }
-      return failed(describeDockerError(err));
+      return failed(describeDockerError(err, this.docker));
     }
   }
 }

@@ -20,7 +20,7 @@ export class DockerVolumes implements RuntimeBackend<VolumeResource> {
     try {
       volumes = (await this.docker.listVolumes({ abortSignal: dockerDeadline() })).Volumes ?? [];
     } catch (err) {
-      throw new Error(describeDockerError(err));
+      throw new Error(describeDockerError(err, this.docker));
     }
     return volumes
       .filter((v) => hasLabels(v.Labels))
@@ -46,8 +46,8 @@ export class DockerVolumes implements RuntimeBackend<VolumeResource> {
       const status = httpStatus(err);
       if (status === 404) return alreadyGone();
       // Docker refuses to remove a volume a container (in any state) still uses.
-      if (status === 409) return skipped(`in use: ${describeDockerError(err)}`);
-      return failed(describeDockerError(err));
+      if (status === 409) return skipped(`in use: ${describeDockerError(err, this.docker)}`);
+      return failed(describeDockerError(err, this.docker));
     }
   }
 }
