@@ -1,5 +1,5 @@
 // The lease backend against real host-local leases and a lease directory full of junk.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -11,9 +11,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CniLeases } from '../../../src/runtime/cni-leases.js';
+import { lockExclusive } from '../../../src/runtime/file-lock.js';
+import { leaseAddress, runHostLocal } from '../../support/cni.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 
 const fx = new RuntimeFixtures('cni');
@@ -121,4 +124,82 @@ test('junk in the lease directory is passed over and reported; nothing outside i
 
 test('a missing data directory means no leases', async () => {
   await expect(new CniLeases(path.join(outside, 'nothing-here')).list()).resolves.toEqual([]);
+});
+
+describe('the store lock, shared with host-local', () => {
+  const subnet = '10.201.7.0/24';
+
+  test('stays held after flock(1) exits; host-local waits for it and then allocates', async () => {
+    await leaseAddress({ dataDir: fx.cniDir, network: 'net-lock', subnet, containerId: containerA });
+    const lock = await open(path.join(fx.cniDir, 'net-lock', 'lock'), 'r+');
+    try {
+      await lockExclusive(lock, 5);
+      // flock(1) has exited; another process still cannot take the lock.
+      const probe = spawnSync('flock', ['--nonblock', path.join(fx.cniDir, 'net-lock', 'lock'), 'true']);
+      expect(probe.status).toBe(1);
+      let finished = false;
+      const add = runHostLocal({
+        command: 'ADD',
+        dataDir: fx.cniDir,
+        network: 'net-lock',
+        subnet,
+        containerId: containerB,
+      }).then((run) => ((finished = true), run));
+      await new Promise((r) => setTimeout(r, 800));
+      expect(finished).toBe(false);
+      await lock.close();
+      const run = await add;
+      expect(run.code).toBe(0);
+    } finally {
+      await lock.close().catch(() => undefined);
+    }
+    const leases = (await new CniLeases(fx.cniDir).list()).filter((l) => l.network === 'net-lock');
+    expect(leases.map((l) => l.containerId).sort()).toEqual([containerA, containerB]);
+  });
+
+  test('concurrent removals in one store each take the lock, and all go through', async () => {
+    const ids = [];
+    for (let i = 0; i < 8; i++) ids.push(await fx.lease('net-many', `${i}`.repeat(64)));
+    const backend = new CniLeases(fx.cniDir);
+    const leases = (await backend.list()).filter((l) => l.network === 'net-many');
+    expect(leases).toHaveLength(8);
+    const results = await Promise.all(leases.map((l) => backend.remove(l)));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill('reaped'));
+    expect(readdirSync(path.join(fx.cniDir, 'net-many')).sort()).toEqual(['last_reserved_ip.0', 'lock']);
+  });
+
+  test('a lock file that is a symlink is never followed: the removal fails, nothing is touched', async () => {
+    const id = await fx.lease('net-lock-link', containerA);
+    const backend = new CniLeases(fx.cniDir);
+    const lease = (await backend.list()).find((l) => l.id === id)!;
+    const target = path.join(outside, 'lock-target');
+    writeFileSync(target, 'precious');
+    rmSync(path.join(fx.cniDir, 'net-lock-link', 'lock'));
+    symlinkSync(target, path.join(fx.cniDir, 'net-lock-link', 'lock'));
+    await expect(backend.remove(lease)).resolves.toMatchObject({ status: 'failed' });
+    expect(existsSync(path.join(fx.cniDir, id))).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('precious');
+  });
+});
+
+test('IPv6 leases and older lease files (just the container id) are listed', async () => {
+  const v6 = await leaseAddress({
+    dataDir: fx.cniDir,
+    network: 'net-v6',
+    subnet: 'fd00:7::/64',
+    containerId: containerA,
+  });
+  expect(v6).toContain(':');
+  writeFileSync(path.join(fx.cniDir, 'net-v6', 'fd00:7::99'), containerB);
+  const backend = new CniLeases(fx.cniDir);
+  const leases = (await backend.list()).filter((l) => l.network === 'net-v6');
+  expect(leases).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ id: `net-v6/${v6}`, ip: v6, containerId: containerA, ifname: 'eth0' }),
+      expect.objectContaining({ id: 'net-v6/fd00:7::99', containerId: containerB }),
+    ]),
+  );
+  expect(leases.find((l) => l.ip === 'fd00:7::99')).not.toHaveProperty('ifname');
+  await expect(backend.remove(leases.find((l) => l.ip === v6)!)).resolves.toMatchObject({ status: 'reaped' });
+  expect(existsSync(path.join(fx.cniDir, 'net-v6', v6))).toBe(false);
 });

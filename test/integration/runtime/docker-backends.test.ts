@@ -50,6 +50,45 @@ describe('containers', () => {
     await expect(skip.remove(resource)).resolves.toMatchObject({ status: 'reaped' });
   });
 
+  test('Stop: a paused container is stopped and removed; Skip leaves it paused', async () => {
+    const id = await fx.container('paused', { labels: owned });
+    await fx.docker.getContainer(id).pause();
+    const resource = (await stop.list()).find((c) => c.id === id)!;
+    expect(resource.state).toBe('paused');
+    await expect(skip.remove(resource)).resolves.toMatchObject({ status: 'skipped', reason: /paused/ });
+    expect((await fx.docker.getContainer(id).inspect()).State.Paused).toBe(true);
+    await expect(stop.remove(resource)).resolves.toMatchObject({ status: 'reaped' });
+    expect(await fx.exists('container', id)).toBe(false);
+  });
+
+  test('Stop: a container with restart policy "always" is stopped and removed', async () => {
+    const container = await fx.docker.createContainer({
+      name: fx.name('always'),
+      Image: process.env.REAPER_TEST_IMAGE!,
+      Cmd: ['sleep', '3600'],
+      Labels: owned,
+      HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'always' } },
+    });
+    await container.start();
+    const resource = (await stop.list()).find((c) => c.id === container.id)!;
+    await expect(stop.remove(resource)).resolves.toMatchObject({ status: 'reaped' });
+    expect(await fx.exists('container', container.id)).toBe(false);
+  });
+
+  test('Stop: a container started with auto-remove, which Docker removes once stopped, counts as reaped', async () => {
+    const container = await fx.docker.createContainer({
+      name: fx.name('autoremove'),
+      Image: process.env.REAPER_TEST_IMAGE!,
+      Cmd: ['sleep', '3600'],
+      Labels: owned,
+      HostConfig: { NetworkMode: 'none', AutoRemove: true },
+    });
+    await container.start();
+    const resource = (await stop.list()).find((c) => c.id === container.id)!;
+    await expect(stop.remove(resource)).resolves.toMatchObject({ status: 'reaped' });
+    expect(await fx.exists('container', container.id)).toBe(false);
+  });
+
   test('a container removed by someone else mid-sweep counts as already gone', async () => {
     const id = await fx.container('race', { labels: owned });
     const resource = (await stop.list()).find((c) => c.id === id)!;
@@ -81,10 +120,43 @@ describe('networks', () => {
     await expect(networks.remove(resource)).resolves.toMatchObject({ status: 'alreadyGone' });
   });
 
-  test("Docker's predefined networks are refused even if asked", async () => {
+  test("Docker's predefined networks are refused even if asked, whatever name the caller gives", async () => {
     const bridge = (await networks.list()).find((n) => n.name === 'bridge')!;
     await expect(networks.remove(bridge)).resolves.toMatchObject({ status: 'skipped' });
+    await expect(networks.remove({ ...bridge, name: 'not-the-bridge' })).resolves.toMatchObject({
+      status: 'skipped',
+      reason: "Docker's predefined network",
+    });
     expect(await fx.exists('network', bridge.id)).toBe(true);
+  });
+
+  test('list names the containers attached in any state; a stopped one keeps its network', async () => {
+    const id = await fx.network('parked', owned);
+    const running = await fx.container('parked-running', { network: fx.name('parked') });
+    const created = await fx.container('parked-created', { network: fx.name('parked'), running: false });
+    const exited = await fx.container('parked-exited', { network: fx.name('parked') });
+    await fx.docker.getContainer(exited).stop({ t: 0 });
+    const resource = (await networks.list()).find((n) => n.id === id)!;
+    expect([...resource.containerIds].sort()).toEqual([running, created, exited].sort());
+    await fx.docker.getContainer(running).remove({ force: true });
+    const result = await networks.remove(resource);
+    expect(result.status).toBe('skipped');
+    expect(result.reason).toMatch(/^in use by /);
+    expect(result.reason).toContain(fx.name('parked-created'));
+    expect(result.reason).toContain(fx.name('parked-exited'));
+    expect(await fx.exists('network', id)).toBe(true);
+    // Docker would have let the network go and left both unable to start again.
+    await fx.docker.getContainer(created).start();
+    await fx.docker.getContainer(exited).start();
+  });
+
+  test("a network whose name another network extends is not held by the other one's containers", async () => {
+    const id = await fx.network('prefix', owned);
+    await fx.network('prefix0');
+    await fx.container('prefix0-guest', { network: fx.name('prefix0'), running: false });
+    const resource = (await networks.list()).find((n) => n.id === id)!;
+    expect(resource.containerIds).toEqual([]);
+    await expect(networks.remove(resource)).resolves.toMatchObject({ status: 'reaped' });
   });
 });
 
@@ -102,6 +174,10 @@ describe('volumes', () => {
     ).resolves.toMatchObject({
       status: 'skipped',
     });
+    // Labels the caller made up do not count: Docker's own are read again.
+    await expect(
+      volumes.remove({ kind: 'volume', id: plain, name: plain, labels: owned, createdAt: 0, driver: 'local' }),
+    ).resolves.toEqual({ status: 'skipped', reason: 'unlabelled volumes are never removed' });
     expect(await fx.exists('volume', plain)).toBe(true);
   });
 
