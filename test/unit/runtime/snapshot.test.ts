@@ -1,0 +1,72 @@
+// takeSnapshot: every backend listed, containers first; a failing one marks the snapshot
+// incomplete with one line and never throws.
+import type { RuntimeResource } from '../../../src/core/model.js';
+import type { RuntimeBackend } from '../../../src/runtime/backend.js';
+import { takeSnapshot } from '../../../src/runtime/backend.js';
+import { reaped } from '../../../src/runtime/removal.js';
+import { container, lease, network, volume } from '../core/fixtures.js';
+
+function backend(
+  kind: RuntimeResource['kind'],
+  list: () => Promise<RuntimeResource[]>,
+  order: string[],
+  warnings: string[] = [],
+): RuntimeBackend {
+  return {
+    kind,
+    list: () => {
+      order.push(kind);
+      return list();
+    },
+    remove: () => Promise.resolve(reaped()),
+    drainWarnings: () => warnings.splice(0),
+  };
+}
+
+test('lists containers, networks, volumes, then leases, into one complete snapshot', async () => {
+  const order: string[] = [];
+  const snapshot = await takeSnapshot(
+    {
+      ipLease: backend('ipLease', () => Promise.resolve([lease('10.0.0.2', 'c1')]), order, ['net/x: symlink']),
+      volume: backend('volume', () => Promise.resolve([volume('v1')]), order),
+      network: backend('network', () => Promise.resolve([network('n1')]), order),
+      container: backend('container', () => Promise.resolve([container('c1')]), order),
+    },
+    () => 42,
+  );
+  expect(order).toEqual(['container', 'network', 'volume', 'ipLease']);
+  expect(snapshot).toMatchObject({ takenAt: 42, complete: true, errors: [], warnings: ['net/x: symlink'] });
+  expect(snapshot.resources.map((r) => r.id)).toEqual(['c1', 'n1', 'v1', 'labnet/10.0.0.2']);
+});
+
+test('a backend that cannot list makes the snapshot incomplete, with one line, and the others still list', async () => {
+  const order: string[] = [];
+  const snapshot = await takeSnapshot(
+    {
+      container: backend('container', () => Promise.resolve([container('c1')]), order),
+      network: backend(
+        'network',
+        () => Promise.reject(new Error('cannot reach Docker at unix:///x.sock (connect ENOENT /x.sock)')),
+        order,
+      ),
+      ipLease: backend('ipLease', () => Promise.reject(new Error('EACCES: permission denied')), order),
+    },
+    () => 1,
+  );
+  expect(snapshot.complete).toBe(false);
+  expect(snapshot.errors).toEqual([
+    'listing networks: cannot reach Docker at unix:///x.sock (connect ENOENT /x.sock)',
+    'listing ipLeases: EACCES: permission denied',
+  ]);
+  expect(snapshot.resources.map((r) => r.id)).toEqual(['c1']);
+});
+
+test('no backends: an empty, complete snapshot', async () => {
+  await expect(takeSnapshot({}, () => 7)).resolves.toEqual({
+    takenAt: 7,
+    resources: [],
+    complete: true,
+    errors: [],
+    warnings: [],
+  });
+});
