@@ -57,7 +57,8 @@ export class DockerNetworks implements RuntimeBackend<NetworkResource> {
       for (const [id, c] of Object.entries(now.Containers ?? {})) attached.set(id, c.Name ?? id.slice(0, 12));
       const configured = await this.docker.listContainers({
         all: true,
-        // Docker matches these as patterns, by id and by name; attachedTo keeps exact matches only.
+        // Docker matches a value to a network name exactly, or as a prefix of a network id;
+        // attachedTo checks each container's settings again all the same.
         filters: { network: [now.Id, now.Name] },
         abortSignal: dockerDeadline(),
       });

@@ -150,6 +150,24 @@ describe('networks', () => {
     await fx.docker.getContainer(exited).start();
   });
 
+  test('a network with an odd name (Docker takes any) still sees a never-started container', async () => {
+    const name = `${fx.name('odd')} x+(`;
+    const { id } = await fx.docker.createNetwork({ Name: name, Labels: owned });
+    const created = await fx.docker.createContainer({
+      name: fx.name('odd-guest'),
+      Image: process.env.REAPER_TEST_IMAGE!,
+      Cmd: ['sleep', '3600'],
+      HostConfig: { NetworkMode: name },
+    });
+    const resource = (await networks.list()).find((n) => n.id === id)!;
+    expect(resource.containerIds).toEqual([created.id]);
+    await expect(networks.remove(resource)).resolves.toEqual({
+      status: 'skipped',
+      reason: `in use by ${fx.name('odd-guest')}`,
+    });
+    expect(await fx.exists('network', id)).toBe(true);
+  });
+
   test("a network whose name another network extends is not held by the other one's containers", async () => {
     const id = await fx.network('prefix', owned);
     await fx.network('prefix0');
