@@ -6,6 +6,9 @@ import type { Plan } from './planner.js';
 import { planReap } from './planner.js';
 import type { Policy } from './policy.js';
 
+/** How a dropped item's reason starts when the fresh read could not tell whether its owner is gone. */
+export const UNCONFIRMED_REASON = 'could not confirm the owner is gone';
+
 export interface Confirmation {
   readonly confirmed: readonly PlannedItem[];
   readonly dropped: readonly { readonly item: PlannedItem; readonly reason: string }[];
@@ -27,7 +30,7 @@ export function confirmOrphans(
   };
   const fresh = planReap(snapshot, freshOwners, unguarded, plan.graceState, now);
   if (fresh.failedClosed.length > 0) {
-    const reason = `could not confirm the owner is gone: ${fresh.failedClosed.join('; ')}`;
+    const reason = `${UNCONFIRMED_REASON}: ${fresh.failedClosed.join('; ')}`;
     return { confirmed: [], dropped: plan.selected.map((item) => ({ item, reason })) };
   }
   const freshDecisions = new Map(fresh.items.map((i) => [resourceKey(i.resource), i]));

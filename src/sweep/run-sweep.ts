@@ -22,6 +22,8 @@ export interface SweepEnvironment {
   readonly random: () => number;
   readonly selfContainerId?: string;
   readonly signal?: AbortSignal;
+  /** Narrows what the sweep plans over, e.g. to one owner's resources for a teardown. */
+  readonly scope?: (snapshot: RuntimeSnapshot) => RuntimeSnapshot;
   readonly onPlanned?: (plan: Plan) => void;
   readonly onItemDone?: (outcome: ItemOutcome) => void;
 }
@@ -38,7 +40,8 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
   const sweepId = newSweepId(startedAt, env.random);
   // Runtime before owners: an owner created after this snapshot cannot make one of its resources
   // look orphaned, because those resources are not in the snapshot either.
-  const snapshot = await takeSnapshot(env.backends, env.now);
+  const listed = await takeSnapshot(env.backends, env.now);
+  const snapshot = env.scope ? env.scope(listed) : listed;
   const owners = await env.listOwners(policy);
   const plan = planReap(snapshot, owners.live, policy, graceState, env.now(), {
     ...(env.selfContainerId ? { selfContainerId: env.selfContainerId } : {}),

@@ -1,0 +1,113 @@
+// The controller's configuration: flags with environment fallbacks (commander reads both), checked
+// here into one typed object that is printed once at start.
+import { hostname } from 'node:os';
+import { parseDuration } from '../src/api/duration.js';
+import type { LogLevel } from '../src/observe/logger.js';
+
+export interface RunFlags {
+  nodeName?: string;
+  leaderElect?: boolean;
+  leaderElectionNamespace?: string;
+  leaderElectionId?: string;
+  identity?: string;
+  leaseDuration?: string;
+  renewDeadline?: string;
+  retryPeriod?: string;
+  httpAddress?: string;
+  selfContainerId?: string;
+  logLevel?: string;
+  ownerWorkers?: string;
+  triggerDelay?: string;
+}
+
+export interface ControllerConfig {
+  readonly nodeName: string;
+  readonly leaderElection?: {
+    readonly namespace: string;
+    readonly leaseName: string;
+    readonly identity: string;
+    readonly leaseDurationMs: number;
+    readonly renewDeadlineMs: number;
+    readonly retryPeriodMs: number;
+  };
+  readonly httpAddress: string;
+  readonly selfContainerId?: string;
+  readonly logLevel: LogLevel;
+  readonly ownerWorkers: number;
+  /** How long an owner deletion waits before it starts a sweep, so a burst of deletions makes one sweep. */
+  readonly triggerDelayMs: number;
+}
+
+export const RUN_DEFAULTS = {
+  leaderElectionNamespace: 'default',
+  leaderElectionId: 'reaper',
+  leaseDuration: '15s',
+  renewDeadline: '10s',
+  retryPeriod: '2s',
+  httpAddress: '0.0.0.0:8080',
+  logLevel: 'info',
+  ownerWorkers: '4',
+  triggerDelay: '500ms',
+} as const;
+
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** The configuration, or every problem with the flags at once. */
+export function controllerConfig(
+  flags: RunFlags,
+): { ok: true; config: ControllerConfig } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const duration = (flag: string, text: string | undefined, fallback: string) => {
+    const ms = parseDuration(text ?? fallback);
+    if (ms === undefined || ms <= 0) problems.push(`--${flag}: "${text}" is not a positive duration such as 10s or 1m`);
+    return ms ?? 0;
+  };
+  const nodeName = flags.nodeName || hostname();
+  if (!NAME.test(nodeName))
+    problems.push(`--node-name: "${nodeName}" is not a valid node name (lowercase DNS subdomain)`);
+  const logLevel = (flags.logLevel ?? RUN_DEFAULTS.logLevel) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`--log-level: "${flags.logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  const ownerWorkers = Number(flags.ownerWorkers ?? RUN_DEFAULTS.ownerWorkers);
+  if (!Number.isInteger(ownerWorkers) || ownerWorkers < 1 || ownerWorkers > 64) {
+    problems.push(`--owner-workers: "${flags.ownerWorkers}" is not an integer from 1 to 64`);
+  }
+  const httpAddress = flags.httpAddress ?? RUN_DEFAULTS.httpAddress;
+  if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]*):\d{1,5}$/.test(httpAddress)) {
+    problems.push(`--http-address: "${httpAddress}" is not host:port (e.g. 0.0.0.0:8080, 127.0.0.1:0, [::]:8080)`);
+  }
+  const triggerDelayMs = parseDuration(flags.triggerDelay ?? RUN_DEFAULTS.triggerDelay);
+  if (triggerDelayMs === undefined) problems.push(`--trigger-delay: "${flags.triggerDelay}" is not a duration`);
+
+  let leaderElection: ControllerConfig['leaderElection'];
+  if (flags.leaderElect) {
+    const leaseDurationMs = duration('lease-duration', flags.leaseDuration, RUN_DEFAULTS.leaseDuration);
+    const renewDeadlineMs = duration('renew-deadline', flags.renewDeadline, RUN_DEFAULTS.renewDeadline);
+    const retryPeriodMs = duration('retry-period', flags.retryPeriod, RUN_DEFAULTS.retryPeriod);
+    if (leaseDurationMs <= renewDeadlineMs) problems.push('--lease-duration must be longer than --renew-deadline');
+    if (renewDeadlineMs <= 1.2 * retryPeriodMs)
+      problems.push('--renew-deadline must be longer than 1.2 x --retry-period');
+    leaderElection = {
+      namespace: flags.leaderElectionNamespace || RUN_DEFAULTS.leaderElectionNamespace,
+      leaseName: flags.leaderElectionId || RUN_DEFAULTS.leaderElectionId,
+      identity: flags.identity || `${hostname()}-${process.pid}`,
+      leaseDurationMs,
+      renewDeadlineMs,
+      retryPeriodMs,
+    };
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      nodeName,
+      ...(leaderElection ? { leaderElection } : {}),
+      httpAddress,
+      ...(flags.selfContainerId ? { selfContainerId: flags.selfContainerId } : {}),
+      logLevel,
+      ownerWorkers,
+      triggerDelayMs: triggerDelayMs ?? 500,
+    },
+  };
+}

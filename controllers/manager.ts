@@ -1,0 +1,229 @@
+// The controller process (design §4): informers for ReapPolicies and for every owner kind a policy
+// names, two keyed work queues (policies: one sweep at a time; owners: status and teardown), the
+// HTTP endpoint, optional leader election, and an orderly shutdown on SIGTERM.
+import type * as k8s from '@kubernetes/client-node';
+import type { ReapPolicy } from '../src/api/types.js';
+import { coreV1EventSink, EventRecorder } from '../src/kube/event-recorder.js';
+import { DynamicInformerSet } from '../src/kube/informer-set.js';
+import type { InformerTarget } from '../src/kube/informer.js';
+import { describeTarget, ResilientInformer } from '../src/kube/informer.js';
+import { ResourceResolver } from '../src/kube/discovery.js';
+import { LeaderElector } from '../src/kube/leader-election.js';
+import { runWorkers } from '../src/kube/run-workers.js';
+import { StatusApplier } from '../src/kube/status-apply.js';
+import { WorkQueue } from '../src/kube/workqueue.js';
+import type { HttpServer } from '../src/observe/http-server.js';
+import { startHttpServer } from '../src/observe/http-server.js';
+import type { Logger } from '../src/observe/logger.js';
+import { ReaperMetrics } from '../src/observe/metrics.js';
+import { KubeListOwnerSource } from '../src/owners/kube-list-source.js';
+import { createDockerClient } from '../src/runtime/docker-client.js';
+import type { ControllerConfig } from './config.js';
+import { Finalizers } from './finalizer.js';
+import { Health } from './health.js';
+import { OwnerController, ownerQueueKey } from './owner-controller.js';
+import { POLICY_API_VERSION, POLICY_KIND, PolicyController } from './policy-controller.js';
+import { BUILT_IN_OWNER_KINDS, PolicyRegistry } from './policy-registry.js';
+import { RuntimeView } from './runtime-view.js';
+
+export interface Manager {
+  /** Resolves with the exit code once the controller has stopped. */
+  readonly done: Promise<number>;
+  /** Finishes the work in flight, starts nothing new, releases the lease; resolves with the exit code. */
+  stop(): Promise<number>;
+  readonly httpAddress: string;
+}
+
+const POLICY_TARGET: InformerTarget = { apiVersion: POLICY_API_VERSION, kind: POLICY_KIND };
+
+export async function startManager(
+  config: ControllerConfig,
+  logger: Logger,
+  kubeConfig: k8s.KubeConfig,
+): Promise<Manager> {
+  const docker = createDockerClient();
+  const metrics = new ReaperMetrics();
+  const resolver = new ResourceResolver(kubeConfig);
+  const registry = new PolicyRegistry();
+  const policyQueue = new WorkQueue();
+  const ownerQueue = new WorkQueue();
+  const shutdown = new AbortController();
+  const now = () => Date.now();
+  const isBuiltIn = (target: InformerTarget) =>
+    BUILT_IN_OWNER_KINDS.some((k) => k.apiVersion === target.apiVersion && k.kind === target.kind);
+
+  const policiesOf = (target: InformerTarget, namespace: string | undefined) =>
+    registry.managing(target.apiVersion, target.kind, namespace).map((m) => m.policy.name);
+
+  const informers = new DynamicInformerSet(kubeConfig, {
+    logger,
+    resolver,
+    onEvent: (event, object, target) => {
+      const namespace = object.metadata?.namespace;
+      if (isBuiltIn(target) && object.metadata?.name) {
+        ownerQueue.add(ownerQueueKey(target.apiVersion, target.kind, namespace, object.metadata.name));
+      }
+      // An owner gone is the moment its resources became orphans: sweep soon, once per burst.
+      if (event === 'delete')
+        for (const name of policiesOf(target, namespace)) policyQueue.addAfter(name, config.triggerDelayMs);
+    },
+    onStateChange: (target, state) => {
+      metrics.setInformerHealthy(describeTarget(target), state.synced && state.healthy);
+      // Recovered, or just went blind: either way the policies should say so promptly.
+      for (const policy of registry.valid()) {
+        if (policy.owners.some((o) => o.apiVersion === target.apiVersion && o.kind === target.kind))
+          policyQueue.add(policy.name);
+      }
+    },
+  });
+  const syncTargets = () => {
+    const { removed } = informers.setTargets(registry.informerTargets());
+    for (const target of removed) metrics.forgetInformer(describeTarget(target));
+  };
+  const enqueueOwners = (kinds: readonly InformerTarget[]) => {
+    for (const target of kinds.filter(isBuiltIn)) {
+      for (const object of informers.get(target)?.list() ?? []) {
+        if (object.metadata?.name) {
+          ownerQueue.add(
+            ownerQueueKey(target.apiVersion, target.kind, object.metadata.namespace, object.metadata.name),
+          );
+        }
+      }
+    }
+  };
+
+  const policyInformer = new ResilientInformer(kubeConfig, POLICY_TARGET, {
+    logger,
+    resolver,
+  });
+  const onPolicy = (cached: k8s.KubernetesObject) => {
+    const object = cached as unknown as ReapPolicy;
+    if (!object.metadata?.name) return;
+    const due = registry.upsert(object);
+    syncTargets();
+    if (due) {
+      policyQueue.add(object.metadata.name);
+      enqueueOwners(BUILT_IN_OWNER_KINDS);
+    }
+  };
+  policyInformer.on('add', onPolicy);
+  policyInformer.on('update', onPolicy);
+  policyInformer.on('delete', (object) => {
+    if (!object.metadata?.name || !registry.remove(object.metadata.name)) return;
+    syncTargets();
+    policyQueue.add(object.metadata.name);
+    enqueueOwners(BUILT_IN_OWNER_KINDS);
+  });
+  policyInformer.onState((state) =>
+    metrics.setInformerHealthy(describeTarget(POLICY_TARGET), state.synced && state.healthy),
+  );
+
+  const identity = config.leaderElection?.identity ?? config.nodeName;
+  const events = new EventRecorder(coreV1EventSink(kubeConfig), { host: config.nodeName, instance: identity, logger });
+  const status = new StatusApplier(kubeConfig, { resolver });
+  const runtime = new RuntimeView(docker, now);
+  const common = {
+    registry,
+    informers,
+    docker,
+    status,
+    events,
+    metrics,
+    runtime,
+    node: config.nodeName,
+    ...(config.selfContainerId ? { selfContainerId: config.selfContainerId } : {}),
+    logger,
+    shutdown: shutdown.signal,
+    now,
+    random: Math.random,
+  };
+  const policyController = new PolicyController({
+    ...common,
+    freshOwners: new KubeListOwnerSource(kubeConfig),
+    onSwept: (policy) => enqueueOwners(policy.owners.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))),
+  });
+  const ownerController = new OwnerController({
+    ...common,
+    kubeConfig,
+    finalizers: new Finalizers(kubeConfig),
+    policiesSynced: () => policyInformer.synced,
+  });
+
+  const health = new Health({ docker, policyInformer, informers, registry });
+  const http: HttpServer = await startHttpServer({
+    address: config.httpAddress,
+    metrics,
+    healthz: () => health.live(),
+    readyz: () => health.ready(),
+    logger,
+  });
+
+  syncTargets();
+  await policyInformer.start();
+
+  const work = async () => {
+    await Promise.all([
+      runWorkers(policyQueue, (key) => policyController.reconcile(key), {
+        concurrency: 1, // one sweep at a time per agent
+        logger: logger.child('policy-workers'),
+      }),
+      runWorkers(ownerQueue, (key) => ownerController.reconcile(key), {
+        concurrency: config.ownerWorkers,
+        logger: logger.child('owner-workers'),
+      }),
+    ]);
+  };
+  const drainQueues = () => Promise.all([policyQueue.shutDown(), ownerQueue.shutDown()]);
+
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  let stopping: Promise<number> | undefined;
+  let elector: LeaderElector | undefined;
+  let working: Promise<void> | undefined;
+
+  const stop = (exitCode = 0): Promise<number> => {
+    stopping ??= (async () => {
+      logger.info('shutting down: finishing the work in flight, starting nothing new');
+      shutdown.abort();
+      if (elector) await elector.stop(); // ends the leader's work first, then releases the lease
+      await drainQueues();
+      await working;
+      await Promise.all([informers.stop(), policyInformer.stop()]);
+      await events.stop();
+      await http.close();
+      logger.info('stopped', { exitCode });
+      resolveDone(exitCode);
+      return exitCode;
+    })();
+    return stopping;
+  };
+
+  if (config.leaderElection) {
+    const { namespace, leaseName, leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
+    elector = new LeaderElector(
+      kubeConfig,
+      { namespace, leaseName, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs, logger },
+      {
+        onStartedLeading: async (signal) => {
+          working = work();
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          await drainQueues();
+          await working;
+        },
+        onStoppedLeading: () => {
+          // A lost lease means another agent may be sweeping: stop at once and let the pod restart.
+          if (!shutdown.signal.aborted) {
+            logger.error('lost leadership; exiting so a fresh process campaigns again');
+            void stop(1);
+          }
+        },
+        onNewLeader: (leader) => logger.info('leader observed', { leader }),
+      },
+    );
+    void elector.run();
+  } else {
+    working = work();
+  }
+
+  return { done, stop: () => stop(0), httpAddress: http.address };
+}

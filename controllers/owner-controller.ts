@@ -1,0 +1,283 @@
+// The Topology and Sandbox controllers (design §3, teardown): keep status.resources (expected from
+// the spec, found in the runtime), and for owners of a policy with `teardown: Finalizer`, hold the
+// owner's deletion with a finalizer until reaper has reaped what it owned.
+import * as k8s from '@kubernetes/client-node';
+import type Docker from 'dockerode';
+import type { OwnerStatus } from '../src/api/types.js';
+import { ownerKeyFromObject } from '../src/core/attribution.js';
+import { UNCONFIRMED_REASON } from '../src/core/confirm.js';
+import type { LiveOwners, RuntimeSnapshot } from '../src/core/model.js';
+import type { OwnerKind, Policy } from '../src/core/policy.js';
+import type { ReapReport } from '../src/core/report-types.js';
+import { ownersBesides, snapshotOfOwner, teardownPolicy } from '../src/core/teardown.js';
+import { isNotFound } from '../src/kube/api-errors.js';
+import type { ConditionUpdate } from '../src/kube/conditions.js';
+import { setConditions } from '../src/kube/conditions.js';
+import type { EventRecorder } from '../src/kube/event-recorder.js';
+import type { DynamicInformerSet } from '../src/kube/informer-set.js';
+import type { ReconcileResult } from '../src/kube/run-workers.js';
+import type { ObjectRef, StatusApplier } from '../src/kube/status-apply.js';
+import type { Logger } from '../src/observe/logger.js';
+import type { ReaperMetrics } from '../src/observe/metrics.js';
+import { fitReportToStatus } from '../src/api/status.js';
+import { backendsForPolicy } from '../src/runtime/backends-for-policy.js';
+import { runSweep } from '../src/sweep/run-sweep.js';
+import type { FinalizerTarget, Finalizers } from './finalizer.js';
+import { hasFinalizer } from './finalizer.js';
+import { ownersFromInformers } from './informer-owners.js';
+import { expectedResources, FoundIndex, ownerResources } from './owner-status.js';
+import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
+import { mayTearDown } from './policy-registry.js';
+import type { RuntimeView } from './runtime-view.js';
+
+export const CONDITION_MANAGED = 'Managed';
+export const CONDITION_TORN_DOWN = 'TornDown';
+
+export interface OwnerControllerOptions {
+  readonly registry: PolicyRegistry;
+  /** Whether the ReapPolicy informer has listed once: before that, no policy is known to manage anything. */
+  readonly policiesSynced: () => boolean;
+  readonly informers: DynamicInformerSet;
+  readonly kubeConfig: k8s.KubeConfig;
+  readonly docker: Docker;
+  readonly finalizers: Finalizers;
+  readonly status: StatusApplier;
+  readonly events: EventRecorder;
+  readonly metrics: ReaperMetrics;
+  readonly runtime: RuntimeView;
+  readonly node: string;
+  readonly selfContainerId?: string;
+  readonly logger: Logger;
+  readonly shutdown: AbortSignal;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+interface OwnerObject extends FinalizerTarget {
+  metadata: FinalizerTarget['metadata'] & { uid?: string; generation?: number; deletionTimestamp?: unknown };
+  spec?: unknown;
+  status?: OwnerStatus;
+}
+
+/** Queue key of an owner object. */
+export function ownerQueueKey(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
+  return [apiVersion, kind, namespace ?? '', name].join('|');
+}
+
+export function parseOwnerQueueKey(key: string): ObjectRef {
+  const [apiVersion = '', kind = '', namespace = '', name = ''] = key.split('|');
+  return { apiVersion, kind, name, ...(namespace ? { namespace } : {}) };
+}
+
+const NOT_SYNCED_RETRY_MS = 1_000;
+
+export class OwnerController {
+  private readonly logger: Logger;
+  private readonly fresh: k8s.KubernetesObjectApi;
+
+  constructor(private readonly options: OwnerControllerOptions) {
+    this.logger = options.logger.child('owner-controller');
+    this.fresh = k8s.KubernetesObjectApi.makeApiClient(options.kubeConfig);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const ref = parseOwnerQueueKey(key);
+    const informer = this.options.informers.get({ apiVersion: ref.apiVersion, kind: ref.kind });
+    if (!informer) return;
+    // Until both caches are filled, "no policy manages it" may only mean "not listed yet".
+    if (!informer.synced || !this.options.policiesSynced()) return { requeueAfterMs: NOT_SYNCED_RETRY_MS };
+    const cached = informer.get(ref.name, ref.namespace) as OwnerObject | undefined;
+    if (!cached) {
+      this.options.status.forget(ref);
+      return;
+    }
+    const object: OwnerObject = { ...cached, apiVersion: ref.apiVersion, kind: ref.kind };
+    const managing = this.options.registry.managing(ref.apiVersion, ref.kind, ref.namespace);
+    const tearingDown = managing.filter((m) => m.policy.teardown === 'Finalizer');
+
+    if (object.metadata.deletionTimestamp) {
+      if (!hasFinalizer(object)) return;
+      if (tearingDown.length > 0) await this.tearDown(ref, object, tearingDown);
+      await this.options.finalizers.remove(object);
+      this.logger.info('finalizer removed', { owner: describeRef(ref) });
+      return;
+    }
+    if (tearingDown.length > 0) await this.options.finalizers.add(object);
+    else if (hasFinalizer(object) && !mayTearDown(this.options.registry, ref.apiVersion, ref.kind, ref.namespace)) {
+      // No policy asks for teardown any more (changed, deleted): do not hold deletions for nothing.
+      await this.options.finalizers.remove(object);
+    }
+    await this.writeResources(ref, object, managing);
+  }
+
+  private async writeResources(ref: ObjectRef, object: OwnerObject, managing: readonly ManagingPolicy[]) {
+    const first = managing[0];
+    const now = new Date(this.options.now());
+    const generation = object.metadata.generation;
+    const managed: ConditionUpdate = first
+      ? {
+          type: CONDITION_MANAGED,
+          status: 'True',
+          reason: first.policy.teardown === 'Finalizer' ? 'TeardownByFinalizer' : 'SweptWhenGone',
+          message: `managed by ReapPolicy ${managing.map((m) => m.policy.name).join(', ')}`,
+        }
+      : {
+          type: CONDITION_MANAGED,
+          status: 'False',
+          reason: 'NoPolicy',
+          message: 'no ReapPolicy names this kind and namespace',
+        };
+    const conditions = setConditions(
+      (object.status?.conditions ?? []).filter((c) => c.type === CONDITION_MANAGED),
+      [managed],
+      generation,
+      now,
+    );
+    // Without a complete listing the last counts stand rather than vanish.
+    let resources = object.status?.resources;
+    if (first) {
+      const ownerKey = ownerKeyFromObject(object, first.ownerKind.key);
+      const snapshot = await this.options.runtime.snapshotFor(first.policy);
+      if (ownerKey !== undefined && snapshot.complete) {
+        const found = foundIndexFor(snapshot, first.policy).found(ownerKey);
+        resources = ownerResources(expectedResources(ref.kind, object.spec, first.policy), found);
+      }
+    }
+    const status: OwnerStatus = {
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions,
+      ...(resources ? { resources } : {}),
+    };
+    await this.options.status.applyIfChanged(ref, status);
+  }
+
+  /** Reaps what the owner's key claims under each tearing-down policy; throws (keeping the finalizer) on failure. */
+  private async tearDown(ref: ObjectRef, object: OwnerObject, policies: readonly ManagingPolicy[]): Promise<void> {
+    const reports: ReapReport[] = [];
+    const problems: string[] = [];
+    for (const { policy, ownerKind } of policies) {
+      const ownerKey = ownerKeyFromObject(object, ownerKind.key);
+      if (ownerKey === undefined) continue; // nothing can be attributed to an owner without a key
+      const unconfirmed: string[] = [];
+      const { report, plan } = await runSweep(
+        teardownPolicy(policy),
+        {},
+        {
+          onItemDone: (outcome) => {
+            // A removal that failed, or one the re-check could not confirm, leaves something behind.
+            if (
+              outcome.status === 'failed' ||
+              (outcome.status === 'skipped' && outcome.reason.startsWith(UNCONFIRMED_REASON))
+            ) {
+              unconfirmed.push(`${outcome.key}: ${outcome.reason}`);
+            }
+          },
+          backends: backendsForPolicy(policy, this.options.docker),
+          scope: (snapshot) => snapshotOfOwner(snapshot, policy, ownerKey),
+          listOwners: async () => {
+            const owners = ownersFromInformers(policy, this.options.informers);
+            return { live: ownersBesides(owners.live, ownerKey), count: owners.count };
+          },
+          recheckOwners: () => this.recheck(ref, object, policy, ownerKind, ownerKey),
+          node: this.options.node,
+          now: this.options.now,
+          random: this.options.random,
+          signal: this.options.shutdown,
+          ...(this.options.selfContainerId ? { selfContainerId: this.options.selfContainerId } : {}),
+        },
+      );
+      reports.push(report);
+      if (plan.failedClosed.length > 0) problems.push(`${policy.name}: failed closed: ${plan.failedClosed.join('; ')}`);
+      if (unconfirmed.length > 0) problems.push(`${policy.name}: ${unconfirmed.slice(0, 3).join('; ')}`);
+    }
+    const failed = problems.length > 0;
+    await this.writeTeardownStatus(ref, object, reports, failed ? problems.join('; ') : undefined);
+    this.options.metrics.recordTeardown(ref.kind, failed ? 'Failed' : 'Reaped');
+    const subject = { ...ref, ...(object.metadata.uid ? { uid: object.metadata.uid } : {}) };
+    if (failed) {
+      this.options.events.warning(subject, 'TeardownFailed', `teardown kept the finalizer: ${problems.join('; ')}`);
+      throw new Error(`teardown of ${describeRef(ref)} failed: ${problems.join('; ')}`);
+    }
+    const reaped = reports.reduce(
+      (n, r) =>
+        n + r.counts.containers.reaped + r.counts.networks.reaped + r.counts.volumes.reaped + r.counts.ipLeases.reaped,
+      0,
+    );
+    this.options.events.normal(subject, 'TornDown', `reaped ${reaped} runtime resources on ${this.options.node}`);
+    this.logger.info('owner torn down', { owner: describeRef(ref), reaped });
+  }
+
+  private async writeTeardownStatus(ref: ObjectRef, object: OwnerObject, reports: ReapReport[], problem?: string) {
+    const now = new Date(this.options.now());
+    const generation = object.metadata.generation;
+    const update: ConditionUpdate = problem
+      ? {
+          type: CONDITION_TORN_DOWN,
+          status: 'False',
+          reason: 'TeardownFailed',
+          message: `finalizer kept, retrying: ${problem}`,
+        }
+      : { type: CONDITION_TORN_DOWN, status: 'True', reason: 'Reaped', message: `reaped on ${this.options.node}` };
+    const conditions = setConditions(
+      (object.status?.conditions ?? []).filter((c) => c.type === CONDITION_MANAGED || c.type === CONDITION_TORN_DOWN),
+      [update],
+      generation,
+      now,
+    );
+    const last = reports.at(-1);
+    const status: OwnerStatus = {
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions,
+      ...(object.status?.resources ? { resources: object.status.resources } : {}),
+      ...(last ? { lastReap: fitReportToStatus(last) } : {}),
+    };
+    await this.options.status.apply(ref, status);
+  }
+
+  /**
+   * The fresh look before deleting: the owner read from the API server (not the cache) must be gone,
+   * being deleted, or replaced by a new object; every other owner stays live.
+   */
+  private async recheck(
+    ref: ObjectRef,
+    object: OwnerObject,
+    policy: Policy,
+    ownerKind: OwnerKind,
+    ownerKey: string,
+  ): Promise<LiveOwners> {
+    const others = ownersBesides(ownersFromInformers(policy, this.options.informers).live, ownerKey);
+    if (!others.synced) return others;
+    const keys = new Set(others.keys);
+    try {
+      const current = (await this.fresh.read({
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+      })) as OwnerObject;
+      const sameObject = current.metadata.uid === object.metadata.uid;
+      if (!sameObject || !current.metadata.deletionTimestamp) {
+        const key = ownerKeyFromObject(current, ownerKind.key);
+        if (key !== undefined) keys.add(key);
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    return { ...others, keys };
+  }
+}
+
+const foundIndexes = new WeakMap<RuntimeSnapshot, Map<string, FoundIndex>>();
+
+/** One index per snapshot and policy, shared by every owner reconciled against that snapshot. */
+function foundIndexFor(snapshot: RuntimeSnapshot, policy: Policy): FoundIndex {
+  let perPolicy = foundIndexes.get(snapshot);
+  if (!perPolicy) foundIndexes.set(snapshot, (perPolicy = new Map()));
+  const key = `${policy.name}|${policy.generation}`;
+  let index = perPolicy.get(key);
+  if (!index) perPolicy.set(key, (index = new FoundIndex(snapshot, policy)));
+  return index;
+}
+
+function describeRef(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}

@@ -1,0 +1,214 @@
+// The policy controller (design §3): one reconcile of a ReapPolicy key is one sweep of this agent's
+// runtime. Sweeps come from the interval (the reconcile asks to be requeued), from owner deletions
+// and from spec or approval changes; the queue runs one key at a time and coalesces triggers.
+import type Docker from 'dockerode';
+import { formatProblems } from '../src/api/problems.js';
+import type { NodeStatus, ReapPolicy } from '../src/api/types.js';
+import type { GraceState } from '../src/core/model.js';
+import type { Policy } from '../src/core/policy.js';
+import type { ReapReport } from '../src/core/report-types.js';
+import type { EventRecorder, EventSubject } from '../src/kube/event-recorder.js';
+import type { DynamicInformerSet } from '../src/kube/informer-set.js';
+import type { ReconcileResult } from '../src/kube/run-workers.js';
+import type { ObjectRef, StatusApplier } from '../src/kube/status-apply.js';
+import type { Logger } from '../src/observe/logger.js';
+import type { ReaperMetrics } from '../src/observe/metrics.js';
+import type { OwnerSource } from '../src/owners/source.js';
+import { backendsForPolicy } from '../src/runtime/backends-for-policy.js';
+import type { SweepResult } from '../src/sweep/run-sweep.js';
+import { runSweep } from '../src/sweep/run-sweep.js';
+import { ownersFromInformers } from './informer-owners.js';
+import type { PolicyRegistry } from './policy-registry.js';
+import type { Totals } from './policy-status.js';
+import {
+  addSweepToTotals,
+  nodeEntryAfterSweep,
+  policyStatusAfterSweep,
+  policyStatusForInvalidSpec,
+  sameFindings,
+  totalsFrom,
+} from './policy-status.js';
+import type { RuntimeView } from './runtime-view.js';
+import { sweepEvents } from './sweep-events.js';
+
+export const POLICY_API_VERSION = 'reaper.dev/v1alpha1';
+export const POLICY_KIND = 'ReapPolicy';
+
+export interface PolicyControllerOptions {
+  readonly registry: PolicyRegistry;
+  readonly informers: DynamicInformerSet;
+  readonly docker: Docker;
+  /** Fresh owner reads for the re-check before deleting (never the cache). */
+  readonly freshOwners: OwnerSource;
+  readonly status: StatusApplier;
+  readonly events: EventRecorder;
+  readonly metrics: ReaperMetrics;
+  readonly runtime: RuntimeView;
+  readonly node: string;
+  readonly selfContainerId?: string;
+  readonly logger: Logger;
+  /** Aborted on shutdown: the sweep in flight starts no new removal. */
+  readonly shutdown: AbortSignal;
+  readonly now: () => number;
+  readonly random: () => number;
+  /** Called after every sweep, e.g. to refresh the owners' status from its snapshot. */
+  readonly onSwept?: (policy: Policy, result: SweepResult) => void;
+}
+
+/** A status that says the same is written again after this long anyway: a heartbeat. */
+export const STATUS_HEARTBEAT_MS = 5 * 60_000;
+/** While starting, and while blind, look again this soon rather than after a whole interval. */
+const STARTING_RETRY_MS = 1_000;
+const BLIND_RETRY_MS = 10_000;
+
+interface PolicyMemory {
+  grace: GraceState;
+  generation: number;
+  totals?: Totals;
+  lastWritten?: ReapReport;
+  lastWrittenAt?: number;
+}
+
+export class PolicyController {
+  private readonly memory = new Map<string, PolicyMemory>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: PolicyControllerOptions) {
+    this.logger = options.logger.child('policy-controller');
+  }
+
+  async reconcile(name: string): Promise<ReconcileResult | void> {
+    const { registry, informers } = this.options;
+    const entry = registry.get(name);
+    if (!entry) return this.forget(name);
+    const ref = policyRef(name);
+    if (!entry.parsed.ok) {
+      const problems = formatProblems(entry.parsed.problems).replace(/\n/g, '; ');
+      this.logger.warn('policy is invalid; nothing is swept', { policy: name, problems });
+      const generation = entry.object.metadata.generation ?? 0;
+      const status = policyStatusForInvalidSpec(
+        entry.object.status,
+        problems,
+        generation,
+        this.totalsOf(entry.object),
+        new Date(this.options.now()),
+      );
+      await this.options.status.applyIfChanged(ref, status);
+      this.options.events.warning(subjectOf(entry.object), 'InvalidSpec', problems);
+      return;
+    }
+    const policy = entry.parsed.policy;
+    // No sweep before every owner informer has listed once: a sweep now would only fail closed.
+    if (ownersFromInformers(policy, informers).starting) return { requeueAfterMs: STARTING_RETRY_MS };
+
+    const memory = this.memoryOf(policy);
+    const startedAt = this.options.now();
+    const result = await runSweep(policy, memory.grace, {
+      backends: backendsForPolicy(policy, this.options.docker),
+      listOwners: async () => {
+        const owners = ownersFromInformers(policy, informers);
+        for (const [kind, count] of owners.byKind) this.options.metrics.setLiveOwners(kind, count);
+        return { live: owners.live, count: owners.count };
+      },
+      recheckOwners: async () => (await this.options.freshOwners.list(policy)).live,
+      node: this.options.node,
+      now: this.options.now,
+      random: this.options.random,
+      signal: this.options.shutdown,
+      ...(this.options.selfContainerId ? { selfContainerId: this.options.selfContainerId } : {}),
+    });
+    memory.grace = result.graceState;
+    memory.totals = addSweepToTotals(memory.totals ?? this.totalsOf(entry.object), result.report);
+    this.options.runtime.remember(policy, result.snapshot);
+    this.options.metrics.recordSweep(result.report, (this.options.now() - startedAt) / 1000);
+    this.logSweep(result);
+    this.emitEvents(entry.object, result);
+    await this.writeStatus(entry.object, policy, memory, result);
+    this.options.onSwept?.(policy, result);
+    const outcome = result.report.outcome;
+    return {
+      requeueAfterMs:
+        outcome === 'FailedClosed' ? Math.min(BLIND_RETRY_MS, policy.timing.intervalMs) : policy.timing.intervalMs,
+    };
+  }
+
+  private async writeStatus(object: ReapPolicy, policy: Policy, memory: PolicyMemory, result: SweepResult) {
+    const now = this.options.now();
+    const fresh = memory.lastWrittenAt === undefined || now - memory.lastWrittenAt >= STATUS_HEARTBEAT_MS;
+    if (!fresh && sameFindings(memory.lastWritten, result.report)) return;
+    const facts = {
+      report: result.report,
+      generation: policy.generation,
+      ...(result.plan.blocked ? { blockedDescription: result.plan.blocked.description } : {}),
+      failedClosed: result.plan.failedClosed,
+    };
+    const ref = policyRef(policy.name);
+    const at = new Date(now);
+    await this.options.status.apply(ref, policyStatusAfterSweep(object.status, facts, memory.totals!, at));
+    const previousEntry = object.status?.nodes?.find((n: NodeStatus) => n.node === this.options.node);
+    await this.options.status.applyNodeEntry(ref, this.options.node, {
+      ...nodeEntryAfterSweep(previousEntry, facts, at),
+    });
+    memory.lastWritten = result.report;
+    memory.lastWrittenAt = now;
+  }
+
+  private emitEvents(object: ReapPolicy, result: SweepResult): void {
+    const subject = subjectOf(object);
+    for (const event of sweepEvents(result.report, result.plan)) {
+      if (event.type === 'Normal') this.options.events.normal(subject, event.reason, event.message, event.count);
+      else this.options.events.warning(subject, event.reason, event.message, event.count);
+    }
+  }
+
+  private logSweep({ report, plan }: SweepResult): void {
+    const fields = {
+      policy: report.policy,
+      sweepId: report.sweepId,
+      outcome: report.outcome,
+      mode: report.mode,
+      liveOwners: report.liveOwners,
+      counts: report.counts,
+      ...(plan.failedClosed.length > 0 ? { failedClosed: plan.failedClosed } : {}),
+      ...(report.approvalId ? { approvalId: report.approvalId } : {}),
+      ...(report.errors.length > 0 ? { errors: report.errors.slice(0, 5) } : {}),
+    };
+    if (report.outcome === 'Completed') this.logger.info('sweep finished', fields);
+    else this.logger.warn('sweep finished', fields);
+  }
+
+  private memoryOf(policy: Policy): PolicyMemory {
+    let memory = this.memory.get(policy.name);
+    if (!memory || memory.generation !== policy.generation) {
+      // A new generation may attribute differently: grace clocks start over, totals carry on.
+      memory = { grace: {}, generation: policy.generation, ...(memory?.totals ? { totals: memory.totals } : {}) };
+      this.memory.set(policy.name, memory);
+    }
+    return memory;
+  }
+
+  private totalsOf(object: ReapPolicy): Totals {
+    return this.memory.get(object.metadata.name)?.totals ?? totalsFrom(object.status);
+  }
+
+  private forget(name: string): void {
+    this.memory.delete(name);
+    this.options.runtime.forget(name);
+    this.options.metrics.forgetPolicy(name);
+    this.options.status.forget(policyRef(name));
+    this.logger.info('policy deleted; forgot its state', { policy: name });
+  }
+}
+
+export function policyRef(name: string): ObjectRef {
+  return { apiVersion: POLICY_API_VERSION, kind: POLICY_KIND, name };
+}
+
+function subjectOf(object: ReapPolicy): EventSubject {
+  return {
+    apiVersion: POLICY_API_VERSION,
+    kind: POLICY_KIND,
+    name: object.metadata.name,
+    ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
+  };
+}

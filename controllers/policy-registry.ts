@@ -1,0 +1,114 @@
+// The ReapPolicies as the controller knows them: each object from the informer with its parse
+// result, and the questions the controllers ask of the set: which kinds need informers, which
+// policies manage an owner. A policy that does not parse manages nothing.
+import type { ParseResult } from '../src/api/parse-policy.js';
+import { parsePolicy } from '../src/api/parse-policy.js';
+import type { ReapPolicy } from '../src/api/types.js';
+import { APPROVE_SWEEP_ANNOTATION } from '../src/core/policy.js';
+import type { OwnerKind, Policy } from '../src/core/policy.js';
+import type { InformerTarget } from '../src/kube/informer.js';
+import { namespaceSelected } from '../src/owners/owner-objects.js';
+
+export interface RegisteredPolicy {
+  readonly object: ReapPolicy;
+  readonly parsed: ParseResult;
+}
+
+/** A policy managing an owner, with the owner kind entry that selects it. */
+export interface ManagingPolicy {
+  readonly policy: Policy;
+  readonly ownerKind: OwnerKind;
+}
+
+/** The owner kinds reaper itself defines: the owner controllers keep their status. */
+export const BUILT_IN_OWNER_KINDS: readonly InformerTarget[] = [
+  { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' },
+  { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox' },
+];
+
+export class PolicyRegistry {
+  private readonly policies = new Map<string, RegisteredPolicy>();
+
+  /**
+   * Records the policy; returns whether a sweep is due because of the change: a new policy, a new
+   * generation (spec), or a changed approval annotation. Status-only updates (reaper's own writes) are not.
+   */
+  upsert(object: ReapPolicy): boolean {
+    const name = object.metadata.name;
+    const before = this.policies.get(name);
+    this.policies.set(name, { object, parsed: parsePolicy(object) });
+    if (!before) return true;
+    return (
+      before.object.metadata.generation !== object.metadata.generation ||
+      approvalOf(before.object) !== approvalOf(object)
+    );
+  }
+
+  remove(name: string): boolean {
+    return this.policies.delete(name);
+  }
+
+  get(name: string): RegisteredPolicy | undefined {
+    return this.policies.get(name);
+  }
+
+  names(): string[] {
+    return [...this.policies.keys()];
+  }
+
+  /** Valid policies, by name. */
+  valid(): Policy[] {
+    const valid: Policy[] = [];
+    for (const { parsed } of this.policies.values()) if (parsed.ok) valid.push(parsed.policy);
+    return valid.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * One all-namespaces informer per owner kind any valid policy names, plus the built-in kinds:
+   * a kind costs one list+watch however many policies or namespaces name it.
+   */
+  informerTargets(): InformerTarget[] {
+    const targets = new Map<string, InformerTarget>();
+    const add = (apiVersion: string, kind: string) => targets.set(`${apiVersion}|${kind}`, { apiVersion, kind });
+    for (const target of BUILT_IN_OWNER_KINDS) add(target.apiVersion, target.kind);
+    for (const policy of this.valid()) for (const owner of policy.owners) add(owner.apiVersion, owner.kind);
+    return [...targets.values()];
+  }
+
+  /** Valid policies that name this kind and select this namespace, by name. */
+  managing(apiVersion: string, kind: string, namespace: string | undefined): ManagingPolicy[] {
+    const result: ManagingPolicy[] = [];
+    for (const policy of this.valid()) {
+      const ownerKind = policy.owners.find(
+        (o) => o.apiVersion === apiVersion && o.kind === kind && namespaceSelected(o, namespace),
+      );
+      if (ownerKind) result.push({ policy, ownerKind });
+    }
+    return result;
+  }
+}
+
+/**
+ * Whether any policy may want this owner's finalizer: a valid one with `teardown: Finalizer` that
+ * manages it, or an invalid one that says Finalizer for the kind (a typo elsewhere in a policy must
+ * not drop the finalizers that protect teardowns).
+ */
+export function mayTearDown(registry: PolicyRegistry, apiVersion: string, kind: string, namespace?: string): boolean {
+  if (registry.managing(apiVersion, kind, namespace).some((m) => m.policy.teardown === 'Finalizer')) return true;
+  return registry.names().some((name) => {
+    const entry = registry.get(name)!;
+    if (entry.parsed.ok) return false;
+    const spec = entry.object.spec as { teardown?: unknown; owners?: { apiVersion?: unknown; kind?: unknown }[] };
+    const owners = Array.isArray(spec?.owners) ? spec.owners : [];
+    return spec?.teardown === 'Finalizer' && owners.some((o) => o?.apiVersion === apiVersion && o?.kind === kind);
+  });
+}
+
+/** The informer target that serves an owner kind of a policy. */
+export function targetOf(owner: Pick<OwnerKind, 'apiVersion' | 'kind'>): InformerTarget {
+  return { apiVersion: owner.apiVersion, kind: owner.kind };
+}
+
+function approvalOf(object: ReapPolicy): string | undefined {
+  return object.metadata.annotations?.[APPROVE_SWEEP_ANNOTATION];
+}

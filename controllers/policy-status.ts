@@ -1,0 +1,234 @@
+// What a ReapPolicy's status says after a sweep, or when its spec is invalid. Pure: the previous
+// status and the clock come in, the status to apply comes out.
+//
+// Conditions (design §2):
+// - Ready: True after a clean sweep (Completed) of the current generation;
+// - Blocked: True while the blast-radius guard holds the sweep; the message names the approval id;
+// - Degraded: True while the agent is blind (owners or runtime not fully visible) or the spec is invalid.
+import type { ConditionUpdate } from '../src/kube/conditions.js';
+import { formatTime, setConditions } from '../src/kube/conditions.js';
+import { fitReportToStatus, sweepSummary, sweepTotals } from '../src/api/status.js';
+import type { Condition, NodeStatus, ReapPolicyStatus } from '../src/api/types.js';
+import type { KindCounts, ReapReport, ReportKind } from '../src/core/report-types.js';
+
+export const CONDITION_READY = 'Ready';
+export const CONDITION_BLOCKED = 'Blocked';
+export const CONDITION_DEGRADED = 'Degraded';
+
+/** The policy-wide part of the status, applied under the field manager "reaper". */
+export type PolicyWideStatus = Omit<ReapPolicyStatus, 'nodes'>;
+
+export type Totals = Required<NonNullable<ReapPolicyStatus['totals']>>;
+
+export interface SweepFacts {
+  readonly report: ReapReport;
+  readonly generation: number;
+  /** The guard's one-line description when the sweep was blocked. */
+  readonly blockedDescription?: string;
+  /** Why the sweep failed closed, one line each. */
+  readonly failedClosed: readonly string[];
+}
+
+const KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];
+
+export function emptyTotals(): Totals {
+  return { sweeps: 0, reaped: 0, failed: 0, blocked: 0 };
+}
+
+/** Cumulative totals with one more sweep counted in. */
+export function addSweepToTotals(totals: Totals, report: ReapReport): Totals {
+  const sum = (field: keyof KindCounts) => KINDS.reduce((n, kind) => n + report.counts[kind][field], 0);
+  return {
+    sweeps: totals.sweeps + 1,
+    reaped: totals.reaped + sum('reaped'),
+    failed: totals.failed + sum('failed'),
+    blocked: totals.blocked + (report.outcome === 'Blocked' ? 1 : 0),
+  };
+}
+
+/** Totals as stored, with absent or nonsense fields read as zero (status is anyone's to edit). */
+export function totalsFrom(status: ReapPolicyStatus | undefined): Totals {
+  const read = (value: unknown) => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0);
+  const stored = status?.totals;
+  return {
+    sweeps: read(stored?.sweeps),
+    reaped: read(stored?.reaped),
+    failed: read(stored?.failed),
+    blocked: read(stored?.blocked),
+  };
+}
+
+/** The condition updates a sweep's outcome implies. Blocked is left as it was when the sweep failed closed. */
+export function sweepConditionUpdates(facts: SweepFacts): ConditionUpdate[] {
+  const { report } = facts;
+  const totals = sweepTotals(report);
+  const did = report.mode === 'DryRun' ? 'would reap' : 'reaped';
+  const notBlocked: ConditionUpdate = {
+    type: CONDITION_BLOCKED,
+    status: 'False',
+    reason: 'WithinLimits',
+    message: 'the orphans of the last sweep were within maxOrphanPercent, or approved',
+  };
+  const healthy: ConditionUpdate = {
+    type: CONDITION_DEGRADED,
+    status: 'False',
+    reason: 'OwnersAndRuntimeVisible',
+    message: 'every owner informer is synced and the runtime was listed completely',
+  };
+  switch (report.outcome) {
+    case 'Completed':
+      return [
+        {
+          type: CONDITION_READY,
+          status: 'True',
+          reason: report.mode === 'DryRun' ? 'DryRunCompleted' : 'SweepCompleted',
+          message: `sweep ${report.sweepId} on ${report.node}: ${totals.orphans} orphans, ${did} ${reapedOrWould(report)}`,
+        },
+        notBlocked,
+        healthy,
+      ];
+    case 'PartiallyFailed':
+      return [
+        {
+          type: CONDITION_READY,
+          status: 'False',
+          reason: 'RemovalsFailed',
+          message: `sweep ${report.sweepId} on ${report.node}: ${totals.failed} removals failed, ${totals.reaped} reaped; see status.lastSweep.items`,
+        },
+        notBlocked,
+        healthy,
+      ];
+    case 'Blocked':
+      return [
+        {
+          type: CONDITION_READY,
+          status: 'False',
+          reason: 'Blocked',
+          message: `sweep ${report.sweepId} on ${report.node} was blocked by the blast-radius guard`,
+        },
+        {
+          type: CONDITION_BLOCKED,
+          status: 'True',
+          reason: 'TooManyOrphans',
+          message: facts.blockedDescription ?? `approve with reaper.dev/approve-sweep=${report.approvalId ?? ''}`,
+        },
+        healthy,
+      ];
+    case 'FailedClosed':
+      return [
+        {
+          type: CONDITION_READY,
+          status: 'False',
+          reason: 'FailedClosed',
+          message: `sweep ${report.sweepId} on ${report.node} reaped nothing: owners or runtime not fully visible`,
+        },
+        {
+          type: CONDITION_DEGRADED,
+          status: 'True',
+          reason: degradedReason(facts.failedClosed),
+          message: facts.failedClosed.join('; ') || 'owners or runtime not fully visible',
+        },
+      ];
+  }
+}
+
+/** The policy-wide status after a sweep; `previous` supplies the conditions' transition times. */
+export function policyStatusAfterSweep(
+  previous: ReapPolicyStatus | undefined,
+  facts: SweepFacts,
+  totals: Totals,
+  now: Date,
+): PolicyWideStatus {
+  return {
+    observedGeneration: facts.generation,
+    conditions: ensureAllConditions(
+      setConditions(ownConditions(previous), sweepConditionUpdates(facts), facts.generation, now),
+      facts.generation,
+      now,
+    ),
+    lastSweep: fitReportToStatus(facts.report),
+    summary: sweepTotals(facts.report),
+    totals,
+  };
+}
+
+/** This agent's status.nodes[] entry after a sweep. */
+export function nodeEntryAfterSweep(
+  previous: NodeStatus | undefined,
+  facts: SweepFacts,
+  now: Date,
+): Omit<NodeStatus, 'node'> {
+  return {
+    lastHeartbeatTime: formatTime(now),
+    lastSweep: sweepSummary(facts.report),
+    conditions: setConditions(previous?.conditions, sweepConditionUpdates(facts), facts.generation, now),
+  };
+}
+
+/** Status for a spec the API server accepted but reaper cannot use (e.g. a regex without a key group). */
+export function policyStatusForInvalidSpec(
+  previous: ReapPolicyStatus | undefined,
+  problems: string,
+  generation: number,
+  totals: Totals,
+  now: Date,
+): PolicyWideStatus {
+  const updates: ConditionUpdate[] = [
+    { type: CONDITION_READY, status: 'False', reason: 'InvalidSpec', message: `nothing is swept: ${problems}` },
+    { type: CONDITION_DEGRADED, status: 'True', reason: 'InvalidSpec', message: problems },
+  ];
+  return {
+    observedGeneration: generation,
+    conditions: ensureAllConditions(setConditions(ownConditions(previous), updates, generation, now), generation, now),
+    ...(previous?.lastSweep ? { lastSweep: previous.lastSweep } : {}),
+    ...(previous?.summary ? { summary: previous.summary } : {}),
+    totals,
+  };
+}
+
+/**
+ * Whether two reports say the same apart from their identity and times: a periodic sweep that found
+ * the host as before need not rewrite status (a heartbeat still does, now and then).
+ */
+export function sameFindings(a: ReapReport | undefined, b: ReapReport): boolean {
+  if (a === undefined) return false;
+  const strip = ({ sweepId: _id, startTime: _s, finishTime: _f, ...rest }: ReapReport) => rest;
+  return JSON.stringify(strip(fitReportToStatus(a))) === JSON.stringify(strip(fitReportToStatus(b)));
+}
+
+function reapedOrWould(report: ReapReport): string {
+  const key = report.mode === 'DryRun' ? 'skipped' : 'reaped';
+  const parts = KINDS.filter((kind) => report.counts[kind][key] > 0).map(
+    (kind) => `${report.counts[kind][key]} ${kind}`,
+  );
+  return parts.length > 0 ? parts.join(', ') : 'nothing';
+}
+
+function degradedReason(reasons: readonly string[]): string {
+  const text = reasons.join(' ');
+  if (/runtime|docker|listing (container|network|volume|ipLease)/i.test(text)) return 'RuntimeNotVisible';
+  return 'OwnersNotVisible';
+}
+
+// Only the three condition types reaper owns are carried over; others (a hand edit) are not reaper's to repeat.
+function ownConditions(status: ReapPolicyStatus | undefined): Condition[] {
+  const own = new Set([CONDITION_READY, CONDITION_BLOCKED, CONDITION_DEGRADED]);
+  return (status?.conditions ?? []).filter((c) => own.has(c.type));
+}
+
+// Every condition type is always present, so tools reading them never see "missing" for "unknown".
+function ensureAllConditions(conditions: Condition[], generation: number, now: Date): Condition[] {
+  const missing: ConditionUpdate[] = [];
+  if (!conditions.some((c) => c.type === CONDITION_BLOCKED)) {
+    missing.push({
+      type: CONDITION_BLOCKED,
+      status: 'False',
+      reason: 'NotEvaluated',
+      message: 'no sweep was planned yet',
+    });
+  }
+  if (!conditions.some((c) => c.type === CONDITION_DEGRADED)) {
+    missing.push({ type: CONDITION_DEGRADED, status: 'False', reason: 'NotEvaluated', message: 'no sweep ran yet' });
+  }
+  return missing.length > 0 ? setConditions(conditions, missing, generation, now) : conditions;
+}

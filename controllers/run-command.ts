@@ -1,0 +1,103 @@
+// `reaper run`: the controller process. Flags fall back to environment variables (the chart sets
+// those from the downward API); the resolved configuration is logged once at start.
+import * as k8s from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { CliError, ExitCode } from '../src/cli/exit-codes.js';
+import { withExitCode } from '../src/cli/program.js';
+import { createLogger } from '../src/observe/logger.js';
+import type { RunFlags } from './config.js';
+import { controllerConfig, RUN_DEFAULTS } from './config.js';
+import { startManager } from './manager.js';
+
+export function addRunCommand(program: Command): Command {
+  program
+    .command('run')
+    .description('run the controller: watch ReapPolicies and owners, sweep on an interval and on deletions')
+    .addOption(new Option('--node-name <name>', "this agent's node (DaemonSet: from spec.nodeName)").env('NODE_NAME'))
+    .addOption(
+      new Option('--leader-elect', 'elect one active replica through a Lease (Deployment mode)').env(
+        'REAPER_LEADER_ELECT',
+      ),
+    )
+    .addOption(
+      new Option('--leader-election-namespace <ns>', 'namespace of the Lease')
+        .env('POD_NAMESPACE')
+        .default(RUN_DEFAULTS.leaderElectionNamespace),
+    )
+    .addOption(new Option('--leader-election-id <name>', 'name of the Lease').default(RUN_DEFAULTS.leaderElectionId))
+    .addOption(
+      new Option('--identity <id>', "this candidate's identity in the Lease (default: host name and pid)").env(
+        'POD_NAME',
+      ),
+    )
+    .addOption(
+      new Option('--lease-duration <duration>', 'how long a Lease is valid without renewal').default(
+        RUN_DEFAULTS.leaseDuration,
+      ),
+    )
+    .addOption(
+      new Option('--renew-deadline <duration>', 'how long the leader retries renewing').default(
+        RUN_DEFAULTS.renewDeadline,
+      ),
+    )
+    .addOption(
+      new Option('--retry-period <duration>', 'between attempts to acquire or renew').default(RUN_DEFAULTS.retryPeriod),
+    )
+    .addOption(
+      new Option('--http-address <host:port>', 'serve /metrics, /healthz and /readyz here (port 0: any free port)')
+        .env('REAPER_HTTP_ADDRESS')
+        .default(RUN_DEFAULTS.httpAddress),
+    )
+    .addOption(
+      new Option('--self-container-id <id>', "reaper's own container, never reaped").env('REAPER_SELF_CONTAINER_ID'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'error, warn, info or debug')
+        .env('REAPER_LOG_LEVEL')
+        .default(RUN_DEFAULTS.logLevel),
+    )
+    .addOption(new Option('--owner-workers <n>', 'owners reconciled at once').default(RUN_DEFAULTS.ownerWorkers))
+    .addOption(
+      new Option(
+        '--trigger-delay <duration>',
+        'wait after an owner deletion before sweeping, so bursts coalesce',
+      ).default(RUN_DEFAULTS.triggerDelay),
+    )
+    .action(withExitCode(runCommand));
+  return program;
+}
+
+async function runCommand(flags: RunFlags): Promise<ExitCode> {
+  const parsed = controllerConfig({ ...flags, leaderElect: isTrue(flags.leaderElect) });
+  if (!parsed.ok) throw new CliError(`invalid configuration:\n${parsed.problems.join('\n')}`, ExitCode.Usage);
+  const { config } = parsed;
+  const logger = createLogger({ level: config.logLevel, component: 'controller' });
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromDefault();
+  logger.info('starting', {
+    config,
+    cluster: kubeConfig.getCurrentCluster()?.server,
+    dockerHost: process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock',
+  });
+  const manager = await startManager(config, logger, kubeConfig);
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn('second signal: exiting now', { signal });
+      process.exit(ExitCode.BlockedOrFailedClosed);
+    }
+    logger.info('signal received', { signal });
+    void manager.stop();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  const code = await manager.done;
+  return code === 0 ? ExitCode.Clean : ExitCode.ItemsFailed;
+}
+
+// commander hands an env fallback over as its text: REAPER_LEADER_ELECT=false must not mean true.
+function isTrue(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && /^(1|true|yes)$/i.test(value));
+}

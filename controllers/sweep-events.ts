@@ -1,0 +1,70 @@
+// The Events a sweep leaves on its policy (design §3.7). One Event per reason, whatever the number
+// of items: the count says how many were reaped or failed, and the recorder aggregates repeats.
+import type { Plan } from '../src/core/planner.js';
+import type { KindCounts, ReapReport, ReportKind } from '../src/core/report-types.js';
+
+export interface SweepEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
+  /** Occurrences this Event stands for. */
+  readonly count: number;
+}
+
+const KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];
+
+export function sweepEvents(report: ReapReport, plan: Pick<Plan, 'blocked' | 'failedClosed'>): SweepEvent[] {
+  const events: SweepEvent[] = [];
+  const where = `sweep ${report.sweepId} on ${report.node}`;
+  const reaped = total(report, 'reaped');
+  const failed = total(report, 'failed');
+  if (reaped > 0) {
+    events.push({
+      type: 'Normal',
+      reason: 'Reaped',
+      message: `${where} reaped ${byKind(report, 'reaped')}`,
+      count: reaped,
+    });
+  }
+  const skipped = total(report, 'skipped');
+  if (report.mode === 'DryRun' && report.outcome === 'Completed' && skipped > 0) {
+    const message = `${where} (DryRun) would reap ${byKind(report, 'skipped')}`;
+    events.push({ type: 'Normal', reason: 'WouldReap', message, count: skipped });
+  }
+  if (failed > 0) {
+    const first = report.errors[0] ?? report.items.find((item) => item.action === 'Failed')?.reason ?? '';
+    events.push({
+      type: 'Warning',
+      reason: 'ReapFailed',
+      message: `${where}: ${byKind(report, 'failed')} failed to be removed${first ? `; first: ${first}` : ''}`,
+      count: failed,
+    });
+  }
+  if (report.outcome === 'Blocked') {
+    events.push({
+      type: 'Warning',
+      reason: 'SweepBlocked',
+      message: `${where}: ${plan.blocked?.description ?? `approve with reaper.dev/approve-sweep=${report.approvalId ?? ''}`}`,
+      count: 1,
+    });
+  }
+  if (report.outcome === 'FailedClosed') {
+    events.push({
+      type: 'Warning',
+      reason: 'FailedClosed',
+      message: `${where} reaped nothing: ${plan.failedClosed.join('; ') || 'owners or runtime not fully visible'}`,
+      count: 1,
+    });
+  }
+  return events;
+}
+
+function total(report: ReapReport, field: keyof KindCounts): number {
+  return KINDS.reduce((n, kind) => n + report.counts[kind][field], 0);
+}
+
+function byKind(report: ReapReport, field: keyof KindCounts): string {
+  return KINDS.filter((kind) => report.counts[kind][field] > 0)
+    .map((kind) => `${report.counts[kind][field]} ${kind}`)
+    .join(', ');
+}
