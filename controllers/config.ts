@@ -18,6 +18,7 @@ export interface RunFlags {
   logLevel?: string;
   ownerWorkers?: string;
   triggerDelay?: string;
+  ownerResync?: string;
 }
 
 export interface ControllerConfig {
@@ -36,6 +37,8 @@ export interface ControllerConfig {
   readonly ownerWorkers: number;
   /** How long an owner deletion waits before it starts a sweep, so a burst of deletions makes one sweep. */
   readonly triggerDelayMs: number;
+  /** How often an owner's status is recomputed without any event, so found counts follow the runtime. */
+  readonly ownerResyncMs: number;
 }
 
 export const RUN_DEFAULTS = {
@@ -48,6 +51,7 @@ export const RUN_DEFAULTS = {
   logLevel: 'info',
   ownerWorkers: '4',
   triggerDelay: '500ms',
+  ownerResync: '1m',
 } as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -80,6 +84,7 @@ export function controllerConfig(
   const triggerDelayMs = parseDuration(flags.triggerDelay ?? RUN_DEFAULTS.triggerDelay);
   if (triggerDelayMs === undefined) problems.push(`--trigger-delay: "${flags.triggerDelay}" is not a duration`);
 
+  const ownerResyncMs = duration('owner-resync', flags.ownerResync, RUN_DEFAULTS.ownerResync);
   let leaderElection: ControllerConfig['leaderElection'];
   if (flags.leaderElect) {
     const leaseDurationMs = duration('lease-duration', flags.leaseDuration, RUN_DEFAULTS.leaseDuration);
@@ -108,6 +113,7 @@ export function controllerConfig(
       logLevel,
       ownerWorkers,
       triggerDelayMs: triggerDelayMs ?? 500,
+      ownerResyncMs,
     },
   };
 }

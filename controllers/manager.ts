@@ -121,7 +121,8 @@ export async function startManager(
   const identity = config.leaderElection?.identity ?? config.nodeName;
   const events = new EventRecorder(coreV1EventSink(kubeConfig), { host: config.nodeName, instance: identity, logger });
   const status = new StatusApplier(kubeConfig, { resolver });
-  const runtime = new RuntimeView(docker, now);
+  // Owner status never lags the runtime by more than a resync, nor Docker gets listed more than every few seconds.
+  const runtime = new RuntimeView(docker, now, Math.max(2_000, Math.min(30_000, config.ownerResyncMs)));
   const common = {
     registry,
     informers,
@@ -147,6 +148,7 @@ export async function startManager(
     kubeConfig,
     finalizers: new Finalizers(kubeConfig),
     policiesSynced: () => policyInformer.synced,
+    resyncMs: config.ownerResyncMs,
   });
 
   const health = new Health({ docker, policyInformer, informers, registry });

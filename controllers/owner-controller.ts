@@ -51,6 +51,8 @@ export interface OwnerControllerOptions {
   readonly shutdown: AbortSignal;
   readonly now: () => number;
   readonly random: () => number;
+  /** Recompute status this often without any event (found counts follow the runtime). */
+  readonly resyncMs: number;
 }
 
 interface OwnerObject extends FinalizerTarget {
@@ -108,6 +110,7 @@ export class OwnerController {
       await this.options.finalizers.remove(object);
     }
     await this.writeResources(ref, object, managing);
+    return { requeueAfterMs: this.options.resyncMs };
   }
 
   private async writeResources(ref: ObjectRef, object: OwnerObject, managing: readonly ManagingPolicy[]) {

@@ -64,6 +64,11 @@ export function addRunCommand(program: Command): Command {
         'wait after an owner deletion before sweeping, so bursts coalesce',
       ).default(RUN_DEFAULTS.triggerDelay),
     )
+    .addOption(
+      new Option('--owner-resync <duration>', "recompute every owner's status this often").default(
+        RUN_DEFAULTS.ownerResync,
+      ),
+    )
     .action(withExitCode(runCommand));
   return program;
 }

@@ -1,0 +1,216 @@
+// A controller test's world: its own ReapPolicy (attributing only through a label key no other test
+// uses), its own namespace of owners, and runtime resources made for those owners on the real
+// Docker engine and host-local lease store. cleanUp() removes all of it.
+import * as k8s from '@kubernetes/client-node';
+import { kubeConfig, uniqueName } from '../../support/engines.js';
+import { installCrds } from '../../support/kubectl.js';
+import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+
+export const group = 'reaper.dev';
+export const version = 'v1alpha1';
+export const apiVersion = `${group}/${version}`;
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+export type KubeObject = k8s.KubernetesObject & {
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown> & {
+    conditions?: { type: string; status: string; reason: string; message: string; observedGeneration?: number }[];
+  };
+};
+
+/** What one owner got on the host. */
+export interface OwnerResources {
+  containers: string[];
+  networks: string[];
+  leases: string[];
+}
+
+export class ControllerScenario {
+  readonly kc: k8s.KubeConfig = kubeConfig();
+  readonly custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
+  readonly core = this.kc.makeApiClient(k8s.CoreV1Api);
+  readonly fixtures: RuntimeFixtures;
+  /** The label the policy attributes by: unique to this scenario. */
+  readonly labelKey: string;
+  readonly policyName: string;
+  /** The CNI network (lease store subdirectory) the policy manages. */
+  readonly cniNetwork: string;
+  readonly namespaces: string[] = [];
+
+  constructor(readonly label: string) {
+    installCrds();
+    this.fixtures = new RuntimeFixtures(label);
+    const id = uniqueName(label);
+    this.labelKey = `${id}.test/owner-uid`;
+    this.policyName = id;
+    this.cniNetwork = `${id}-net`;
+  }
+
+  async namespace(prefix = this.label): Promise<string> {
+    const name = uniqueName(prefix);
+    await this.core.createNamespace({ body: { metadata: { name } } });
+    this.namespaces.push(name);
+    return name;
+  }
+
+  /** The policy: grace and minAge 0 unless `spec` says otherwise; owners Topology and Sandbox. */
+  async createPolicy(spec: Record<string, unknown> = {}, annotations?: Record<string, string>): Promise<KubeObject> {
+    const body = {
+      apiVersion,
+      kind: 'ReapPolicy',
+      metadata: { name: this.policyName, ...(annotations ? { annotations } : {}) },
+      spec: {
+        owners: [
+          { apiVersion, kind: 'Topology' },
+          { apiVersion, kind: 'Sandbox' },
+        ],
+        match: [{ label: this.labelKey }],
+        resources: {
+          containers: { stopTimeoutSeconds: 1 },
+          ipLeases: { enabled: true, cniDir: this.fixtures.cniDir, networks: [this.cniNetwork] },
+        },
+        timing: { minAge: '0', gracePeriod: '0', interval: '1h' },
+        limits: { maxOrphanPercent: 100 },
+        ...spec,
+      },
+    };
+    return (await this.custom.createClusterCustomObject({
+      group,
+      version,
+      plural: 'reappolicies',
+      body,
+    })) as KubeObject;
+  }
+
+  async patchPolicy(patch: Record<string, unknown>): Promise<KubeObject> {
+    return (await this.custom.patchClusterCustomObject(
+      { group, version, plural: 'reappolicies', name: this.policyName, body: patch },
+      mergePatch,
+    )) as KubeObject;
+  }
+
+  async policy(): Promise<KubeObject> {
+    return (await this.custom.getClusterCustomObject({
+      group,
+      version,
+      plural: 'reappolicies',
+      name: this.policyName,
+    })) as KubeObject;
+  }
+
+  async createTopology(namespace: string, name: string, nodes = 2): Promise<KubeObject> {
+    const body = {
+      apiVersion,
+      kind: 'Topology',
+      metadata: { name, namespace },
+      spec: {
+        networks: [{ name: 'lan' }],
+        nodes: Array.from({ length: nodes }, (_, i) => ({ name: `n${i}`, image: 'busybox', networks: ['lan'] })),
+      },
+    };
+    return (await this.custom.createNamespacedCustomObject({
+      group,
+      version,
+      plural: 'topologies',
+      namespace,
+      body,
+    })) as KubeObject;
+  }
+
+  async owner(plural: 'topologies' | 'sandboxes', namespace: string, name: string): Promise<KubeObject | undefined> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as KubeObject;
+    } catch (err) {
+      if (err instanceof k8s.ApiException && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async deleteOwner(plural: 'topologies' | 'sandboxes', namespace: string, name: string): Promise<void> {
+    await this.custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name });
+  }
+
+  /**
+   * What a deployer makes for an owner uid: a labelled network, `containers` labelled containers on
+   * it (stopped unless `running`), and one real host-local lease per container.
+   */
+  async materialize(
+    tag: string,
+    ownerUid: string,
+    options: { containers?: number; running?: boolean } = {},
+  ): Promise<OwnerResources> {
+    const labels = { [this.labelKey]: ownerUid };
+    const network = await this.fixtures.network(`${tag}-lan`, labels);
+    const containers: string[] = [];
+    const leases: string[] = [];
+    for (let i = 0; i < (options.containers ?? 2); i++) {
+      const id = await this.fixtures.container(`${tag}-n${i}`, {
+        labels,
+        running: options.running ?? false,
+        network: this.fixtures.name(`${tag}-lan`),
+      });
+      containers.push(id);
+      leases.push(await this.fixtures.lease(this.cniNetwork, id));
+    }
+    return { containers, networks: [network], leases };
+  }
+
+  /** Which of an owner's resources still exist. */
+  async remaining(resources: OwnerResources): Promise<{ containers: number; networks: number; leases: number }> {
+    const count = async (kind: 'container' | 'network', ids: string[]) =>
+      (await Promise.all(ids.map((id) => this.fixtures.exists(kind, id)))).filter(Boolean).length;
+    return {
+      containers: await count('container', resources.containers),
+      networks: await count('network', resources.networks),
+      leases: (await Promise.all(resources.leases.map((lease) => this.leaseExists(lease)))).filter(Boolean).length,
+    };
+  }
+
+  async leaseExists(lease: string): Promise<boolean> {
+    const { existsSync } = await import('node:fs');
+    return existsSync(`${this.fixtures.cniDir}/${lease}`);
+  }
+
+  /** Events about the policy (core/v1, in "default", where cluster-scoped objects' events go). */
+  async policyEvents(): Promise<k8s.CoreV1Event[]> {
+    const list = await this.core.listEventForAllNamespaces({
+      fieldSelector: `involvedObject.kind=ReapPolicy,involvedObject.name=${this.policyName}`,
+    });
+    return list.items;
+  }
+
+  async cleanUp(): Promise<void> {
+    await this.custom
+      .deleteClusterCustomObject({ group, version, plural: 'reappolicies', name: this.policyName })
+      .catch(() => undefined);
+    for (const namespace of this.namespaces) {
+      // Owners may still carry reaper's finalizer if a test failed midway: drop it so the namespace goes.
+      for (const plural of ['topologies', 'sandboxes'] as const) {
+        const list = (await this.custom
+          .listNamespacedCustomObject({ group, version, plural, namespace })
+          .catch(() => ({ items: [] }))) as { items: KubeObject[] };
+        for (const item of list.items) {
+          await this.custom
+            .patchNamespacedCustomObject(
+              {
+                group,
+                version,
+                plural,
+                namespace,
+                name: item.metadata!.name!,
+                body: { metadata: { finalizers: null } },
+              },
+              mergePatch,
+            )
+            .catch(() => undefined);
+        }
+      }
+      await this.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    }
+    await this.fixtures.cleanUp();
+  }
+}
+
+export function condition(object: KubeObject | undefined, type: string) {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
