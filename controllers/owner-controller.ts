@@ -12,7 +12,7 @@ import type { ReapReport } from '../src/core/report-types.js';
 import { ownersBesides, snapshotOfOwner, teardownPolicy } from '../src/core/teardown.js';
 import { isNotFound } from '../src/kube/api-errors.js';
 import type { ConditionUpdate } from '../src/kube/conditions.js';
-import { setConditions } from '../src/kube/conditions.js';
+import { setConditions, statusChanged } from '../src/kube/conditions.js';
 import type { EventRecorder } from '../src/kube/event-recorder.js';
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
@@ -151,6 +151,8 @@ export class OwnerController {
       conditions,
       ...(resources ? { resources } : {}),
     };
+    // Only reaper writes owner status: what is stored already says it (e.g. after a restart), skip the call.
+    if (!statusChanged(object.status, status)) return;
     await this.options.status.applyIfChanged(ref, status);
   }
 
