@@ -134,7 +134,8 @@ spec:
     - name: docker-tls
       secret:
         secretName: {{ .Values.docker.tls.secretName }}
-        defaultMode: 0400
+        # 0400: readable by the agent only.
+        defaultMode: 256
     {{- end }}
     {{- with .Values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
