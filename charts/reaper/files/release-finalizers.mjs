@@ -4,7 +4,8 @@
 //
 // Node's own modules only (it runs in the reaper image, or anywhere with node >= 20). In a pod it
 // uses the ServiceAccount's in-cluster credentials; REAPER_API_SERVER, REAPER_TOKEN_FILE and
-// REAPER_CA_FILE point it elsewhere (tests run it from outside the cluster).
+// REAPER_CA_FILE point it elsewhere (tests run it from outside the cluster), and
+// REAPER_OWNER_NAMESPACES (comma-separated) limits it to some namespaces; the hook leaves it unset.
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const FINALIZER = process.env.REAPER_FINALIZER || 'reaper.dev/teardown';
 const GROUP_VERSION = 'reaper.dev/v1alpha1';
 const RESOURCES = (process.env.REAPER_OWNER_RESOURCES || 'topologies,sandboxes').split(',').filter(Boolean);
+const NAMESPACES = (process.env.REAPER_OWNER_NAMESPACES || '').split(',').filter(Boolean);
 const SETTLE_SECONDS = Number(process.env.REAPER_SETTLE_SECONDS || '10');
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -70,18 +72,20 @@ function fail(what, response) {
   return new Error(`${what}: HTTP ${response.status}: ${message}`);
 }
 
-/** Every object of a resource in every namespace, page by page; undefined when it is not served. */
+/** Every object of a resource (in every namespace, or in NAMESPACES), page by page; undefined when it is not served. */
 async function listAll(resource) {
   const items = [];
-  let next = '';
-  do {
-    const query = `limit=250${next ? `&continue=${encodeURIComponent(next)}` : ''}`;
-    const response = await call('GET', `/apis/${GROUP_VERSION}/${resource}?${query}`);
-    if (response.status === 404) return undefined;
-    if (response.status !== 200) throw fail(`list ${resource}`, response);
-    items.push(...(response.json.items ?? []));
-    next = response.json.metadata?.continue ?? '';
-  } while (next);
+  for (const prefix of NAMESPACES.length > 0 ? NAMESPACES.map((ns) => `namespaces/${ns}/`) : ['']) {
+    let next = '';
+    do {
+      const query = `limit=250${next ? `&continue=${encodeURIComponent(next)}` : ''}`;
+      const response = await call('GET', `/apis/${GROUP_VERSION}/${prefix}${resource}?${query}`);
+      if (response.status === 404) return undefined;
+      if (response.status !== 200) throw fail(`list ${resource}`, response);
+      items.push(...(response.json.items ?? []));
+      next = response.json.metadata?.continue ?? '';
+    } while (next);
+  }
   return items;
 }
 
