@@ -1,0 +1,71 @@
+// Runs one benchmark: `npm run bench -- <name> [--runs N] [--no-record]`. Prints its figures and
+// appends them, with the machine, the date and the individual runs, to bench/results.md.
+import { parseArgs } from 'node:util';
+import type { BenchReport } from './lib/report.js';
+import { appendRecord, renderRecord, RESULTS_FILE } from './lib/report.js';
+import { loadAverage } from './lib/machine.js';
+import type { Engines } from './lib/testenv.js';
+import { testenvUp } from './lib/testenv.js';
+import { runPlanner } from './planner.js';
+
+export interface RunOptions {
+  /** Runs (median over them); each benchmark has its own default. */
+  readonly runs?: number;
+}
+
+interface Benchmark {
+  readonly description: string;
+  /** The engines it needs, brought up (or reused) by scripts/testenv. */
+  readonly engines?: Engines;
+  readonly run: (options: RunOptions) => Promise<BenchReport>;
+}
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  planner: {
+    description: 'planReap time and memory for 10k, 100k and 1M resources against half as many owners',
+    run: (o) => runPlanner(o),
+  },
+};
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { runs: { type: 'string' }, 'no-record': { type: 'boolean', default: false } },
+  });
+  const name = positionals[0];
+  const benchmark = name === undefined ? undefined : BENCHMARKS[name];
+  if (!benchmark || positionals.length > 1) {
+    console.error('usage: npm run bench -- <name> [--runs N] [--no-record]\n\nbenchmarks:');
+    for (const [n, b] of Object.entries(BENCHMARKS)) console.error(`  ${n.padEnd(11)} ${b.description}`);
+    return 64;
+  }
+  const runs = values.runs === undefined ? undefined : Number(values.runs);
+  if (runs !== undefined && !(Number.isInteger(runs) && runs >= 1)) {
+    console.error(`--runs ${values.runs}: a whole number of at least 1`);
+    return 64;
+  }
+  const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
+  const down = benchmark.engines ? testenvUp(benchmark.engines) : () => undefined;
+  try {
+    const started = new Date();
+    const loadAtStart = loadAverage();
+    const report = await benchmark.run(runs === undefined ? {} : { runs });
+    const record = renderRecord(name!, command, started, loadAtStart, report);
+    process.stdout.write(`\n${record}`);
+    if (!values['no-record']) {
+      appendRecord(record);
+      console.error(`bench: appended to ${RESULTS_FILE}`);
+    }
+    return 0;
+  } finally {
+    down();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
