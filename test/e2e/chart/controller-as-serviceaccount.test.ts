@@ -1,0 +1,253 @@
+// `reaper run` outside a pod with nothing but the chart's ServiceAccount token: the RBAC the chart
+// grants is enough for the whole job (watch policies and owners, sweep, write policy and owner
+// status, events, add and remove the teardown finalizer), on the real API server and the real
+// Docker engine. The policy attributes through a label key of its own, so only this test's
+// containers are ever its orphans.
+import * as k8s from '@kubernetes/client-node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ControllerProcess } from '../../support/controller-process.js';
+import { startController } from '../../support/controller-process.js';
+import { kubeConfig, uniqueName } from '../../support/engines.js';
+import { installCrds } from '../../support/kubectl.js';
+import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+import {
+  chartDir,
+  createNamespace,
+  deleteNamespace,
+  eventually,
+  helm,
+  run,
+  serviceAccountKubeconfig,
+} from './chart-support.js';
+
+const group = 'reaper.dev';
+const version = 'v1alpha1';
+const apiVersion = `${group}/${version}`;
+
+const release = uniqueName('sa');
+const fullname = `${release}-reaper`;
+const releaseNamespace = uniqueName('chart-sa');
+const node = uniqueName('sa-node');
+const labelKey = `${uniqueName('t')}.test/owner-uid`;
+const fx = new RuntimeFixtures('chart-sa');
+const work = mkdtempSync(path.join(tmpdir(), 'reaper-chart-sa-'));
+const admin = kubeConfig();
+const custom = admin.makeApiClient(k8s.CustomObjectsApi);
+const coreApi = admin.makeApiClient(k8s.CoreV1Api);
+const policies: string[] = [];
+let ownerNamespace = '';
+let controller: ControllerProcess | undefined;
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+}
+interface Stored {
+  metadata: { name: string; uid: string; generation?: number; finalizers?: string[] };
+  status?: {
+    observedGeneration?: number;
+    conditions?: Condition[];
+    lastSweep?: { node: string; outcome: string; counts: Record<string, { reaped: number; orphaned: number }> };
+    nodes?: { node: string }[];
+  };
+}
+
+beforeAll(async () => {
+  installCrds();
+  helm(['install', release, chartDir, '-n', releaseNamespace, '--create-namespace']);
+  ownerNamespace = createNamespace('chart-sa-owners');
+  controller = await startController({
+    nodeName: node,
+    env: { KUBECONFIG: serviceAccountKubeconfig(work, releaseNamespace, fullname), REAPER_LOG_LEVEL: 'debug' },
+  });
+});
+
+afterAll(async () => {
+  const exitCode = await controller?.stop();
+  for (const name of policies) {
+    await custom.deleteClusterCustomObject({ group, version, plural: 'reappolicies', name }).catch(() => undefined);
+  }
+  for (const plural of ['topologies', 'sandboxes']) {
+    // Release any owner a failed test left with reaper's finalizer, so the namespace can go.
+    const list = (await custom
+      .listNamespacedCustomObject({ group, version, namespace: ownerNamespace, plural })
+      .catch(() => ({ items: [] }))) as { items: Stored[] };
+    for (const item of list.items) {
+      run('kubectl', [
+        'patch',
+        `${plural}.${group}`,
+        item.metadata.name,
+        '-n',
+        ownerNamespace,
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}',
+      ]);
+    }
+  }
+  deleteNamespace(ownerNamespace);
+  run('helm', ['uninstall', release, '-n', releaseNamespace, '--no-hooks']);
+  deleteNamespace(releaseNamespace);
+  await fx.cleanUp();
+  rmSync(work, { recursive: true, force: true });
+  expect(exitCode).toBe(0);
+});
+
+async function createTopology(name: string): Promise<Stored> {
+  return (await custom.createNamespacedCustomObject({
+    group,
+    version,
+    namespace: ownerNamespace,
+    plural: 'topologies',
+    body: { apiVersion, kind: 'Topology', metadata: { name }, spec: {} },
+  })) as Stored;
+}
+
+async function createPolicy(spec: Record<string, unknown>): Promise<string> {
+  const name = uniqueName('chart-sa');
+  policies.push(name);
+  await custom.createClusterCustomObject({
+    group,
+    version,
+    plural: 'reappolicies',
+    body: {
+      apiVersion,
+      kind: 'ReapPolicy',
+      metadata: { name },
+      spec: {
+        owners: [{ apiVersion, kind: 'Topology', namespaces: [ownerNamespace] }],
+        match: [{ label: labelKey }],
+        resources: { containers: { stopTimeoutSeconds: 1 }, networks: { enabled: false }, volumes: { enabled: false } },
+        timing: { minAge: '0s', gracePeriod: '0s', interval: '1h' },
+        limits: { maxOrphanPercent: 100 },
+        ...spec,
+      },
+    },
+  });
+  return name;
+}
+
+const getPolicy = async (name: string) =>
+  (await custom.getClusterCustomObject({ group, version, plural: 'reappolicies', name })) as Stored;
+
+const readyFor = (policy: Stored) => {
+  const ready = policy.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' &&
+    ready.observedGeneration === policy.metadata.generation &&
+    policy.status?.observedGeneration === policy.metadata.generation
+    ? ready
+    : undefined;
+};
+
+test('the agent starts with only the ServiceAccount token: healthy and ready', async () => {
+  const agent = controller!;
+  expect((await agent.get('/healthz')).status).toBe(200);
+  await eventually('/readyz to answer 200', async () =>
+    (await agent.get('/readyz')).status === 200 ? true : undefined,
+  );
+});
+
+test('a policy sweep reaps the container of an owner that does not exist and keeps the live one', async () => {
+  const live = await createTopology('alive');
+  const orphan = await fx.container('orphan', { labels: { [labelKey]: `no-such-owner-${node}` } });
+  const kept = await fx.container('kept', { labels: { [labelKey]: live.metadata.uid } });
+  const name = await createPolicy({});
+
+  await eventually('the orphaned container to be reaped', async () =>
+    (await fx.exists('container', orphan)) ? undefined : true,
+  );
+  expect(await fx.exists('container', kept)).toBe(true);
+
+  // Ready after a clean sweep of the current generation, as kstatus and Argo CD read it.
+  const policy = await eventually('the policy to be Ready for its generation', async () => {
+    const stored = await getPolicy(name);
+    return readyFor(stored) && stored.status?.lastSweep?.counts.containers!.reaped ? stored : undefined;
+  });
+  expect(policy.status!.lastSweep!.node).toBe(node);
+  expect(policy.status!.lastSweep!.outcome).toBe('Completed');
+  expect(policy.status!.nodes!.map((n) => n.node)).toContain(node);
+  expect(readyFor(policy)!.reason).toBe('SweepCompleted');
+
+  // The Event went to "default" with the ServiceAccount's create/patch on events.
+  const events = await eventually('a Reaped event for the policy', async () => {
+    const list = await coreApi.listNamespacedEvent({
+      namespace: 'default',
+      fieldSelector: `involvedObject.name=${name},reason=Reaped`,
+    });
+    return list.items.length > 0 ? list.items : undefined;
+  });
+  expect(events[0]!.message).toContain(`on ${node}`);
+
+  // A spec change (a new generation) is Ready again only once swept at that generation.
+  await custom.patchClusterCustomObject(
+    { group, version, plural: 'reappolicies', name, body: { spec: { timing: { interval: '30m' } } } },
+    k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+  );
+  const updated = await eventually('Ready at the new generation', async () => {
+    const stored = await getPolicy(name);
+    return stored.metadata.generation === 2 ? readyFor(stored) && stored : undefined;
+  });
+  expect(updated.status!.observedGeneration).toBe(2);
+});
+
+const getTopology = async (name: string) =>
+  (await custom.getNamespacedCustomObject({
+    group,
+    version,
+    namespace: ownerNamespace,
+    plural: 'topologies',
+    name,
+  })) as Stored;
+
+test('Finalizer teardown: the agent adds its finalizer to the owner and reaps on deletion', async () => {
+  const owner = await createTopology('torn-down');
+  const container = await fx.container('torn-down', { labels: { [labelKey]: owner.metadata.uid } });
+  await createPolicy({ teardown: 'Finalizer' });
+
+  await eventually('the teardown finalizer on the owner', async () =>
+    (await getTopology('torn-down')).metadata.finalizers?.includes('reaper.dev/teardown') ? true : undefined,
+  );
+  await custom.deleteNamespacedCustomObject({
+    group,
+    version,
+    namespace: ownerNamespace,
+    plural: 'topologies',
+    name: 'torn-down',
+  });
+  await eventually("the owner's container to be reaped", async () =>
+    (await fx.exists('container', container)) ? undefined : true,
+  );
+});
+
+// Known controller bug (controllers/owner-controller.ts): after a teardown the agent writes the
+// owner's status, then removes its finalizer with the resourceVersion read before that write, so
+// the patch always conflicts (HTTP 409); the status write's watch event requeues the owner at once,
+// and the loop repeats several times a second. Flip to test() once the finalizer goes.
+test.failing('Finalizer teardown: the agent then removes its finalizer and the owner goes', async () => {
+  await eventually(
+    'the torn-down owner to be gone',
+    async () => {
+      try {
+        await getTopology('torn-down');
+        return undefined;
+      } catch (err) {
+        return (err as { code?: number }).code === 404 ? true : undefined;
+      }
+    },
+    20_000,
+  );
+});
+
+test('no call the agent made for these policies was forbidden', () => {
+  // Other tests' policies may name owner kinds this ServiceAccount is not granted: not ours to judge.
+  const forbidden = controller!.logs.filter(
+    (l) => /forbidden/i.test(JSON.stringify(l)) && (typeof l.policy !== 'string' || policies.includes(l.policy)),
+  );
+  expect(forbidden).toEqual([]);
+  expect(controller!.otherOutput.filter((l) => /forbidden/i.test(l))).toEqual([]);
+});
