@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# reaper's image: node, the production dependencies and the compiled dist/, on an empty base, run
+# as a non-root user (the chart runs the agent as uid 0 only because node-side Docker sockets and
+# CNI lease stores are usually root-owned; see charts/reaper/values.yaml).
+#
+#   docker build -t reaper:0.1.0 .
+#
+# The build stage runs scripts/build-image rootfs, the same assembly scripts/build-image imports
+# with `docker import` on machines that cannot pull a base image.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+# strip, to drop the node binary's debug symbols (about 13 MB), unless the base image has it.
+RUN command -v strip >/dev/null || { apt-get update \
+  && apt-get install -y --no-install-recommends binutils \
+  && rm -rf /var/lib/apt/lists/*; }
+WORKDIR /src
+COPY package.json package-lock.json ./
+# Every dependency, for the TypeScript compiler; the image gets `npm ci --omit=dev` output only.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY controllers ./controllers
+COPY examples ./examples
+COPY scripts/build-image ./scripts/build-image
+RUN scripts/build-image rootfs /rootfs
+
+FROM scratch
+COPY --from=build /rootfs /
+USER 65532:65532
+WORKDIR /app
+ENV NODE_ENV=production PATH=/usr/local/bin:/usr/bin:/bin
+EXPOSE 8080
+LABEL org.opencontainers.image.title=reaper \
+  org.opencontainers.image.description="Reaps Docker containers, networks, volumes and CNI IP leases whose Kubernetes owner is gone" \
+  org.opencontainers.image.licenses=Apache-2.0
+ENTRYPOINT ["node", "/app/dist/controllers/main.js"]
+CMD ["run"]

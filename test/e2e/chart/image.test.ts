@@ -1,0 +1,246 @@
+// The container image as scripts/build-image makes it (no registry needed): what it holds, the user
+// it runs as, and `reaper sweep` inside it reaching the real Docker engine through the mounted
+// socket the ways the chart allows: as the image's non-root user with the socket's group, and as
+// uid 0 without capabilities (the chart's default), both on a read-only root filesystem.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { requiredEnv, uniqueName } from '../../support/engines.js';
+import { repoRoot } from '../../support/kubectl.js';
+import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+
+const image = `reaper-test/reaper:${uniqueName('e2e')}`;
+const fx = new RuntimeFixtures('image');
+const work = mkdtempSync(path.join(tmpdir(), 'reaper-image-'));
+const socket = requiredEnv('DOCKER_HOST').replace(/^unix:\/\//, '');
+
+function sh(command: string, args: string[]) {
+  const result = spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (result.error) throw result.error;
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `docker run --rm` of the image with extra docker flags, then the arguments for the entrypoint. */
+function reaperIn(flags: string[], args: string[]) {
+  return sh('docker', ['run', '--rm', '--network', 'none', ...flags, image, ...args]);
+}
+
+/** Like the chart's agent container: read-only root, no capabilities, no privilege escalation. */
+const hardened = ['--read-only', '--tmpfs', '/tmp', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'];
+
+beforeAll(() => {
+  const built = sh(path.join(repoRoot, 'scripts', 'build-image'), ['-t', image]);
+  if (built.code !== 0) throw new Error(`scripts/build-image failed (${built.code}):\n${built.stderr}`);
+  chmodSync(work, 0o755);
+}, 600_000);
+
+afterAll(async () => {
+  await fx.cleanUp();
+  sh('docker', ['rmi', '-f', image]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('reaper --help runs from the entrypoint, and run is a command', () => {
+  const help = reaperIn([], ['--help']);
+  expect(help.stderr).toBe('');
+  expect(help.code).toBe(0);
+  for (const command of ['sweep', 'plan', 'apply', 'run'])
+    expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+  const run = reaperIn([], ['run', '--help']);
+  expect(run.code).toBe(0);
+  expect(run.stdout).toContain('--node-name');
+  expect(run.stdout).toContain('--leader-elect');
+});
+
+test('the image runs as uid 65532, starts `reaper run` by default, and is small', () => {
+  const inspect = sh('docker', ['image', 'inspect', image, '--format', '{{json .Config}} {{.Size}}']);
+  const [config, size] = inspect.stdout.trim().split(/ (?=\d+$)/);
+  expect(JSON.parse(config!)).toMatchObject({
+    User: '65532:65532',
+    Entrypoint: ['node', '/app/dist/controllers/main.js'],
+    Cmd: ['run'],
+    WorkingDir: '/app',
+  });
+  const megabytes = Number(size) / 1e6;
+  console.log(`${image}: ${megabytes.toFixed(1)} MB`);
+  expect(megabytes).toBeLessThan(160);
+
+  const who = reaperIn(['--entrypoint', 'node'], ['-e', 'console.log(process.getuid(), process.getgid())']);
+  expect(who.stdout.trim()).toBe('65532 65532');
+});
+
+test('production dependencies and the compiled code only: no compiler, no test tools, no shell; flock(1) for the lease lock', () => {
+  const probe = reaperIn(
+    ['--entrypoint', 'node'],
+    [
+      '-e',
+      `const fs = require('fs');
+       for (const p of ['/app/node_modules/@kubernetes/client-node', '/app/node_modules/dockerode',
+         '/app/dist/controllers/main.js', '/app/node_modules/typescript', '/app/node_modules/jest',
+         '/app/node_modules/tsx', '/app/src', '/app/dist/examples', '/bin/sh', '/usr/bin/npm', '/usr/bin/flock'])
+         console.log(p, fs.existsSync(p));`,
+    ],
+  );
+  expect(probe.code).toBe(0);
+  expect(probe.stdout.trim().split('\n')).toEqual([
+    '/app/node_modules/@kubernetes/client-node true',
+    '/app/node_modules/dockerode true',
+    '/app/dist/controllers/main.js true',
+    '/app/node_modules/typescript false',
+    '/app/node_modules/jest false',
+    '/app/node_modules/tsx false',
+    '/app/src false',
+    '/app/dist/examples false',
+    '/bin/sh false',
+    '/usr/bin/npm false',
+    '/usr/bin/flock true',
+  ]);
+});
+
+/** A policy file matching a label key of its own, and an owners directory where "alive" lives. */
+function sweepInputs(extra: Record<string, unknown> = {}) {
+  const label = `${uniqueName('t')}.test/owner`;
+  const dir = path.join(work, uniqueName('in'));
+  mkdirSync(path.join(dir, 'owners'), { recursive: true });
+  chmodSync(dir, 0o755);
+  chmodSync(path.join(dir, 'owners'), 0o755);
+  writeFileSync(
+    path.join(dir, 'policy.yaml'),
+    stringify({
+      apiVersion: 'reaper.dev/v1alpha1',
+      kind: 'ReapPolicy',
+      metadata: { name: uniqueName('image') },
+      spec: {
+        owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'uid' }],
+        match: [{ label }],
+        resources: { containers: { stopTimeoutSeconds: 1 }, networks: { enabled: false }, volumes: { enabled: false } },
+        timing: { minAge: '0s', gracePeriod: '0s' },
+        limits: { maxOrphanPercent: 100 },
+        ...extra,
+      },
+    }),
+    { mode: 0o644 },
+  );
+  writeFileSync(
+    path.join(dir, 'owners', 'alive.yaml'),
+    stringify({
+      apiVersion: 'reaper.dev/v1alpha1',
+      kind: 'Topology',
+      metadata: { name: 'alive', namespace: 'x', uid: 'alive' },
+      spec: {},
+    }),
+    { mode: 0o644 },
+  );
+  return { label, mounts: ['-v', `${dir}:/in:ro`, '-v', `${socket}:/var/run/docker.sock`] };
+}
+
+const sweepArgs = ['sweep', '--policy', '/in/policy.yaml', '--owners-from', '/in/owners', '-o', 'json'];
+
+interface Report {
+  outcome: string;
+  counts: Record<string, { reaped: number; failed: number }>;
+}
+
+test('as the image user without the socket group, Docker is out of reach and nothing happens', async () => {
+  const { label, mounts } = sweepInputs();
+  const orphan = await fx.container('nogroup', { labels: { [label]: 'gone' }, running: false });
+  const run = reaperIn([...hardened, ...mounts], sweepArgs);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/EACCES|permission denied/i);
+  expect(await fx.exists('container', orphan)).toBe(true);
+});
+
+test("as the image user with the socket's group (supplementalGroups), a hardened sweep reaps", async () => {
+  const { label, mounts } = sweepInputs();
+  const orphan = await fx.container('group-orphan', { labels: { [label]: 'gone' } });
+  const live = await fx.container('group-live', { labels: { [label]: 'alive' } });
+  const gid = String(statSync(socket).gid);
+  const run = reaperIn([...hardened, '--group-add', gid, ...mounts], sweepArgs);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout) as Report;
+  expect(report.outcome).toBe('Completed');
+  expect(report.counts.containers!.reaped).toBe(1);
+  expect(await fx.exists('container', orphan)).toBe(false);
+  expect(await fx.exists('container', live)).toBe(true);
+});
+
+test("as uid 0 with no capabilities (the chart's default), a sweep reaps a container and its lease in a root-owned store", async () => {
+  const network = uniqueName('imgnet');
+  const { label, mounts } = sweepInputs({
+    resources: {
+      containers: { stopTimeoutSeconds: 1 },
+      networks: { enabled: false },
+      volumes: { enabled: false },
+      ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [network] },
+    },
+  });
+  const orphan = await fx.container('root-orphan', { labels: { [label]: 'gone' } });
+  const lease = await fx.lease(network, orphan);
+  const leaseFile = path.join(fx.cniDir, lease);
+  expect(statSync(leaseFile).uid).toBe(0);
+  const run = reaperIn([...hardened, '--user', '0:0', '-v', `${fx.cniDir}:${fx.cniDir}`, ...mounts], sweepArgs);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout) as Report;
+  expect(report.counts.containers!.reaped).toBe(1);
+  expect(report.counts.ipLeases!.reaped).toBe(1);
+  expect(await fx.exists('container', orphan)).toBe(false);
+  expect(() => statSync(leaseFile)).toThrow(/ENOENT/);
+});
+
+test('reaper run starts in the image on a read-only root, answers /healthz and /readyz, and stops cleanly on SIGTERM', async () => {
+  // A free loopback port for the agent's HTTP endpoint (host network: the API server is on loopback).
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  const kubeconfig = requiredEnv('KUBECONFIG');
+  const name = uniqueName('reaper-run');
+  const started = sh('docker', [
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'host',
+    ...hardened,
+    '--user',
+    '0:0',
+    '-v',
+    `${socket}:/var/run/docker.sock`,
+    '-v',
+    `${kubeconfig}:/etc/reaper/kubeconfig:ro`,
+    '-e',
+    'KUBECONFIG=/etc/reaper/kubeconfig',
+    image,
+    'run',
+    `--node-name=${name}`,
+    `--http-address=127.0.0.1:${port}`,
+  ]);
+  expect(started.code).toBe(0);
+  try {
+    const deadline = Date.now() + 60_000;
+    let ready = 0;
+    while (Date.now() < deadline && ready !== 200) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`)
+        .then((r) => r.status)
+        .catch(() => 0);
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(ready).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^# HELP reaper_/m);
+    sh('docker', ['stop', '--time', '30', name]);
+    const state = sh('docker', ['inspect', name, '--format', '{{.State.ExitCode}}']);
+    expect(state.stdout.trim()).toBe('0');
+    expect(sh('docker', ['logs', name]).stderr).toMatch(/"msg":"stopped"/);
+  } finally {
+    sh('docker', ['rm', '-f', name]);
+  }
+});
