@@ -131,8 +131,11 @@ export const BASIC_USER_RULES = [
   'selfsubjectrulesreviews.authorization.k8s.io [] create',
 ];
 
-/** The API server's URL and CA from the test kubeconfig, to build other credentials on. */
+let access: { server: string; caFile: string } | undefined;
+
+/** The API server's URL and CA file from the test kubeconfig, to build other credentials on. */
 export function clusterAccess(): { server: string; caFile: string } {
+  if (access) return access;
   const config = parse(readFileSync(requiredEnv('KUBECONFIG'), 'utf8')) as {
     clusters: {
       cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string };
@@ -144,7 +147,8 @@ export function clusterAccess(): { server: string; caFile: string } {
     caFile = path.join(mkdtempSync(path.join(tmpdir(), 'reaper-ca-')), 'ca.crt');
     writeFileSync(caFile, Buffer.from(cluster['certificate-authority-data']!, 'base64'));
   }
-  return { server: cluster.server, caFile };
+  access = { server: cluster.server, caFile };
+  return access;
 }
 
 /** A short-lived token of the ServiceAccount, from the TokenRequest API. */

@@ -9,8 +9,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { requiredEnv, uniqueName } from '../../support/engines.js';
-import { repoRoot } from '../../support/kubectl.js';
+import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+import {
+  clusterAccess,
+  createNamespace,
+  deleteNamespace,
+  eventually,
+  serviceAccountKubeconfig,
+} from './chart-support.js';
 
 const image = `reaper-test/reaper:${uniqueName('e2e')}`;
 const fx = new RuntimeFixtures('image');
@@ -35,6 +42,7 @@ beforeAll(() => {
   const built = sh(path.join(repoRoot, 'scripts', 'build-image'), ['-t', image]);
   if (built.code !== 0) throw new Error(`scripts/build-image failed (${built.code}):\n${built.stderr}`);
   chmodSync(work, 0o755);
+  installCrds();
 }, 600_000);
 
 afterAll(async () => {
@@ -192,7 +200,28 @@ test("as uid 0 with no capabilities (the chart's default), a sweep reaps a conta
   expect(() => statSync(leaseFile)).toThrow(/ENOENT/);
 });
 
-test('reaper run starts in the image on a read-only root, answers /healthz and /readyz, and stops cleanly on SIGTERM', async () => {
+test('reaper run starts in the image on a read-only root, reaches the API server and Docker, and stops cleanly', async () => {
+  // An identity that may read ReapPolicies and nothing else: the agent lists them but no owner, so
+  // its sweeps of other tests' policies fail closed (nothing removed) and its status and event
+  // writes are refused: it leaves no trace while they run.
+  const namespace = createNamespace('image-run');
+  const reader = 'policy-reader';
+  const role = uniqueName('image-run-policy-reader');
+  const policy = uniqueName('image-run');
+  kubectl(['create', 'serviceaccount', reader, '-n', namespace]);
+  kubectl(['create', 'clusterrole', role, '--verb=get,list,watch', '--resource=reappolicies.reaper.dev']);
+  kubectl(['create', 'clusterrolebinding', role, `--clusterrole=${role}`, `--serviceaccount=${namespace}:${reader}`]);
+  kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'reaper.dev/v1alpha1',
+      kind: 'ReapPolicy',
+      metadata: { name: policy },
+      spec: { mode: 'DryRun', match: [{ label: `${uniqueName('t')}.test/owner` }] },
+    }),
+  );
+  const kubeconfig = serviceAccountKubeconfig(work, namespace, reader);
+  const { caFile } = clusterAccess();
   // A free loopback port for the agent's HTTP endpoint (host network: the API server is on loopback).
   const port = await new Promise<number>((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -200,47 +229,56 @@ test('reaper run starts in the image on a read-only root, answers /healthz and /
       server.close(() => resolve(port));
     });
   });
-  const kubeconfig = requiredEnv('KUBECONFIG');
   const name = uniqueName('reaper-run');
-  const started = sh('docker', [
-    'run',
-    '-d',
-    '--name',
-    name,
-    '--network',
-    'host',
-    ...hardened,
-    '--user',
-    '0:0',
-    '-v',
-    `${socket}:/var/run/docker.sock`,
-    '-v',
-    `${kubeconfig}:/etc/reaper/kubeconfig:ro`,
-    '-e',
-    'KUBECONFIG=/etc/reaper/kubeconfig',
-    image,
-    'run',
-    `--node-name=${name}`,
-    `--http-address=127.0.0.1:${port}`,
-  ]);
-  expect(started.code).toBe(0);
   try {
-    const deadline = Date.now() + 60_000;
-    let ready = 0;
-    while (Date.now() < deadline && ready !== 200) {
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`)
-        .then((r) => r.status)
-        .catch(() => 0);
-      if (ready !== 200) await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(ready).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/^# HELP reaper_/m);
+    const started = sh('docker', [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'host',
+      ...hardened,
+      '--user',
+      '0:0',
+      '-v',
+      `${socket}:/var/run/docker.sock`,
+      '-v',
+      `${kubeconfig}:/etc/reaper/kubeconfig:ro`,
+      '-v',
+      `${caFile}:${caFile}:ro`,
+      '-e',
+      'KUBECONFIG=/etc/reaper/kubeconfig',
+      image,
+      'run',
+      `--node-name=${name}`,
+      `--http-address=127.0.0.1:${port}`,
+    ]);
+    expect(started.code).toBe(0);
+    const probe = (path: string) =>
+      fetch(`http://127.0.0.1:${port}${path}`)
+        .then(async (r) => ({ status: r.status, body: await r.text() }))
+        .catch(() => ({ status: 0, body: '' }));
+    const readyz = await eventually('the agent to list policies and reach Docker', async () => {
+      const r = await probe('/readyz?verbose');
+      return /\[\+\]policies ok/.test(r.body) && /\[\+\]docker ok/.test(r.body) ? r : undefined;
+    });
+    // Not ready: the owner informers are forbidden, exactly as RBAC says.
+    expect(readyz.status).toBe(503);
+    expect(readyz.body).toMatch(/\[-\]owners .*Topology.* failed: .*forbidden/i);
+    expect((await probe('/healthz')).status).toBe(200);
+    expect((await probe('/metrics')).body).toMatch(/^# HELP reaper_/m);
     sh('docker', ['stop', '--time', '30', name]);
-    const state = sh('docker', ['inspect', name, '--format', '{{.State.ExitCode}}']);
-    expect(state.stdout.trim()).toBe('0');
+    expect(sh('docker', ['inspect', name, '--format', '{{.State.ExitCode}}']).stdout.trim()).toBe('0');
     expect(sh('docker', ['logs', name]).stderr).toMatch(/"msg":"stopped"/);
+    const stored = JSON.parse(kubectl(['get', 'reappolicy', policy, '-o', 'json'])) as {
+      status?: { nodes?: { node: string }[] };
+    };
+    expect((stored.status?.nodes ?? []).map((n) => n.node)).not.toContain(name);
   } finally {
     sh('docker', ['rm', '-f', name]);
+    kubectl(['delete', 'reappolicy', policy, '--ignore-not-found']);
+    kubectl(['delete', 'clusterrolebinding,clusterrole', role, '--ignore-not-found']);
+    deleteNamespace(namespace);
   }
 });
