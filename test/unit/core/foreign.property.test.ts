@@ -1,0 +1,333 @@
+// "Nothing that no rule attributes is ever deleted", over random labels and names, end to end
+// through the pure core: a policy object parsed as the controller parses one (label rules with
+// random keys, RE2 name rules), a runtime of random resources, a plan, and the re-check right
+// before deleting. planner.property.test.ts checks the planner against claimOf itself; here the
+// oracle is independent of src/core/attribution.ts: the label read as an own property and the
+// pattern run by JavaScript's own RegExp engine.
+import fc from 'fast-check';
+import { parsePolicy } from '../../../src/api/parse-policy.js';
+import { confirmOrphans } from '../../../src/core/confirm.js';
+import type { RuntimeResource } from '../../../src/core/model.js';
+import { resourceKey } from '../../../src/core/model.js';
+import { planReap } from '../../../src/core/planner.js';
+import type { Policy } from '../../../src/core/policy.js';
+import { MINUTE, NOW, owners, snapshot } from './fixtures.js';
+
+/** Name rules whose source means the same to RE2 and to JavaScript's RegExp. */
+const NAME_PATTERNS = [
+  '^lab_t_(?<key>[0-9a-f]{8})_',
+  '^(?<key>[a-z0-9-]{4,40})\\.node[0-9]+$',
+  '^(?<key>(a+)+)$', // catastrophic for a backtracking engine; linear for RE2
+  'ns-(?<key>[^.]+)\\.',
+];
+const LABEL_KEYS = ['reaper.dev/owner-uid', 'example.com/owner', 'owner', 'a.b/c_d-e.f'];
+
+/** Label keys that are not the rule's: near misses by case, spacing, prefix, and prototype names. */
+function nearMisses(key: string): string[] {
+  return [key.toUpperCase(), `${key} `, ` ${key}`, `${key}x`, key.slice(0, -1), `x${key}`, key.replace('/', '.')];
+}
+const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+
+interface PolicyInput {
+  readonly labels: string[];
+  readonly patterns: { source: string; prefix: number | undefined }[];
+  readonly nameFirst: boolean;
+  readonly percent: number;
+  readonly max: number;
+}
+
+const policyInput: fc.Arbitrary<PolicyInput> = fc.record({
+  labels: fc.subarray(LABEL_KEYS, { minLength: 0, maxLength: 2 }),
+  patterns: fc.subarray(
+    NAME_PATTERNS.map((source, i) => ({ source, prefix: i === 0 ? 4 : undefined })),
+    { maxLength: 2 },
+  ),
+  nameFirst: fc.boolean(),
+  percent: fc.constantFrom(100, 100, 50),
+  max: fc.constantFrom(500, 3),
+});
+
+interface Built {
+  readonly policy: Policy;
+  readonly rules: readonly Rule[];
+}
+type Rule = { type: 'label'; label: string } | { type: 'name'; regex: RegExp; prefix: number | undefined };
+
+/** The policy as the controller gets it: a ReapPolicy object through parsePolicy. */
+function build(input: PolicyInput): Built | undefined {
+  const labelRules = input.labels.map((label) => ({ label }));
+  const nameRules = input.patterns.map((p) => ({
+    nameRegex: p.source,
+    ...(p.prefix !== undefined ? { keyPrefixLength: p.prefix } : {}),
+  }));
+  const match = input.nameFirst ? [...nameRules, ...labelRules] : [...labelRules, ...nameRules];
+  if (match.length === 0) return undefined;
+  const parsed = parsePolicy({
+    apiVersion: 'reaper.dev/v1alpha1',
+    kind: 'ReapPolicy',
+    metadata: { name: 'prop', generation: 1 },
+    spec: {
+      match,
+      resources: { ipLeases: { enabled: true, networks: ['labnet'] } },
+      timing: { minAge: '0', gracePeriod: '0' },
+      limits: { maxOrphanPercent: input.percent, maxDeletionsPerSweep: input.max },
+    },
+  });
+  if (!parsed.ok) throw new Error(`the generated policy did not parse: ${JSON.stringify(parsed.problems)}`);
+  const rules: Rule[] = match.map((m) =>
+    'label' in m
+      ? { type: 'label', label: m.label }
+      : { type: 'name', regex: jsTwin(m.nameRegex), prefix: m.keyPrefixLength },
+  );
+  return { policy: parsed.policy, rules };
+}
+
+/**
+ * The same pattern for JavaScript's backtracking engine. `(a+)+` would take exponential time there
+ * on a long run of a's not followed by the end: the twin is the same language with the same key.
+ */
+function jsTwin(source: string): RegExp {
+  return new RegExp(source === '^(?<key>(a+)+)$' ? '^(?<key>a+)$' : source, 'u');
+}
+
+/** Owner keys as the design defines them: 1 to 253 UTF-16 units, no C0 control character nor DEL. */
+function wellFormedKey(key: string): boolean {
+  if (key.length < 1 || key.length > 253) return false;
+  for (let i = 0; i < key.length; i++) {
+    const unit = key.charCodeAt(i);
+    if (unit <= 0x1f || unit === 0x7f) return false;
+  }
+  return true;
+}
+/** Names longer than this are not matched by any name rule (design: not names a platform writes). */
+const MAX_NAME = 1024;
+
+/**
+ * The oracle: every key some rule could extract from the resource, read independently. Looser than
+ * the real rule on purpose (any non-empty value counts): whatever it calls unattributed must stay.
+ */
+function oracleKeys(
+  resource: { name: string; labels: Readonly<Record<string, string>> },
+  rules: readonly Rule[],
+  strict = false,
+) {
+  const keys: { key: string; prefix: number | undefined }[] = [];
+  for (const rule of rules) {
+    let key: string | undefined;
+    if (rule.type === 'label') {
+      if (Object.prototype.hasOwnProperty.call(resource.labels, rule.label)) key = resource.labels[rule.label];
+    } else if (!strict || resource.name.length <= MAX_NAME) {
+      key = rule.regex.exec(resource.name)?.groups?.key;
+    }
+    if (typeof key !== 'string' || key === '') continue;
+    if (strict && !wellFormedKey(key)) continue;
+    keys.push({ key, prefix: rule.type === 'name' ? rule.prefix : undefined });
+  }
+  return keys;
+}
+
+const LIVE = ['deadbeef-1111', 'abcd', 'aaaa', 'lab-one'];
+const GONE = ['0badf00d-2222', 'zzzz', 'aaaaaaaaaa', 'lab-two'];
+
+/** Values anyone could write: uids, near-misses, empty, control characters, huge, unicode. */
+const labelValue = fc.oneof(
+  { arbitrary: fc.constantFrom(...LIVE, ...GONE), weight: 6 },
+  { arbitrary: fc.constantFrom('', ' ', '\n', '\u0000', 'DEADBEEF-1111', 'deadbeef-1111 ', 'ａｂｃｄ'), weight: 2 },
+  { arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }), weight: 2 },
+  { arbitrary: fc.constant('x'.repeat(10 * 1024)), weight: 1 },
+);
+const labelKey = fc.oneof(
+  { arbitrary: fc.constantFrom(...LABEL_KEYS), weight: 4 },
+  { arbitrary: fc.constantFrom(...LABEL_KEYS.flatMap(nearMisses), ...PROTOTYPE_NAMES), weight: 3 },
+  { arbitrary: fc.string({ maxLength: 30 }), weight: 1 },
+);
+const labels = fc.array(fc.tuple(labelKey, labelValue), { maxLength: 4 }).map((pairs) => {
+  // Own properties only, even for "__proto__": labels are JSON from Docker.
+  const object: Record<string, string> = {};
+  for (const [k, v] of pairs) Object.defineProperty(object, k, { value: v, enumerable: true, writable: true });
+  return object;
+});
+const name = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.constantFrom(...[...LIVE, ...GONE].map((k) => `lab_t_${k.slice(0, 8)}_x`)),
+  fc.constantFrom('lab_t_deadbeef_', 'lab_t_DEADBEEF_x', 'lab_t_deadbee_x', 'xlab_t_deadbeef_y'),
+  fc.constantFrom(...[...LIVE, ...GONE].map((k) => `${k}.node1`), 'ns-abcd.', 'ns-.x', 'ns-lab-two.y'),
+  fc.constantFrom('aaaa', 'aaaaaaaaaa', `${'a'.repeat(5000)}b`, 'a'.repeat(1024), 'a'.repeat(1025)),
+  fc.constant('bridge'),
+);
+const createdAt = fc.integer({ min: 0, max: 120 * MINUTE }).map((age) => NOW - age);
+const containerIds = ['c0', 'c1', 'c2', 'c3'];
+const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 4, maxLength: 8 });
+
+const resource: fc.Arbitrary<RuntimeResource> = fc.oneof(
+  fc
+    .record({
+      id: fc.oneof(fc.constantFrom(...containerIds), hex),
+      name,
+      labels,
+      createdAt,
+    })
+    .map((r): RuntimeResource => ({ kind: 'container', ...r, state: 'exited', networks: [] })),
+  fc
+    .record({ id: hex, name, labels, createdAt })
+    .map((r): RuntimeResource => ({ kind: 'network', ...r, driver: 'bridge', containerIds: [] })),
+  fc
+    .record({ name, labels, createdAt })
+    .map((r): RuntimeResource => ({ kind: 'volume', ...r, id: r.name, driver: 'local' })),
+  fc
+    .record({
+      ip: fc.ipV4(),
+      network: fc.constantFrom('labnet', 'othernet'),
+      containerId: fc.constantFrom(...containerIds, 'gone0', 'gone1'),
+      createdAt,
+    })
+    .map((r): RuntimeResource => ({
+      kind: 'ipLease',
+      id: `${r.network}/${r.ip}`,
+      name: r.ip,
+      labels: {},
+      createdAt: r.createdAt,
+      network: r.network,
+      ip: r.ip,
+      containerId: r.containerId,
+    })),
+);
+const resources = fc.uniqueArray(resource, { selector: resourceKey, maxLength: 30 });
+const liveKeys = fc.subarray(LIVE);
+const runs = { numRuns: 500 };
+/** Generous: the machine is shared, and a property's runs take a second or two when it is idle. */
+const TIMEOUT_MS = 120_000;
+
+/** Whether the oracle attributes the resource (a lease: through its container, or dangling in a managed network). */
+function attributed(resource: RuntimeResource, all: readonly RuntimeResource[], built: Built): boolean {
+  if (resource.kind !== 'ipLease') return oracleKeys(resource, built.rules).length > 0;
+  const container = all.find((r) => r.kind === 'container' && r.id === resource.containerId);
+  if (container) return oracleKeys(container, built.rules).length > 0;
+  return built.policy.resources.ipLeases.networks.includes(resource.network);
+}
+
+describe('nothing that no rule attributes is ever selected', () => {
+  test(
+    'whatever the labels and names, every selected and re-confirmed item is attributed by some rule',
+    () => {
+      let selecting = 0;
+      fc.assert(
+        fc.property(policyInput, resources, liveKeys, (p, rs, live) => {
+          const built = build(p);
+          if (!built) return;
+          const plan = planReap(snapshot(rs), owners(live), built.policy, {}, NOW);
+          if (plan.selected.some((i) => i.resource.kind !== 'ipLease')) selecting++;
+          const { confirmed } = confirmOrphans(plan, snapshot(rs), owners(live), built.policy, NOW);
+          for (const item of [...plan.selected, ...confirmed]) expect(attributed(item.resource, rs, built)).toBe(true);
+          for (const item of plan.items) {
+            if (!attributed(item.resource, rs, built)) expect(item.decision).toBe('foreign');
+          }
+        }),
+        runs,
+      );
+      // Not vacuous: plenty of runs do select something.
+      expect(selecting).toBeGreaterThan(runs.numRuns / 5);
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'a selected resource has no extracted key that a live owner holds',
+    () => {
+      fc.assert(
+        fc.property(policyInput, resources, liveKeys, (p, rs, live) => {
+          const built = build(p);
+          if (!built) return;
+          const plan = planReap(snapshot(rs), owners(live), built.policy, {}, NOW);
+          for (const { resource } of plan.selected) {
+            const subject =
+              resource.kind === 'ipLease'
+                ? rs.find((r) => r.kind === 'container' && r.id === resource.containerId)
+                : resource;
+            if (!subject) continue; // a dangling lease: no container, so no owner to be live
+            // The first rule that extracts a well-formed key decides (design §1): that key must not be live.
+            const first = oracleKeys(subject, built.rules, true)[0];
+            expect(first).toBeDefined();
+            const isLive = live.some((k) =>
+              first!.prefix === undefined
+                ? k === first!.key
+                : k.slice(0, first!.prefix) === first!.key.slice(0, first!.prefix),
+            );
+            expect(isLive).toBe(false);
+          }
+        }),
+        runs,
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'adding resources no rule attributes changes nothing about the others',
+    () => {
+      const foreignLabels = labels.map((l) => {
+        const copy: Record<string, string> = {};
+        for (const [k, v] of Object.entries(l)) if (!LABEL_KEYS.includes(k)) copy[k] = v;
+        return copy;
+      });
+      const foreign = fc.uniqueArray(
+        fc
+          .record({
+            kind: fc.constantFrom('container', 'network', 'volume'),
+            n: fc.nat(1_000_000),
+            name: fc.string({ maxLength: 30 }).map((s) => `foreign-${s}`),
+            labels: foreignLabels,
+            createdAt,
+          })
+          .map(({ kind, n, ...r }): RuntimeResource => {
+            const id = `foreign${n}`;
+            if (kind === 'container') return { kind, id, ...r, state: 'exited', networks: [] };
+            if (kind === 'network') return { kind, id, ...r, driver: 'bridge', containerIds: [] };
+            return { kind: 'volume', ...r, id, name: id, driver: 'local' };
+          }),
+        { selector: resourceKey, maxLength: 20 },
+      );
+      fc.assert(
+        fc.property(policyInput, resources, liveKeys, foreign, (p, rs, live, extra) => {
+          const built = build(p);
+          if (!built) return;
+          const strangers = extra.filter((r) => oracleKeys(r, built.rules).length === 0);
+          const alone = planReap(snapshot(rs), owners(live), built.policy, {}, NOW);
+          const mixed = planReap(snapshot([...rs, ...strangers]), owners(live), built.policy, {}, NOW);
+          const keys = (items: readonly { resource: RuntimeResource }[]) =>
+            items.map((i) => resourceKey(i.resource)).sort();
+          expect(keys(mixed.selected)).toEqual(keys(alone.selected));
+          expect(mixed.blocked?.approvalId).toEqual(alone.blocked?.approvalId);
+          for (const r of strangers) {
+            expect(mixed.items.find((i) => resourceKey(i.resource) === resourceKey(r))?.decision).toBe('foreign');
+          }
+        }),
+        runs,
+      );
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'when every key the runtime carries belongs to a live owner, nothing but dangling leases is selected',
+    () => {
+      fc.assert(
+        fc.property(policyInput, resources, (p, rs) => {
+          const built = build(p);
+          if (!built) return;
+          // Every key any rule could extract (and, for prefix rules, that key itself) is live.
+          const live = rs.flatMap((r) => oracleKeys(r, built.rules).map((k) => k.key));
+          const plan = planReap(snapshot(rs), owners(live), built.policy, {}, NOW);
+          for (const { resource } of plan.selected) {
+            expect(resource.kind).toBe('ipLease');
+            if (resource.kind === 'ipLease') {
+              expect(rs.some((r) => r.kind === 'container' && r.id === resource.containerId)).toBe(false);
+            }
+          }
+        }),
+        runs,
+      );
+    },
+    TIMEOUT_MS,
+  );
+});
