@@ -204,10 +204,13 @@ function reapedOrWould(report: ReapReport): string {
   return parts.length > 0 ? parts.join(', ') : 'nothing';
 }
 
+// By the planner's own prefixes, never by words inside a reason: owner names and kinds are anyone's to
+// choose, and a Topology called docker-lab is still an owner that could not be seen.
 function degradedReason(reasons: readonly string[]): string {
-  const text = reasons.join(' ');
-  if (/runtime|docker|listing (container|network|volume|ipLease)/i.test(text)) return 'RuntimeNotVisible';
-  return 'OwnersNotVisible';
+  const runtime = reasons.some((reason) => reason.startsWith('runtime not fully listed'));
+  const owners = reasons.some((reason) => reason.startsWith('owners not fully visible'));
+  if (runtime && owners) return 'OwnersAndRuntimeNotVisible';
+  return runtime ? 'RuntimeNotVisible' : 'OwnersNotVisible';
 }
 
 // Only the three condition types reaper owns are carried over; others (a hand edit) are not reaper's to repeat.
