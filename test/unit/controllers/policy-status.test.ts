@@ -1,0 +1,480 @@
+import type { Condition, ReapPolicyStatus } from '../../../src/api/types.js';
+import type { Policy } from '../../../src/core/policy.js';
+import type { ReapReport } from '../../../src/core/report-types.js';
+import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
+import { findCondition } from '../../../src/kube/conditions.js';
+import type { SweepFacts } from '../../../controllers/policy-status.js';
+import {
+  addSweepToTotals,
+  emptyTotals,
+  nodeEntryAfterSweep,
+  policyStatusAfterSweep,
+  policyStatusForInvalidSpec,
+  sameFindings,
+  sweepConditionUpdates,
+  totalsFrom,
+} from '../../../controllers/policy-status.js';
+import { container, owners, policy, snapshot } from '../core/fixtures.js';
+import type { Swept } from './reports.js';
+import { report, sweep } from './reports.js';
+
+const T0 = new Date('2026-11-25T10:00:00.000Z');
+const T1 = new Date('2026-11-25T10:05:00.000Z');
+const T2 = new Date('2026-11-25T10:10:00.000Z');
+const at = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const facts = (r: ReapReport, extra: Partial<SweepFacts> = {}): SweepFacts => ({
+  report: r,
+  generation: 1,
+  failedClosed: [],
+  ...extra,
+});
+
+/** The facts the policy controller hands over after a sweep through the real planner. */
+const factsOf = ({ plan, report: r }: Swept, p: Policy): SweepFacts => ({
+  report: r,
+  generation: p.generation,
+  ...(plan.blocked ? { blockedDescription: plan.blocked.description } : {}),
+  failedClosed: plan.failedClosed,
+});
+
+function condition(status: ReapPolicyStatus | { conditions?: Condition[] }, type: string): Condition {
+  const found = findCondition(status.conditions, type);
+  if (!found) throw new Error(`no ${type} condition in ${JSON.stringify(status.conditions)}`);
+  return found;
+}
+
+const summaryOf = (conditions: Condition[] | undefined) =>
+  Object.fromEntries((conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
+
+// No grace, so what the planner finds orphaned is selected at once.
+const eager = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 } });
+// Three of four attributable containers orphaned: 75% > maxOrphanPercent 50.
+const mostlyOrphaned = snapshot([
+  container('live', 'A'),
+  container('o1', 'gone-1'),
+  container('o2', 'gone-2'),
+  container('o3', 'gone-3'),
+]);
+
+describe('conditions after a sweep', () => {
+  const ownersBlind = ['owners not fully visible: reaper.dev/v1alpha1 Topology is not synced'];
+  const runtimeBlind = ['runtime not fully listed: listing containers: connect ENOENT /var/run/docker.sock'];
+  test.each<[string, SweepFacts, Record<string, string>]>([
+    [
+      'a clean sweep is Ready, not Blocked, not Degraded',
+      facts(report({ counts: { containers: { orphaned: 2, reaped: 2 } } })),
+      { Ready: 'True/SweepCompleted', Blocked: 'False/WithinLimits', Degraded: 'False/OwnersAndRuntimeVisible' },
+    ],
+    [
+      'a clean dry run is Ready with its own reason',
+      facts(report({ mode: 'DryRun', counts: { containers: { orphaned: 2, skipped: 2 } } })),
+      { Ready: 'True/DryRunCompleted', Blocked: 'False/WithinLimits', Degraded: 'False/OwnersAndRuntimeVisible' },
+    ],
+    [
+      'failed removals make Ready False',
+      facts(report({ outcome: 'PartiallyFailed', counts: { networks: { orphaned: 3, reaped: 2, failed: 1 } } })),
+      { Ready: 'False/RemovalsFailed', Blocked: 'False/WithinLimits', Degraded: 'False/OwnersAndRuntimeVisible' },
+    ],
+    [
+      'a blocked sweep is Blocked and not Ready',
+      facts(report({ outcome: 'Blocked', approvalId: 'b-0123456789ab' })),
+      { Ready: 'False/Blocked', Blocked: 'True/TooManyOrphans', Degraded: 'False/OwnersAndRuntimeVisible' },
+    ],
+    [
+      'owners not visible: Degraded, Blocked left unset',
+      facts(report({ outcome: 'FailedClosed' }), { failedClosed: ownersBlind }),
+      { Ready: 'False/FailedClosed', Degraded: 'True/OwnersNotVisible' },
+    ],
+    [
+      'runtime not visible: Degraded with the runtime reason',
+      facts(report({ outcome: 'FailedClosed' }), { failedClosed: runtimeBlind }),
+      { Ready: 'False/FailedClosed', Degraded: 'True/RuntimeNotVisible' },
+    ],
+  ])('%s', (_name, sweepFacts, expected) => {
+    expect(summaryOf(sweepConditionUpdates(sweepFacts) as Condition[])).toEqual(expected);
+  });
+
+  test.each<[string, string[], string]>([
+    // Names of owners come from users: a Topology called docker-lab is still an owner problem.
+    [
+      'an owner whose name mentions docker',
+      ['owners not fully visible: Topology default/docker-lab has no owner key .spec.labId'],
+      'OwnersNotVisible',
+    ],
+    [
+      'an owner kind whose name mentions runtime',
+      ['owners not fully visible: example.com/v1 RuntimeClaim is not synced'],
+      'OwnersNotVisible',
+    ],
+    ['the runtime, without detail', ['runtime not fully listed'], 'RuntimeNotVisible'],
+    ['both owners and runtime', [runtimeBlind[0]!, ownersBlind[0]!], 'OwnersAndRuntimeNotVisible'],
+  ])('Degraded names what is blind: %s', (_name, failedClosed, reason) => {
+    const updates = sweepConditionUpdates(facts(report({ outcome: 'FailedClosed' }), { failedClosed }));
+    expect(updates.find((u) => u.type === 'Degraded')).toMatchObject({
+      status: 'True',
+      reason,
+      message: failedClosed.join('; '),
+    });
+  });
+
+  test('messages say what happened, with the sweep id, node and counts per kind', () => {
+    const done = sweepConditionUpdates(
+      facts(report({ counts: { containers: { orphaned: 3, reaped: 2 }, ipLeases: { orphaned: 2, reaped: 2 } } })),
+    );
+    expect(done[0]!.message).toBe(
+      'sweep 20261125t120000z-000001 on node-a: 5 orphans, reaped 2 containers, 2 ipLeases',
+    );
+    const dry = sweepConditionUpdates(
+      facts(report({ mode: 'DryRun', counts: { volumes: { orphaned: 4, skipped: 4 } } })),
+    );
+    expect(dry[0]!.message).toBe('sweep 20261125t120000z-000001 on node-a: 4 orphans, would reap 4 volumes');
+    const nothing = sweepConditionUpdates(facts(report()));
+    expect(nothing[0]!.message).toMatch(/0 orphans, reaped nothing$/);
+  });
+});
+
+describe('policyStatusAfterSweep', () => {
+  test('a first status has all three conditions, observedGeneration everywhere, and the report', () => {
+    const r = report({ counts: { containers: { scanned: 5, attributable: 4, orphaned: 2, reaped: 2 } } });
+    const status = policyStatusAfterSweep(undefined, facts(r, { generation: 7 }), emptyTotals(), T0);
+    expect(status.observedGeneration).toBe(7);
+    expect(status.conditions!.map((c) => c.type)).toEqual(['Ready', 'Blocked', 'Degraded']);
+    for (const c of status.conditions!) {
+      expect(c.observedGeneration).toBe(7);
+      expect(c.lastTransitionTime).toBe(at(T0));
+      expect(c.reason).toMatch(/^[A-Z][A-Za-z]*$/);
+      expect(c.message).not.toBe('');
+    }
+    expect(status.summary).toEqual({ orphans: 2, reaped: 2, failed: 0 });
+    expect(status.lastSweep).toEqual(r);
+    expect(status).not.toHaveProperty('nodes');
+  });
+
+  test('a failed-closed first sweep still shows Blocked, as not evaluated', () => {
+    const status = policyStatusAfterSweep(
+      undefined,
+      facts(report({ outcome: 'FailedClosed' }), { failedClosed: ['owners not fully visible'] }),
+      emptyTotals(),
+      T0,
+    );
+    expect(summaryOf(status.conditions)).toEqual({
+      Ready: 'False/FailedClosed',
+      Degraded: 'True/OwnersNotVisible',
+      Blocked: 'False/NotEvaluated',
+    });
+  });
+
+  test('lastTransitionTime moves only when a status changes; reason, message and generation follow every sweep', () => {
+    const first = policyStatusAfterSweep(undefined, facts(report()), emptyTotals(), T0);
+    const again = policyStatusAfterSweep(
+      first,
+      facts(report({ sweepId: 'second', counts: { containers: { orphaned: 1, reaped: 1 } } }), { generation: 2 }),
+      emptyTotals(),
+      T1,
+    );
+    expect(again.conditions!.map((c) => c.lastTransitionTime)).toEqual([at(T0), at(T0), at(T0)]);
+    expect(again.conditions!.map((c) => c.observedGeneration)).toEqual([2, 2, 2]);
+    expect(condition(again, 'Ready').message).toMatch(/^sweep second on node-a: 1 orphans, reaped 1 containers$/);
+
+    const failed = policyStatusAfterSweep(
+      again,
+      facts(report({ outcome: 'PartiallyFailed', counts: { containers: { orphaned: 1, failed: 1 } } }), {
+        generation: 2,
+      }),
+      emptyTotals(),
+      T2,
+    );
+    expect(condition(failed, 'Ready')).toMatchObject({ status: 'False', lastTransitionTime: at(T2) });
+    expect(condition(failed, 'Blocked').lastTransitionTime).toBe(at(T0));
+    expect(condition(failed, 'Degraded').lastTransitionTime).toBe(at(T0));
+  });
+
+  test('conditions someone else added are not repeated, and the order of ours is kept', () => {
+    const previous: ReapPolicyStatus = {
+      conditions: [
+        {
+          type: 'Degraded',
+          status: 'False',
+          lastTransitionTime: at(T0),
+          reason: 'OwnersAndRuntimeVisible',
+          message: '',
+        },
+        { type: 'Reconciling', status: 'True', lastTransitionTime: at(T0), reason: 'HandEdit', message: '' },
+        { type: 'Ready', status: 'True', lastTransitionTime: at(T0), reason: 'SweepCompleted', message: '' },
+      ],
+    };
+    const status = policyStatusAfterSweep(previous, facts(report()), emptyTotals(), T1);
+    expect(status.conditions!.map((c) => c.type)).toEqual(['Degraded', 'Ready', 'Blocked']);
+    expect(condition(status, 'Ready').lastTransitionTime).toBe(at(T0));
+  });
+
+  test('the report in status is cut to the schema: items beyond the cap are counted as omitted', () => {
+    const items = Array.from({ length: REPORT_ITEM_CAP + 25 }, (_, i) => ({
+      kind: 'containers' as const,
+      name: `c-${i}`,
+      id: `id-${i}`,
+      action: 'Reaped' as const,
+      reason: 'owner gone',
+    }));
+    const status = policyStatusAfterSweep(undefined, facts(report({ items })), emptyTotals(), T0);
+    expect(status.lastSweep!.items).toHaveLength(REPORT_ITEM_CAP);
+    expect(status.lastSweep!.itemsOmitted).toBe(25);
+  });
+});
+
+describe('Blocked through the real planner', () => {
+  const blockedSweep = () => sweep({ snapshot: mostlyOrphaned, owners: owners(['A']), policy: eager });
+
+  test('a blocked sweep names the approval id and reaps nothing', () => {
+    const blocked = blockedSweep();
+    const status = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const approvalId = blocked.report.approvalId!;
+    expect(approvalId).toMatch(/^b-[0-9a-f]{12}$/);
+    expect(condition(status, 'Blocked')).toMatchObject({ status: 'True', reason: 'TooManyOrphans' });
+    expect(condition(status, 'Blocked').message).toContain(`reaper.dev/approve-sweep=${approvalId}`);
+    expect(condition(status, 'Ready')).toMatchObject({ status: 'False', reason: 'Blocked' });
+    expect(status.summary).toEqual({ orphans: 3, reaped: 0, failed: 0 });
+  });
+
+  test('the approval annotation clears Blocked: the same set is reaped and Blocked turns False', () => {
+    const blocked = blockedSweep();
+    const before = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const approved = policy({ ...eager, approvedSweep: blocked.report.approvalId! });
+    const released = sweep({ snapshot: mostlyOrphaned, owners: owners(['A']), policy: approved });
+    const after = policyStatusAfterSweep(before, factsOf(released, approved), emptyTotals(), T1);
+    expect(released.report.outcome).toBe('Completed');
+    expect(condition(after, 'Blocked')).toMatchObject({
+      status: 'False',
+      reason: 'WithinLimits',
+      lastTransitionTime: at(T1),
+    });
+    expect(condition(after, 'Ready')).toMatchObject({ status: 'True', lastTransitionTime: at(T1) });
+    expect(after.summary).toEqual({ orphans: 3, reaped: 3, failed: 0 });
+  });
+
+  test('an approval of another set does not clear Blocked', () => {
+    const blocked = blockedSweep();
+    const before = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const wrong = policy({ ...eager, approvedSweep: 'b-000000000000' });
+    const still = sweep({ snapshot: mostlyOrphaned, owners: owners(['A']), policy: wrong });
+    const after = policyStatusAfterSweep(before, factsOf(still, wrong), emptyTotals(), T1);
+    expect(condition(after, 'Blocked')).toMatchObject({ status: 'True', lastTransitionTime: at(T0) });
+  });
+
+  test.each<[string, Partial<Policy['limits']>, string]>([
+    ['a new generation that allows the share clears Blocked', { maxOrphanPercent: 80 }, 'False'],
+    ['a new generation that does not keeps Blocked', { maxOrphanPercent: 60 }, 'True'],
+  ])('%s', (_name, limits, blockedStatus) => {
+    const blocked = blockedSweep();
+    const before = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const changed = policy({ ...eager, generation: 2, limits: { ...eager.limits, ...limits } });
+    const next = sweep({ snapshot: mostlyOrphaned, owners: owners(['A']), policy: changed });
+    const after = policyStatusAfterSweep(before, factsOf(next, changed), emptyTotals(), T1);
+    expect(after.observedGeneration).toBe(2);
+    expect(condition(after, 'Blocked')).toMatchObject({
+      status: blockedStatus,
+      observedGeneration: 2,
+      lastTransitionTime: blockedStatus === 'True' ? at(T0) : at(T1),
+    });
+  });
+
+  test('a sweep that fails closed leaves Blocked as it was, and the next clean sweep clears Degraded', () => {
+    const blocked = blockedSweep();
+    const first = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const blind = sweep({
+      snapshot: mostlyOrphaned,
+      owners: owners(['A'], { synced: false, errors: ['reaper.dev/v1alpha1 Topology is not synced'] }),
+      policy: eager,
+    });
+    const second = policyStatusAfterSweep(first, factsOf(blind, eager), emptyTotals(), T1);
+    expect(blind.report.outcome).toBe('FailedClosed');
+    expect(condition(second, 'Blocked')).toEqual(condition(first, 'Blocked'));
+    expect(condition(second, 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'OwnersNotVisible',
+      lastTransitionTime: at(T1),
+      message: 'owners not fully visible: reaper.dev/v1alpha1 Topology is not synced',
+    });
+    expect(blind.report.counts.containers.reaped).toBe(0);
+
+    const seeing = sweep({ snapshot: mostlyOrphaned, owners: owners(['A', 'gone-1', 'gone-2']), policy: eager });
+    const third = policyStatusAfterSweep(second, factsOf(seeing, eager), emptyTotals(), T2);
+    expect(summaryOf(third.conditions)).toEqual({
+      Ready: 'True/SweepCompleted',
+      Blocked: 'False/WithinLimits',
+      Degraded: 'False/OwnersAndRuntimeVisible',
+    });
+    expect(condition(third, 'Degraded').lastTransitionTime).toBe(at(T2));
+  });
+});
+
+describe('policyStatusForInvalidSpec', () => {
+  test('Ready False and Degraded True with the problems; the last sweep, summary and totals stay', () => {
+    const previous = policyStatusAfterSweep(
+      undefined,
+      facts(report({ counts: { containers: { orphaned: 1, reaped: 1 } } })),
+      emptyTotals(),
+      T0,
+    );
+    const totals = { sweeps: 4, reaped: 9, failed: 0, blocked: 1 };
+    const status = policyStatusForInvalidSpec(previous, 'spec.match[0].nameRegex: needs a group "key"', 3, totals, T1);
+    expect(status.observedGeneration).toBe(3);
+    expect(summaryOf(status.conditions)).toEqual({
+      Ready: 'False/InvalidSpec',
+      Blocked: 'False/WithinLimits',
+      Degraded: 'True/InvalidSpec',
+    });
+    expect(condition(status, 'Ready').message).toBe('nothing is swept: spec.match[0].nameRegex: needs a group "key"');
+    expect(condition(status, 'Ready')).toMatchObject({ observedGeneration: 3, lastTransitionTime: at(T1) });
+    expect(status.lastSweep).toEqual(previous.lastSweep);
+    expect(status.summary).toEqual(previous.summary);
+    expect(status.totals).toBe(totals);
+  });
+
+  test('without any earlier status every condition is present and nothing is made up', () => {
+    const status = policyStatusForInvalidSpec(undefined, 'bad', 1, emptyTotals(), T0);
+    expect(summaryOf(status.conditions)).toEqual({
+      Ready: 'False/InvalidSpec',
+      Degraded: 'True/InvalidSpec',
+      Blocked: 'False/NotEvaluated',
+    });
+    expect(status).not.toHaveProperty('lastSweep');
+    expect(status).not.toHaveProperty('summary');
+  });
+});
+
+describe('totals', () => {
+  test.each<[string, ReapReport, ReturnType<typeof emptyTotals>]>([
+    ['an empty sweep counts as a sweep', report(), { sweeps: 1, reaped: 0, failed: 0, blocked: 0 }],
+    [
+      'reaped and failed are summed over kinds',
+      report({
+        outcome: 'PartiallyFailed',
+        counts: { containers: { reaped: 3, failed: 1 }, networks: { reaped: 2 }, ipLeases: { reaped: 4, failed: 2 } },
+      }),
+      { sweeps: 1, reaped: 9, failed: 3, blocked: 0 },
+    ],
+    [
+      'a blocked sweep counts as blocked',
+      report({ outcome: 'Blocked' }),
+      { sweeps: 1, reaped: 0, failed: 0, blocked: 1 },
+    ],
+    [
+      'a dry run reaps nothing, however much it would',
+      report({ mode: 'DryRun', counts: { containers: { orphaned: 5, skipped: 5 } } }),
+      { sweeps: 1, reaped: 0, failed: 0, blocked: 0 },
+    ],
+  ])('%s', (_name, r, expected) => {
+    expect(addSweepToTotals(emptyTotals(), r)).toEqual(expected);
+    const before = { sweeps: 10, reaped: 100, failed: 1, blocked: 2 };
+    expect(addSweepToTotals(before, r)).toEqual({
+      sweeps: 10 + expected.sweeps,
+      reaped: 100 + expected.reaped,
+      failed: 1 + expected.failed,
+      blocked: 2 + expected.blocked,
+    });
+  });
+
+  test.each<[string, ReapPolicyStatus | undefined, ReturnType<typeof emptyTotals>]>([
+    ['no status', undefined, emptyTotals()],
+    ['no totals', { observedGeneration: 1 }, emptyTotals()],
+    [
+      'stored totals',
+      { totals: { sweeps: 3, reaped: 7, failed: 1, blocked: 2 } },
+      { sweeps: 3, reaped: 7, failed: 1, blocked: 2 },
+    ],
+    ['some fields', { totals: { sweeps: 3 } }, { sweeps: 3, reaped: 0, failed: 0, blocked: 0 }],
+    [
+      'nonsense read as zero',
+      { totals: { sweeps: -1, reaped: 1.5, failed: 'x', blocked: Number.MAX_VALUE } as never },
+      emptyTotals(),
+    ],
+  ])('totalsFrom: %s', (_name, status, expected) => {
+    expect(totalsFrom(status)).toEqual(expected);
+  });
+});
+
+describe('sameFindings', () => {
+  const base = report({ counts: { containers: { scanned: 3, attributable: 3, orphaned: 1, pending: 1 } } });
+  test.each<[string, ReapReport | undefined, ReapReport, boolean]>([
+    ['nothing written yet', undefined, base, false],
+    ['the same report', base, base, true],
+    [
+      'another sweep id and other times',
+      base,
+      { ...base, sweepId: 'other', startTime: '2026-11-25T12:05:00.000Z', finishTime: '2026-11-25T12:05:02.000Z' },
+      true,
+    ],
+    [
+      'another count',
+      base,
+      report({ counts: { containers: { scanned: 4, attributable: 3, orphaned: 1, pending: 1 } } }),
+      false,
+    ],
+    ['another outcome', base, { ...base, outcome: 'PartiallyFailed' }, false],
+    ['another number of live owners', base, { ...base, liveOwners: 3 }, false],
+    ['another mode', base, { ...base, mode: 'DryRun' }, false],
+    ['another node', base, { ...base, node: 'node-b' }, false],
+    ['an error more', base, { ...base, errors: ['re-check of owners failed: timeout'] }, false],
+    ['another approval id', { ...base, approvalId: 'b-1' }, { ...base, approvalId: 'b-2' }, false],
+    [
+      'an item that changed its reason',
+      { ...base, items: [{ kind: 'containers', name: 'c', id: 'i', action: 'Pending', reason: 'in grace' }] },
+      { ...base, items: [{ kind: 'containers', name: 'c', id: 'i', action: 'Failed', reason: 'in use' }] },
+      false,
+    ],
+  ])('%s: %s', (_name, written, next, expected) => {
+    expect(sameFindings(written, next)).toBe(expected);
+  });
+
+  test('reports that differ only beyond what status keeps are the same: the write would not change anything', () => {
+    const items = (last: string) =>
+      Array.from({ length: REPORT_ITEM_CAP + 1 }, (_, i) => ({
+        kind: 'containers' as const,
+        name: i === REPORT_ITEM_CAP ? last : `c-${i}`,
+        id: `id-${i}`,
+        action: 'Reaped' as const,
+        reason: 'owner gone',
+      }));
+    expect(sameFindings(report({ items: items('x') }), report({ items: items('y') }))).toBe(true);
+  });
+
+  test('a periodic sweep of an unchanged host finds the same through the real planner', () => {
+    const host = snapshot([container('live', 'A'), container('o1', 'gone')]);
+    const first = sweep({ snapshot: host, owners: owners(['A']), policy: policy({ timing: { minAgeMs: 0 } }) });
+    const grace = first.plan.graceState;
+    const second = sweep({ snapshot: host, owners: owners(['A']), policy: policy({ timing: { minAgeMs: 0 } }), grace });
+    expect(first.report.counts.containers.pending).toBe(1);
+    expect(sameFindings(first.report, { ...second.report, sweepId: 'next' })).toBe(true);
+  });
+});
+
+describe('nodeEntryAfterSweep', () => {
+  test('the heartbeat moves on every write, the conditions only when their status changes', () => {
+    const r = report({ counts: { containers: { orphaned: 1, reaped: 1 } }, errors: ['a warning'] });
+    const first = nodeEntryAfterSweep(undefined, facts(r), T0);
+    expect(first.lastHeartbeatTime).toBe(at(T0));
+    expect(first.lastSweep).toMatchObject({ sweepId: r.sweepId, outcome: 'Completed', errorCount: 1 });
+    expect(first.conditions!.map((c) => [c.type, c.lastTransitionTime, c.observedGeneration])).toEqual([
+      ['Ready', at(T0), 1],
+      ['Blocked', at(T0), 1],
+      ['Degraded', at(T0), 1],
+    ]);
+    const heartbeat = nodeEntryAfterSweep({ node: 'node-a', ...first }, facts(r), T1);
+    expect(heartbeat.lastHeartbeatTime).toBe(at(T1));
+    expect(heartbeat.conditions).toEqual(first.conditions);
+    const blind = nodeEntryAfterSweep(
+      { node: 'node-a', ...heartbeat },
+      facts(report({ outcome: 'FailedClosed' }), { failedClosed: ['runtime not fully listed'] }),
+      T2,
+    );
+    expect(condition(blind, 'Degraded')).toMatchObject({ status: 'True', lastTransitionTime: at(T2) });
+    expect(condition(blind, 'Blocked').lastTransitionTime).toBe(at(T0));
+  });
+
+  test('the time has the seconds precision the API server keeps', () => {
+    const entry = nodeEntryAfterSweep(undefined, facts(report()), new Date('2026-11-25T10:00:00.999Z'));
+    expect(entry.lastHeartbeatTime).toBe('2026-11-25T10:00:00Z');
+  });
+});
