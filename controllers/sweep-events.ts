@@ -32,7 +32,10 @@ export function sweepEvents(report: ReapReport, plan: Pick<Plan, 'blocked' | 'fa
     events.push({ type: 'Normal', reason: 'WouldReap', message, count: skipped });
   }
   if (failed > 0) {
-    const first = report.errors[0] ?? report.items.find((item) => item.action === 'Failed')?.reason ?? '';
+    // A failed item first: the report's errors also hold host warnings (a junk lease file) and
+    // re-check failures, which did not make any removal fail.
+    const failedItem = report.items.find((item) => item.action === 'Failed');
+    const first = failedItem ? `${failedItem.name}: ${failedItem.reason}` : (report.errors[0] ?? '');
     events.push({
       type: 'Warning',
       reason: 'ReapFailed',
