@@ -8,11 +8,14 @@ import { allocateLease } from '../../examples/deployer/materialize.js';
 import { dockerClient, requiredEnv, testImage, uniqueName } from './engines.js';
 
 export class RuntimeFixtures {
-  readonly docker: Docker = dockerClient();
   readonly prefix: string;
   readonly cniDir: string;
 
-  constructor(label: string) {
+  /** `docker`: the shared engine unless a test brings its own (e.g. a private dockerd). */
+  constructor(
+    label: string,
+    readonly docker: Docker = dockerClient(),
+  ) {
     this.prefix = uniqueName(`rt-${label}`);
     this.cniDir = mkdtempSync(path.join(tmpdir(), `reaper-${label}-cni-`));
   }

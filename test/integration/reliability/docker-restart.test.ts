@@ -1,0 +1,184 @@
+// dockerd SIGKILLed in the middle of a sweep's removals, on a private engine of this test's own:
+// the sweep reports what failed (no crash, exit code 1), frees no lease of a container it could not
+// remove, and the sweep after the restart completes. Nothing live is lost: containers of live
+// owners keep running (live restore), foreign and keep=true resources stay.
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import type { ReapReport } from '../../../src/core/report-types.js';
+import { uniqueName } from '../../support/engines.js';
+import type { PrivateDockerd } from '../../support/private-dockerd.js';
+import { startPrivateDockerd } from '../../support/private-dockerd.js';
+import type { CliRun } from '../../support/reaper-cli.js';
+import { startReaper } from '../../support/reaper-cli.js';
+import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+import { waitFor } from '../kube/helpers.js';
+
+const ORPHAN_CONTAINERS = 20;
+const STOP_TIMEOUT_SECONDS = 2;
+const label = `${uniqueName('dr')}.test/owner-uid`;
+const cniNetwork = 'dr-net';
+const liveUids = ['live-0', 'live-1'];
+const goneUid = (i: number) => `gone-${i % 4}`;
+
+let engine: PrivateDockerd;
+let fx: RuntimeFixtures;
+const work = mkdtempSync(path.join(tmpdir(), 'reaper-dr-'));
+
+beforeAll(async () => {
+  engine = await startPrivateDockerd();
+  fx = new RuntimeFixtures('dr', engine.docker);
+}, 180_000);
+
+afterAll(async () => {
+  await fx?.cleanUp().catch(() => undefined);
+  await engine?.destroy();
+  rmSync(work, { recursive: true, force: true });
+}, 180_000);
+
+function writePolicy(): string {
+  const file = path.join(work, 'policy.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'reaper.dev/v1alpha1',
+      kind: 'ReapPolicy',
+      metadata: { name: uniqueName('dr') },
+      spec: {
+        owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'uid' }],
+        match: [{ label }],
+        // Running orphans are stopped; `sleep` ignores SIGTERM, so each stop takes the whole timeout:
+        // the removals last long enough to kill the engine in their middle.
+        resources: {
+          containers: { running: 'Stop', stopTimeoutSeconds: STOP_TIMEOUT_SECONDS },
+          ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [cniNetwork] },
+        },
+        timing: { minAge: '0s', gracePeriod: '0s' },
+        limits: { maxOrphanPercent: 100, concurrency: 2 },
+      },
+    }),
+  );
+  return file;
+}
+
+function writeOwners(): string {
+  const dir = mkdtempSync(path.join(work, 'owners-'));
+  liveUids.forEach((uid, i) =>
+    writeFileSync(
+      path.join(dir, `live${i}.yaml`),
+      stringify({
+        apiVersion: 'reaper.dev/v1alpha1',
+        kind: 'Topology',
+        metadata: { name: `live${i}`, namespace: 'dr', uid },
+        spec: {},
+      }),
+    ),
+  );
+  return dir;
+}
+
+const sweep = (policy: string, owners: string) =>
+  startReaper(['sweep', '--policy', policy, '--owners-from', owners, '-o', 'json', '--node', 'dr-node'], {
+    DOCKER_HOST: engine.dockerHost,
+  });
+
+function reportOf(run: CliRun): ReapReport {
+  try {
+    return JSON.parse(run.stdout) as ReapReport;
+  } catch {
+    throw new Error(`no JSON report (exit ${run.code}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`);
+  }
+}
+
+const isRunning = async (id: string) => (await engine.docker.getContainer(id).inspect()).State.Running;
+const leaseFile = (lease: string) => path.join(fx.cniDir, lease);
+
+test('dockerd killed mid-sweep: failures reported, no lease freed early, the next sweep completes, nothing live lost', async () => {
+  const orphans: { id: string; lease: string }[] = [];
+  for (let i = 0; i < ORPHAN_CONTAINERS; i++) {
+    const id = await fx.container(`orphan-${i}`, { labels: { [label]: goneUid(i) } });
+    orphans.push({ id, lease: await fx.lease(cniNetwork, id) });
+  }
+  const orphanNetworks = await Promise.all(
+    [0, 1, 2].map((i) => fx.network(`orphan-net-${i}`, { [label]: goneUid(i) })),
+  );
+  const orphanVolumes = await Promise.all([0, 1, 2].map((i) => fx.volume(`orphan-vol-${i}`, { [label]: goneUid(i) })));
+
+  const live: { id: string; lease: string }[] = [];
+  for (const [i, uid] of [...liveUids, ...liveUids].entries()) {
+    const id = await fx.container(`live-${i}`, { labels: { [label]: uid } });
+    live.push({ id, lease: await fx.lease(cniNetwork, id) });
+  }
+  const liveNetwork = await fx.network('live-net', { [label]: liveUids[0]! });
+  const liveVolume = await fx.volume('live-vol', { [label]: liveUids[1]! });
+  const foreign = {
+    container: await fx.container('foreign'),
+    otherLabel: await fx.container('other-label', { labels: { 'someone-else.test/owner-uid': goneUid(0) } }),
+    network: await fx.network('foreign-net'),
+    volume: await fx.volume('foreign-vol'),
+  };
+  const kept = await fx.container('kept', { labels: { [label]: goneUid(1), 'reaper.dev/keep': 'true' } });
+  const policy = writePolicy();
+  const owners = writeOwners();
+
+  const running = sweep(policy, owners);
+  // Kill the engine once a few orphans are gone and most are still there.
+  const remainingOrphans = async () =>
+    (await Promise.all(orphans.map(({ id }) => fx.exists('container', id)))).filter(Boolean).length;
+  await waitFor(
+    'the sweep to have removed a few orphans',
+    async () => (await remainingOrphans()) <= ORPHAN_CONTAINERS - 2,
+    120_000,
+  );
+  await engine.kill();
+
+  const crashed = await running;
+  const report = reportOf(crashed);
+  // Exit 1: some removals failed, the rest went ahead (not a crash, not a usage error).
+  expect({ code: crashed.code, outcome: report.outcome }).toEqual({ code: 1, outcome: 'PartiallyFailed' });
+  const { containers, networks, volumes, ipLeases } = report.counts;
+  expect(containers.orphaned).toBe(ORPHAN_CONTAINERS);
+  expect(containers.reaped).toBeGreaterThanOrEqual(2);
+  expect(containers.failed).toBeGreaterThanOrEqual(1);
+  expect(containers.reaped + containers.failed).toBe(ORPHAN_CONTAINERS);
+  expect(networks).toMatchObject({ orphaned: 3, failed: 3, reaped: 0 });
+  expect(volumes).toMatchObject({ orphaned: 3, failed: 3, reaped: 0 });
+  // The leases of removed containers went; those of containers still there were kept with them.
+  expect(ipLeases).toMatchObject({ orphaned: ORPHAN_CONTAINERS, reaped: containers.reaped, failed: 0 });
+  expect(ipLeases.skipped).toBe(containers.failed);
+  const failedItems = report.items.filter((i) => i.action === 'Failed');
+  expect(failedItems.length).toBe(containers.failed + 6);
+  for (const item of failedItems) expect(item.reason).toMatch(/cannot reach Docker at unix:\/\/.*d\.sock/);
+  expect(crashed.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+
+  await engine.restart();
+  // A lease file stays exactly while its container exists: none freed under a live address.
+  for (const { id, lease } of orphans) expect(existsSync(leaseFile(lease))).toBe(await fx.exists('container', id));
+
+  const after = await sweep(policy, owners);
+  const second = reportOf(after);
+  expect({ code: after.code, outcome: second.outcome }).toEqual({ code: 0, outcome: 'Completed' });
+  expect(second.counts.containers.failed + second.counts.networks.failed + second.counts.volumes.failed).toBe(0);
+  expect(await remainingOrphans()).toBe(0);
+  for (const { lease } of orphans) expect(existsSync(leaseFile(lease))).toBe(false);
+  for (const id of orphanNetworks) expect(await fx.exists('network', id)).toBe(false);
+  for (const name of orphanVolumes) expect(await fx.exists('volume', name)).toBe(false);
+
+  // Nothing live lost; the live containers never even stopped.
+  for (const { id, lease } of live) {
+    expect(await isRunning(id)).toBe(true);
+    expect(existsSync(leaseFile(lease))).toBe(true);
+  }
+  expect(await fx.exists('network', liveNetwork)).toBe(true);
+  expect(await fx.exists('volume', liveVolume)).toBe(true);
+  expect(await isRunning(foreign.container)).toBe(true);
+  expect(await isRunning(foreign.otherLabel)).toBe(true);
+  expect(await fx.exists('network', foreign.network)).toBe(true);
+  expect(await fx.exists('volume', foreign.volume)).toBe(true);
+  expect(await isRunning(kept)).toBe(true);
+  // host-local's own bookkeeping is untouched.
+  expect(readdirSync(path.join(fx.cniDir, cniNetwork)).sort()).toEqual(
+    expect.arrayContaining(['last_reserved_ip.0', 'lock']),
+  );
+}, 300_000);
