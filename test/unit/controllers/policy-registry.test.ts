@@ -1,0 +1,221 @@
+import { BUILT_IN_OWNER_KINDS, PolicyRegistry, mayTearDown, targetOf } from '../../../controllers/policy-registry.js';
+import type { ObjectMeta, ReapPolicy, ReapPolicySpec } from '../../../src/api/types.js';
+
+const LABS = { apiVersion: 'example.com/v1', kind: 'Lab' };
+const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' };
+
+function reapPolicy(
+  name: string,
+  spec: ReapPolicySpec | Record<string, unknown> = {},
+  metadata: Partial<ObjectMeta> = {},
+) {
+  return {
+    apiVersion: 'reaper.dev/v1alpha1',
+    kind: 'ReapPolicy',
+    metadata: { name, generation: 1, resourceVersion: '1', ...metadata },
+    spec,
+  } as ReapPolicy;
+}
+
+const approve = (id: string) => ({ annotations: { 'reaper.dev/approve-sweep': id } });
+// The API server accepts it (the field is a string there) but reaper cannot use it.
+const invalidSpec = (spec: Record<string, unknown> = {}) => ({ ...spec, mode: 'Everything' });
+
+describe('upsert says whether a sweep is due', () => {
+  type Step = [change: string, object: ReapPolicy, due: boolean];
+  const steps: Step[] = [
+    ['a new policy', reapPolicy('p'), true],
+    [
+      'reaper wrote its status (same generation)',
+      { ...reapPolicy('p', {}, { resourceVersion: '2' }), status: { observedGeneration: 1 } },
+      false,
+    ],
+    ['someone labelled it', reapPolicy('p', {}, { resourceVersion: '3', labels: { team: 'a' } }), false],
+    ['another annotation', reapPolicy('p', {}, { resourceVersion: '4', annotations: { note: 'x' } }), false],
+    ['the spec changed (new generation)', reapPolicy('p', { mode: 'DryRun' }, { generation: 2 }), true],
+    ['an approval annotation', reapPolicy('p', { mode: 'DryRun' }, { generation: 2, ...approve('b-1') }), true],
+    [
+      'the same approval again',
+      reapPolicy('p', { mode: 'DryRun' }, { generation: 2, resourceVersion: '9', ...approve('b-1') }),
+      false,
+    ],
+    ['another approval', reapPolicy('p', { mode: 'DryRun' }, { generation: 2, ...approve('b-2') }), true],
+    ['the approval removed', reapPolicy('p', { mode: 'DryRun' }, { generation: 2 }), true],
+    ['the spec became invalid', reapPolicy('p', invalidSpec(), { generation: 3 }), true],
+    ['the spec was fixed', reapPolicy('p', {}, { generation: 4 }), true],
+  ];
+
+  test('one policy through a series of changes', () => {
+    const registry = new PolicyRegistry();
+    expect(steps.map(([change, object]) => [change, registry.upsert(object)])).toEqual(
+      steps.map(([change, , due]) => [change, due]),
+    );
+  });
+
+  test('each policy is judged on its own; one removed and added again is new', () => {
+    const registry = new PolicyRegistry();
+    expect(registry.upsert(reapPolicy('a'))).toBe(true);
+    expect(registry.upsert(reapPolicy('b'))).toBe(true);
+    expect(registry.upsert(reapPolicy('a'))).toBe(false);
+    expect(registry.remove('a')).toBe(true);
+    expect(registry.remove('a')).toBe(false);
+    expect(registry.get('a')).toBeUndefined();
+    expect(registry.upsert(reapPolicy('a'))).toBe(true);
+    expect(registry.names().sort()).toEqual(['a', 'b']);
+  });
+
+  test('the latest object and its parse are kept', () => {
+    const registry = new PolicyRegistry();
+    registry.upsert(reapPolicy('p', { mode: 'DryRun' }, approve('b-1')));
+    const entry = registry.get('p')!;
+    expect(entry.object.metadata.annotations).toEqual(approve('b-1').annotations);
+    expect(entry.parsed).toMatchObject({ ok: true, policy: { name: 'p', mode: 'DryRun', approvedSweep: 'b-1' } });
+    registry.upsert(reapPolicy('p', invalidSpec(), { generation: 2 }));
+    expect(registry.get('p')!.parsed.ok).toBe(false);
+  });
+});
+
+describe('the set of policies', () => {
+  function registryOf(...objects: ReapPolicy[]) {
+    const registry = new PolicyRegistry();
+    for (const object of objects) registry.upsert(object);
+    return registry;
+  }
+
+  test('valid() holds the policies that parse, by name', () => {
+    const registry = registryOf(reapPolicy('zeta'), reapPolicy('bad', invalidSpec()), reapPolicy('alpha'));
+    expect(registry.valid().map((p) => p.name)).toEqual(['alpha', 'zeta']);
+  });
+
+  test.each<[string, ReapPolicy[], string[]]>([
+    [
+      'no policies: the built-in kinds, whose status reaper keeps',
+      [],
+      ['reaper.dev/v1alpha1|Topology', 'reaper.dev/v1alpha1|Sandbox'],
+    ],
+    [
+      'a kind named by two policies, in different namespaces, has one informer',
+      [
+        reapPolicy('a', { owners: [{ ...LABS, namespaces: ['x'] }, TOPOLOGY] }),
+        reapPolicy('b', { owners: [{ ...LABS, namespaces: ['y'] }] }),
+      ],
+      ['reaper.dev/v1alpha1|Topology', 'reaper.dev/v1alpha1|Sandbox', 'example.com/v1|Lab'],
+    ],
+    [
+      'another version of a kind is another informer',
+      [reapPolicy('a', { owners: [LABS, { ...LABS, apiVersion: 'example.com/v2' }] })],
+      ['reaper.dev/v1alpha1|Topology', 'reaper.dev/v1alpha1|Sandbox', 'example.com/v1|Lab', 'example.com/v2|Lab'],
+    ],
+    [
+      'an invalid policy starts no informer',
+      [reapPolicy('bad', invalidSpec({ owners: [LABS] }))],
+      ['reaper.dev/v1alpha1|Topology', 'reaper.dev/v1alpha1|Sandbox'],
+    ],
+  ])('informerTargets: %s', (_name, objects, expected) => {
+    const targets = registryOf(...objects).informerTargets();
+    expect(targets.map((t) => `${t.apiVersion}|${t.kind}`)).toEqual(expected);
+    for (const t of targets) expect(Object.keys(t).sort()).toEqual(['apiVersion', 'kind']);
+  });
+
+  test('informerTargets follow a removed policy', () => {
+    const registry = registryOf(reapPolicy('a', { owners: [LABS] }));
+    expect(registry.informerTargets()).toContainEqual(LABS);
+    registry.remove('a');
+    expect(registry.informerTargets()).toEqual(BUILT_IN_OWNER_KINDS);
+  });
+
+  describe('managing', () => {
+    const registry = registryOf(
+      reapPolicy('all-labs', { owners: [LABS] }),
+      reapPolicy('team-x', { owners: [{ ...LABS, namespaces: ['x'], key: '.spec.labId' }], teardown: 'Finalizer' }),
+      reapPolicy('topologies', { owners: [TOPOLOGY] }),
+      reapPolicy('broken', invalidSpec({ owners: [LABS] })),
+    );
+    test.each<[string, string, string | undefined, string[]]>([
+      ['a Lab in x', 'Lab', 'x', ['all-labs', 'team-x']],
+      ['a Lab in y', 'Lab', 'y', ['all-labs']],
+      ['a cluster-scoped Lab: only policies for every namespace', 'Lab', undefined, ['all-labs']],
+      ['a Topology', 'Topology', 'x', ['topologies']],
+      ['a kind nobody names', 'Sandbox', 'x', []],
+    ])('%s', (_name, kind, namespace, expected) => {
+      const apiVersion = kind === 'Lab' ? LABS.apiVersion : TOPOLOGY.apiVersion;
+      expect(registry.managing(apiVersion, kind, namespace).map((m) => m.policy.name)).toEqual(expected);
+    });
+
+    test('with the owner kind entry that selects the owner, key rule included', () => {
+      const [, teamX] = registry.managing(LABS.apiVersion, 'Lab', 'x');
+      expect(teamX!.ownerKind).toEqual({ ...LABS, namespaces: ['x'], key: { type: 'field', path: ['spec', 'labId'] } });
+    });
+
+    test('another version of the kind is not managed', () => {
+      expect(registry.managing('example.com/v2', 'Lab', 'x')).toEqual([]);
+    });
+  });
+
+  describe('mayTearDown', () => {
+    test.each<[string, ReapPolicy[], string | undefined, boolean]>([
+      [
+        'a valid Finalizer policy that manages the owner',
+        [reapPolicy('p', { owners: [LABS], teardown: 'Finalizer' })],
+        'x',
+        true,
+      ],
+      ['a valid Sweep policy', [reapPolicy('p', { owners: [LABS] })], 'x', false],
+      [
+        'a valid Finalizer policy for other namespaces',
+        [reapPolicy('p', { owners: [{ ...LABS, namespaces: ['y'] }], teardown: 'Finalizer' })],
+        'x',
+        false,
+      ],
+      [
+        'a valid Finalizer policy for another kind',
+        [reapPolicy('p', { owners: [TOPOLOGY], teardown: 'Finalizer' })],
+        'x',
+        false,
+      ],
+      // A typo elsewhere in the policy must not make reaper drop the finalizers that protect teardowns.
+      [
+        'an invalid policy that says Finalizer for the kind',
+        [reapPolicy('p', invalidSpec({ owners: [{ ...LABS, namespaces: ['y'] }], teardown: 'Finalizer' }))],
+        'x',
+        true,
+      ],
+      [
+        'an invalid policy that says Sweep',
+        [reapPolicy('p', invalidSpec({ owners: [LABS], teardown: 'Sweep' }))],
+        'x',
+        false,
+      ],
+      [
+        'an invalid policy with junk owners',
+        [reapPolicy('p', invalidSpec({ owners: 'Lab', teardown: 'Finalizer' }))],
+        'x',
+        false,
+      ],
+      [
+        'an invalid policy with a junk owner entry',
+        [reapPolicy('p', invalidSpec({ owners: [null, LABS], teardown: 'Finalizer' }))],
+        'x',
+        true,
+      ],
+      [
+        'a policy without a spec (the defaults: built-in kinds, Sweep)',
+        [{ ...reapPolicy('p'), spec: null } as unknown as ReapPolicy, reapPolicy('q', { owners: [LABS] })],
+        'x',
+        false,
+      ],
+      [
+        'one Finalizer policy among Sweep ones',
+        [reapPolicy('a', { owners: [LABS] }), reapPolicy('b', { owners: [LABS], teardown: 'Finalizer' })],
+        'x',
+        true,
+      ],
+    ])('%s', (_name, objects, namespace, expected) => {
+      expect(mayTearDown(registryOf(...objects), LABS.apiVersion, 'Lab', namespace)).toBe(expected);
+    });
+  });
+});
+
+test('targetOf is the kind, whatever namespaces or key the entry has', () => {
+  expect(targetOf({ ...LABS, namespaces: ['x'], key: { type: 'uid' } } as never)).toEqual(LABS);
+});
