@@ -2,6 +2,7 @@
 // here into one typed object that is printed once at start.
 import { hostname } from 'node:os';
 import { parseDuration } from '../src/api/duration.js';
+import { parseListenAddress } from '../src/observe/http-server.js';
 import type { LogLevel } from '../src/observe/logger.js';
 
 export interface RunFlags {
@@ -67,7 +68,8 @@ export function controllerConfig(
     if (ms === undefined || ms <= 0) problems.push(`--${flag}: "${text}" is not a positive duration such as 10s or 1m`);
     return ms ?? 0;
   };
-  const nodeName = flags.nodeName || hostname();
+  // Node names are lowercase host names (as the kubelet makes them): a host called Build-01 is node build-01.
+  const nodeName = flags.nodeName || hostname().toLowerCase();
   if (!NAME.test(nodeName))
     problems.push(`--node-name: "${nodeName}" is not a valid node name (lowercase DNS subdomain)`);
   const logLevel = (flags.logLevel ?? RUN_DEFAULTS.logLevel) as LogLevel;
@@ -78,8 +80,11 @@ export function controllerConfig(
     problems.push(`--owner-workers: "${flags.ownerWorkers}" is not an integer from 1 to 64`);
   }
   const httpAddress = flags.httpAddress ?? RUN_DEFAULTS.httpAddress;
-  if (!/^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]*):\d{1,5}$/.test(httpAddress)) {
-    problems.push(`--http-address: "${httpAddress}" is not host:port (e.g. 0.0.0.0:8080, 127.0.0.1:0, [::]:8080)`);
+  try {
+    // The server's own parser: what passes here is what it can listen on (a port up to 65535, a real IPv6).
+    parseListenAddress(httpAddress);
+  } catch (err) {
+    problems.push(`--http-address: ${(err as Error).message}`);
   }
   const triggerDelayMs = parseDuration(flags.triggerDelay ?? RUN_DEFAULTS.triggerDelay);
   if (triggerDelayMs === undefined) problems.push(`--trigger-delay: "${flags.triggerDelay}" is not a duration`);
@@ -90,8 +95,11 @@ export function controllerConfig(
     const leaseDurationMs = duration('lease-duration', flags.leaseDuration, RUN_DEFAULTS.leaseDuration);
     const renewDeadlineMs = duration('renew-deadline', flags.renewDeadline, RUN_DEFAULTS.renewDeadline);
     const retryPeriodMs = duration('retry-period', flags.retryPeriod, RUN_DEFAULTS.retryPeriod);
-    if (leaseDurationMs <= renewDeadlineMs) problems.push('--lease-duration must be longer than --renew-deadline');
-    if (renewDeadlineMs <= 1.2 * retryPeriodMs)
+    // Compared only when both are durations: an invalid one has its own problem already.
+    const valid = (...ms: number[]) => ms.every((m) => m > 0);
+    if (valid(leaseDurationMs, renewDeadlineMs) && leaseDurationMs <= renewDeadlineMs)
+      problems.push('--lease-duration must be longer than --renew-deadline');
+    if (valid(renewDeadlineMs, retryPeriodMs) && renewDeadlineMs <= 1.2 * retryPeriodMs)
       problems.push('--renew-deadline must be longer than 1.2 x --retry-period');
     leaderElection = {
       namespace: flags.leaderElectionNamespace || RUN_DEFAULTS.leaderElectionNamespace,
