@@ -5,7 +5,6 @@ import * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
-import { UNCONFIRMED_REASON } from '../src/core/confirm.js';
 import type { LiveOwners, RuntimeSnapshot } from '../src/core/model.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';
 import type { ReapReport } from '../src/core/report-types.js';
@@ -97,13 +96,7 @@ export class OwnerController {
     const managing = this.options.registry.managing(ref.apiVersion, ref.kind, ref.namespace);
     const tearingDown = managing.filter((m) => m.policy.teardown === 'Finalizer');
 
-    if (object.metadata.deletionTimestamp) {
-      if (!hasFinalizer(object)) return;
-      if (tearingDown.length > 0) await this.tearDown(ref, object, tearingDown);
-      await this.options.finalizers.remove(object);
-      this.logger.info('finalizer removed', { owner: describeRef(ref) });
-      return;
-    }
+    if (object.metadata.deletionTimestamp) return this.finishDeletion(ref, object, tearingDown);
     if (tearingDown.length > 0) await this.options.finalizers.add(object);
     else if (hasFinalizer(object) && !mayTearDown(this.options.registry, ref.apiVersion, ref.kind, ref.namespace)) {
       // No policy asks for teardown any more (changed, deleted): do not hold deletions for nothing.
@@ -111,6 +104,33 @@ export class OwnerController {
     }
     await this.writeResources(ref, object, managing);
     return { requeueAfterMs: this.options.resyncMs };
+  }
+
+  /** An owner being deleted that carries reaper's finalizer: tear it down, then let it go. */
+  private async finishDeletion(
+    ref: ObjectRef,
+    object: OwnerObject,
+    tearingDown: readonly ManagingPolicy[],
+  ): Promise<ReconcileResult | void> {
+    if (!hasFinalizer(object)) return;
+    if (tearingDown.length === 0 && mayTearDown(this.options.registry, ref.apiVersion, ref.kind, ref.namespace)) {
+      // Only an invalid policy asks for teardown: releasing the owner would skip the teardown it asked
+      // for. Fixing the policy queues every owner again.
+      this.logger.warn('deletion held: the ReapPolicy that asks for its teardown is invalid', {
+        owner: describeRef(ref),
+      });
+      return { requeueAfterMs: this.options.resyncMs };
+    }
+    try {
+      if (tearingDown.length > 0) await this.tearDown(ref, object, tearingDown);
+      // Read afresh and matched by uid: our own status write just moved the resourceVersion, and the
+      // cache may not have it yet.
+      const change = await this.options.finalizers.remove(object);
+      if (change === 'changed') this.logger.info('finalizer removed', { owner: describeRef(ref) });
+    } catch (err) {
+      // Gone meanwhile: e.g. queued again by our own status write's event after the finalizer came off.
+      if (!isNotFound(err)) throw err;
+    }
   }
 
   private async writeResources(ref: ObjectRef, object: OwnerObject, managing: readonly ManagingPolicy[]) {
@@ -163,18 +183,18 @@ export class OwnerController {
     for (const { policy, ownerKind } of policies) {
       const ownerKey = ownerKeyFromObject(object, ownerKind.key);
       if (ownerKey === undefined) continue; // nothing can be attributed to an owner without a key
-      const unconfirmed: string[] = [];
+      const leftBehind: string[] = [];
       const { report, plan } = await runSweep(
         teardownPolicy(policy),
         {},
         {
           onItemDone: (outcome) => {
-            // A removal that failed, or one the re-check could not confirm, leaves something behind.
-            if (
-              outcome.status === 'failed' ||
-              (outcome.status === 'skipped' && outcome.reason.startsWith(UNCONFIRMED_REASON))
-            ) {
-              unconfirmed.push(`${outcome.key}: ${outcome.reason}`);
+            // Anything selected and not removed is left behind: a failed removal, one the re-check could
+            // not confirm, and one the backend declined (Docker's "in use", running under Skip, a lease
+            // kept with its container), which comes back as skipped. A retry plans afresh: what is no
+            // longer this owner's by then (a lease another container took) is not selected again.
+            if (outcome.status === 'failed' || outcome.status === 'skipped') {
+              leftBehind.push(`${outcome.key}: ${outcome.reason}`);
             }
           },
           backends: backendsForPolicy(policy, this.options.docker),
@@ -193,26 +213,33 @@ export class OwnerController {
       );
       reports.push(report);
       if (plan.failedClosed.length > 0) problems.push(`${policy.name}: failed closed: ${plan.failedClosed.join('; ')}`);
-      if (unconfirmed.length > 0) problems.push(`${policy.name}: ${unconfirmed.slice(0, 3).join('; ')}`);
+      if (leftBehind.length > 0) problems.push(`${policy.name}: ${leftBehind.slice(0, 3).join('; ')}`);
     }
-    const failed = problems.length > 0;
-    await this.writeTeardownStatus(ref, object, reports, failed ? problems.join('; ') : undefined);
-    this.options.metrics.recordTeardown(ref.kind, failed ? 'Failed' : 'Reaped');
     const subject = { ...ref, ...(object.metadata.uid ? { uid: object.metadata.uid } : {}) };
-    if (failed) {
-      this.options.events.warning(subject, 'TeardownFailed', `teardown kept the finalizer: ${problems.join('; ')}`);
-      throw new Error(`teardown of ${describeRef(ref)} failed: ${problems.join('; ')}`);
+    if (problems.length > 0) {
+      const problem = problems.join('; ');
+      await this.writeTeardownStatus(ref, object, reports.at(-1), problem);
+      this.options.metrics.recordTeardown(ref.kind, 'Failed');
+      this.options.events.warning(subject, 'TeardownFailed', `teardown kept the finalizer: ${problem}`);
+      throw new Error(`teardown of ${describeRef(ref)} failed: ${problem}`);
     }
     const reaped = reports.reduce(
       (n, r) =>
         n + r.counts.containers.reaped + r.counts.networks.reaped + r.counts.volumes.reaped + r.counts.ipLeases.reaped,
       0,
     );
+    const previous = object.status?.conditions?.find((c) => c.type === CONDITION_TORN_DOWN);
+    // Torn down before, and nothing new since (a retry after the finalizer's removal failed, or a
+    // requeue from a stale cache): that teardown's record and event stand.
+    if (reaped === 0 && previous?.status === 'True') return;
+    await this.writeTeardownStatus(ref, object, reports.at(-1));
+    this.options.metrics.recordTeardown(ref.kind, 'Reaped');
     this.options.events.normal(subject, 'TornDown', `reaped ${reaped} runtime resources on ${this.options.node}`);
     this.logger.info('owner torn down', { owner: describeRef(ref), reaped });
   }
 
-  private async writeTeardownStatus(ref: ObjectRef, object: OwnerObject, reports: ReapReport[], problem?: string) {
+  /** Writes lastReap and TornDown (False with `problem`). */
+  private async writeTeardownStatus(ref: ObjectRef, object: OwnerObject, report?: ReapReport, problem?: string) {
     const now = new Date(this.options.now());
     const generation = object.metadata.generation;
     const update: ConditionUpdate = problem
@@ -223,18 +250,21 @@ export class OwnerController {
           message: `finalizer kept, retrying: ${problem}`,
         }
       : { type: CONDITION_TORN_DOWN, status: 'True', reason: 'Reaped', message: `reaped on ${this.options.node}` };
+    // The same failure again: the condition on record already says it, and a new lastReap would
+    // update the owner, whose watch event queues it again at once, bypassing the retry backoff.
+    const previous = object.status?.conditions?.find((c) => c.type === CONDITION_TORN_DOWN);
+    if (problem && previous?.status === 'False' && previous.message === update.message) return;
     const conditions = setConditions(
       (object.status?.conditions ?? []).filter((c) => c.type === CONDITION_MANAGED || c.type === CONDITION_TORN_DOWN),
       [update],
       generation,
       now,
     );
-    const last = reports.at(-1);
     const status: OwnerStatus = {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       conditions,
       ...(object.status?.resources ? { resources: object.status.resources } : {}),
-      ...(last ? { lastReap: fitReportToStatus(last) } : {}),
+      ...(report ? { lastReap: fitReportToStatus(report) } : {}),
     };
     await this.options.status.apply(ref, status);
   }
