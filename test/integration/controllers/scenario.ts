@@ -2,7 +2,7 @@
 // uses), its own namespace of owners, and runtime resources made for those owners on the real
 // Docker engine and host-local lease store. cleanUp() removes all of it.
 import * as k8s from '@kubernetes/client-node';
-import { kubeConfig, uniqueName } from '../../support/engines.js';
+import { kubeConfig, testImage, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 
@@ -179,6 +179,53 @@ export class ControllerScenario {
     return list.items;
   }
 
+  /** Events about one owner (core/v1, in the owner's namespace). */
+  async ownerEvents(namespace: string, kind: 'Topology' | 'Sandbox', name: string): Promise<k8s.CoreV1Event[]> {
+    const list = await this.core.listNamespacedEvent({
+      namespace,
+      fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
+    });
+    return list.items;
+  }
+
+  /**
+   * Every version of one owner the API server sends from now on (a watch delivers each change in
+   * order, so a state the object held only briefly, such as a status written just before the
+   * finalizer went, is seen too). The first entry is the ADDED of the current version.
+   */
+  async watchOwner(plural: 'topologies' | 'sandboxes', namespace: string, name: string): Promise<OwnerWatch> {
+    const seen: OwnerWatchEvent[] = [];
+    let failure: unknown;
+    const abort = await new k8s.Watch(this.kc).watch(
+      `/apis/${group}/${version}/namespaces/${namespace}/${plural}`,
+      { fieldSelector: `metadata.name=${name}` },
+      (type: string, object: KubeObject) => seen.push({ type, object }),
+      (err: unknown) => {
+        if (err) failure = err;
+      },
+    );
+    return {
+      seen,
+      failure: () => failure,
+      stop: () => abort.abort(),
+    };
+  }
+
+  /**
+   * A running container that no rule attributes (no labels at all) with the named volume mounted
+   * at /data: Docker refuses to remove a volume a container uses.
+   */
+  async foreignContainerUsing(suffix: string, volume: string): Promise<string> {
+    const container = await this.fixtures.docker.createContainer({
+      name: this.fixtures.name(suffix),
+      Image: testImage(),
+      Cmd: ['sleep', '3600'],
+      HostConfig: { NetworkMode: 'none', Binds: [`${volume}:/data`] },
+    });
+    await container.start();
+    return container.id;
+  }
+
   async cleanUp(): Promise<void> {
     await this.custom
       .deleteClusterCustomObject({ group, version, plural: 'reappolicies', name: this.policyName })
@@ -209,6 +256,19 @@ export class ControllerScenario {
     }
     await this.fixtures.cleanUp();
   }
+}
+
+export interface OwnerWatchEvent {
+  /** ADDED, MODIFIED, DELETED (or BOOKMARK, ERROR). */
+  readonly type: string;
+  readonly object: KubeObject;
+}
+
+export interface OwnerWatch {
+  readonly seen: OwnerWatchEvent[];
+  /** Why the watch ended early, if it did. */
+  failure(): unknown;
+  stop(): void;
 }
 
 export function condition(object: KubeObject | undefined, type: string) {
