@@ -4,7 +4,9 @@
 // Conditions (design §2):
 // - Ready: True after a clean sweep (Completed) of the current generation;
 // - Blocked: True while the blast-radius guard holds the sweep; the message names the approval id;
-// - Degraded: True while the agent is blind (owners or runtime not fully visible) or the spec is invalid.
+// - Degraded: True while the agent is blind (owners or runtime not fully visible) or the spec is invalid;
+// - Stalled: True only while the spec is invalid, so kstatus (Flux, kpt) reads Failed rather than
+//   waiting on a Ready that no agent can reach without a change in Git; gone after the next sweep.
 import type { ConditionUpdate } from '../src/kube/conditions.js';
 import { formatTime, setConditions } from '../src/kube/conditions.js';
 import { fitReportToStatus, sweepSummary, sweepTotals } from '../src/api/status.js';
@@ -14,6 +16,7 @@ import type { KindCounts, ReapReport, ReportKind } from '../src/core/report-type
 export const CONDITION_READY = 'Ready';
 export const CONDITION_BLOCKED = 'Blocked';
 export const CONDITION_DEGRADED = 'Degraded';
+export const CONDITION_STALLED = 'Stalled';
 
 /** The policy-wide part of the status, applied under the field manager "reaper". */
 export type PolicyWideStatus = Omit<ReapPolicyStatus, 'nodes'>;
@@ -176,10 +179,12 @@ export function policyStatusForInvalidSpec(
   const updates: ConditionUpdate[] = [
     { type: CONDITION_READY, status: 'False', reason: 'InvalidSpec', message: `nothing is swept: ${problems}` },
     { type: CONDITION_DEGRADED, status: 'True', reason: 'InvalidSpec', message: problems },
+    { type: CONDITION_STALLED, status: 'True', reason: 'InvalidSpec', message: problems },
   ];
+  const previousConditions = ownConditions(previous, [...SWEEP_CONDITIONS, CONDITION_STALLED]);
   return {
     observedGeneration: generation,
-    conditions: ensureAllConditions(setConditions(ownConditions(previous), updates, generation, now), generation, now),
+    conditions: ensureAllConditions(setConditions(previousConditions, updates, generation, now), generation, now),
     ...(previous?.lastSweep ? { lastSweep: previous.lastSweep } : {}),
     ...(previous?.summary ? { summary: previous.summary } : {}),
     totals,
@@ -213,10 +218,12 @@ function degradedReason(reasons: readonly string[]): string {
   return runtime ? 'RuntimeNotVisible' : 'OwnersNotVisible';
 }
 
-// Only the three condition types reaper owns are carried over; others (a hand edit) are not reaper's to repeat.
-function ownConditions(status: ReapPolicyStatus | undefined): Condition[] {
-  const own = new Set([CONDITION_READY, CONDITION_BLOCKED, CONDITION_DEGRADED]);
-  return (status?.conditions ?? []).filter((c) => own.has(c.type));
+const SWEEP_CONDITIONS = [CONDITION_READY, CONDITION_BLOCKED, CONDITION_DEGRADED];
+
+// Only condition types reaper owns are carried over; others (a hand edit) are not reaper's to repeat.
+// A sweep drops Stalled: the spec it swept with is usable.
+function ownConditions(status: ReapPolicyStatus | undefined, types: readonly string[] = SWEEP_CONDITIONS): Condition[] {
+  return (status?.conditions ?? []).filter((c) => types.includes(c.type));
 }
 
 // Every condition type is always present, so tools reading them never see "missing" for "unknown".

@@ -324,6 +324,7 @@ describe('policyStatusForInvalidSpec', () => {
       Ready: 'False/InvalidSpec',
       Blocked: 'False/WithinLimits',
       Degraded: 'True/InvalidSpec',
+      Stalled: 'True/InvalidSpec',
     });
     expect(condition(status, 'Ready').message).toBe('nothing is swept: spec.match[0].nameRegex: needs a group "key"');
     expect(condition(status, 'Ready')).toMatchObject({ observedGeneration: 3, lastTransitionTime: at(T1) });
@@ -338,9 +339,23 @@ describe('policyStatusForInvalidSpec', () => {
       Ready: 'False/InvalidSpec',
       Degraded: 'True/InvalidSpec',
       Blocked: 'False/NotEvaluated',
+      Stalled: 'True/InvalidSpec',
     });
     expect(status).not.toHaveProperty('lastSweep');
     expect(status).not.toHaveProperty('summary');
+  });
+
+  // Stalled is what kstatus (Flux, kpt) reads as Failed: held while the spec stays invalid, gone once a sweep runs.
+  test('Stalled keeps its transition time while the spec stays invalid, and the next sweep drops it', () => {
+    const first = policyStatusForInvalidSpec(undefined, 'bad', 1, emptyTotals(), T0);
+    const again = policyStatusForInvalidSpec(first, 'bad', 1, emptyTotals(), T1);
+    expect(condition(again, 'Stalled')).toMatchObject({ status: 'True', message: 'bad', lastTransitionTime: at(T0) });
+    const fixed = policyStatusAfterSweep(again, facts(report(), { generation: 2 }), emptyTotals(), T2);
+    expect(summaryOf(fixed.conditions)).toEqual({
+      Ready: 'True/SweepCompleted',
+      Blocked: 'False/WithinLimits',
+      Degraded: 'False/OwnersAndRuntimeVisible',
+    });
   });
 });
 
