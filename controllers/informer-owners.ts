@@ -18,11 +18,24 @@ export interface InformerOwners {
   readonly starting: boolean;
 }
 
-export function ownersFromInformers(policy: Policy, informers: DynamicInformerSet): InformerOwners {
+export interface InformerOwnersOptions {
+  /**
+   * Leave this object out: the owner being torn down. Its key stays live when another owner has it
+   * too (a field key two owners share), which dropping the key from the live set would not tell.
+   */
+  readonly besidesUid?: string;
+}
+
+export function ownersFromInformers(
+  policy: Policy,
+  informers: DynamicInformerSet,
+  options: InformerOwnersOptions = {},
+): InformerOwners {
   const keys = new Set<string>();
   const errors: string[] = [];
+  // Owner objects, not entries: two entries of the policy may select the same object.
+  const seen = new Set<string>();
   const byKind = new Map<string, number>();
-  let count = 0;
   let starting = false;
   for (const ownerKind of policy.owners) {
     const target = targetOf(ownerKind);
@@ -40,19 +53,22 @@ export function ownersFromInformers(policy: Policy, informers: DynamicInformerSe
       );
       continue;
     }
-    let ofKind = 0;
+    // A kind seen with no owners says 0, so its live-owner gauge drops when the last one goes.
+    if (!byKind.has(ownerKind.kind)) byKind.set(ownerKind.kind, 0);
     for (const object of informer.list() as readonly KubeObjectLike[]) {
       if (!namespaceSelected(ownerKind, object.metadata?.namespace)) continue;
+      if (options.besidesUid !== undefined && object.metadata?.uid === options.besidesUid) continue;
       const ref = toOwnerRef(object, ownerKind);
       if (typeof ref === 'string') {
         errors.push(ref);
         continue;
       }
       keys.add(ref.key);
-      ofKind++;
+      const identity = `${ref.apiVersion}|${ref.kind}|${ref.uid ?? `${ref.namespace ?? ''}/${ref.name}`}`;
+      if (seen.has(identity)) continue;
+      seen.add(identity);
+      byKind.set(ownerKind.kind, (byKind.get(ownerKind.kind) ?? 0) + 1);
     }
-    count += ofKind;
-    byKind.set(ownerKind.kind, (byKind.get(ownerKind.kind) ?? 0) + ofKind);
   }
-  return { live: { keys, synced: errors.length === 0, errors }, count, byKind, starting };
+  return { live: { keys, synced: errors.length === 0, errors }, count: seen.size, byKind, starting };
 }

@@ -32,6 +32,8 @@ export function teardownPolicy(policy: Policy): Policy {
 /**
  * The owners a teardown plans against: every live owner but the one being torn down. A resource
  * whose claim also fits another live owner (a shared name prefix) stays: when in doubt, it is live.
+ * Only right when no other live owner has the very same key: a field key (`.spec.labId`) two owners
+ * share would go with this one. Where the owner objects are at hand, leave the object out instead.
  */
 export function ownersBesides(live: LiveOwners, ownerKey: string): LiveOwners {
   const keys = new Set(live.keys);
