@@ -24,6 +24,9 @@ export class RuntimeView {
 
   /** Records a snapshot a sweep of `policy` took. */
   remember(policy: Policy, snapshot: RuntimeSnapshot): void {
+    const entry = this.latest.get(policy.name);
+    // A listing that ends after a newer one was remembered (a sweep's, meanwhile) does not replace it.
+    if (entry && entry.generation === policy.generation && entry.snapshot.takenAt > snapshot.takenAt) return;
     this.latest.set(policy.name, { snapshot, generation: policy.generation });
   }
 
