@@ -2,7 +2,8 @@
 // deletion with its finalizer until the Topology's containers, network, volumes and leases are gone;
 // a removal that Docker refuses keeps the finalizer (TornDown False, a Warning event) and is retried
 // with backoff until it succeeds; a `reaper.dev/keep=true` resource stays without holding the
-// deletion; and once no policy asks for Finalizer, the finalizer comes off live owners.
+// deletion; another controller's finalizer is left in place; and once no policy asks for Finalizer,
+// the finalizer comes off live owners.
 import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
@@ -255,6 +256,28 @@ test('a reaper.dev/keep=true resource of the owner stays, and the finalizer stil
   await sweepAfter(sweeps);
   expect(await scenario.fixtures.exists('container', keeper)).toBe(true);
   expect(await scenario.leaseExists(keeperLease)).toBe(true);
+});
+
+test('another controller’s finalizer stays when reaper’s comes off, and holds the Topology until it goes too', async () => {
+  const other = 'example.com/other-controller';
+  const owner = await topologyWithFinalizer('shared');
+  const resources = await scenario.materialize('shared', owner.metadata!.uid!, { containers: 1 });
+  // Added after reaper's: reaper's cached copy of the Topology is stale from now on.
+  await scenario.appendFinalizer('topologies', namespace, 'shared', other);
+
+  await scenario.deleteOwner('topologies', namespace, 'shared');
+  const released = await waitFor("reaper's finalizer to come off", async () => {
+    const current = await scenario.owner('topologies', namespace, 'shared');
+    return current && !finalizersOf(current).includes(FINALIZER) ? current : undefined;
+  });
+  expect(finalizersOf(released)).toEqual([other]);
+  expect(released.metadata?.deletionTimestamp).toBeDefined();
+  expect(condition(released, 'TornDown')).toMatchObject({ status: 'True', reason: 'Reaped' });
+  expect(await scenario.remaining(resources)).toEqual({ containers: 0, networks: 0, leases: 0 });
+
+  const watch = await watchTopology('shared');
+  await scenario.patchOwner('topologies', namespace, 'shared', { metadata: { finalizers: null } });
+  await gone(watch, 'shared');
 });
 
 test('switching the policy to teardown: Sweep takes the finalizer off live owners', async () => {

@@ -126,6 +126,33 @@ export class ControllerScenario {
     }
   }
 
+  async patchOwner(
+    plural: 'topologies' | 'sandboxes',
+    namespace: string,
+    name: string,
+    patch: Record<string, unknown>,
+  ): Promise<KubeObject> {
+    return (await this.custom.patchNamespacedCustomObject(
+      { group, version, plural, namespace, name, body: patch },
+      mergePatch,
+    )) as KubeObject;
+  }
+
+  /** Appends a finalizer to the list as stored (a JSON patch: no read, no overwrite). */
+  async appendFinalizer(plural: 'topologies' | 'sandboxes', namespace: string, name: string, finalizer: string) {
+    await this.custom.patchNamespacedCustomObject(
+      {
+        group,
+        version,
+        plural,
+        namespace,
+        name,
+        body: [{ op: 'add', path: '/metadata/finalizers/-', value: finalizer }],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+  }
+
   async deleteOwner(plural: 'topologies' | 'sandboxes', namespace: string, name: string): Promise<void> {
     await this.custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name });
   }
