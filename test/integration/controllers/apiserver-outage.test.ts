@@ -1,0 +1,123 @@
+// Fail closed while the API server is gone (design §3.2): a controller whose kube-apiserver stops
+// mid-run keeps sweeping but reaps nothing, says so (logs, metrics, /readyz), and recovers by
+// itself when the API server comes back. The cluster has two API servers on one etcd: the
+// controller talks to the first, the test to the second, so owners can be deleted and created
+// while the controller's API server is gone, as in a cluster whose other replicas stay up.
+import { randomUUID } from 'node:crypto';
+import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
+import { sweepsOf } from '../../support/controller-process.js';
+import type { ExtraApiServer } from '../../support/extra-apiserver.js';
+import { PrivateCluster } from '../../support/extra-apiserver.js';
+import { waitFor } from '../kube/helpers.js';
+import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
+import type { ControllerScenario, OwnerResources } from './scenario.js';
+import { condition } from './scenario.js';
+
+let cluster: PrivateCluster;
+let controllersApi: ExtraApiServer;
+let scenario: ControllerScenario;
+let controller: ControllerProcess | undefined;
+
+beforeAll(async () => {
+  cluster = await PrivateCluster.start('outage', 2);
+  controllersApi = cluster.apiServers[0]!;
+  scenario = scenarioOn(cluster.apiServers[1]!, 'ctl-outage');
+  await waitUntilServed(cluster.apiServers);
+}, 400_000);
+
+afterAll(async () => {
+  try {
+    if (controllersApi && !controllersApi.running) await controllersApi.start();
+    const code = controller ? await controller.stop() : 0;
+    await scenario?.cleanUp();
+    expect(code).toBe(0);
+  } finally {
+    await cluster?.close();
+  }
+}, 200_000);
+
+const total = (left: { containers: number; networks: number; leases: number }) =>
+  left.containers + left.networks + left.leases;
+const TOPOLOGY = 'Topology.reaper.dev/v1alpha1';
+
+test('nothing is reaped while the API server is gone; the controller recovers by itself when it returns', async () => {
+  const namespace = await scenario.namespace();
+  const materializeFor = async (name: string): Promise<OwnerResources> => {
+    const owner = await scenario.createTopology(namespace, name, 1);
+    return scenario.materialize(name, owner.metadata!.uid!, { containers: 1 });
+  };
+  const doomed = await materializeFor('doomed');
+  const kept = await materializeFor('kept');
+  await scenario.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '2s' } });
+  controller = await startControllerOn(controllersApi, { nodeName: 'node-outage', args: ['--trigger-delay', '1s'] });
+  const c = controller;
+  const policy = scenario.policyName;
+  await waitFor('a clean sweep', () => sweepsOf(c, policy).some((s) => s.outcome === 'Completed'), 90_000);
+  await waitFor('/readyz to be ready', async () => (await c.get('/readyz')).status === 200, 30_000);
+
+  const beforeOutage = c.logs.length;
+  await controllersApi.stop('SIGKILL');
+  const failure = await waitFor(
+    'the owner informer to fail',
+    () => c.logs.slice(beforeOutage).find((l) => l.msg?.startsWith('informer failed') && l.target === TOPOLOGY),
+    60_000,
+  );
+  // Every sweep logged after this line found the informer unhealthy.
+  const outageStart = c.logs.indexOf(failure);
+
+  // While it is gone: an owner goes (its resources are now orphans), a new owner comes whose
+  // resources a stale cache would not know, and resources of no owner at all appear.
+  await scenario.deleteOwner('topologies', namespace, 'doomed');
+  const newcomer = await materializeFor('newcomer');
+  const stray = await scenario.materialize('stray', randomUUID(), { containers: 1 });
+
+  const sweepsSince = () => sweepsOf(c, policy).filter((s) => c.logs.indexOf(s) >= outageStart);
+  const blind = await waitFor('three sweeps while blind', () => sweepsSince().length >= 3 && sweepsSince(), 120_000);
+  for (const sweep of blind) {
+    expect(sweep.outcome).toBe('FailedClosed');
+    expect(JSON.stringify(sweep.failedClosed)).toContain(TOPOLOGY);
+    expect(reapedIn(sweep)).toBe(0);
+  }
+  for (const resources of [doomed, kept, newcomer, stray]) expect(total(await scenario.remaining(resources))).toBe(3);
+
+  const readyz = await c.get('/readyz');
+  expect(readyz.status).toBe(503);
+  expect(readyz.body).toContain(`[-]owners ${TOPOLOGY} failed`);
+  expect((await c.get('/healthz')).status).toBe(200); // blind is not dead: no restart wanted
+  const metrics = (await c.get('/metrics')).body;
+  expect(metricValue(metrics, 'reaper_informer_healthy', { target: TOPOLOGY })).toBe(0);
+  expect(metricValue(metrics, 'reaper_sweeps_total', { policy, outcome: 'FailedClosed' })).toBeGreaterThanOrEqual(3);
+
+  const pid = c.child.pid;
+  await controllersApi.start();
+  await waitFor(
+    'the orphans to be reaped once the API server is back',
+    async () => total(await scenario.remaining(doomed)) + total(await scenario.remaining(stray)) === 0,
+    180_000,
+  );
+  expect(await scenario.remaining(kept)).toEqual({ containers: 1, networks: 1, leases: 1 });
+  expect(await scenario.remaining(newcomer)).toEqual({ containers: 1, networks: 1, leases: 1 });
+  expect(c.child.pid).toBe(pid);
+  expect(c.child.exitCode).toBeNull();
+  expect(c.logs.some((l) => l.msg === 'informer recovered' && l.target === TOPOLOGY)).toBe(true);
+
+  const recovered = await waitFor(
+    'the policy to be Ready again',
+    async () => {
+      const p = await scenario.policy();
+      return condition(p, 'Ready')?.status === 'True' && condition(p, 'Degraded')?.status === 'False' && p;
+    },
+    60_000,
+  );
+  expect(condition(recovered, 'Ready')?.observedGeneration).toBe(recovered.metadata!.generation);
+  expect((recovered.status?.totals as { reaped?: number } | undefined)?.reaped).toBe(6);
+  await waitFor('/readyz to be ready again', async () => (await c.get('/readyz')).status === 200, 60_000);
+  const after = (await c.get('/metrics')).body;
+  expect(metricValue(after, 'reaper_informer_healthy', { target: TOPOLOGY })).toBe(1);
+  expect(metricValue(after, 'reaper_resources_reaped_total', { policy, kind: 'containers' })).toBe(2);
+}, 600_000);
+
+function reapedIn(sweep: LogLine): number {
+  const counts = sweep.counts as Record<string, { reaped?: number }>;
+  return Object.values(counts).reduce((n, c) => n + (c.reaped ?? 0), 0);
+}
