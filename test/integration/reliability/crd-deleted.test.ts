@@ -1,0 +1,152 @@
+// Owners vanish en masse because their CRD is deleted: a kind made for this test only (so other
+// tests' Topology and Sandbox CRDs are never touched), named by the policy's owners. The API server
+// deletes every object of the kind, then stops serving it. reaper must reap nothing: the sweep is
+// blocked by the blast-radius guard or fails closed because it cannot list the kind, and the policy
+// says which in its conditions. When the CRD comes back without its objects, the guard blocks.
+import { uniqueName } from '../../support/engines.js';
+import { kubectl } from '../../support/kubectl.js';
+import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
+import { startController, sweepsOf } from '../../support/controller-process.js';
+import { waitFor } from '../kube/helpers.js';
+import type { KubeObject, OwnerResources } from '../controllers/scenario.js';
+import { apiVersion as reaperApiVersion, condition, ControllerScenario } from '../controllers/scenario.js';
+
+const scenario = new ControllerScenario('rel-crd');
+const group = `${uniqueName('labs')}.reliability.test`;
+const crdName = `labs.${group}`;
+const ownerApiVersion = `${group}/v1`;
+let controller: ControllerProcess | undefined;
+
+function crdManifest(): string {
+  return JSON.stringify({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: crdName },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural: 'labs', singular: 'lab', kind: 'Lab', listKind: 'LabList' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  });
+}
+
+function installCrd(): void {
+  kubectl(['apply', '-f', '-'], crdManifest());
+  kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crdName}`]);
+}
+
+afterAll(async () => {
+  const code = await controller?.stop();
+  kubectl(['delete', 'crd', crdName, '--ignore-not-found', '--wait=false']);
+  await scenario.cleanUp();
+  expect(code).toBe(0);
+}, 120_000);
+
+const total = (left: { containers: number; networks: number; leases: number }) =>
+  left.containers + left.networks + left.leases;
+const countOf = (sweep: LogLine, what: 'reaped' | 'orphaned') =>
+  Object.values((sweep.counts ?? {}) as Record<string, Record<typeof what, number>>).reduce((n, c) => n + c[what], 0);
+const reapedIn = (sweep: LogLine) => countOf(sweep, 'reaped');
+
+test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a clear condition); the CRD back without its objects: blocked', async () => {
+  installCrd();
+  const namespace = await scenario.namespace();
+  const labs: OwnerResources[] = [];
+  for (let i = 0; i < 4; i++) {
+    const lab = (await scenario.custom.createNamespacedCustomObject({
+      group,
+      version: 'v1',
+      plural: 'labs',
+      namespace,
+      body: { apiVersion: ownerApiVersion, kind: 'Lab', metadata: { name: `lab${i}` }, spec: {} },
+    })) as KubeObject;
+    labs.push(await scenario.materialize(`lab${i}`, lab.metadata!.uid!, { containers: 2 }));
+  }
+  // An owner of another kind, so the policy has something live that the deletion does not touch.
+  const survivorOwner = await scenario.createTopology(namespace, 'survivor', 1);
+  const survivor = await scenario.materialize('survivor', survivorOwner.metadata!.uid!, { containers: 1 });
+  // The default blast-radius guard (maxOrphanPercent 50); a sweep every two seconds.
+  await scenario.createPolicy({
+    owners: [
+      { apiVersion: ownerApiVersion, kind: 'Lab' },
+      { apiVersion: reaperApiVersion, kind: 'Topology' },
+    ],
+    timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
+    limits: {},
+  });
+  controller = await startController({ nodeName: 'node-crd', args: ['--trigger-delay', '1s'] });
+  const sweeps = () => sweepsOf(controller!, scenario.policyName);
+  await waitFor('a first clean sweep that sees every Lab', () =>
+    sweeps().some((s) => s.outcome === 'Completed' && s.liveOwners === 5),
+  );
+  const before = sweeps().length;
+
+  kubectl(['delete', 'crd', crdName, '--wait=true', '--timeout=120s']);
+  // Sweeps go on after the kind is gone (interval, owner deletions, the informer's state changes).
+  const after = await waitFor(
+    'four sweeps after the CRD went',
+    () => (sweeps().length >= before + 4 ? sweeps().slice(before) : undefined),
+    120_000,
+  );
+
+  // Not one removal: every sweep since was blocked or failed closed, except one that ran before the
+  // deletion reached the controller's cache (no orphans at all); everything is still there.
+  for (const sweep of after) {
+    expect(reapedIn(sweep)).toBe(0);
+    if (!['Blocked', 'FailedClosed'].includes(sweep.outcome as string)) {
+      expect({ outcome: sweep.outcome, orphaned: countOf(sweep, 'orphaned') }).toEqual({
+        outcome: 'Completed',
+        orphaned: 0,
+      });
+    }
+  }
+  for (const resources of labs) expect(total(await scenario.remaining(resources))).toBe(5);
+  expect(total(await scenario.remaining(survivor))).toBe(3);
+
+  // Once the kind is gone for good, the policy says the Lab owners cannot be seen.
+  const policy = await waitFor(
+    'the policy to say it cannot see the Lab owners',
+    async () => {
+      const current = await scenario.policy();
+      return condition(current, 'Degraded')?.status === 'True' ? current : undefined;
+    },
+    60_000,
+  );
+  const degraded = condition(policy, 'Degraded')!;
+  expect(degraded.reason).toBe('OwnersNotVisible');
+  expect(degraded.message).toContain(`Lab.${ownerApiVersion}`);
+  expect(condition(policy, 'Ready')).toMatchObject({ status: 'False', reason: 'FailedClosed' });
+
+  // The CRD comes back empty (a reinstall that did not restore the objects): reaper sees again, and
+  // now the blast-radius guard holds: 20 of 23 attributable resources would go.
+  const beforeReinstall = sweeps().length;
+  installCrd();
+  await waitFor(
+    'a blocked sweep once the Lab kind is served again',
+    () =>
+      sweeps()
+        .slice(beforeReinstall)
+        .some((s) => s.outcome === 'Blocked'),
+    120_000,
+  );
+  const blocked = await waitFor('the policy status to say so', async () => {
+    const current = await scenario.policy();
+    return condition(current, 'Degraded')?.status === 'False' ? current : undefined;
+  });
+  expect(condition(blocked, 'Blocked')?.reason).toBe('TooManyOrphans');
+  expect(condition(blocked, 'Degraded')?.status).toBe('False');
+  expect(condition(blocked, 'Ready')).toMatchObject({ status: 'False', reason: 'Blocked' });
+  const lastSweep = blocked.status?.lastSweep as { counts: Record<string, { orphaned: number; reaped: number }> };
+  expect(Object.values(lastSweep.counts).reduce((n, c) => n + c.orphaned, 0)).toBe(20);
+  for (const sweep of sweeps().slice(before)) expect(reapedIn(sweep)).toBe(0);
+  for (const resources of labs) expect(total(await scenario.remaining(resources))).toBe(5);
+  expect(total(await scenario.remaining(survivor))).toBe(3);
+}, 300_000);
