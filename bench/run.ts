@@ -3,10 +3,12 @@
 import { parseArgs } from 'node:util';
 import type { BenchReport } from './lib/report.js';
 import { appendRecord, renderRecord, RESULTS_FILE } from './lib/report.js';
+import { onCleanup } from './lib/cleanup.js';
 import { loadAverage } from './lib/machine.js';
 import type { Engines } from './lib/testenv.js';
-import { testenvUp } from './lib/testenv.js';
+import { BENCH_KUBE_DIR, testenvUp } from './lib/testenv.js';
 import { runPlanner } from './planner.js';
+import { runReapFloor } from './reap-floor.js';
 
 export interface RunOptions {
   /** Runs (median over them); each benchmark has its own default. */
@@ -15,8 +17,12 @@ export interface RunOptions {
 
 interface Benchmark {
   readonly description: string;
-  /** The engines it needs, brought up (or reused) by scripts/testenv. */
-  readonly engines?: Engines;
+  /**
+   * The engines it needs, brought up (or reused) by scripts/testenv; `own-kube` is the shared Docker
+   * engine with a Kubernetes of the benchmarks' own (BENCH_KUBE_DIR), which is stopped afterwards
+   * if this run started it.
+   */
+  readonly engines?: Engines | 'own-kube';
   readonly run: (options: RunOptions) => Promise<BenchReport>;
 }
 
@@ -24,6 +30,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
   planner: {
     description: 'planReap time and memory for 10k, 100k and 1M resources against half as many owners',
     run: (o) => runPlanner(o),
+  },
+  'reap-floor': {
+    description: '1,000 orphaned containers and 100 networks: reaper against the floor and a naive reaper',
+    engines: 'own-kube',
+    run: (o) => runReapFloor(o),
   },
 };
 
@@ -45,7 +56,8 @@ async function main(): Promise<number> {
     return 64;
   }
   const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
-  const down = benchmark.engines ? testenvUp(benchmark.engines) : () => undefined;
+  // Also on Ctrl-C: registered first, so it runs after the benchmark's own cleanup.
+  const down = onCleanup(engines(benchmark.engines));
   try {
     const started = new Date();
     const loadAtStart = loadAverage();
@@ -58,8 +70,16 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    down();
+    await down();
   }
+}
+
+/** Brings the engines up; returns what stops the benchmarks' own Kubernetes if this run started it. */
+function engines(needed: Benchmark['engines']): () => void {
+  if (needed === undefined) return () => undefined;
+  // The shared engines are never stopped here: others' tests may be using them by now.
+  testenvUp(needed === 'own-kube' ? 'docker' : needed);
+  return needed === 'own-kube' ? testenvUp('kube', BENCH_KUBE_DIR) : () => undefined;
 }
 
 main().then(
