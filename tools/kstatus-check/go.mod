@@ -4,6 +4,7 @@ module reaper.dev/tools/kstatus-check
 go 1.26.0
 
 require (
+	github.com/yuin/gopher-lua v1.1.1
 	k8s.io/apimachinery v0.36.3
 	k8s.io/client-go v0.36.3
 	sigs.k8s.io/cli-utils v0.37.2

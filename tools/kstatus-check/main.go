@@ -3,13 +3,15 @@
 // `kpt live status` use. The tests use it to check that what reaper writes reads as intended.
 //
 //	kstatus-check [--kubeconfig FILE] [--group G --version V --resource R] [--namespace NS] NAME...
-//	kstatus-check --stdin < objects.json
+//	kstatus-check --stdin [--argocd-health FILE] < objects.json
 //
 // By name it GETs the objects (defaults: reaper.dev/v1alpha1 reappolicies, cluster-scoped); with
 // --stdin it reads objects the caller got from the API server (a stream of JSON objects or Lists),
 // e.g. the response to the PATCH that changed a spec, which no controller has seen yet. One JSON
 // object per line on stdout: {"name","generation","observedGeneration","status","message",
-// "conditions"}; an object that cannot be read is an error (exit 1), never a status.
+// "conditions"}; an object that cannot be read is an error (exit 1), never a status. With
+// --argocd-health, each line also has "argocd": {"status","message"}, what the Lua health check in
+// FILE returns for the object when run as Argo CD runs resource.customizations.health scripts.
 package main
 
 import (
@@ -37,7 +39,11 @@ type line struct {
 	Status             string             `json:"status"`
 	Message            string             `json:"message"`
 	Conditions         []status.Condition `json:"conditions"`
+	ArgoCD             *argoHealth        `json:"argocd,omitempty"`
 }
+
+// The Lua health check to run on each object too; empty for none.
+var healthScript string
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file (default $KUBECONFIG)")
@@ -46,7 +52,15 @@ func main() {
 	resource := flag.String("resource", "reappolicies", "resource (plural) of the objects")
 	namespace := flag.String("namespace", "", "namespace of the objects; empty for cluster-scoped ones")
 	stdin := flag.Bool("stdin", false, "read the objects from stdin instead of the API server")
+	argoHealth := flag.String("argocd-health", "", "also run this Argo CD Lua health check on each object")
 	flag.Parse()
+	if *argoHealth != "" {
+		script, err := os.ReadFile(*argoHealth)
+		if err != nil {
+			fail("reading the health check: %v", err)
+		}
+		healthScript = string(script)
+	}
 	out := json.NewEncoder(os.Stdout)
 	if *stdin {
 		if flag.NArg() != 0 {
@@ -121,6 +135,13 @@ func describe(object *unstructured.Unstructured) line {
 	result := line{Name: object.GetName(), Generation: object.GetGeneration(), Conditions: []status.Condition{}}
 	if observed, found, err := unstructured.NestedInt64(object.Object, "status", "observedGeneration"); err == nil && found {
 		result.ObservedGeneration = &observed
+	}
+	if healthScript != "" {
+		health, err := runHealthScript(healthScript, object.Object)
+		if err != nil {
+			fail("the Argo CD health check failed on %s: %v", object.GetName(), err)
+		}
+		result.ArgoCD = health
 	}
 	computed, err := status.Compute(object)
 	if err != nil {
