@@ -1,0 +1,162 @@
+// Deployment mode (`reaper run --leader-elect`): of two processes with distinct identities exactly
+// one leads, and only it sweeps and writes status; SIGKILL on the leader hands over once the lease
+// has run out, and the new leader reaps; SIGTERM on a leader releases the lease, so a follower takes
+// over without waiting the lease out, and the process exits 0. On a control plane of the test's own,
+// so no other test's controller sweeps this policy.
+import * as k8s from '@kubernetes/client-node';
+import type { ControllerProcess } from '../../support/controller-process.js';
+import { sweepsOf } from '../../support/controller-process.js';
+import type { ExtraApiServer } from '../../support/extra-apiserver.js';
+import { PrivateCluster } from '../../support/extra-apiserver.js';
+import { waitFor } from '../kube/helpers.js';
+import { scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
+import type { ControllerScenario, KubeObject } from './scenario.js';
+
+const LEASE = 'reaper-election-test';
+const LEASE_NAMESPACE = 'default';
+const LEASE_SECONDS = 15;
+const TIMING = ['--lease-duration', `${LEASE_SECONDS}s`, '--renew-deadline', '10s', '--retry-period', '2s'];
+
+let cluster: PrivateCluster;
+let server: ExtraApiServer;
+let scenario: ControllerScenario;
+let coordination: k8s.CoordinationV1Api;
+const candidates = new Map<string, ControllerProcess>();
+
+beforeAll(async () => {
+  cluster = await PrivateCluster.start('election');
+  server = cluster.apiServers[0]!;
+  scenario = scenarioOn(server, 'ctl-elect');
+  await waitUntilServed([server]);
+  coordination = scenario.kc.makeApiClient(k8s.CoordinationV1Api);
+}, 300_000);
+
+afterAll(async () => {
+  try {
+    for (const candidate of candidates.values()) await candidate.stop('SIGKILL');
+    await scenario?.cleanUp();
+  } finally {
+    await cluster?.close();
+  }
+}, 200_000);
+
+async function candidate(name: string): Promise<ControllerProcess> {
+  const controller = await startControllerOn(server, {
+    nodeName: `node-${name}`,
+    args: ['--leader-elect', '--identity', `cand-${name}`, '--leader-election-id', LEASE, ...TIMING],
+    env: { POD_NAMESPACE: LEASE_NAMESPACE },
+  });
+  candidates.set(name, controller);
+  return controller;
+}
+
+const lease = () => coordination.readNamespacedLease({ name: LEASE, namespace: LEASE_NAMESPACE });
+const leads = (c: ControllerProcess) => c.logs.some((l) => l.msg === 'became leader');
+const ms = (time: Date | string | undefined) => new Date(time ?? NaN).getTime();
+const nodesOf = (policy: KubeObject) =>
+  ((policy.status?.nodes as { node: string }[] | undefined) ?? []).map((n) => n.node).sort();
+
+test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM releases it at once', async () => {
+  const namespace = await scenario.namespace();
+  const owner = await scenario.createTopology(namespace, 'lab', 1);
+  const resources = await scenario.materialize('lab', owner.metadata!.uid!, { containers: 1 });
+  await scenario.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '2s' } });
+
+  const [a, b] = await Promise.all([candidate('a'), candidate('b')]);
+  const first = await waitFor(
+    'a leader',
+    async () => {
+      const holder = (await lease().catch(() => undefined))?.spec?.holderIdentity;
+      return holder === 'cand-a' ? a : holder === 'cand-b' ? b : undefined;
+    },
+    120_000,
+  );
+  const follower = first === a ? b : a;
+  const [firstId, followerId] = first === a ? ['cand-a', 'cand-b'] : ['cand-b', 'cand-a'];
+  const [firstNode, followerNode] = first === a ? ['node-a', 'node-b'] : ['node-b', 'node-a'];
+
+  await waitFor('the leader to sweep twice', () => sweepsOf(first, scenario.policyName).length >= 2, 60_000);
+  await waitFor('the follower to see the leader', () =>
+    follower.logs.some((l) => l.msg === 'leader observed' && l.leader === firstId),
+  );
+  expect(leads(first)).toBe(true);
+  expect(leads(follower)).toBe(false);
+  expect(sweepsOf(follower, scenario.policyName)).toHaveLength(0);
+  expect(nodesOf(await scenario.policy())).toEqual([firstNode]);
+  expect(await scenario.remaining(resources)).toEqual({ containers: 1, networks: 1, leases: 1 });
+
+  // The leader dies without a word; its owner goes while nobody leads.
+  expect(await first.stop('SIGKILL')).toBeNull();
+  const lastRenewal = ms((await lease()).spec?.renewTime);
+  await scenario.deleteOwner('topologies', namespace, 'lab');
+
+  const takenOver = await waitFor(
+    'the follower to take the lease',
+    async () => {
+      const current = await lease();
+      return current.spec?.holderIdentity === followerId && current;
+    },
+    120_000,
+  );
+  // Never before the dead leader's lease ran out: it might only have been slow.
+  expect(ms(takenOver.spec?.acquireTime) - lastRenewal).toBeGreaterThanOrEqual(LEASE_SECONDS * 1000);
+  expect(takenOver.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
+  await waitFor(
+    'the new leader to reap the orphans',
+    async () => {
+      const left = await scenario.remaining(resources);
+      return left.containers + left.networks + left.leases === 0;
+    },
+    60_000,
+  );
+  // Resources go before the sweep is logged: wait for the line rather than read it at once.
+  await waitFor('the new leader’s reaping sweep', () =>
+    sweepsOf(follower, scenario.policyName).some(
+      (s) => (s.counts as { containers: { reaped: number } }).containers.reaped === 1,
+    ),
+  );
+  await waitFor('the new leader’s status entry', async () => nodesOf(await scenario.policy()).includes(followerNode));
+
+  // A third candidate follows the new leader; SIGTERM on the leader releases the lease.
+  const c = await candidate('c');
+  await waitFor(
+    'the third candidate to see the leader',
+    () => c.logs.some((l) => l.msg === 'leader observed' && l.leader === followerId),
+    60_000,
+  );
+  const beforeStop = await lease();
+  const versions = await watchLease(beforeStop.metadata!.resourceVersion!);
+  try {
+    expect(await follower.stop('SIGTERM', 60_000)).toBe(0);
+    expect(follower.logs.some((l) => l.msg === 'released the lease')).toBe(true);
+    const handedOver = await waitFor(
+      'the third candidate to take the lease',
+      () => versions.seen.find((v) => v.spec?.holderIdentity === 'cand-c'),
+      60_000,
+    );
+    const holders = versions.seen.map((v) => v.spec?.holderIdentity ?? '');
+    // The stopped leader's last write gave the lease up: nobody holds it until the next candidate does.
+    expect(holders.indexOf('')).toBeGreaterThanOrEqual(0);
+    expect(holders.indexOf('')).toBeLessThan(holders.indexOf('cand-c'));
+    // Taken over before the stopped leader's lease would have run out: it did not wait it out.
+    expect(ms(handedOver.spec?.acquireTime)).toBeLessThan(ms(beforeStop.spec?.renewTime) + LEASE_SECONDS * 1000);
+  } finally {
+    versions.stop();
+  }
+  await waitFor('the third candidate to lead and sweep', () => leads(c) && sweepsOf(c, scenario.policyName).length > 0);
+  expect(await c.stop('SIGTERM', 60_000)).toBe(0);
+}, 600_000);
+
+/** Every version of the Lease from `resourceVersion` on, in order. */
+async function watchLease(resourceVersion: string): Promise<{ seen: k8s.V1Lease[]; stop(): void }> {
+  const seen: k8s.V1Lease[] = [];
+  const controller = await new k8s.Watch(scenario.kc).watch(
+    `/apis/coordination.k8s.io/v1/namespaces/${LEASE_NAMESPACE}/leases`,
+    { fieldSelector: `metadata.name=${LEASE}`, resourceVersion },
+    (type: string, object: k8s.V1Lease) => {
+      if (type === 'ADDED' || type === 'MODIFIED') seen.push(object);
+    },
+    () => undefined,
+  );
+  return { seen, stop: () => controller.abort() };
+}
