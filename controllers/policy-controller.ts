@@ -7,6 +7,7 @@ import type { NodeStatus, ReapPolicy } from '../src/api/types.js';
 import type { GraceState } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
 import type { ReapReport } from '../src/core/report-types.js';
+import { describeError, statusCodeOf } from '../src/kube/api-errors.js';
 import type { EventRecorder, EventSubject } from '../src/kube/event-recorder.js';
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
@@ -93,8 +94,22 @@ export class PolicyController {
         this.totalsOf(entry.object),
         new Date(this.options.now()),
       );
-      await this.options.status.applyIfChanged(ref, status);
+      // The event first: it is a separate object, so it reaches `kubectl describe` even when the
+      // status write below cannot.
       this.options.events.warning(subjectOf(entry.object), 'InvalidSpec', problems);
+      try {
+        await this.options.status.applyIfChanged(ref, status);
+      } catch (err) {
+        // A stored spec that fails the CRD's own rules at evaluation (e.g. a duration too large to
+        // convert, stored under an older schema) makes the API server refuse every write to the
+        // object, status included. Retrying cannot help; a spec change brings the policy back here.
+        if (statusCodeOf(err) !== 422) throw err;
+        this.logger.warn('the API server refuses any status for this invalid policy', {
+          policy: name,
+          problems,
+          error: describeError(err),
+        });
+      }
       return;
     }
     const policy = entry.parsed.policy;
