@@ -20,19 +20,30 @@ export type Backends = Partial<Record<ResourceKind, RuntimeBackend>>;
  */
 export async function takeSnapshot(backends: Backends, now: () => number): Promise<RuntimeSnapshot> {
   const takenAt = now();
-  const resources: RuntimeResource[] = [];
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  // Containers first: a lease or network listed later can only refer to a container listed before.
-  for (const kind of ['container', 'network', 'volume', 'ipLease'] as const) {
+  const listed = new Map<ResourceKind, { resources: RuntimeResource[]; error?: string; warnings: string[] }>();
+  // Leases before containers: a lease is made for a container that exists, so every lease listed
+  // names a container the later container listing holds (unless it is gone by then, truly dangling).
+  // Listed the other way round, a container and its lease made in between would make the lease
+  // look dangling.
+  for (const kind of ['ipLease', 'container', 'network', 'volume'] as const) {
     const backend = backends[kind];
     if (!backend) continue;
     try {
-      resources.push(...(await backend.list()));
+      listed.set(kind, { resources: await backend.list(), warnings: backend.drainWarnings?.() ?? [] });
     } catch (err) {
-      errors.push(`listing ${kind}s: ${(err as Error).message}`);
+      const error = `listing ${kind}s: ${(err as Error).message}`;
+      listed.set(kind, { resources: [], error, warnings: backend.drainWarnings?.() ?? [] });
     }
-    warnings.push(...(backend.drainWarnings?.() ?? []));
+  }
+  const resources: RuntimeResource[] = [];
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  for (const kind of ['container', 'network', 'volume', 'ipLease'] as const) {
+    const entry = listed.get(kind);
+    if (!entry) continue;
+    resources.push(...entry.resources);
+    if (entry.error) errors.push(entry.error);
+    warnings.push(...entry.warnings);
   }
   return { takenAt, resources, complete: errors.length === 0, errors, warnings };
 }

@@ -1,4 +1,4 @@
-// takeSnapshot: every backend listed, containers first; a failing one marks the snapshot
+// takeSnapshot: every backend listed, leases before containers; a failing one marks the snapshot
 // incomplete with one line and never throws.
 import type { RuntimeResource } from '../../../src/core/model.js';
 import type { RuntimeBackend } from '../../../src/runtime/backend.js';
@@ -23,7 +23,7 @@ function backend(
   };
 }
 
-test('lists containers, networks, volumes, then leases, into one complete snapshot', async () => {
+test('lists leases first (their containers are listed after them), into one complete snapshot', async () => {
   const order: string[] = [];
   const snapshot = await takeSnapshot(
     {
@@ -34,7 +34,7 @@ test('lists containers, networks, volumes, then leases, into one complete snapsh
     },
     () => 42,
   );
-  expect(order).toEqual(['container', 'network', 'volume', 'ipLease']);
+  expect(order).toEqual(['ipLease', 'container', 'network', 'volume']);
   expect(snapshot).toMatchObject({ takenAt: 42, complete: true, errors: [], warnings: ['net/x: symlink'] });
   expect(snapshot.resources.map((r) => r.id)).toEqual(['c1', 'n1', 'v1', 'labnet/10.0.0.2']);
 });
@@ -69,4 +69,39 @@ test('no backends: an empty, complete snapshot', async () => {
     errors: [],
     warnings: [],
   });
+});
+
+test('a container and its lease made while the snapshot is taken: never the lease without its container', async () => {
+  // A deployer at work: after each listing call, one more container and then its lease exist.
+  const containers: RuntimeResource[] = [];
+  const leases: RuntimeResource[] = [];
+  let made = 0;
+  const deployerStep = () => {
+    made++;
+    containers.push(container(`c${made}`));
+    leases.push(lease(`10.0.0.${made}`, `c${made}`));
+  };
+  const listing = (kind: RuntimeResource['kind'], source: RuntimeResource[]): RuntimeBackend => ({
+    kind,
+    list: () => {
+      const now = [...source];
+      deployerStep();
+      return Promise.resolve(now);
+    },
+    remove: () => Promise.resolve(reaped()),
+  });
+  deployerStep();
+  const snapshot = await takeSnapshot(
+    {
+      container: listing('container', containers),
+      network: listing('network', []),
+      volume: listing('volume', []),
+      ipLease: listing('ipLease', leases),
+    },
+    () => 0,
+  );
+  const listedContainers = new Set(snapshot.resources.filter((r) => r.kind === 'container').map((r) => r.id));
+  const listedLeases = snapshot.resources.filter((r) => r.kind === 'ipLease');
+  expect(listedLeases.length).toBeGreaterThan(0);
+  for (const l of listedLeases) expect(listedContainers.has((l as { containerId: string }).containerId)).toBe(true);
 });
