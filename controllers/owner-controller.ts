@@ -141,7 +141,8 @@ export class OwnerController {
       ? {
           type: CONDITION_MANAGED,
           status: 'True',
-          reason: first.policy.teardown === 'Finalizer' ? 'TeardownByFinalizer' : 'SweptWhenGone',
+          // One policy asking for Finalizer is enough for the finalizer to be on.
+          reason: managing.some((m) => m.policy.teardown === 'Finalizer') ? 'TeardownByFinalizer' : 'SweptWhenGone',
           message: `managed by ReapPolicy ${managing.map((m) => m.policy.name).join(', ')}`,
         }
       : {
