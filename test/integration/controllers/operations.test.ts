@@ -1,0 +1,267 @@
+// `reaper run` as operators meet it: /readyz only once the informers have synced and Docker answers,
+// /healthz, /metrics whose values are what the sweeps did, the configuration printed once, SIGTERM
+// while idle, and usage errors. On a control plane of the test's own, so the only controllers that
+// sweep these policies (and move these metrics) are the ones started here.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
+import { sweepsOf } from '../../support/controller-process.js';
+import type { ExtraApiServer } from '../../support/extra-apiserver.js';
+import { PrivateCluster } from '../../support/extra-apiserver.js';
+import { repoRoot } from '../../support/kubectl.js';
+import { waitFor } from '../kube/helpers.js';
+import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
+import type { ControllerScenario, OwnerResources } from './scenario.js';
+
+const KINDS = ['containers', 'networks', 'volumes', 'ipLeases'] as const;
+type Kind = (typeof KINDS)[number];
+type Counts = Record<Kind, { scanned: number; orphaned: number; reaped: number; failed: number }>;
+
+let cluster: PrivateCluster;
+let server: ExtraApiServer;
+/** A policy whose orphans are reaped, and one blocked by its blast-radius limit. */
+let reaping: ControllerScenario;
+let blocked: ControllerScenario;
+let controller: ControllerProcess | undefined;
+let orphans: OwnerResources;
+let kept: OwnerResources;
+
+beforeAll(async () => {
+  cluster = await PrivateCluster.start('ops');
+  server = cluster.apiServers[0]!;
+  reaping = scenarioOn(server, 'ctl-ops');
+  blocked = scenarioOn(server, 'ctl-ops-blocked');
+  await waitUntilServed([server]);
+
+  const namespace = await reaping.namespace();
+  const owner = await reaping.createTopology(namespace, 'kept', 1);
+  kept = await reaping.materialize('kept', owner.metadata!.uid!, { containers: 2 });
+  orphans = await reaping.materialize('gone', randomUUID(), { containers: 2 });
+  await reaping.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '1h' } });
+
+  const survivor = await blocked.createTopology(namespace, 'survivor', 1);
+  await blocked.materialize('survivor', survivor.metadata!.uid!, { containers: 1 });
+  await blocked.materialize('mass', randomUUID(), { containers: 3 });
+  await blocked.createPolicy({
+    limits: { maxOrphanPercent: 50 },
+    timing: { minAge: '0', gracePeriod: '0', interval: '1h' },
+  });
+}, 300_000);
+
+afterAll(async () => {
+  try {
+    await controller?.stop('SIGKILL');
+    await reaping?.cleanUp();
+    await blocked?.cleanUp();
+  } finally {
+    await cluster?.close();
+  }
+}, 200_000);
+
+test('/readyz says ready only once the informers have synced; /healthz answers all along', async () => {
+  // The API server is down when the controller starts: it serves its endpoints, but not ready.
+  await server.stop();
+  controller = await startControllerOn(server, {
+    nodeName: 'node-ops',
+    args: ['--trigger-delay', '3s'],
+    env: { REAPER_SELF_CONTAINER_ID: 'c0ffee', REAPER_LOG_LEVEL: 'info' },
+  });
+  const c = controller;
+  const notReady = await c.get('/readyz');
+  expect(notReady.status).toBe(503);
+  expect(notReady.body).toContain('[-]policies failed: not synced yet');
+  expect(await c.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
+
+  await server.start();
+  const ready = await waitFor(
+    '/readyz to be ready',
+    async () => {
+      const answer = await c.get('/readyz?verbose');
+      return answer.status === 200 && answer;
+    },
+    120_000,
+  );
+  const synced = (target: string) => c.logs.some((l) => l.msg === 'informer synced' && l.target === target);
+  for (const target of ['ReapPolicy', 'Topology', 'Sandbox']) {
+    expect(synced(`${target}.reaper.dev/v1alpha1`)).toBe(true);
+    expect(ready.body).toContain(
+      target === 'ReapPolicy' ? '[+]policies ok' : `[+]owners ${target}.reaper.dev/v1alpha1 ok`,
+    );
+  }
+  expect(ready.body).toContain('[+]docker ok');
+});
+
+test('the configuration is printed once, at start, with flags and environment fallbacks resolved', async () => {
+  const c = controller!;
+  await waitFor(
+    'a sweep of each policy',
+    () => sweepsOf(c, reaping.policyName).length > 0 && sweepsOf(c, blocked.policyName).length > 0,
+    60_000,
+  );
+  const starting = c.logs.filter((l) => l.msg === 'starting');
+  expect(starting).toHaveLength(1);
+  expect(c.logs.indexOf(starting[0]!)).toBe(0);
+  expect(starting[0]).toMatchObject({
+    config: {
+      nodeName: 'node-ops',
+      httpAddress: '127.0.0.1:0',
+      selfContainerId: 'c0ffee',
+      logLevel: 'info',
+      ownerWorkers: 4,
+      triggerDelayMs: 3000,
+      ownerResyncMs: 60_000,
+    },
+    cluster: server.url,
+  });
+  expect(starting[0]!.config).not.toHaveProperty('leaderElection');
+});
+
+test('/metrics holds what the sweeps did', async () => {
+  const c = controller!;
+  await waitFor(
+    'the orphans to be reaped',
+    async () => {
+      const left = await reaping.remaining(orphans);
+      return left.containers + left.networks + left.leases === 0;
+    },
+    60_000,
+  );
+  const p = reaping.policyName;
+  const b = blocked.policyName;
+  // Settled: the same sweeps logged before and after reading the metrics.
+  const { text, sweeps } = await waitFor('the sweeps to be logged and settle', async () => {
+    const before = sweepsOf(c, p).length + sweepsOf(c, b).length;
+    const body = (await c.get('/metrics')).body;
+    const after = { reaping: sweepsOf(c, p), blocked: sweepsOf(c, b) };
+    const reapedSoFar = after.reaping.reduce((n, s) => n + countsOf(s).containers.reaped, 0);
+    return before === after.reaping.length + after.blocked.length && reapedSoFar === 2 && { text: body, sweeps: after };
+  });
+  const metric = (name: string, labels: Record<string, string>) => metricValue(text, name, labels);
+
+  // The reaping policy: every sweep Completed; counters are the sums of what the sweeps logged,
+  // gauges what the last one saw.
+  expect(sweeps.reaping.every((s) => s.outcome === 'Completed')).toBe(true);
+  expect(metric('reaper_sweeps_total', { policy: p, outcome: 'Completed' })).toBe(sweeps.reaping.length);
+  for (const outcome of ['PartiallyFailed', 'Blocked', 'FailedClosed'])
+    expect(metric('reaper_sweeps_total', { policy: p, outcome })).toBe(0);
+  expect(metric('reaper_sweep_duration_seconds_count', { policy: p })).toBe(sweeps.reaping.length);
+  expect(metric('reaper_sweep_duration_seconds_bucket', { policy: p, le: '+Inf' })).toBe(sweeps.reaping.length);
+  expect(metric('reaper_sweep_duration_seconds_sum', { policy: p })).toBeGreaterThan(0);
+  const last = countsOf(sweeps.reaping.at(-1)!);
+  const summed = (kind: Kind, field: 'reaped' | 'failed') =>
+    sweeps.reaping.reduce((n, s) => n + countsOf(s)[kind][field], 0);
+  for (const kind of KINDS) {
+    expect(metric('reaper_resources_scanned', { policy: p, kind })).toBe(last[kind].scanned);
+    expect(metric('reaper_resources_orphaned', { policy: p, kind })).toBe(last[kind].orphaned);
+    expect(metric('reaper_resources_reaped_total', { policy: p, kind })).toBe(summed(kind, 'reaped'));
+    expect(metric('reaper_resources_failed_total', { policy: p, kind })).toBe(0);
+  }
+  // What the orphans were: two containers with their network and two leases; nothing else.
+  expect(KINDS.map((kind) => summed(kind, 'reaped'))).toEqual([2, 1, 0, 2]);
+  expect(countsOf(sweeps.reaping[0]!).containers.orphaned).toBe(2);
+  expect(last.containers.scanned).toBeGreaterThanOrEqual(4); // the kept owner's two, others' too
+  expect(await reaping.remaining(kept)).toEqual({ containers: 2, networks: 1, leases: 2 });
+  expect(metric('reaper_sweep_blocked', { policy: p })).toBe(0);
+  // The last success is the finish of the last Completed sweep: no earlier than the one in the
+  // status, no later than its log line.
+  const lastSuccess = metric('reaper_last_successful_sweep_timestamp_seconds', { policy: p })! * 1000;
+  const status = (await reaping.policy()).status?.lastSweep as { finishTime: string; outcome: string };
+  expect(status.outcome).toBe('Completed');
+  expect(lastSuccess).toBeGreaterThanOrEqual(Date.parse(status.finishTime));
+  expect(lastSuccess).toBeLessThanOrEqual(Date.parse(sweeps.reaping.at(-1)!.time!));
+
+  // Two Topologies live in the cluster, no Sandbox.
+  expect(metric('reaper_live_owners', { kind: 'Topology' })).toBe(2);
+  expect(metric('reaper_live_owners', { kind: 'Sandbox' })).toBe(0);
+
+  // The blocked policy: 7 of 10 attributable resources orphaned, over its 50%.
+  expect(sweeps.blocked.length).toBeGreaterThan(0);
+  expect(sweeps.blocked.every((s) => s.outcome === 'Blocked')).toBe(true);
+  expect(metric('reaper_sweeps_total', { policy: b, outcome: 'Blocked' })).toBe(sweeps.blocked.length);
+  expect(metric('reaper_sweeps_total', { policy: b, outcome: 'Completed' })).toBe(0);
+  expect(metric('reaper_sweep_blocked', { policy: b })).toBe(1);
+  expect(metric('reaper_resources_orphaned', { policy: b, kind: 'containers' })).toBe(3);
+  expect(metric('reaper_resources_orphaned', { policy: b, kind: 'ipLeases' })).toBe(3);
+  expect(metric('reaper_resources_reaped_total', { policy: b, kind: 'containers' })).toBe(0);
+  expect(metric('reaper_last_successful_sweep_timestamp_seconds', { policy: b })).toBeUndefined();
+
+  expect(metric('reaper_informer_healthy', { target: 'ReapPolicy.reaper.dev/v1alpha1' })).toBe(1);
+  expect(metric('reaper_informer_healthy', { target: 'Topology.reaper.dev/v1alpha1' })).toBe(1);
+});
+
+test('with DOCKER_HOST on a dead socket the informers sync but /readyz stays not ready', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'reaper-ops-dead-'));
+  const blind = await startControllerOn(server, {
+    nodeName: 'node-no-docker',
+    env: { DOCKER_HOST: `unix://${dir}/docker.sock` },
+  });
+  try {
+    const answer = await waitFor(
+      'the informers to sync',
+      async () => {
+        const readyz = await blind.get('/readyz?verbose');
+        return readyz.body.includes('[+]owners Topology.reaper.dev/v1alpha1 ok') && readyz;
+      },
+      60_000,
+    );
+    expect(answer.status).toBe(503);
+    expect(answer.body).toContain('[+]policies ok');
+    expect(answer.body).toMatch(/\[-\]docker failed: .*docker\.sock/);
+    expect(await blind.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
+    expect(await blind.stop()).toBe(0);
+  } finally {
+    await blind.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGTERM while idle: finishes, logs it, exits 0', async () => {
+  const c = controller!;
+  controller = undefined;
+  expect(await c.stop('SIGTERM', 30_000)).toBe(0);
+  const messages = c.logs.map((l) => l.msg);
+  expect(messages).toContain('signal received');
+  expect(messages.at(-1)).toBe('stopped');
+  expect(c.logs.at(-1)).toMatchObject({ exitCode: 0 });
+  expect(c.otherOutput).toEqual([]);
+});
+
+test.each([
+  ['an unknown flag', ['--no-such-flag'], {}, /unknown option '--no-such-flag'/],
+  ['a bad value', ['--owner-workers', '0'], {}, /--owner-workers: "0" is not an integer from 1 to 64/],
+  ['a bad environment fallback', [], { REAPER_LOG_LEVEL: 'loud' }, /--log-level: "loud" is not one of/],
+  [
+    'inconsistent election timings',
+    ['--leader-elect', '--lease-duration', '5s', '--renew-deadline', '10s'],
+    {},
+    /--lease-duration must be longer than --renew-deadline/,
+  ],
+])('%s is a usage error (exit 64) that says what is wrong', async (_what, args, env, message) => {
+  const { code, stderr } = await runReaper(['run', '--node-name', 'node-usage', ...args], {
+    ...env,
+    KUBECONFIG: server.kubeconfigPath,
+  });
+  expect(stderr).toMatch(message);
+  expect(code).toBe(64);
+});
+
+function countsOf(sweep: LogLine): Counts {
+  return sweep.counts as Counts;
+}
+
+function runReaper(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'controllers/main.ts', ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
