@@ -53,29 +53,47 @@ export function ownerKeyOf(
 }
 
 /**
+ * For each lease, the index in the same list of the container it names; -1 when that container is
+ * not in the list, and for every other kind. With two containers of the same id, the later one counts.
+ */
+export function leaseContainers(resources: readonly RuntimeResource[]): Int32Array {
+  const containerIndexes = new Map<string, number>();
+  for (let index = 0; index < resources.length; index++) {
+    const resource = resources[index]!;
+    if (resource.kind === 'container') containerIndexes.set(resource.id, index);
+  }
+  const containers = new Int32Array(resources.length).fill(-1);
+  for (let index = 0; index < resources.length; index++) {
+    const resource = resources[index]!;
+    if (resource.kind === 'ipLease') containers[index] = containerIndexes.get(resource.containerId) ?? -1;
+  }
+  return containers;
+}
+
+/**
  * Attribution of every resource, index for index. A lease is attributed through its container: it
  * inherits the claim of a container in the same list (and is foreign with a foreign container); a
  * lease whose container is not in the list is dangling when its network is one the policy manages,
- * else foreign.
+ * else foreign. `containers` is leaseContainers(resources), when the caller already has it.
  */
 export function attributeResources(
   resources: readonly RuntimeResource[],
   policy: Pick<Policy, 'match' | 'resources'>,
+  containers: Int32Array = leaseContainers(resources),
 ): (Attribution | undefined)[] {
   const attributions = new Array<Attribution | undefined>(resources.length);
-  const containerClaims = new Map<string, Attribution | undefined>();
-  resources.forEach((resource, index) => {
-    if (resource.kind === 'ipLease') return;
-    const claim = claimOf(resource, policy.match);
-    attributions[index] = claim;
-    if (resource.kind === 'container') containerClaims.set(resource.id, claim);
-  });
+  for (let index = 0; index < resources.length; index++) {
+    const resource = resources[index]!;
+    if (resource.kind !== 'ipLease') attributions[index] = claimOf(resource, policy.match);
+  }
   const managedLeaseNetworks = new Set(policy.resources.ipLeases.networks);
-  resources.forEach((resource, index) => {
-    if (resource.kind !== 'ipLease') return;
-    if (containerClaims.has(resource.containerId)) attributions[index] = containerClaims.get(resource.containerId);
+  for (let index = 0; index < resources.length; index++) {
+    const resource = resources[index]!;
+    if (resource.kind !== 'ipLease') continue;
+    const container = containers[index]!;
+    if (container >= 0) attributions[index] = attributions[container];
     else if (managedLeaseNetworks.has(resource.network)) attributions[index] = { type: 'dangling' };
-  });
+  }
   return attributions;
 }
 

@@ -3,7 +3,7 @@
 // read policy.mode: a DryRun sweep plans exactly what a Reap sweep would, and the executor is what
 // deletes nothing.
 import type { Attribution } from './attribution.js';
-import { LiveKeyIndex, attributeResources } from './attribution.js';
+import { LiveKeyIndex, attributeResources, leaseContainers } from './attribution.js';
 import type { BlastRadiusBlock } from './blast-radius.js';
 import { blastRadiusBlock, orphanPercentOf } from './blast-radius.js';
 import { formatDuration } from './duration-format.js';
@@ -65,7 +65,9 @@ export function planReap(
   options: PlanOptions = {},
 ): Plan {
   const resources = sortForExecution(snapshot.resources);
-  const attributions = attributeResources(resources, policy);
+  // Containers sort before leases, so a lease's container is always planned before the lease.
+  const containers = leaseContainers(resources);
+  const attributions = attributeResources(resources, policy, containers);
   const failedClosed = failClosedReasons(snapshot, liveOwners);
   const sweep: SweepContext = {
     now,
@@ -80,7 +82,6 @@ export function planReap(
   };
 
   const items: PlannedItem[] = [];
-  const containerItems = new Map<string, number>();
   const nextGrace: Record<string, number> = {};
   const candidates: number[] = [];
   let attributable = 0;
@@ -88,7 +89,8 @@ export function planReap(
 
   for (let index = 0; index < resources.length; index++) {
     const resource = resources[index]!;
-    const container = resource.kind === 'ipLease' ? items[containerItems.get(resource.containerId) ?? -1] : undefined;
+    const containerIndex = containers[index]!;
+    const container = containerIndex >= 0 ? items[containerIndex] : undefined;
     let item = ownership(resource, attributions[index], container, sweep);
     if (item === undefined) {
       // An orphan: its grace clock starts (or keeps running) whatever else holds it back.
@@ -100,7 +102,6 @@ export function planReap(
       if (item.decision === 'selected') candidates.push(index);
     }
     items.push(item);
-    if (resource.kind === 'container') containerItems.set(resource.id, index);
     if (item.decision !== 'foreign' && item.decision !== 'protected') attributable++;
   }
 
@@ -120,7 +121,7 @@ export function planReap(
     return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent };
   }
 
-  applyDeletionLimit(items, candidates, policy.limits.maxDeletionsPerSweep, containerItems);
+  applyDeletionLimit(items, candidates, policy.limits.maxDeletionsPerSweep, containers);
   const selected = items.filter((item) => item.decision === 'selected');
   return { items, selected, graceState: nextGrace, failedClosed, orphanPercent };
 }
@@ -251,7 +252,7 @@ function applyDeletionLimit(
   items: PlannedItem[],
   candidates: readonly number[],
   maxDeletions: number,
-  containerItems: ReadonlyMap<string, number>,
+  containers: Int32Array,
 ): void {
   if (candidates.length <= maxDeletions) return;
   // Candidates are in execution order, so each kind's run is already oldest first.
@@ -259,8 +260,8 @@ function applyDeletionLimit(
   const leasesOf = new Map<number, number[]>();
   for (const index of candidates) {
     const resource = items[index]!.resource;
-    const container = resource.kind === 'ipLease' ? containerItems.get(resource.containerId) : undefined;
-    if (container === undefined) {
+    const container = containers[index]!;
+    if (container < 0) {
       const run = runs.get(resource.kind);
       if (run) run.push(index);
       else runs.set(resource.kind, [index]);

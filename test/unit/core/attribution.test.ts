@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   LiveKeyIndex,
   MAX_OWNER_KEY_LENGTH,
@@ -213,5 +214,36 @@ describe('ownerKeyFromObject', () => {
     { name: 'a malformed uid', object: { metadata: { uid: 'a\nb' } }, rule: { type: 'uid' }, key: undefined },
   ])('$name', ({ object, rule, key }) => {
     expect(ownerKeyFromObject(object, rule)).toBe(key);
+  });
+});
+
+describe('attributeResources agrees with attributing each lease by a search for its container', () => {
+  const p = policy({ match: [labelRule, labRule] });
+  // Few ids, so that leases name containers that are missing, listed later, or listed twice.
+  const id = fc.constantFrom('c1', 'c2', 'c3', 'gone');
+  const owner = fc.option(fc.constantFrom('A', 'B', 'a\nb'), { nil: undefined });
+  const resource = fc.oneof(
+    fc.record({ id, owner }).map(({ id: containerId, owner: key }) => container(containerId, key)),
+    fc.record({ id, owner }).map(({ id: networkId, owner: key }) => network(networkId, key)),
+    fc.record({ id, owner }).map(({ id: volumeId, owner: key }) => volume(volumeId, key)),
+    fc
+      .record({ containerId: id, network: fc.constantFrom('labnet', 'othernet'), n: fc.nat(255) })
+      .map(({ containerId, network: net, n }) => lease(`10.0.0.${n}`, containerId, net)),
+  );
+
+  test('on random lists', () => {
+    fc.assert(
+      fc.property(fc.array(resource, { maxLength: 30 }), (resources) => {
+        const expected = resources.map((resource) => {
+          if (resource.kind !== 'ipLease') return claimOf(resource, p.match);
+          const containers = resources.filter((r) => r.kind === 'container' && r.id === resource.containerId);
+          // With two containers of the same id, the one listed last counts.
+          if (containers.length > 0) return claimOf(containers.at(-1)!, p.match);
+          return p.resources.ipLeases.networks.includes(resource.network) ? { type: 'dangling' } : undefined;
+        });
+        expect(attributeResources(resources, p)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
