@@ -2,7 +2,7 @@
 // capabilities that let root read any file (so a file with mode 000 is really unreadable to it),
 // and the files it sweeps with: a policy matching on a label key of the calling test's own, and a
 // directory of owner manifests.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -24,6 +24,23 @@ export function reaper(args: string[], options: { withoutDacOverride?: boolean }
   const result = spawnSync(file!, rest, { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs the CLI without blocking this process (for tests that serve something it talks to). */
+export function reaperAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'controllers/main.ts', ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 export interface SweepReport {
