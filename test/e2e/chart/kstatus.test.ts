@@ -2,8 +2,9 @@
 // (tools/kstatus-check: sigs.k8s.io/cli-utils, what Flux's health checks and `kpt live status` use)
 // on objects from the real API server: Ready at the current generation is Current; the object a
 // spec change returns, before any agent has seen it, is InProgress; a blocked sweep is InProgress
-// until its approval, then Current; an invalid spec is Failed (Stalled) until Git fixes it. The
-// Argo CD health check in docs/gitops.md is run on the same objects, as Argo CD runs it.
+// until its approval, then Current; a blind agent is InProgress; an invalid spec is Failed
+// (Stalled) until Git fixes it. The Argo CD health check in docs/gitops.md is run on the same
+// objects, as Argo CD runs it.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -234,6 +235,20 @@ test('a blocked sweep is InProgress (Ready False) and Argo CD Degraded; the appr
   expect(argoHealthOf(released.object).status).toBe('Healthy');
   // DryRun: nothing was removed.
   expect(await fx.exists('container', fx.name('blocked-1'))).toBe(true);
+});
+
+test('a blind agent (an owner kind the API server does not serve) is InProgress, and Argo CD Degraded', async () => {
+  const { name } = createPolicy({ owners: [{ apiVersion: 'example.com/v1', kind: 'NoSuchKind' }] });
+  const blind = await waitForKstatus(name, 'InProgress');
+  expect(condition(blind.object, 'Ready')).toMatchObject({ status: 'False', reason: 'FailedClosed' });
+  expect(condition(blind.object, 'Degraded')).toMatchObject({ status: 'True', reason: 'OwnersNotVisible' });
+  expect(blind.verdict.conditions).toEqual([
+    expect.objectContaining({ type: 'Reconciling', status: 'True', reason: 'FailedClosed' }),
+  ]);
+  expect(argoHealthOf(blind.object)).toEqual({
+    status: 'Degraded',
+    message: expect.stringMatching(/^Degraded: owners not fully visible: NoSuchKind/) as string,
+  });
 });
 
 test('an invalid spec is Failed (Stalled) and Argo CD Degraded, until a fix in Git makes it Current', async () => {
