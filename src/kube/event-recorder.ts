@@ -12,7 +12,7 @@ import type { Logger } from '../observe/logger.js';
 import { silentLogger } from '../observe/logger.js';
 import { describeError, isNotFound } from './api-errors.js';
 import { formatTime } from './conditions.js';
-import { mergePatch } from './request-options.js';
+import { mergePatch, withTimeout } from './request-options.js';
 import type { TimerHandle, Timers } from './timers.js';
 import { systemTimers } from './timers.js';
 
@@ -40,14 +40,17 @@ export interface EventChanges {
   lastTimestamp: string;
 }
 
-export function coreV1EventSink(kubeConfig: k8s.KubeConfig): EventSink {
+/** `requestTimeoutMs`: a write unanswered this long fails, so stop() never waits on a hung API server. */
+export function coreV1EventSink(kubeConfig: k8s.KubeConfig, requestTimeoutMs?: number): EventSink {
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const bounded = (options?: k8s.ConfigurationOptions) =>
+    requestTimeoutMs === undefined ? options : withTimeout(requestTimeoutMs, options);
   return {
     create: async (namespace, body) => {
-      await core.createNamespacedEvent({ namespace, body });
+      await core.createNamespacedEvent({ namespace, body }, bounded());
     },
     update: async (namespace, name, body) => {
-      await core.patchNamespacedEvent({ name, namespace, body }, mergePatch());
+      await core.patchNamespacedEvent({ name, namespace, body }, bounded(mergePatch()));
     },
   };
 }

@@ -8,6 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { statusChanged } from './conditions.js';
 import type { GroupVersionKind } from './discovery.js';
 import { ResourceResolver } from './discovery.js';
+import { withTimeout } from './request-options.js';
 
 export interface ObjectRef extends GroupVersionKind {
   name: string;
@@ -21,11 +22,13 @@ export interface StatusApplierOptions {
   resolver?: ResourceResolver;
   /** applyIfChanged() re-applies an unchanged status after this long anyway, undoing foreign edits. Default 10 min. */
   reapplyAfterMs?: number;
+  /** An apply unanswered this long fails (a hung API server must not hold a reconcile forever); none by default. */
+  requestTimeoutMs?: number;
   now?: () => number;
 }
 
 export const DEFAULT_FIELD_MANAGER = 'reaper';
-const applyPatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+const applyPatch = () => k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 
 export class StatusApplier {
   private readonly api: k8s.CustomObjectsApi;
@@ -33,6 +36,7 @@ export class StatusApplier {
   readonly fieldManager: string;
   private readonly reapplyAfterMs: number;
   private readonly now: () => number;
+  private readonly requestOptions: () => k8s.ConfigurationOptions;
   private readonly lastApplied = new Map<string, { status: unknown; at: number }>();
 
   constructor(kubeConfig: k8s.KubeConfig, options: StatusApplierOptions = {}) {
@@ -41,6 +45,8 @@ export class StatusApplier {
     this.api = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     this.resolver = options.resolver ?? new ResourceResolver(kubeConfig);
     this.fieldManager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
+    const timeoutMs = options.requestTimeoutMs;
+    this.requestOptions = timeoutMs === undefined ? applyPatch : () => withTimeout(timeoutMs, applyPatch());
   }
 
   /** The field manager of one agent's per-node entry. */
@@ -64,8 +70,11 @@ export class StatusApplier {
     const common = { group: resource.group, version: resource.version, plural: resource.plural, name: ref.name };
     const request = { ...common, body, fieldManager, force: true };
     const stored: unknown = resource.namespaced
-      ? await this.api.patchNamespacedCustomObjectStatus({ ...request, namespace: ref.namespace! }, applyPatch)
-      : await this.api.patchClusterCustomObjectStatus(request, applyPatch);
+      ? await this.api.patchNamespacedCustomObjectStatus(
+          { ...request, namespace: ref.namespace! },
+          this.requestOptions(),
+        )
+      : await this.api.patchClusterCustomObjectStatus(request, this.requestOptions());
     return stored as k8s.KubernetesObject;
   }
 

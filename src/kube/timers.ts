@@ -30,3 +30,36 @@ export function sleep(timers: Timers, ms: number, signal?: AbortSignal): Promise
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * Settles as `promise` does, or rejects once `ms` has passed first, naming `what` (the work itself
+ * goes on: use it where the answer no longer matters after the deadline).
+ */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string, timers = systemTimers): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const handle = timers.setTimeout(() => reject(new Error(`${what} got no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        timers.clearTimeout(handle);
+        resolve(value);
+      },
+      (err: unknown) => {
+        timers.clearTimeout(handle);
+        reject(err);
+      },
+    );
+  });
+}
+
+/** Whether `promise` settled (either way) within `ms`. */
+export function settlesWithin(promise: Promise<unknown>, ms: number, timers = systemTimers): Promise<boolean> {
+  return withDeadline(
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    ms,
+    'work',
+    timers,
+  ).catch(() => false);
+}
