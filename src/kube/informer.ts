@@ -39,8 +39,6 @@ export interface InformerOptions {
   restartBackoff?: BackoffOptions;
   /** Server-side timeout of each watch request, in seconds; defaults to 300-600 (random, as client-go). */
   watchTimeoutSeconds?: () => number;
-  /** Page size of the (re)lists. */
-  pageSize?: number;
   timers?: Timers;
 }
 
@@ -49,7 +47,6 @@ export type ObjectHandler<T> = (object: T) => void;
 export type StateHandler = (state: InformerState) => void;
 
 export const DEFAULT_RESTART_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 60_000, jitter: 0.2 };
-const DEFAULT_PAGE_SIZE = 500;
 // How long past its requested timeout a watch may stay open before it is taken for dead.
 const WATCH_GRACE_SECONDS = 30;
 
@@ -71,7 +68,6 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
   private readonly timers: Timers;
   private readonly restartBackoff: KeyedBackoff<'restart'>;
   private readonly watchTimeoutSeconds: () => number;
-  private readonly pageSize: number;
   private readonly handlers: Record<ObjectEvent, Set<ObjectHandler<T>>> = {
     add: new Set(),
     update: new Set(),
@@ -97,7 +93,6 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
     this.timers = options.timers ?? systemTimers;
     this.restartBackoff = new KeyedBackoff(options.restartBackoff ?? DEFAULT_RESTART_BACKOFF);
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
-    this.pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   }
 
   /** The initial list is in the cache (stays true once reached). */
@@ -217,29 +212,24 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
     return listWatch;
   }
 
-  /** The whole collection, page by page; all pages belong to the first page's snapshot. */
+  /**
+   * The whole collection in one list, not paged: client-node reads a list of custom objects with
+   * an object's metadata and drops `metadata.continue`, so a limited list would silently end at
+   * its first page (seen with 1,000 Topologies: the 500 past the first page looked deleted).
+   */
   private async listAll(): Promise<k8s.KubernetesListObject<T>> {
-    const items: T[] = [];
-    let continueToken: string | undefined;
-    let resourceVersion = '';
-    do {
-      const page = await this.objects.list<T>(
-        this.target.apiVersion,
-        this.target.kind,
-        this.target.namespace,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        this.target.labelSelector,
-        this.pageSize,
-        continueToken,
-      );
-      items.push(...page.items);
-      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      continueToken = page.metadata?._continue || undefined;
-    } while (continueToken);
-    return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items };
+    const list = await this.objects.list<T>(
+      this.target.apiVersion,
+      this.target.kind,
+      this.target.namespace,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      this.target.labelSelector,
+    );
+    const resourceVersion = list.metadata?.resourceVersion ?? '';
+    return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items: list.items };
   }
 
   private emit(event: ObjectEvent, object: T): void {

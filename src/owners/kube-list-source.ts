@@ -1,6 +1,6 @@
 // Owners listed straight from the API server (the CLI's source; the controller reads informers).
-// Every owner kind is listed completely, page by page; any failure (a missing CRD, RBAC, the server
-// gone) makes the listing unsynced so nothing is reaped on a partial view.
+// Every owner kind is listed completely, in one list per kind and namespace; any failure (a missing
+// CRD, RBAC, the server gone) makes the listing unsynced so nothing is reaped on a partial view.
 import * as k8s from '@kubernetes/client-node';
 import type { OwnerRef } from '../core/model.js';
 import type { OwnerKind, Policy } from '../core/policy.js';
@@ -8,8 +8,6 @@ import type { KubeObjectLike } from './owner-objects.js';
 import { namespaceSelected, toOwnerRef } from './owner-objects.js';
 import type { OwnerListing, OwnerSource } from './source.js';
 import { listingFrom, liveKeysByRelisting } from './source.js';
-
-const PAGE_SIZE = 500;
 
 export class KubeListOwnerSource implements OwnerSource {
   readonly description = 'cluster';
@@ -46,26 +44,14 @@ export class KubeListOwnerSource implements OwnerSource {
     return liveKeysByRelisting(this, policy, keys);
   }
 
+  /**
+   * Not paged: client-node reads a list of custom objects with an object's metadata and drops
+   * `metadata.continue`, so a limited list would silently end at its first page and every owner
+   * past it would look deleted.
+   */
   private async listAll(kind: OwnerKind, namespace: string | undefined): Promise<KubeObjectLike[]> {
-    const items: KubeObjectLike[] = [];
-    let continueToken: string | undefined;
-    do {
-      const page = await this.objects.list(
-        kind.apiVersion,
-        kind.kind,
-        namespace,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        PAGE_SIZE,
-        continueToken,
-      );
-      items.push(...(page.items as KubeObjectLike[]));
-      continueToken = page.metadata?._continue || undefined;
-    } while (continueToken);
-    return items;
+    const list = await this.objects.list(kind.apiVersion, kind.kind, namespace);
+    return list.items as KubeObjectLike[];
   }
 }
 

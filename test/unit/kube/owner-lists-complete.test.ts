@@ -1,0 +1,127 @@
+// Owners past the first page must never look deleted. client-node reads a list of custom objects
+// with an object's metadata and drops `metadata.continue`, so a limited (paged) list ends silently
+// at its first page: with 1,000 Topologies the 500 past it looked deleted and their containers were
+// reaped. A tiny local server that pages whenever a limit is asked for shows whether every owner
+// arrives, for the controller's informer and for the CLI's (and the re-check's) cluster listing.
+import * as k8s from '@kubernetes/client-node';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parsePolicy } from '../../../src/api/parse-policy.js';
+import { ResilientInformer } from '../../../src/kube/informer.js';
+import { KubeListOwnerSource } from '../../../src/owners/kube-list-source.js';
+import { ManualTimers } from './manual-timers.js';
+
+const OWNERS = 1_200;
+const API_VERSION = 'reaper.dev/v1alpha1';
+
+class PagingApiServer {
+  readonly server: Server;
+  readonly limits: (string | null)[] = [];
+  private readonly watches: ServerResponse[] = [];
+  readonly items = Array.from({ length: OWNERS }, (_, i) => ({
+    apiVersion: API_VERSION,
+    kind: 'Topology',
+    metadata: { name: `lab-${i}`, namespace: 'labs', uid: `uid-${i}`, resourceVersion: '7' },
+  }));
+
+  constructor() {
+    this.server = createServer((req, res) => this.handle(req, res));
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const watch of this.watches) watch.destroy();
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    res.setHeader('Content-Type', 'application/json');
+    if (url.pathname === `/apis/${API_VERSION}`) {
+      res.end(
+        JSON.stringify({
+          kind: 'APIResourceList',
+          groupVersion: API_VERSION,
+          resources: [{ name: 'topologies', namespaced: true, kind: 'Topology', verbs: ['list', 'watch'] }],
+        }),
+      );
+      return;
+    }
+    if (url.searchParams.get('watch') === 'true') {
+      res.writeHead(200);
+      res.flushHeaders();
+      this.watches.push(res);
+      return;
+    }
+    // As the API server does: a limit gets a page and a continue token for the rest.
+    const limit = url.searchParams.get('limit');
+    this.limits.push(limit);
+    const start = Number(url.searchParams.get('continue') ?? 0);
+    const end = limit === null ? this.items.length : Math.min(this.items.length, start + Number(limit));
+    const metadata = { resourceVersion: '7', ...(end < this.items.length ? { continue: String(end) } : {}) };
+    res.end(
+      JSON.stringify({ apiVersion: API_VERSION, kind: 'TopologyList', metadata, items: this.items.slice(start, end) }),
+    );
+  }
+}
+
+describe('owner listings are complete past any page size (local server)', () => {
+  let api: PagingApiServer;
+  let kc: k8s.KubeConfig;
+
+  beforeEach(async () => {
+    api = new PagingApiServer();
+    const server = await api.listen();
+    kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'tiny', server, skipTLSVerify: true }],
+      users: [{ name: 'nobody' }],
+      contexts: [{ name: 'tiny', cluster: 'tiny', user: 'nobody' }],
+      currentContext: 'tiny',
+    });
+  });
+
+  afterEach(() => api.close());
+
+  test(`the informer caches all ${OWNERS} owners`, async () => {
+    const informer = new ResilientInformer(
+      kc,
+      { apiVersion: API_VERSION, kind: 'Topology', namespace: 'labs' },
+      { timers: new ManualTimers(), watchTimeoutSeconds: () => 60 },
+    );
+    try {
+      await informer.start();
+      expect(informer.state()).toEqual({ synced: true, healthy: true });
+      const names = new Set(informer.list().map((o) => o.metadata?.name));
+      expect(names.size).toBe(OWNERS);
+      expect(names.has(`lab-${OWNERS - 1}`)).toBe(true);
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  test(`the cluster listing (and so the fresh re-check) sees all ${OWNERS} owners`, async () => {
+    const parsed = parsePolicy({
+      apiVersion: API_VERSION,
+      kind: 'ReapPolicy',
+      metadata: { name: 'p' },
+      spec: { owners: [{ apiVersion: API_VERSION, kind: 'Topology', namespaces: ['labs'] }] },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const listing = await new KubeListOwnerSource(kc).list(parsed.policy);
+    expect(listing.live).toMatchObject({ synced: true, errors: [] });
+    expect(listing.owners).toHaveLength(OWNERS);
+    const live = await new KubeListOwnerSource(kc).liveKeysNow(parsed.policy, [
+      'uid-0',
+      `uid-${OWNERS - 1}`,
+      'uid-gone',
+    ]);
+    expect([...live].sort()).toEqual(['uid-0', `uid-${OWNERS - 1}`]);
+  });
+});
