@@ -1,7 +1,9 @@
 // dockerd SIGKILLed in the middle of a sweep's removals, on a private engine of this test's own:
-// the sweep reports what failed (no crash, exit code 1), frees no lease of a container it could not
-// remove, and the sweep after the restart completes. Nothing live is lost: containers of live
-// owners keep running (live restore), foreign and keep=true resources stay.
+// the sweep reports what failed (no crash; the CLI exits 1), frees no lease of a container it could
+// not remove, and the sweep after the restart completes. Nothing live is lost: containers of live
+// owners keep running (live restore), foreign and keep=true resources stay. Once through the CLI,
+// once under `reaper run`, which keeps running, fails closed while the engine is down, and
+// finishes the job by itself once it is back.
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,10 @@ import { startPrivateDockerd } from '../../support/private-dockerd.js';
 import type { CliRun } from '../../support/reaper-cli.js';
 import { startReaper } from '../../support/reaper-cli.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+import type { ControllerProcess } from '../../support/controller-process.js';
+import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
+import { ControllerScenario } from '../controllers/scenario.js';
 
 const ORPHAN_CONTAINERS = 20;
 const STOP_TIMEOUT_SECONDS = 2;
@@ -24,6 +29,8 @@ const goneUid = (i: number) => `gone-${i % 4}`;
 
 let engine: PrivateDockerd;
 let fx: RuntimeFixtures;
+let controller: ControllerProcess | undefined;
+const scenario = new ControllerScenario('rel-drun');
 const work = mkdtempSync(path.join(tmpdir(), 'reaper-dr-'));
 
 beforeAll(async () => {
@@ -32,9 +39,12 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  const code = await controller?.stop();
+  await scenario.cleanUp();
   await fx?.cleanUp().catch(() => undefined);
   await engine?.destroy();
   rmSync(work, { recursive: true, force: true });
+  expect(code ?? 0).toBe(0);
 }, 180_000);
 
 function writePolicy(): string {
@@ -182,3 +192,90 @@ test('dockerd killed mid-sweep: failures reported, no lease freed early, the nex
     expect.arrayContaining(['last_reserved_ip.0', 'lock']),
   );
 }, 300_000);
+
+// Every `reaper run` sharing the API server sweeps this policy on its own engine, so the policy-wide
+// conditions are whoever swept last: this agent's own view is its status.nodes[] entry. The policy
+// manages no leases here: the agents of the shared engine would find this engine's lease store on
+// the same filesystem and, not seeing its containers, rightly take the leases for dangling (the CLI
+// test above covers leases).
+async function nodeConditions(node: string) {
+  const policy = await scenario.policy();
+  const nodes = (policy.status?.nodes ?? []) as {
+    node: string;
+    conditions?: { type: string; status: string; reason: string }[];
+  }[];
+  const conditions = nodes.find((n) => n.node === node)?.conditions ?? [];
+  return (type: string) => conditions.find((c) => c.type === type);
+}
+
+test('reaper run: dockerd killed mid-reap, the controller keeps running, fails closed while blind, and finishes the job once the engine is back', async () => {
+  const node = 'node-drun';
+  const namespace = await scenario.namespace();
+  const liveOwner = await scenario.createTopology(namespace, 'live', 1);
+  const owned = (uid: string) => ({ [scenario.labelKey]: uid });
+  const orphans: string[] = [];
+  for (let i = 0; i < 12; i++) orphans.push(await fx.container(`run-orphan-${i}`, { labels: owned(goneUid(i)) }));
+  const orphanVolume = await fx.volume('run-orphan-vol', owned(goneUid(0)));
+  const live: string[] = [];
+  for (let i = 0; i < 2; i++)
+    live.push(await fx.container(`run-live-${i}`, { labels: owned(liveOwner.metadata!.uid!) }));
+  const liveVolume = await fx.volume('run-live-vol', owned(liveOwner.metadata!.uid!));
+  await scenario.createPolicy({
+    owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' }],
+    resources: { containers: { running: 'Stop', stopTimeoutSeconds: STOP_TIMEOUT_SECONDS } },
+    timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
+    limits: { maxOrphanPercent: 100, concurrency: 2 },
+  });
+  const remaining = async () =>
+    (await Promise.all(orphans.map((id) => fx.exists('container', id)))).filter(Boolean).length;
+
+  controller = await startController({ nodeName: node, env: { DOCKER_HOST: engine.dockerHost } });
+  await waitFor('the controller to have removed a few orphans', async () => (await remaining()) <= 10, 120_000);
+  await engine.kill();
+
+  // The sweep in flight ends with its failures counted, and the next ones fail closed: the engine
+  // cannot be listed. The process stays up, live but not ready.
+  const sweeps = () => sweepsOf(controller!, scenario.policyName);
+  const interrupted = await waitFor(
+    'the interrupted sweep to be reported',
+    () => sweeps().find((s) => s.outcome === 'PartiallyFailed'),
+    120_000,
+  );
+  const counts = interrupted.counts as Record<string, { reaped: number; failed: number }>;
+  expect(counts.containers!.reaped).toBeGreaterThanOrEqual(2);
+  expect(counts.containers!.failed).toBeGreaterThanOrEqual(1);
+  expect(counts.containers!.reaped + counts.containers!.failed).toBe(12);
+  expect(counts.volumes!.failed).toBe(1);
+  await waitFor(
+    'a sweep that fails closed while dockerd is down',
+    () => sweeps().find((s) => s.outcome === 'FailedClosed'),
+    60_000,
+  );
+  const blind = await waitFor('this agent to say it cannot see the runtime', async () => {
+    const conditionOf = await nodeConditions(node);
+    return conditionOf('Degraded')?.status === 'True' ? conditionOf : undefined;
+  });
+  expect(blind('Degraded')!.reason).toBe('RuntimeNotVisible');
+  expect(blind('Ready')).toMatchObject({ status: 'False', reason: 'FailedClosed' });
+  expect((await controller.get('/healthz')).status).toBe(200);
+  await waitFor('/readyz to say Docker is down', async () => (await controller!.get('/readyz')).status === 503);
+
+  await engine.restart();
+  await waitFor(
+    'the controller to finish the job',
+    async () => (await remaining()) === 0 && !(await fx.exists('volume', orphanVolume)),
+    120_000,
+  );
+  const recovered = await waitFor('this agent to be healthy again', async () => {
+    const conditionOf = await nodeConditions(node);
+    return conditionOf('Degraded')?.status === 'False' && conditionOf('Ready')?.status === 'True'
+      ? conditionOf
+      : undefined;
+  });
+  expect(recovered('Ready')!.reason).toBe('SweepCompleted');
+  await waitFor('/readyz to answer 200 again', async () => (await controller!.get('/readyz')).status === 200);
+  for (const id of live) expect(await isRunning(id)).toBe(true);
+  expect(await fx.exists('volume', liveVolume)).toBe(true);
+  expect(controller.child.exitCode).toBeNull();
+  expect(controller.otherOutput).toEqual([]);
+}, 400_000);
