@@ -20,6 +20,8 @@ export interface RunFlags {
   ownerWorkers?: string;
   triggerDelay?: string;
   ownerResync?: string;
+  requestTimeout?: string;
+  shutdownTimeout?: string;
 }
 
 export interface ControllerConfig {
@@ -40,6 +42,10 @@ export interface ControllerConfig {
   readonly triggerDelayMs: number;
   /** How often an owner's status is recomputed without any event, so found counts follow the runtime. */
   readonly ownerResyncMs: number;
+  /** A Kubernetes API request (status, events, the re-check) unanswered this long fails, so a hung API server stalls nothing. */
+  readonly requestTimeoutMs: number;
+  /** How long SIGTERM waits for the work in flight before the process exits anyway. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export const RUN_DEFAULTS = {
@@ -53,6 +59,9 @@ export const RUN_DEFAULTS = {
   ownerWorkers: '4',
   triggerDelay: '500ms',
   ownerResync: '1m',
+  requestTimeout: '30s',
+  // Below the chart's terminationGracePeriodSeconds (60), so the process ends before the kubelet kills it.
+  shutdownTimeout: '45s',
 } as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -90,6 +99,8 @@ export function controllerConfig(
   if (triggerDelayMs === undefined) problems.push(`--trigger-delay: "${flags.triggerDelay}" is not a duration`);
 
   const ownerResyncMs = duration('owner-resync', flags.ownerResync, RUN_DEFAULTS.ownerResync);
+  const requestTimeoutMs = duration('request-timeout', flags.requestTimeout, RUN_DEFAULTS.requestTimeout);
+  const shutdownTimeoutMs = duration('shutdown-timeout', flags.shutdownTimeout, RUN_DEFAULTS.shutdownTimeout);
   let leaderElection: ControllerConfig['leaderElection'];
   if (flags.leaderElect) {
     const leaseDurationMs = duration('lease-duration', flags.leaseDuration, RUN_DEFAULTS.leaseDuration);
@@ -122,6 +133,8 @@ export function controllerConfig(
       ownerWorkers,
       triggerDelayMs: triggerDelayMs ?? 500,
       ownerResyncMs,
+      requestTimeoutMs,
+      shutdownTimeoutMs,
     },
   };
 }

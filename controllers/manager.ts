@@ -10,6 +10,7 @@ import { describeTarget, ResilientInformer } from '../src/kube/informer.js';
 import { ResourceResolver } from '../src/kube/discovery.js';
 import { LeaderElector } from '../src/kube/leader-election.js';
 import { runWorkers } from '../src/kube/run-workers.js';
+import { settlesWithin } from '../src/kube/timers.js';
 import { StatusApplier } from '../src/kube/status-apply.js';
 import { WorkQueue } from '../src/kube/workqueue.js';
 import type { HttpServer } from '../src/observe/http-server.js';
@@ -119,8 +120,12 @@ export async function startManager(
   );
 
   const identity = config.leaderElection?.identity ?? config.nodeName;
-  const events = new EventRecorder(coreV1EventSink(kubeConfig), { host: config.nodeName, instance: identity, logger });
-  const status = new StatusApplier(kubeConfig, { resolver });
+  const events = new EventRecorder(coreV1EventSink(kubeConfig, config.requestTimeoutMs), {
+    host: config.nodeName,
+    instance: identity,
+    logger,
+  });
+  const status = new StatusApplier(kubeConfig, { resolver, requestTimeoutMs: config.requestTimeoutMs });
   // Owner status never lags the runtime by more than a resync, nor Docker gets listed more than every few seconds.
   const runtime = new RuntimeView(docker, now, Math.max(2_000, Math.min(30_000, config.ownerResyncMs)));
   const common = {
@@ -141,6 +146,7 @@ export async function startManager(
   const policyController = new PolicyController({
     ...common,
     freshOwners: new KubeListOwnerSource(kubeConfig),
+    recheckTimeoutMs: config.requestTimeoutMs,
     onSwept: (policy) => enqueueOwners(policy.owners.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))),
   });
   const ownerController = new OwnerController({
@@ -187,11 +193,24 @@ export async function startManager(
     stopping ??= (async () => {
       logger.info('shutting down: finishing the work in flight, starting nothing new');
       shutdown.abort();
-      if (elector) await elector.stop(); // ends the leader's work first, then releases the lease
-      await drainQueues();
-      await working;
+      // A hung API server (or engine) must not keep the process from ending: past the deadline it
+      // stops without the work in flight, and without releasing the lease (that work may still write).
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const finished = await settlesWithin(
+        (async () => {
+          if (elector) await elector.stop(); // ends the leader's work first, then releases the lease
+          await drainQueues();
+          await working;
+        })(),
+        config.shutdownTimeoutMs,
+      );
+      if (!finished) {
+        logger.warn('the work in flight did not finish in time; stopping without it', {
+          shutdownTimeoutMs: config.shutdownTimeoutMs,
+        });
+      }
       await Promise.all([informers.stop(), policyInformer.stop()]);
-      await events.stop();
+      await settlesWithin(events.stop(), Math.max(0, deadline - Date.now()));
       await http.close();
       logger.info('stopped', { exitCode });
       resolveDone(exitCode);

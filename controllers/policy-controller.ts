@@ -12,9 +12,10 @@ import type { EventRecorder, EventSubject } from '../src/kube/event-recorder.js'
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { ObjectRef, StatusApplier } from '../src/kube/status-apply.js';
+import { withDeadline } from '../src/kube/timers.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
-import type { OwnerSource } from '../src/owners/source.js';
+import type { OwnerListing, OwnerSource } from '../src/owners/source.js';
 import { backendsForPolicy } from '../src/runtime/backends-for-policy.js';
 import type { SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
@@ -52,6 +53,8 @@ export interface PolicyControllerOptions {
   readonly shutdown: AbortSignal;
   readonly now: () => number;
   readonly random: () => number;
+  /** The fresh re-check gives up after this long (an unanswered re-check reaps nothing); none by default. */
+  readonly recheckTimeoutMs?: number;
   /** Called after every sweep, e.g. to refresh the owners' status from its snapshot. */
   readonly onSwept?: (policy: Policy, result: SweepResult) => void;
 }
@@ -125,7 +128,7 @@ export class PolicyController {
         for (const [kind, count] of owners.byKind) this.options.metrics.setLiveOwners(kind, count);
         return { live: owners.live, count: owners.count };
       },
-      recheckOwners: async () => (await this.options.freshOwners.list(policy)).live,
+      recheckOwners: async () => (await this.recheck(policy)).live,
       node: this.options.node,
       now: this.options.now,
       random: this.options.random,
@@ -145,6 +148,12 @@ export class PolicyController {
       requeueAfterMs:
         outcome === 'FailedClosed' ? Math.min(BLIND_RETRY_MS, policy.timing.intervalMs) : policy.timing.intervalMs,
     };
+  }
+
+  private recheck(policy: Policy): Promise<OwnerListing> {
+    const listing = this.options.freshOwners.list(policy);
+    const timeoutMs = this.options.recheckTimeoutMs;
+    return timeoutMs === undefined ? listing : withDeadline(listing, timeoutMs, 'the re-check of owners');
   }
 
   private async writeStatus(object: ReapPolicy, policy: Policy, memory: PolicyMemory, result: SweepResult) {

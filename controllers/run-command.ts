@@ -10,6 +10,9 @@ import type { RunFlags } from './config.js';
 import { controllerConfig, RUN_DEFAULTS } from './config.js';
 import { startManager } from './manager.js';
 
+/** After an orderly stop, how long open handles may keep the process before it exits anyway. */
+const EXIT_GRACE_MS = 1_000;
+
 export function addRunCommand(program: Command): Command {
   program
     .command('run')
@@ -69,6 +72,18 @@ export function addRunCommand(program: Command): Command {
         RUN_DEFAULTS.ownerResync,
       ),
     )
+    .addOption(
+      new Option(
+        '--request-timeout <duration>',
+        'give up on a Kubernetes API request (status, events, the re-check) after this long',
+      ).default(RUN_DEFAULTS.requestTimeout),
+    )
+    .addOption(
+      new Option(
+        '--shutdown-timeout <duration>',
+        'on SIGTERM, wait this long for the work in flight, then exit',
+      ).default(RUN_DEFAULTS.shutdownTimeout),
+    )
     .action(withExitCode(runCommand));
   return program;
 }
@@ -99,6 +114,8 @@ async function runCommand(flags: RunFlags): Promise<ExitCode> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
   const code = await manager.done;
+  // Stopped: a request that never got an answer (a hung API server) must not keep the process alive.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   return code === 0 ? ExitCode.Clean : ExitCode.ItemsFailed;
 }
 

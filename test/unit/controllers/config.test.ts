@@ -28,6 +28,8 @@ describe('controllerConfig', () => {
       ownerWorkers: 4,
       triggerDelayMs: 500,
       ownerResyncMs: 60_000,
+      requestTimeoutMs: 30_000,
+      shutdownTimeoutMs: 45_000,
     });
     expect(config(given)).toEqual(config({ nodeName: 'node-a' }));
   });
@@ -42,6 +44,8 @@ describe('controllerConfig', () => {
         ownerWorkers: '16',
         triggerDelay: '0',
         ownerResync: '1h30m',
+        requestTimeout: '5s',
+        shutdownTimeout: '20s',
       }),
     ).toEqual({
       nodeName: 'worker-3.example.com',
@@ -51,6 +55,8 @@ describe('controllerConfig', () => {
       ownerWorkers: 16,
       triggerDelayMs: 0,
       ownerResyncMs: 5_400_000,
+      requestTimeoutMs: 5_000,
+      shutdownTimeoutMs: 20_000,
     });
   });
 
@@ -108,6 +114,16 @@ describe('controllerConfig', () => {
     ['a negative trigger delay', { triggerDelay: '-1s' }, ['--trigger-delay: "-1s" is not a duration']],
     ['a zero resync', { ownerResync: '0' }, ['--owner-resync: "0" is not a positive duration such as 10s or 1m']],
     ['a resync in days', { ownerResync: '1d' }, ['--owner-resync: "1d" is not a positive duration such as 10s or 1m']],
+    [
+      'a zero request timeout',
+      { requestTimeout: '0' },
+      ['--request-timeout: "0" is not a positive duration such as 10s or 1m'],
+    ],
+    [
+      'a shutdown timeout without unit',
+      { shutdownTimeout: '45' },
+      ['--shutdown-timeout: "45" is not a positive duration such as 10s or 1m'],
+    ],
   ])('%s', (_name, flags, expected) => {
     expect(problems({ ...given, ...flags })).toEqual(expected);
   });
