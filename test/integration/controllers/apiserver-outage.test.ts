@@ -23,14 +23,14 @@ beforeAll(async () => {
   controllersApi = cluster.apiServers[0]!;
   scenario = scenarioOn(cluster.apiServers[1]!, 'ctl-outage');
   await waitUntilServed(cluster.apiServers);
+  await scenario.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '2s' } });
 }, 400_000);
 
 afterAll(async () => {
   try {
     if (controllersApi && !controllersApi.running) await controllersApi.start();
-    const code = controller ? await controller.stop() : 0;
+    await controller?.stop('SIGKILL');
     await scenario?.cleanUp();
-    expect(code).toBe(0);
   } finally {
     await cluster?.close();
   }
@@ -48,7 +48,6 @@ test('nothing is reaped while the API server is gone; the controller recovers by
   };
   const doomed = await materializeFor('doomed');
   const kept = await materializeFor('kept');
-  await scenario.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '2s' } });
   controller = await startControllerOn(controllersApi, { nodeName: 'node-outage', args: ['--trigger-delay', '1s'] });
   const c = controller;
   const policy = scenario.policyName;
@@ -115,9 +114,51 @@ test('nothing is reaped while the API server is gone; the controller recovers by
   const after = (await c.get('/metrics')).body;
   expect(metricValue(after, 'reaper_informer_healthy', { target: TOPOLOGY })).toBe(1);
   expect(metricValue(after, 'reaper_resources_reaped_total', { policy, kind: 'containers' })).toBe(2);
+  controller = undefined;
+  expect(await c.stop()).toBe(0);
 }, 600_000);
 
+test('an API server that stops answering: sweeps give up on it and reap nothing; SIGTERM still exits 0', async () => {
+  controller = await startControllerOn(controllersApi, {
+    nodeName: 'node-frozen',
+    args: ['--request-timeout', '2s', '--shutdown-timeout', '10s'],
+  });
+  const c = controller;
+  const policy = scenario.policyName;
+  await waitFor('a clean sweep', () => sweepsOf(c, policy).some((s) => s.outcome === 'Completed'), 90_000);
+
+  // SIGSTOP: connections stay open and requests are accepted, but nothing ever answers, as with a
+  // partition that drops packets. The informers' watches look healthy for minutes.
+  const pid = controllersApi.pid!;
+  process.kill(pid, 'SIGSTOP');
+  try {
+    const stray = await scenario.materialize('stray-frozen', randomUUID(), { containers: 1 });
+    const since = c.logs.length;
+    const sweepsSince = () => sweepsOf(c, policy).filter((s) => c.logs.indexOf(s) >= since);
+    const sawStray = (sweep: LogLine) => (sweep.counts as Counts).containers.orphaned > 0;
+    // A sweep must give up on the unanswered re-check and status write, not wait on them forever.
+    await waitFor(
+      'two sweeps that saw the stray while the API server is frozen',
+      () => sweepsSince().filter(sawStray).length >= 2,
+      120_000,
+    );
+    for (const sweep of sweepsSince()) expect(reapedIn(sweep)).toBe(0);
+    // The caches still look healthy, so the stray is planned for removal; the re-check that must
+    // confirm its owner is gone gets no answer, and nothing is removed.
+    for (const sweep of sweepsSince().filter(sawStray)) {
+      expect(JSON.stringify(sweep.errors)).toContain('the re-check of owners got no answer');
+    }
+    expect(total(await scenario.remaining(stray))).toBe(3);
+    controller = undefined;
+    expect(await c.stop('SIGTERM', 60_000)).toBe(0);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}, 600_000);
+
+type Counts = Record<'containers' | 'networks' | 'volumes' | 'ipLeases', { orphaned: number; reaped: number }>;
+
 function reapedIn(sweep: LogLine): number {
-  const counts = sweep.counts as Record<string, { reaped?: number }>;
+  const counts = sweep.counts as Counts;
   return Object.values(counts).reduce((n, c) => n + (c.reaped ?? 0), 0);
 }
