@@ -8,6 +8,7 @@ import { loadAverage } from './lib/machine.js';
 import type { Engines } from './lib/testenv.js';
 import { BENCH_KUBE_DIR, testenvUp } from './lib/testenv.js';
 import { runPlanner } from './planner.js';
+import { runReaction } from './reaction.js';
 import { runReapFloor } from './reap-floor.js';
 
 export interface RunOptions {
@@ -35,6 +36,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     description: '1,000 orphaned containers and 100 networks: reaper against the floor and a naive reaper',
     engines: 'own-kube',
     run: (o) => runReapFloor(o),
+  },
+  reaction: {
+    description: 'time from deleting an owner to all its resources gone, controller running, 1,000 live owners',
+    engines: 'own-kube',
+    run: (o) => runReaction(o),
   },
 };
 

@@ -1,0 +1,190 @@
+// `reaper run` as it runs in a pod: compiled JavaScript on plain node (the image runs
+// dist/controllers/main.js), not through a TypeScript loader, so its memory and CPU are the
+// product's. It is compiled into a temporary directory, never into the repository's dist/.
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const REPO = path.join(import.meta.dirname, '..', '..');
+
+export interface LogLine {
+  readonly time?: string;
+  readonly level?: string;
+  readonly msg?: string;
+  readonly [field: string]: unknown;
+}
+
+/** Compiles src/ and controllers/ with the build's tsconfig into a temporary directory. */
+export function buildController(): { main: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'reaper-bench-build-'));
+  try {
+    execFileSync(
+      path.join(REPO, 'node_modules', '.bin', 'tsc'),
+      ['-p', path.join(REPO, 'tsconfig.build.json'), '--outDir', path.join(dir, 'dist'), '--sourceMap', 'false'],
+      { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    // ESM needs the package's "type"; dependencies resolve through the repository's node_modules.
+    copyFileSync(path.join(REPO, 'package.json'), path.join(dir, 'package.json'));
+    symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    main: path.join(dir, 'dist', 'controllers', 'main.js'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export class Controller {
+  readonly logs: LogLine[] = [];
+  readonly otherOutput: string[] = [];
+  private exitCode: number | null | undefined;
+  private readonly waiters = new Set<() => void>();
+  readonly exited: Promise<number | null>;
+  httpAddress = '';
+
+  private constructor(readonly child: ChildProcess) {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        try {
+          this.logs.push(JSON.parse(line) as LogLine);
+        } catch {
+          this.otherOutput.push(line);
+        }
+      }
+      for (const wake of this.waiters) wake();
+    };
+    child.stderr!.on('data', onData);
+    child.stdout!.on('data', onData);
+    this.exited = new Promise((resolve) =>
+      child.on('exit', (code) => {
+        this.exitCode = code;
+        for (const wake of this.waiters) wake();
+        resolve(code);
+      }),
+    );
+  }
+
+  /** Starts `reaper run` with KUBECONFIG and DOCKER_HOST from this process's environment. */
+  static async start(main: string, nodeName: string, args: string[] = []): Promise<Controller> {
+    const child = spawn(
+      process.execPath,
+      [main, 'run', '--node-name', nodeName, '--http-address', '127.0.0.1:0', '--log-level', 'info', ...args],
+      { cwd: REPO, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const controller = new Controller(child);
+    const serving = await controller.waitForLog(
+      'the HTTP endpoint',
+      (l) => l.msg === 'serving http' && typeof l.address === 'string',
+      120_000,
+    );
+    controller.httpAddress = serving.address as string;
+    return controller;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs = 60_000, from = 0): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      const check = () => {
+        const found = this.logs.slice(from).find(predicate);
+        if (found) {
+          finish();
+          resolve(found);
+        } else if (this.exitCode !== undefined) {
+          finish();
+          reject(new Error(`the controller exited (${this.exitCode}) while waiting for ${what}:\n${this.tail()}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${this.tail()}`));
+      }, timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  async get(pathname: string): Promise<{ status: number; body: string }> {
+    const response = await fetch(`http://${this.httpAddress}${pathname}`);
+    return { status: response.status, body: await response.text() };
+  }
+
+  async metrics(): Promise<Metrics> {
+    return parseMetrics((await this.get('/metrics')).body);
+  }
+
+  /** SIGTERM, then SIGKILL after the timeout. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (this.exitCode !== undefined) return;
+    this.child.kill('SIGTERM');
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+    if ((await Promise.race([this.exited, timeout])) === 'timeout') {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+
+  tail(n = 15): string {
+    return [...this.logs.slice(-n).map((l) => JSON.stringify(l)), ...this.otherOutput.slice(-n)].join('\n');
+  }
+}
+
+/** Resident memory and CPU time of a process, from /proc. */
+export interface ProcSample {
+  readonly at: number;
+  readonly rssBytes: number;
+  /** User plus system CPU time, in seconds. */
+  readonly cpuSeconds: number;
+}
+
+const CLOCK_TICKS = 100;
+
+export function procSample(pid: number): ProcSample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKiB = Number(/^VmRSS:\s*(\d+)\s*kB/m.exec(status)?.[1] ?? NaN);
+  // Fields after the command name (which may hold spaces), counted from field 3 (state).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime (14), stime (15)
+  return { at: performance.now(), rssBytes: rssKiB * 1024, cpuSeconds: ticks / CLOCK_TICKS };
+}
+
+/** Prometheus text: sample name with labels -> value. */
+export type Metrics = Map<string, number>;
+
+export function parseMetrics(text: string): Metrics {
+  const metrics: Metrics = new Map();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    const value = Number(line.slice(space + 1));
+    if (!Number.isNaN(value)) metrics.set(line.slice(0, space), value);
+  }
+  return metrics;
+}
+
+/** Sum of every sample of a metric whose labels satisfy the filter. */
+export function sumOf(metrics: Metrics, name: string, filter: (labels: string) => boolean = () => true): number {
+  let sum = 0;
+  for (const [key, value] of metrics) {
+    const brace = key.indexOf('{');
+    const metric = brace < 0 ? key : key.slice(0, brace);
+    if (metric === name && filter(brace < 0 ? '' : key.slice(brace))) sum += value;
+  }
+  return sum;
+}
