@@ -55,7 +55,10 @@ describe('sortForExecution agrees with a plain sort by the documented order', ()
   const createdAt = fc.oneof(
     { arbitrary: fc.integer({ min: 0, max: 5 }).map((minutes) => NOW - minutes * MINUTE), weight: 6 },
     { arbitrary: fc.double({ noDefaultInfinity: false }), weight: 2 },
-    { arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 0.5), weight: 2 },
+    {
+      arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 0.5),
+      weight: 2,
+    },
   );
   const resource = fc
     .record({
