@@ -1,10 +1,13 @@
 // Who owns a runtime resource, by the policy's match rules (design §1). Keys come from labels and
-// names that anyone can write, so a key that does not look like a key attributes nothing.
+// names that anyone can write, so a key that does not look like a key, or not like a key any of the
+// policy's owner kinds could have (owner-key-shape.ts), attributes nothing.
 import type { ContainerResource, Labels, NetworkResource, RuntimeResource, VolumeResource } from './model.js';
+import type { OwnerKeyShapes } from './owner-key-shape.js';
+import { isWellFormedOwnerKey, ownerKeyShapes } from './owner-key-shape.js';
 import type { MatchRule, OwnerKeyRule, Policy } from './policy.js';
 
-/** Owner keys are uids, namespace/name pairs or short field values: anything longer is not a key. */
-export const MAX_OWNER_KEY_LENGTH = 253;
+export { MAX_OWNER_KEY_LENGTH, isWellFormedOwnerKey } from './owner-key-shape.js';
+
 /** Names are matched only up to this length: longer ones are not names any platform writes. */
 export const MAX_MATCHED_NAME_LENGTH = 1024;
 
@@ -22,21 +25,26 @@ export interface Claim {
  */
 export type Attribution = Claim | { readonly type: 'dangling' };
 
-// eslint-disable-next-line no-control-regex -- control characters make a key malformed
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-
-export function isWellFormedOwnerKey(key: string): boolean {
-  return key.length > 0 && key.length <= MAX_OWNER_KEY_LENGTH && !CONTROL_CHARACTER.test(key);
+/**
+ * The claim of the first rule that extracts a well-formed key of a shape the policy's owner kinds
+ * could have, or undefined (foreign). A rule that extracts any other key attributes nothing, as if
+ * it had not matched, and the next rule is tried.
+ */
+export function claimOf(
+  resource: { name: string; labels: Labels },
+  policy: Pick<Policy, 'match' | 'owners'>,
+): Claim | undefined {
+  return claimWith(resource, policy.match, ownerKeyShapes(policy.owners));
 }
 
-/**
- * The claim of the first rule that extracts a well-formed key, or undefined (foreign). A rule that
- * extracts a malformed key attributes nothing, as if it had not matched, and the next rule is tried.
- */
-export function claimOf(resource: { name: string; labels: Labels }, rules: readonly MatchRule[]): Claim | undefined {
+function claimWith(
+  resource: { name: string; labels: Labels },
+  rules: readonly MatchRule[],
+  shapes: OwnerKeyShapes,
+): Claim | undefined {
   for (const rule of rules) {
     const key = rule.type === 'label' ? labelValue(resource.labels, rule.label) : nameKey(resource.name, rule);
-    if (key !== undefined && isWellFormedOwnerKey(key)) return { type: 'claim', key, rule };
+    if (key !== undefined && shapes.accepts(key, rule)) return { type: 'claim', key, rule };
   }
   return undefined;
 }
@@ -47,9 +55,9 @@ export function claimOf(resource: { name: string; labels: Labels }, rules: reado
  */
 export function ownerKeyOf(
   resource: ContainerResource | NetworkResource | VolumeResource,
-  policy: Pick<Policy, 'match'>,
+  policy: Pick<Policy, 'match' | 'owners'>,
 ): string | undefined {
-  return claimOf(resource, policy.match)?.key;
+  return claimOf(resource, policy)?.key;
 }
 
 /**
@@ -57,15 +65,22 @@ export function ownerKeyOf(
  * not in the list, and for every other kind. With two containers of the same id, the later one counts.
  */
 export function leaseContainers(resources: readonly RuntimeResource[]): Int32Array {
-  const containerIndexes = new Map<string, number>();
-  for (let index = 0; index < resources.length; index++) {
-    const resource = resources[index]!;
-    if (resource.kind === 'container') containerIndexes.set(resource.id, index);
-  }
   const containers = new Int32Array(resources.length).fill(-1);
+  // Keyed by the leases' container ids, not all containers': a host has fewer leases than
+  // containers, and most hosts none.
+  const leasesOf = new Map<string, number[]>();
   for (let index = 0; index < resources.length; index++) {
     const resource = resources[index]!;
-    if (resource.kind === 'ipLease') containers[index] = containerIndexes.get(resource.containerId) ?? -1;
+    if (resource.kind !== 'ipLease') continue;
+    const leases = leasesOf.get(resource.containerId);
+    if (leases) leases.push(index);
+    else leasesOf.set(resource.containerId, [index]);
+  }
+  if (leasesOf.size === 0) return containers;
+  for (let index = 0; index < resources.length; index++) {
+    const resource = resources[index]!;
+    if (resource.kind !== 'container') continue;
+    for (const lease of leasesOf.get(resource.id) ?? []) containers[lease] = index;
   }
   return containers;
 }
@@ -78,13 +93,14 @@ export function leaseContainers(resources: readonly RuntimeResource[]): Int32Arr
  */
 export function attributeResources(
   resources: readonly RuntimeResource[],
-  policy: Pick<Policy, 'match' | 'resources'>,
+  policy: Pick<Policy, 'match' | 'owners' | 'resources'>,
   containers: Int32Array = leaseContainers(resources),
 ): (Attribution | undefined)[] {
+  const shapes = ownerKeyShapes(policy.owners);
   const attributions = new Array<Attribution | undefined>(resources.length);
   for (let index = 0; index < resources.length; index++) {
     const resource = resources[index]!;
-    if (resource.kind !== 'ipLease') attributions[index] = claimOf(resource, policy.match);
+    if (resource.kind !== 'ipLease') attributions[index] = claimWith(resource, policy.match, shapes);
   }
   const managedLeaseNetworks = new Set(policy.resources.ipLeases.networks);
   for (let index = 0; index < resources.length; index++) {

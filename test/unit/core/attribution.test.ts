@@ -8,11 +8,19 @@ import {
   ownerKeyFromObject,
   ownerKeyOf,
 } from '../../../src/core/attribution.js';
-import type { MatchRule, OwnerKeyRule } from '../../../src/core/policy.js';
+import type { MatchRule, OwnerKeyRule, OwnerKind } from '../../../src/core/policy.js';
 import { container, lease, nameRule, network, policy, volume } from './fixtures.js';
 
 const labelRule: MatchRule = { type: 'label', label: 'reaper.dev/owner-uid' };
 const labRule = nameRule('^lab_t_(?<key>[0-9a-f]{8})_', 8);
+const keyedBy = (key: OwnerKeyRule): OwnerKind[] => [
+  { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key },
+];
+/** Owners keyed by a field: every well-formed key is one an owner could have. */
+const anyKey = keyedBy({ type: 'field', path: ['spec', 'labId'] });
+const byUid = keyedBy({ type: 'uid' });
+const byName = keyedBy({ type: 'name' });
+const UID = '1b2c3d4e-0000-1111-2222-333344445555';
 
 describe('isWellFormedOwnerKey', () => {
   test.each([
@@ -33,64 +41,156 @@ describe('isWellFormedOwnerKey', () => {
 });
 
 describe('claimOf and ownerKeyOf', () => {
-  test.each<{ name: string; labels?: Record<string, string>; resourceName?: string; rules: MatchRule[]; key?: string }>(
-    [
-      { name: 'label rule reads the label', labels: { 'reaper.dev/owner-uid': 'u1' }, rules: [labelRule], key: 'u1' },
-      { name: 'no label: foreign', labels: { app: 'web' }, rules: [labelRule] },
-      { name: 'empty label: foreign', labels: { 'reaper.dev/owner-uid': '' }, rules: [labelRule] },
-      { name: 'a 10 KB label: foreign', labels: { 'reaper.dev/owner-uid': 'x'.repeat(10_240) }, rules: [labelRule] },
-      {
-        name: 'name rule extracts the key group',
-        resourceName: 'lab_t_deadbeef_r1',
-        rules: [labRule],
-        key: 'deadbeef',
-      },
-      { name: 'name rule that does not match: foreign', resourceName: 'web-1', rules: [labRule] },
-      {
-        name: 'first rule that extracts wins',
-        labels: { 'reaper.dev/owner-uid': 'u1' },
-        resourceName: 'lab_t_deadbeef_r1',
-        rules: [labRule, labelRule],
-        key: 'deadbeef',
-      },
-      {
-        name: 'a rule that does not match passes to the next',
-        labels: { 'reaper.dev/owner-uid': 'u1' },
-        resourceName: 'web-1',
-        rules: [labRule, labelRule],
-        key: 'u1',
-      },
-      {
-        name: 'a malformed key attributes nothing; the next rule may',
-        labels: { 'reaper.dev/owner-uid': 'bad\nkey' },
-        resourceName: 'lab_t_deadbeef_r1',
-        rules: [labelRule, labRule],
-        key: 'deadbeef',
-      },
-      {
-        name: 'an optional key group that did not take part: foreign',
-        resourceName: 'lab_',
-        rules: [nameRule('^lab_(?<key>[0-9]+)?')],
-      },
-      {
-        name: 'names over 1024 characters are not matched',
-        resourceName: `lab_t_deadbeef_${'x'.repeat(1024)}`,
-        rules: [labRule],
-      },
-      {
-        name: 'a label inherited from the prototype is not a label',
-        labels: {},
-        rules: [{ type: 'label', label: 'constructor' }],
-      },
-    ],
-  )('$name', ({ labels = {}, resourceName = 'plain', rules, key }) => {
+  test.each<{
+    name: string;
+    labels?: Record<string, string>;
+    resourceName?: string;
+    rules: MatchRule[];
+    owners?: OwnerKind[];
+    key?: string;
+  }>([
+    { name: 'label rule reads the label', labels: { 'reaper.dev/owner-uid': 'u1' }, rules: [labelRule], key: 'u1' },
+    { name: 'no label: foreign', labels: { app: 'web' }, rules: [labelRule] },
+    { name: 'empty label: foreign', labels: { 'reaper.dev/owner-uid': '' }, rules: [labelRule] },
+    { name: 'a 10 KB label: foreign', labels: { 'reaper.dev/owner-uid': 'x'.repeat(10_240) }, rules: [labelRule] },
+    {
+      name: 'name rule extracts the key group',
+      resourceName: 'lab_t_deadbeef_r1',
+      rules: [labRule],
+      key: 'deadbeef',
+    },
+    { name: 'name rule that does not match: foreign', resourceName: 'web-1', rules: [labRule] },
+    {
+      name: 'first rule that extracts wins',
+      labels: { 'reaper.dev/owner-uid': 'u1' },
+      resourceName: 'lab_t_deadbeef_r1',
+      rules: [labRule, labelRule],
+      key: 'deadbeef',
+    },
+    {
+      name: 'a rule that does not match passes to the next',
+      labels: { 'reaper.dev/owner-uid': 'u1' },
+      resourceName: 'web-1',
+      rules: [labRule, labelRule],
+      key: 'u1',
+    },
+    {
+      name: 'a malformed key attributes nothing; the next rule may',
+      labels: { 'reaper.dev/owner-uid': 'bad\nkey' },
+      resourceName: 'lab_t_deadbeef_r1',
+      rules: [labelRule, labRule],
+      key: 'deadbeef',
+    },
+    {
+      name: 'an optional key group that did not take part: foreign',
+      resourceName: 'lab_',
+      rules: [nameRule('^lab_(?<key>[0-9]+)?')],
+    },
+    {
+      name: 'names over 1024 characters are not matched',
+      resourceName: `lab_t_deadbeef_${'x'.repeat(1024)}`,
+      rules: [labRule],
+    },
+    {
+      name: 'a label inherited from the prototype is not a label',
+      labels: {},
+      rules: [{ type: 'label', label: 'constructor' }],
+    },
+    // Keys no owner kind of the policy could have: foreign, not the key of an owner that is gone.
+    { name: 'uid owners: a uid', labels: { 'reaper.dev/owner-uid': UID }, rules: [labelRule], owners: byUid, key: UID },
+    {
+      name: 'uid owners: a uid in capitals',
+      labels: { 'reaper.dev/owner-uid': UID.toUpperCase() },
+      rules: [labelRule],
+      owners: byUid,
+      key: UID.toUpperCase(),
+    },
+    {
+      name: 'uid owners: not-a-uid',
+      labels: { 'reaper.dev/owner-uid': 'not-a-uid' },
+      rules: [labelRule],
+      owners: byUid,
+    },
+    { name: 'uid owners: a space', labels: { 'reaper.dev/owner-uid': ' ' }, rules: [labelRule], owners: byUid },
+    {
+      name: 'uid owners: a uid with a trailing space',
+      labels: { 'reaper.dev/owner-uid': `${UID} ` },
+      rules: [labelRule],
+      owners: byUid,
+    },
+    {
+      name: 'uid owners: namespace/name',
+      labels: { 'reaper.dev/owner-uid': 'labs/t1' },
+      rules: [labelRule],
+      owners: byUid,
+    },
+    {
+      name: 'uid owners: a key that is not a uid passes to the next rule',
+      labels: { 'reaper.dev/owner-uid': 'not-a-uid' },
+      resourceName: 'lab_t_deadbeef_r1',
+      rules: [labelRule, labRule],
+      owners: byUid,
+      key: 'deadbeef',
+    },
+    {
+      name: 'uid owners: a prefix rule takes the start of a uid',
+      resourceName: 'lab_t_1b2c3d4e_r1',
+      rules: [labRule],
+      owners: byUid,
+      key: '1b2c3d4e',
+    },
+    {
+      name: 'uid owners: a prefix rule, a start no uid has',
+      resourceName: 'lab_x_1b2c-3d4_r1',
+      rules: [nameRule('^lab_x_(?<key>[^_]+)_', 8)],
+      owners: byUid,
+    },
+    {
+      name: 'name owners: namespace/name',
+      labels: { 'reaper.dev/owner-uid': 'labs/t1' },
+      rules: [labelRule],
+      owners: byName,
+      key: 'labs/t1',
+    },
+    {
+      name: 'name owners: a name',
+      labels: { 'reaper.dev/owner-uid': 't1' },
+      rules: [labelRule],
+      owners: byName,
+      key: 't1',
+    },
+    {
+      name: 'name owners: capitals',
+      labels: { 'reaper.dev/owner-uid': 'Labs/T1' },
+      rules: [labelRule],
+      owners: byName,
+    },
+    { name: 'name owners: a space', labels: { 'reaper.dev/owner-uid': ' ' }, rules: [labelRule], owners: byName },
+    {
+      name: 'uid and name owners: either shape',
+      labels: { 'reaper.dev/owner-uid': 'labs/t1' },
+      rules: [labelRule],
+      owners: [...byUid, { ...byName[0]!, kind: 'Sandbox' }],
+      key: 'labs/t1',
+    },
+    {
+      name: 'field owners: any well-formed key, a space too',
+      labels: { 'reaper.dev/owner-uid': ' ' },
+      rules: [labelRule],
+      owners: [...byUid, { ...anyKey[0]!, kind: 'Sandbox' }],
+      key: ' ',
+    },
+  ])('$name', ({ labels = {}, resourceName = 'plain', rules, owners = anyKey, key }) => {
     const resource = container('c1', undefined, { labels, name: resourceName });
-    expect(claimOf(resource, rules)?.key).toBe(key);
-    expect(ownerKeyOf(resource, { match: rules })).toBe(key);
+    expect(claimOf(resource, { match: rules, owners })?.key).toBe(key);
+    expect(ownerKeyOf(resource, { match: rules, owners })).toBe(key);
   });
 
   test('the claim carries the rule that made it', () => {
-    const claim = claimOf(container('c1', undefined, { name: 'lab_t_deadbeef_r1' }), [labelRule, labRule]);
+    const claim = claimOf(container('c1', undefined, { name: 'lab_t_deadbeef_r1' }), {
+      match: [labelRule, labRule],
+      owners: anyKey,
+    });
     expect(claim).toEqual({ type: 'claim', key: 'deadbeef', rule: labRule });
   });
 });
@@ -133,6 +233,31 @@ describe('attributeResources', () => {
   test('a lease is found whichever comes first in the list', () => {
     const attributions = attributeResources([lease('10.0.0.2', 'c1'), container('c1', 'A')], p);
     expect(attributions[0]).toMatchObject({ type: 'claim', key: 'A' });
+  });
+
+  test('under uid owners, a resource whose key is not a uid is foreign, and so is its lease', () => {
+    const uidPolicy = policy({ owners: byUid });
+    const attributions = attributeResources(
+      [
+        container('c1', UID),
+        container('c2', 'not-a-uid'),
+        network('n1', ' '),
+        volume('v1', 'labs/t1'),
+        lease('10.0.0.2', 'c1'),
+        lease('10.0.0.3', 'c2'),
+        lease('10.0.0.4', 'gone'),
+      ],
+      uidPolicy,
+    );
+    expect(attributions).toEqual([
+      { type: 'claim', key: UID, rule: uidPolicy.match[0] },
+      undefined,
+      undefined,
+      undefined,
+      { type: 'claim', key: UID, rule: uidPolicy.match[0] },
+      undefined, // its container's key is no owner's
+      { type: 'dangling' }, // no container, managed network: as before
+    ]);
   });
 });
 
@@ -235,10 +360,10 @@ describe('attributeResources agrees with attributing each lease by a search for 
     fc.assert(
       fc.property(fc.array(resource, { maxLength: 30 }), (resources) => {
         const expected = resources.map((resource) => {
-          if (resource.kind !== 'ipLease') return claimOf(resource, p.match);
+          if (resource.kind !== 'ipLease') return claimOf(resource, p);
           const containers = resources.filter((r) => r.kind === 'container' && r.id === resource.containerId);
           // With two containers of the same id, the one listed last counts.
-          if (containers.length > 0) return claimOf(containers.at(-1)!, p.match);
+          if (containers.length > 0) return claimOf(containers.at(-1)!, p);
           return p.resources.ipLeases.networks.includes(resource.network) ? { type: 'dangling' } : undefined;
         });
         expect(attributeResources(resources, p)).toEqual(expected);

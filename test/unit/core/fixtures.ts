@@ -1,4 +1,4 @@
-// Builders for the planner's inputs, with the design's defaults.
+// Builders for the planner's inputs, with the design's defaults but for the owners' key (below).
 import { RE2JS } from 're2js';
 import type {
   ContainerResource,
@@ -25,7 +25,16 @@ export function policy(overrides: PolicyOverrides = {}): Policy {
     name: 'default',
     generation: 1,
     mode: 'Reap',
-    owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: { type: 'uid' } }],
+    // Keyed by a field, not the design's uid: any well-formed key is one an owner could have, so the
+    // short keys the tests use ('A', 'u1') attribute. owner-key-shape.test.ts covers uid and name keys.
+    owners: [
+      {
+        apiVersion: 'reaper.dev/v1alpha1',
+        kind: 'Topology',
+        namespaces: [],
+        key: { type: 'field', path: ['spec', 'labId'] },
+      },
+    ],
     match: [{ type: 'label', label: 'reaper.dev/owner-uid' }],
     resources: {
       containers: { enabled: true, running: 'Stop', stopTimeoutSeconds: 10 },

@@ -181,7 +181,7 @@ describe('planReap properties', () => {
         for (const { resource } of plan(input).selected) {
           const attributed = resource.kind === 'ipLease' ? containerOf(resource, input.rs) : resource;
           if (attributed === undefined) continue; // dangling lease: there is no owner that could be live
-          const claim = claimOf(attributed, input.p.match)!;
+          const claim = claimOf(attributed, input.p)!;
           const prefix = claim.rule.type === 'name' ? claim.rule.keyPrefixLength : undefined;
           // The design's definition: a live key equals the key, or its first L characters do.
           const isLive = input.keys.some((k) =>
@@ -212,11 +212,11 @@ describe('planReap properties', () => {
         const managed = new Set(input.p.resources.ipLeases.networks);
         for (const { resource } of plan(input).selected) {
           if (resource.kind !== 'ipLease') {
-            expect(claimOf(resource, input.p.match)).toBeDefined();
+            expect(claimOf(resource, input.p)).toBeDefined();
             continue;
           }
           const container = containerOf(resource, input.rs);
-          if (container) expect(claimOf(container, input.p.match)).toBeDefined();
+          if (container) expect(claimOf(container, input.p)).toBeDefined();
           else expect(managed.has(resource.network)).toBe(true);
         }
       }),
