@@ -6,6 +6,7 @@
 // (Stalled) until Git fixes it. The Argo CD health check in docs/gitops.md is run on the same
 // objects, as Argo CD runs it.
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -211,7 +212,7 @@ test('a blocked sweep is InProgress (Ready False) and Argo CD Degraded; the appr
   // Two containers whose owner uid no Topology has: 100% orphans > maxOrphanPercent 50.
   const identity = newIdentity();
   for (const suffix of ['blocked-1', 'blocked-2']) {
-    await fx.container(suffix, { labels: { [identity.labelKey]: 'no-such-owner-uid' }, running: false });
+    await fx.container(suffix, { labels: { [identity.labelKey]: randomUUID() }, running: false });
   }
   const { name } = createPolicy({ limits: { maxOrphanPercent: 50 } }, identity);
   const blocked = await waitForKstatus(name, 'InProgress');
