@@ -39,6 +39,12 @@ export interface InformerOptions {
   restartBackoff?: BackoffOptions;
   /** Server-side timeout of each watch request, in seconds; defaults to 300-600 (random, as client-go). */
   watchTimeoutSeconds?: () => number;
+  /**
+   * A watch that has sent nothing for this long, not even a bookmark (the API server sends one about
+   * every minute), is taken for dead; default 150 s. Also the longest a watch request may wait for
+   * its response to begin.
+   */
+  watchIdleTimeoutMs?: number;
   timers?: Timers;
 }
 
@@ -49,6 +55,7 @@ export type StateHandler = (state: InformerState) => void;
 export const DEFAULT_RESTART_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 60_000, jitter: 0.2 };
 // How long past its requested timeout a watch may stay open before it is taken for dead.
 const WATCH_GRACE_SECONDS = 30;
+export const DEFAULT_WATCH_IDLE_TIMEOUT_MS = 150_000;
 
 export function targetKey(target: InformerTarget): string {
   return [target.apiVersion, target.kind, target.namespace ?? '', target.labelSelector ?? ''].join('|');
@@ -68,6 +75,7 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
   private readonly timers: Timers;
   private readonly restartBackoff: KeyedBackoff<'restart'>;
   private readonly watchTimeoutSeconds: () => number;
+  private readonly watchIdleTimeoutMs: number;
   private readonly handlers: Record<ObjectEvent, Set<ObjectHandler<T>>> = {
     add: new Set(),
     update: new Set(),
@@ -93,6 +101,7 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
     this.timers = options.timers ?? systemTimers;
     this.restartBackoff = new KeyedBackoff(options.restartBackoff ?? DEFAULT_RESTART_BACKOFF);
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
+    this.watchIdleTimeoutMs = options.watchIdleTimeoutMs ?? DEFAULT_WATCH_IDLE_TIMEOUT_MS;
   }
 
   /** The initial list is in the cache (stays true once reached). */
@@ -203,7 +212,7 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
 
   private makeListWatch(resource: ResolvedResource): k8s.ListWatch<T> {
     const path = collectionPath(resource, this.target.namespace);
-    const watch = new BoundedWatch(this.kubeConfig, this.watchTimeoutSeconds, this.timers);
+    const watch = new BoundedWatch(this.kubeConfig, this.watchTimeoutSeconds, this.watchIdleTimeoutMs, this.timers);
     const listWatch = new k8s.ListWatch<T>(path, watch, () => this.listAll(), false, this.target.labelSelector);
     for (const event of ['add', 'update', 'delete'] as const) {
       listWatch.on(event, (object) => this.emit(event, object));
@@ -255,13 +264,16 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
 
 /**
  * A Watch whose requests ask the server to end them after a while and to send bookmarks, and that
- * aborts a watch the server has not ended well after that time: a connection that died silently
- * then surfaces as an error (and a restart) instead of a cache that quietly stops following.
+ * takes a watch for dead when the server has not ended it well after that time, when nothing (not
+ * even a bookmark) has come for idleMs, or when the response has not begun within idleMs: a
+ * connection that died silently, or a server that stopped answering, then surfaces as an error (and
+ * a restart) instead of a cache that quietly stops following.
  */
 class BoundedWatch extends k8s.Watch {
   constructor(
     kubeConfig: k8s.KubeConfig,
     private readonly timeoutSeconds: () => number,
+    private readonly idleMs: number,
     private readonly timers: Timers,
   ) {
     super(kubeConfig);
@@ -274,21 +286,54 @@ class BoundedWatch extends k8s.Watch {
     done: (err: unknown) => void,
   ): Promise<AbortController> {
     const timeoutSeconds = this.timeoutSeconds();
-    let guard: TimerHandle | undefined;
-    const controller = await super.watch(
+    const timers = this.timers;
+    let ended = false;
+    let markEnded!: (value: 'ended') => void;
+    const whenEnded = new Promise<'ended'>((resolve) => (markEnded = resolve));
+    // What end() must clean up; filled in as the watch gets going.
+    const live: { request?: AbortController; lifetime?: TimerHandle; idle?: TimerHandle } = {};
+    const end = (err: unknown) => {
+      if (ended) return;
+      ended = true;
+      markEnded('ended');
+      for (const handle of [live.lifetime, live.idle]) if (handle !== undefined) timers.clearTimeout(handle);
+      done(err);
+      live.request?.abort();
+    };
+    const armIdle = (what: string) => {
+      if (live.idle !== undefined) timers.clearTimeout(live.idle);
+      live.idle = timers.setTimeout(
+        () => end(new Error(`${what} within ${this.idleMs} ms: taken for dead`)),
+        this.idleMs,
+      );
+    };
+    armIdle('the watch request got no answer');
+    const started = super.watch(
       path,
       { ...queryParams, timeoutSeconds, allowWatchBookmarks: true },
-      callback,
-      (err) => {
-        if (guard !== undefined) this.timers.clearTimeout(guard);
-        guard = undefined;
-        done(err);
+      (phase, apiObj, watchObj) => {
+        if (ended) return;
+        armIdle('the watch sent nothing, not even a bookmark,');
+        callback(phase, apiObj, watchObj);
       },
+      end,
     );
-    // Watch.watch aborts its controller once done: a watch that already ended needs no guard.
-    if (!controller.signal.aborted) {
-      guard = this.timers.setTimeout(() => controller.abort(), (timeoutSeconds + WATCH_GRACE_SECONDS) * 1000);
+    // A server that never answers must not hold the caller: once the watch has ended (here, by the
+    // idle deadline) hand back a stand-in, and abort the real request whenever it comes.
+    const first = await Promise.race([started, whenEnded]);
+    if (first === 'ended') {
+      void started.then((controller) => controller.abort());
+      return new AbortController();
     }
-    return controller;
+    const request = first;
+    live.request = request;
+    // Watch.watch aborts its controller once done: a watch that already ended needs no guard.
+    if (ended || request.signal.aborted) return request;
+    armIdle('the watch sent nothing, not even a bookmark,');
+    live.lifetime = timers.setTimeout(
+      () => end(new Error(`the watch outlived its ${timeoutSeconds} s timeout: taken for dead`)),
+      (timeoutSeconds + WATCH_GRACE_SECONDS) * 1000,
+    );
+    return request;
   }
 }

@@ -10,6 +10,9 @@ import { ManualTimers, settle } from './manual-timers.js';
 class TinyApiServer {
   readonly server: Server;
   watches: ServerResponse[] = [];
+  /** Watch requests held without an answer, as by a server that stopped answering. */
+  held: ServerResponse[] = [];
+  holdWatches = false;
   listStatus = 200;
   lists = 0;
   items: k8s.V1ConfigMap[] = [{ metadata: { name: 'a', namespace: 'ns', resourceVersion: '1' } }];
@@ -24,7 +27,7 @@ class TinyApiServer {
   }
 
   async close(): Promise<void> {
-    for (const watch of this.watches) watch.destroy();
+    for (const watch of [...this.watches, ...this.held]) watch.destroy();
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
@@ -44,6 +47,8 @@ class TinyApiServer {
           resources: [{ name: 'configmaps', namespaced: true, kind: 'ConfigMap', verbs: ['list', 'watch'] }],
         }),
       );
+    } else if (url.searchParams.get('watch') === 'true' && this.holdWatches) {
+      this.held.push(res);
     } else if (url.searchParams.get('watch') === 'true') {
       res.writeHead(200);
       res.flushHeaders();
@@ -85,11 +90,16 @@ describe('ResilientInformer (local server)', () => {
     await api.close();
   });
 
-  const make = (timers: ManualTimers) =>
+  const make = (timers: ManualTimers, watchIdleTimeoutMs?: number) =>
     (informer = new ResilientInformer<k8s.V1ConfigMap>(
       kc,
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns' },
-      { timers, watchTimeoutSeconds: () => 60, restartBackoff: { baseMs: 1_000, maxMs: 4_000 } },
+      {
+        timers,
+        watchTimeoutSeconds: () => 60,
+        restartBackoff: { baseMs: 1_000, maxMs: 4_000 },
+        ...(watchIdleTimeoutMs ? { watchIdleTimeoutMs } : {}),
+      },
     ));
 
   test('a watch that outlives its timeout is aborted, reported, and restarted after backoff', async () => {
@@ -115,6 +125,50 @@ describe('ResilientInformer (local server)', () => {
     expect(api.watches).toHaveLength(2);
     // Resumed from the last resourceVersion: no second list.
     expect(api.lists).toBe(1);
+  });
+
+  test('a watch that sends nothing, not even a bookmark, for the idle timeout is taken for dead', async () => {
+    const timers = new ManualTimers();
+    const cms = make(timers, 20_000);
+    await cms.start();
+    // Events and bookmarks alike show the watch is alive.
+    await timers.advance(15_000);
+    api.send('BOOKMARK', { metadata: { resourceVersion: '5' } });
+    await until(() => resourceVersionOf(cms) === '5');
+    await timers.advance(15_000);
+    api.send('ADDED', { metadata: { name: 'c', namespace: 'ns', resourceVersion: '6' } });
+    await until(() => cms.get('c', 'ns'));
+    await timers.advance(19_000);
+    expect(cms.healthy).toBe(true);
+
+    await timers.advance(1_000);
+    await until(() => !cms.healthy);
+    expect(cms.state().lastError).toMatch(/sent nothing, not even a bookmark/);
+    await timers.advance(1_000);
+    await until(() => cms.healthy);
+    expect(api.watches).toHaveLength(2);
+    expect(api.lists).toBe(1);
+  });
+
+  test('a watch request that gets no answer fails after the idle timeout, and so does start()', async () => {
+    api.holdWatches = true;
+    const timers = new ManualTimers();
+    const cms = make(timers, 20_000);
+    let started = false;
+    const starting = cms.start().then(() => (started = true));
+    await until(() => api.held.length === 1);
+    await timers.advance(19_000);
+    expect(started).toBe(false);
+    await timers.advance(1_000);
+    await starting;
+    expect(cms.state()).toMatchObject({ synced: false, healthy: false });
+    expect(cms.state().lastError).toMatch(/the watch request got no answer within 20000 ms/);
+
+    // The server answers again: the next attempt syncs.
+    api.holdWatches = false;
+    await timers.advance(1_000);
+    await until(() => cms.healthy);
+    expect(cms.state()).toEqual({ synced: true, healthy: true });
   });
 
   test('a failing list leaves it unsynced, retried with growing backoff until the list works', async () => {
@@ -166,6 +220,11 @@ describe('ResilientInformer (local server)', () => {
     expect(timers.pending).toBe(0);
   });
 });
+
+/** The resourceVersion the informer's watch has reached (bookmarks move it, and nothing else shows). */
+function resourceVersionOf(informer: ResilientInformer<k8s.V1ConfigMap>): string | undefined {
+  return (informer as unknown as { listWatch?: k8s.ListWatch<k8s.V1ConfigMap> }).listWatch?.latestResourceVersion();
+}
 
 /** Real I/O settles on its own time: poll (briefly) for it. */
 async function until(condition: () => unknown, timeoutMs = 5_000): Promise<void> {
