@@ -22,6 +22,7 @@ export interface RunFlags {
   ownerResync?: string;
   requestTimeout?: string;
   shutdownTimeout?: string;
+  watchIdleTimeout?: string;
 }
 
 export interface ControllerConfig {
@@ -46,6 +47,8 @@ export interface ControllerConfig {
   readonly requestTimeoutMs: number;
   /** How long SIGTERM waits for the work in flight before the process exits anyway. */
   readonly shutdownTimeoutMs: number;
+  /** A watch silent this long (the API server sends a bookmark about every minute) is taken for dead. */
+  readonly watchIdleTimeoutMs: number;
 }
 
 export const RUN_DEFAULTS = {
@@ -62,6 +65,7 @@ export const RUN_DEFAULTS = {
   requestTimeout: '30s',
   // Below the chart's terminationGracePeriodSeconds (60), so the process ends before the kubelet kills it.
   shutdownTimeout: '45s',
+  watchIdleTimeout: '150s',
 } as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -101,6 +105,7 @@ export function controllerConfig(
   const ownerResyncMs = duration('owner-resync', flags.ownerResync, RUN_DEFAULTS.ownerResync);
   const requestTimeoutMs = duration('request-timeout', flags.requestTimeout, RUN_DEFAULTS.requestTimeout);
   const shutdownTimeoutMs = duration('shutdown-timeout', flags.shutdownTimeout, RUN_DEFAULTS.shutdownTimeout);
+  const watchIdleTimeoutMs = duration('watch-idle-timeout', flags.watchIdleTimeout, RUN_DEFAULTS.watchIdleTimeout);
   let leaderElection: ControllerConfig['leaderElection'];
   if (flags.leaderElect) {
     const leaseDurationMs = duration('lease-duration', flags.leaseDuration, RUN_DEFAULTS.leaseDuration);
@@ -135,6 +140,7 @@ export function controllerConfig(
       ownerResyncMs,
       requestTimeoutMs,
       shutdownTimeoutMs,
+      watchIdleTimeoutMs,
     },
   };
 }

@@ -59,6 +59,7 @@ export async function startManager(
   const informers = new DynamicInformerSet(kubeConfig, {
     logger,
     resolver,
+    watchIdleTimeoutMs: config.watchIdleTimeoutMs,
     onEvent: (event, object, target) => {
       const namespace = object.metadata?.namespace;
       if (isBuiltIn(target) && object.metadata?.name) {
@@ -96,6 +97,7 @@ export async function startManager(
   const policyInformer = new ResilientInformer(kubeConfig, POLICY_TARGET, {
     logger,
     resolver,
+    watchIdleTimeoutMs: config.watchIdleTimeoutMs,
   });
   const onPolicy = (cached: k8s.KubernetesObject) => {
     const object = cached as unknown as ReapPolicy;

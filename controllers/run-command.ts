@@ -84,6 +84,12 @@ export function addRunCommand(program: Command): Command {
         'on SIGTERM, wait this long for the work in flight, then exit',
       ).default(RUN_DEFAULTS.shutdownTimeout),
     )
+    .addOption(
+      new Option(
+        '--watch-idle-timeout <duration>',
+        'restart a watch that sent nothing, not even the minutely bookmark, for this long',
+      ).default(RUN_DEFAULTS.watchIdleTimeout),
+    )
     .action(withExitCode(runCommand));
   return program;
 }

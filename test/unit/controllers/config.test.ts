@@ -30,6 +30,7 @@ describe('controllerConfig', () => {
       ownerResyncMs: 60_000,
       requestTimeoutMs: 30_000,
       shutdownTimeoutMs: 45_000,
+      watchIdleTimeoutMs: 150_000,
     });
     expect(config(given)).toEqual(config({ nodeName: 'node-a' }));
   });
@@ -46,6 +47,7 @@ describe('controllerConfig', () => {
         ownerResync: '1h30m',
         requestTimeout: '5s',
         shutdownTimeout: '20s',
+        watchIdleTimeout: '3m',
       }),
     ).toEqual({
       nodeName: 'worker-3.example.com',
@@ -57,6 +59,7 @@ describe('controllerConfig', () => {
       ownerResyncMs: 5_400_000,
       requestTimeoutMs: 5_000,
       shutdownTimeoutMs: 20_000,
+      watchIdleTimeoutMs: 180_000,
     });
   });
 
