@@ -118,17 +118,19 @@ test('nothing is reaped while the API server is gone; the controller recovers by
   expect(await c.stop()).toBe(0);
 }, 600_000);
 
-test('an API server that stops answering: sweeps give up on it and reap nothing; SIGTERM still exits 0', async () => {
+test('an API server that stops answering: nothing reaped, its silent watches taken for dead, SIGTERM still exits 0', async () => {
   controller = await startControllerOn(controllersApi, {
     nodeName: 'node-frozen',
-    args: ['--request-timeout', '2s', '--shutdown-timeout', '10s'],
+    // The API server sends every watch a bookmark about once a minute: 75 s of silence is a dead watch.
+    args: ['--request-timeout', '2s', '--shutdown-timeout', '10s', '--watch-idle-timeout', '75s'],
   });
   const c = controller;
   const policy = scenario.policyName;
   await waitFor('a clean sweep', () => sweepsOf(c, policy).some((s) => s.outcome === 'Completed'), 90_000);
 
   // SIGSTOP: connections stay open and requests are accepted, but nothing ever answers, as with a
-  // partition that drops packets. The informers' watches look healthy for minutes.
+  // partition that drops packets. The informers' watches look healthy until they have been silent
+  // for the idle timeout.
   const pid = controllersApi.pid!;
   process.kill(pid, 'SIGSTOP');
   try {
@@ -148,6 +150,20 @@ test('an API server that stops answering: sweeps give up on it and reap nothing;
     for (const sweep of sweepsSince().filter(sawStray)) {
       expect(JSON.stringify(sweep.errors)).toContain('the re-check of owners got no answer');
     }
+    expect(total(await scenario.remaining(stray))).toBe(3);
+
+    // Once silent for the idle timeout, the watches are taken for dead: not ready, informers unhealthy.
+    const readyz = await waitFor(
+      '/readyz to see the silent watches',
+      async () => {
+        const answer = await c.get('/readyz');
+        return answer.status === 503 && answer.body.includes(TOPOLOGY) && answer;
+      },
+      180_000,
+    );
+    expect(readyz.body).toMatch(/sent nothing, not even a bookmark|got no answer/);
+    const metrics = (await c.get('/metrics')).body;
+    expect(metricValue(metrics, 'reaper_informer_healthy', { target: TOPOLOGY })).toBe(0);
     expect(total(await scenario.remaining(stray))).toBe(3);
     controller = undefined;
     expect(await c.stop('SIGTERM', 60_000)).toBe(0);
