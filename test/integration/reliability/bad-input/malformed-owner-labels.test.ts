@@ -1,7 +1,8 @@
-// Containers and networks whose owner label is malformed are foreign: a whole `reaper sweep` on the
-// real Docker engine leaves them alone, while the well-formed orphans beside them are reaped (so
-// the sweep did run and could have taken them). The pure rule is property-tested in
-// test/unit/core/foreign.property.test.ts; this is the same promise through Docker's own labels.
+// Containers and networks whose owner label is malformed, or is no key the policy's owner kinds
+// could have, are foreign: a whole `reaper sweep` on the real Docker engine leaves them alone, while
+// the well-formed orphans beside them are reaped (so the sweep did run and could have taken them).
+// The pure rule is property-tested in test/unit/core/foreign.property.test.ts; this is the same
+// promise through Docker's own labels.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,19 +70,57 @@ test('an empty, a 10 KB, and a control-character owner label are foreign: never 
   expect(report.items.filter((i) => named.has(i.name))).toEqual([]);
 }, 300_000);
 
-// The issue asks that a label that is not a uid be foreign too, when the policy's owners are keyed
-// by uid: such a value can never be a live owner's key, so today it is attributed, found orphaned
-// and reaped. The rule lives in src/core/attribution.ts (claimOf); until it checks the key's shape
-// against the owners' key type, this records the gap. It fails (and must be turned into a plain
-// test) once a non-uid value under a uid-keyed policy is foreign.
-test.failing(
-  'a value that is not a uid, under a policy whose owners are keyed by uid, is foreign',
-  async () => {
-    const { file, label } = policyFile(work);
-    const notUids = [await labelled('not-a-uid', label, 'not-a-uid'), await labelled('blank', label, ' ')];
-    const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [randomUUID()]), '-o', 'json']);
-    expect(run.code).toBe(0);
-    for (const made of notUids) expect(await stillThere(made)).toEqual({ container: true, network: true });
-  },
-  300_000,
-);
+// A key no owner kind of the policy could ever have is foreign too, not the key of an owner that
+// is gone (src/core/owner-key-shape.ts): under owners keyed by uid, a label that is not a uid.
+test('a value that is not a uid, under a policy whose owners are keyed by uid, is foreign', async () => {
+  const { file, label } = policyFile(work);
+  const orphan = await labelled('uid-orphan', label, randomUUID());
+  const notUids = [
+    await labelled('not-a-uid', label, 'not-a-uid'),
+    await labelled('blank', label, ' '),
+    await labelled('name-key', label, 'bad-input/o0'),
+    await labelled('uid-start', label, randomUUID().slice(0, 8)),
+    await labelled('uid-braces', label, `{${randomUUID()}}`),
+  ];
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [randomUUID()]), '-o', 'json']);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout) as SweepReport;
+  expect(report.outcome).toBe('Completed');
+
+  // The sweep could reap: the orphan with a uid went...
+  expect(await stillThere(orphan)).toEqual({ container: false, network: false });
+  // ...and none of the others, which were not even attributable.
+  for (const made of notUids)
+    expect({ tag: made.tag, ...(await stillThere(made)) }).toEqual({ tag: made.tag, container: true, network: true });
+  expect(report.counts.containers).toMatchObject({ attributable: 1, orphaned: 1, reaped: 1 });
+  expect(report.counts.networks).toMatchObject({ attributable: 1, orphaned: 1, reaped: 1 });
+}, 300_000);
+
+// The shape is the owners' key type's: under owners keyed by name, `not-a-uid` is a name some owner
+// could have (an orphan when none has it), while a blank or an upper-case value still is no name.
+test('under a policy whose owners are keyed by name, a name is attributable and a non-name is foreign', async () => {
+  const { file, label } = policyFile(work, {
+    owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'name' }],
+  });
+  // ownersDir writes Topology o0 in namespace bad-input: its key is bad-input/o0.
+  const live = await labelled('name-live', label, 'bad-input/o0');
+  const orphan = await labelled('name-orphan', label, 'not-a-uid');
+  const notNames = [
+    await labelled('name-blank', label, ' '),
+    await labelled('name-upper', label, 'Bad-Input/O0'),
+    await labelled('name-underscore', label, 'bad_input/o0'),
+  ];
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [randomUUID()]), '-o', 'json']);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout) as SweepReport;
+  expect(report.outcome).toBe('Completed');
+
+  expect(await stillThere(live)).toEqual({ container: true, network: true });
+  expect(await stillThere(orphan)).toEqual({ container: false, network: false });
+  for (const made of notNames)
+    expect({ tag: made.tag, ...(await stillThere(made)) }).toEqual({ tag: made.tag, container: true, network: true });
+  expect(report.counts.containers).toMatchObject({ attributable: 2, orphaned: 1, reaped: 1 });
+  expect(report.counts.networks).toMatchObject({ attributable: 2, orphaned: 1, reaped: 1 });
+}, 300_000);
