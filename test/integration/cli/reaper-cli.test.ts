@@ -2,6 +2,7 @@
 // test matches on a label key of its own, so sweeps never see other tests' containers as theirs.
 import * as k8s from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,10 @@ import { installCrds } from '../../support/kubectl.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 
 const fx = new RuntimeFixtures('cli');
+// Owner uids for the owner manifests the tests write: ALIVE is in them when a test says so, GONE
+// never. The policies key owners by uid, so a label that is not a uid would be foreign, not gone.
+const ALIVE = randomUUID();
+const GONE = randomUUID();
 const work = mkdtempSync(path.join(tmpdir(), 'reaper-cli-'));
 afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
@@ -68,11 +73,11 @@ function ownersDir(uids: string[]) {
 
 test('an orphaned network goes after its orphaned container in the same sweep; live ones stay', async () => {
   const { file, label } = policyFile();
-  const network = await fx.network('order-net', { [label]: 'gone' });
-  const container = await fx.container('order-ctr', { labels: { [label]: 'gone' }, network: fx.name('order-net') });
-  const live = await fx.container('order-live', { labels: { [label]: 'alive' } });
+  const network = await fx.network('order-net', { [label]: GONE });
+  const container = await fx.container('order-ctr', { labels: { [label]: GONE }, network: fx.name('order-net') });
+  const live = await fx.container('order-live', { labels: { [label]: ALIVE } });
 
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(['alive']), '-o', 'json']);
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([ALIVE]), '-o', 'json']);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const report = JSON.parse(run.stdout) as {
@@ -90,7 +95,7 @@ test('an orphaned network goes after its orphaned container in the same sweep; l
 
 test('owners that cannot all be seen: nothing is deleted and the exit code is 2', async () => {
   const { file, label } = policyFile();
-  const orphan = await fx.container('closed', { labels: { [label]: 'gone' }, running: false });
+  const orphan = await fx.container('closed', { labels: { [label]: GONE }, running: false });
   const noUid = mkdtempSync(path.join(work, 'nouid-'));
   writeFileSync(
     path.join(noUid, 'o.yaml'),
@@ -148,7 +153,7 @@ test('owners from the cluster: a live Topology protects its resources, a deleted
       owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Nonexistent' }],
       match: [{ label }],
     });
-    const orphan = await fx.container('cluster-blind', { labels: { [label]: 'nobody' }, running: false });
+    const orphan = await fx.container('cluster-blind', { labels: { [label]: GONE }, running: false });
     const blindRun = reaper(['sweep', '--policy', blind.file, '--owners-from', 'cluster']);
     expect(blindRun.code).toBe(2);
     expect(await fx.exists('container', orphan)).toBe(true);
@@ -160,8 +165,8 @@ test('owners from the cluster: a live Topology protects its resources, a deleted
 test('plan, then a change, then apply: the changed item is skipped and reported, the rest is reaped', async () => {
   const { file, label } = policyFile();
   const owners = ownersDir([]);
-  const first = await fx.container('plan-a', { labels: { [label]: 'gone' }, running: false });
-  const second = await fx.container('plan-b', { labels: { [label]: 'gone' }, running: false });
+  const first = await fx.container('plan-a', { labels: { [label]: GONE }, running: false });
+  const second = await fx.container('plan-b', { labels: { [label]: GONE }, running: false });
   const planPath = path.join(work, 'plan.json');
 
   const planned = reaper(['plan', '--policy', file, '--owners-from', owners, '-o', planPath]);
@@ -172,7 +177,7 @@ test('plan, then a change, then apply: the changed item is skipped and reported,
 
   // plan-b is replaced by a new container of the same name: not the resource that was reviewed.
   await fx.docker.getContainer(second).remove({ force: true });
-  const replacement = await fx.container('plan-b', { labels: { [label]: 'gone' }, running: false });
+  const replacement = await fx.container('plan-b', { labels: { [label]: GONE }, running: false });
 
   const applied = reaper(['apply', planPath, '--owners-from', owners, '-o', 'json']);
   expect(applied.code).toBe(0);
@@ -189,7 +194,7 @@ test('plan, then a change, then apply: the changed item is skipped and reported,
 
 test('--state keeps grace bookkeeping between runs', async () => {
   const { file, label } = policyFile({ timing: { minAge: '0s', gracePeriod: '1h' } });
-  const orphan = await fx.container('grace', { labels: { [label]: 'gone' }, running: false });
+  const orphan = await fx.container('grace', { labels: { [label]: GONE }, running: false });
   const state = path.join(work, 'state.json');
   const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([]), '--state', state]);
   expect(run.code).toBe(0);
@@ -201,7 +206,7 @@ test('--state keeps grace bookkeeping between runs', async () => {
 
 test('--dry-run removes nothing', async () => {
   const { file, label } = policyFile();
-  const orphan = await fx.container('dry', { labels: { [label]: 'gone' }, running: false });
+  const orphan = await fx.container('dry', { labels: { [label]: GONE }, running: false });
   const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([]), '--dry-run']);
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/WouldReap/);

@@ -2,7 +2,7 @@
 // containers under Stop and Skip, foreign containers on orphaned networks, resources removed by
 // someone else mid-sweep, the fail-closed paths, dry run, and an engine that goes away mid-sweep.
 import Docker from 'dockerode';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,8 +20,9 @@ import { live, selectedKeys, sweep, testPolicy } from './sweep-harness.js';
 const fx = new RuntimeFixtures('exec');
 afterAll(() => fx.cleanUp());
 
-const ORPHAN = 'uid-gone';
-const LIVE = 'uid-live';
+// Owner uids: the harness's owners are keyed by uid, and a label that is not one is foreign.
+const ORPHAN = randomUUID();
+const LIVE = randomUUID();
 const randomContainerId = () => randomBytes(32).toString('hex');
 const key = (kind: string, id: string) => resourceKey({ kind: kind as 'container', id });
 const leaseFile = (id: string) => path.join(fx.cniDir, id);
@@ -251,7 +252,7 @@ describe('fail closed', () => {
   test('an owner found live by the fresh re-check keeps its resources; the others go', async () => {
     const { policy, label } = testPolicy({ cniDir: fx.cniDir });
     const back = await orphans('fc-back', label); // owned by ORPHAN, which the re-check finds live
-    const goner = await fx.container('fc-goner', { labels: { [label]: 'uid-really-gone' }, running: false });
+    const goner = await fx.container('fc-goner', { labels: { [label]: randomUUID() }, running: false });
     const run = await sweep(fx.docker, policy, { recheckOwners: () => Promise.resolve(live(ORPHAN)) });
     expect(run.plan.selected).toHaveLength(4);
     expect(run.byKey.get(key('container', back.container))).toMatchObject({ status: 'skipped', reason: /re-check/ });
