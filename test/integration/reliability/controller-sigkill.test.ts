@@ -2,7 +2,7 @@
 // started again: the new process finishes the job, frees no lease a second time (an address freed
 // before the kill and handed to a live container meanwhile stays that container's), keeps
 // host-local's bookkeeping usable, and runs steadily (ready, sweeping, not restarting).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
@@ -10,13 +10,16 @@ import { leaseAddress, releaseLease } from '../../support/cni.js';
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
-import { condition, ControllerScenario } from '../controllers/scenario.js';
+import { ControllerScenario } from '../controllers/scenario.js';
+import { nodeConditions } from '../../support/node-status.js';
 
 const scenario = new ControllerScenario('rel-kill');
 const NODE = 'node-kill';
 // 29 usable addresses: small enough that new leases wrap around onto addresses freed by the reap.
 const SUBNET = '10.251.7.0/27';
 const ORPHAN_CONTAINERS = 12;
+// Owners that are gone: uids no object has (owner keys of a uid owner kind must be uids).
+const goneUids = [randomUUID(), randomUUID(), randomUUID()];
 let first: ControllerProcess | undefined;
 let second: ControllerProcess | undefined;
 
@@ -26,6 +29,9 @@ afterAll(async () => {
   await scenario.cleanUp();
   expect(code).toBe(0);
 }, 120_000);
+
+const logTail = (controller: ControllerProcess) =>
+  [...controller.logs.slice(-12).map((l) => JSON.stringify(l)), ...controller.otherOutput.slice(-5)].join('\n');
 
 interface Lease {
   readonly id: string;
@@ -59,15 +65,15 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
   // ignores SIGTERM), leases whose container is long gone, networks and volumes.
   const orphans: { container: string; lease: Lease }[] = [];
   for (let i = 0; i < ORPHAN_CONTAINERS; i++) {
-    const container = await scenario.fixtures.container(`orphan-${i}`, { labels: owned(`gone-${i % 3}`) });
+    const container = await scenario.fixtures.container(`orphan-${i}`, { labels: owned(goneUids[i % 3]!) });
     orphans.push({ container, lease: await lease(container) });
   }
   const dangling = await Promise.all([0, 1, 2, 3].map(() => lease(randomBytes(32).toString('hex'))));
   const orphanNetworks = await Promise.all(
-    [0, 1, 2].map((i) => scenario.fixtures.network(`gone-net-${i}`, owned('gone-0'))),
+    [0, 1, 2].map((i) => scenario.fixtures.network(`gone-net-${i}`, owned(goneUids[0]!))),
   );
   const orphanVolumes = await Promise.all(
-    [0, 1, 2].map((i) => scenario.fixtures.volume(`gone-vol-${i}`, owned('gone-1'))),
+    [0, 1, 2].map((i) => scenario.fixtures.volume(`gone-vol-${i}`, owned(goneUids[1]!))),
   );
 
   // What must stay: a live owner's containers with their leases, network and volume; a foreign
@@ -103,7 +109,9 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
     'half the orphaned containers to be removed',
     async () => (await countGone()) >= ORPHAN_CONTAINERS / 2,
     120_000,
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; the controller's last lines:\n${logTail(first!)}`);
+  });
   expect(await first.stop('SIGKILL')).toBeNull();
   first = undefined;
 
@@ -179,7 +187,7 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
   expect(second.child.exitCode).toBeNull();
   expect(second.logs.filter((l) => l.level === 'error')).toEqual([]);
   expect(second.otherOutput).toEqual([]);
-  const policy = await scenario.policy();
-  expect(condition(policy, 'Ready')).toMatchObject({ status: 'True' });
-  expect(condition(policy, 'Degraded')?.status).toBe('False');
+  const own = nodeConditions(await scenario.policy(), NODE);
+  expect(own('Ready')).toMatchObject({ status: 'True', reason: 'SweepCompleted' });
+  expect(own('Degraded')?.status).toBe('False');
 }, 400_000);

@@ -9,12 +9,14 @@ import type { ControllerProcess, LogLine } from '../../support/controller-proces
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
 import type { KubeObject, OwnerResources } from '../controllers/scenario.js';
-import { apiVersion as reaperApiVersion, condition, ControllerScenario } from '../controllers/scenario.js';
+import { apiVersion as reaperApiVersion, ControllerScenario } from '../controllers/scenario.js';
+import { nodeConditions } from '../../support/node-status.js';
 
 const scenario = new ControllerScenario('rel-crd');
 const group = `${uniqueName('labs')}.reliability.test`;
 const crdName = `labs.${group}`;
 const ownerApiVersion = `${group}/v1`;
+const NODE = 'node-crd';
 let controller: ControllerProcess | undefined;
 
 function crdManifest(): string {
@@ -82,7 +84,7 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
     timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
     limits: {},
   });
-  controller = await startController({ nodeName: 'node-crd', args: ['--trigger-delay', '1s'] });
+  controller = await startController({ nodeName: NODE, args: ['--trigger-delay', '1s'] });
   const sweeps = () => sweepsOf(controller!, scenario.policyName);
   await waitFor('a first clean sweep that sees every Lab', () =>
     sweeps().some((s) => s.outcome === 'Completed' && s.liveOwners === 5),
@@ -111,41 +113,39 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
   for (const resources of labs) expect(total(await scenario.remaining(resources))).toBe(5);
   expect(total(await scenario.remaining(survivor))).toBe(3);
 
-  // Once the kind is gone for good, the policy says the Lab owners cannot be seen.
-  const policy = await waitFor(
-    'the policy to say it cannot see the Lab owners',
+  // Once the kind is gone for good, this agent says it cannot see the Lab owners.
+  const blind = await waitFor(
+    'the policy to say this agent cannot see the Lab owners',
     async () => {
-      const current = await scenario.policy();
-      return condition(current, 'Degraded')?.status === 'True' ? current : undefined;
+      const own = nodeConditions(await scenario.policy(), NODE);
+      return own('Degraded')?.status === 'True' ? own : undefined;
     },
     60_000,
   );
-  const degraded = condition(policy, 'Degraded')!;
+  const degraded = blind('Degraded')!;
   expect(degraded.reason).toBe('OwnersNotVisible');
   expect(degraded.message).toContain(`Lab.${ownerApiVersion}`);
-  expect(condition(policy, 'Ready')).toMatchObject({ status: 'False', reason: 'FailedClosed' });
+  expect(blind('Ready')).toMatchObject({ status: 'False', reason: 'FailedClosed' });
 
   // The CRD comes back empty (a reinstall that did not restore the objects): reaper sees again, and
   // now the blast-radius guard holds: 20 of 23 attributable resources would go.
   const beforeReinstall = sweeps().length;
   installCrd();
-  await waitFor(
+  const blockedSweep = await waitFor(
     'a blocked sweep once the Lab kind is served again',
     () =>
       sweeps()
         .slice(beforeReinstall)
-        .some((s) => s.outcome === 'Blocked'),
+        .find((s) => s.outcome === 'Blocked'),
     120_000,
   );
+  expect(countOf(blockedSweep, 'orphaned')).toBe(20);
   const blocked = await waitFor('the policy status to say so', async () => {
-    const current = await scenario.policy();
-    return condition(current, 'Degraded')?.status === 'False' ? current : undefined;
+    const own = nodeConditions(await scenario.policy(), NODE);
+    return own('Degraded')?.status === 'False' && own('Blocked')?.status === 'True' ? own : undefined;
   });
-  expect(condition(blocked, 'Blocked')?.reason).toBe('TooManyOrphans');
-  expect(condition(blocked, 'Degraded')?.status).toBe('False');
-  expect(condition(blocked, 'Ready')).toMatchObject({ status: 'False', reason: 'Blocked' });
-  const lastSweep = blocked.status?.lastSweep as { counts: Record<string, { orphaned: number; reaped: number }> };
-  expect(Object.values(lastSweep.counts).reduce((n, c) => n + c.orphaned, 0)).toBe(20);
+  expect(blocked('Blocked')?.reason).toBe('TooManyOrphans');
+  expect(blocked('Ready')).toMatchObject({ status: 'False', reason: 'Blocked' });
   for (const sweep of sweeps().slice(before)) expect(reapedIn(sweep)).toBe(0);
   for (const resources of labs) expect(total(await scenario.remaining(resources))).toBe(5);
   expect(total(await scenario.remaining(survivor))).toBe(3);

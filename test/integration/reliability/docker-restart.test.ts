@@ -4,6 +4,7 @@
 // owners keep running (live restore), foreign and keep=true resources stay. Once through the CLI,
 // once under `reaper run`, which keeps running, fails closed while the engine is down, and
 // finishes the job by itself once it is back.
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,13 +20,16 @@ import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
 import { ControllerScenario } from '../controllers/scenario.js';
+import { nodeConditions } from '../../support/node-status.js';
 
 const ORPHAN_CONTAINERS = 20;
 const STOP_TIMEOUT_SECONDS = 2;
 const label = `${uniqueName('dr')}.test/owner-uid`;
 const cniNetwork = 'dr-net';
-const liveUids = ['live-0', 'live-1'];
-const goneUid = (i: number) => `gone-${i % 4}`;
+// Owner keys are uids: anything else under a uid owner kind is foreign, never an orphan.
+const liveUids = [randomUUID(), randomUUID()];
+const goneUids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+const goneUid = (i: number) => goneUids[i % goneUids.length]!;
 
 let engine: PrivateDockerd;
 let fx: RuntimeFixtures;
@@ -198,15 +202,7 @@ test('dockerd killed mid-sweep: failures reported, no lease freed early, the nex
 // manages no leases here: the agents of the shared engine would find this engine's lease store on
 // the same filesystem and, not seeing its containers, rightly take the leases for dangling (the CLI
 // test above covers leases).
-async function nodeConditions(node: string) {
-  const policy = await scenario.policy();
-  const nodes = (policy.status?.nodes ?? []) as {
-    node: string;
-    conditions?: { type: string; status: string; reason: string }[];
-  }[];
-  const conditions = nodes.find((n) => n.node === node)?.conditions ?? [];
-  return (type: string) => conditions.find((c) => c.type === type);
-}
+const nodeView = async (node: string) => nodeConditions(await scenario.policy(), node);
 
 test('reaper run: dockerd killed mid-reap, the controller keeps running, fails closed while blind, and finishes the job once the engine is back', async () => {
   const node = 'node-drun';
@@ -252,7 +248,7 @@ test('reaper run: dockerd killed mid-reap, the controller keeps running, fails c
     60_000,
   );
   const blind = await waitFor('this agent to say it cannot see the runtime', async () => {
-    const conditionOf = await nodeConditions(node);
+    const conditionOf = await nodeView(node);
     return conditionOf('Degraded')?.status === 'True' ? conditionOf : undefined;
   });
   expect(blind('Degraded')!.reason).toBe('RuntimeNotVisible');
@@ -267,7 +263,7 @@ test('reaper run: dockerd killed mid-reap, the controller keeps running, fails c
     120_000,
   );
   const recovered = await waitFor('this agent to be healthy again', async () => {
-    const conditionOf = await nodeConditions(node);
+    const conditionOf = await nodeView(node);
     return conditionOf('Degraded')?.status === 'False' && conditionOf('Ready')?.status === 'True'
       ? conditionOf
       : undefined;
