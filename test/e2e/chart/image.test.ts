@@ -3,6 +3,7 @@
 // socket the ways the chart allows: as the image's non-root user with the socket's group, and as
 // uid 0 without capabilities (the chart's default), both on a read-only root filesystem.
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,10 @@ const image = `reaper-test/reaper:${uniqueName('e2e')}`;
 const fx = new RuntimeFixtures('image');
 const work = mkdtempSync(path.join(tmpdir(), 'reaper-image-'));
 const socket = requiredEnv('DOCKER_HOST').replace(/^unix:\/\//, '');
+// The owner uid of the Topology "alive" in the owners directory, and one no owner has: the policy
+// keys owners by uid, so a label that is not a uid would be foreign, not gone.
+const ALIVE = randomUUID();
+const GONE = randomUUID();
 
 function sh(command: string, args: string[]) {
   const result = spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', maxBuffer: 16 << 20 });
@@ -137,7 +142,7 @@ function sweepInputs(extra: Record<string, unknown> = {}) {
     stringify({
       apiVersion: 'reaper.dev/v1alpha1',
       kind: 'Topology',
-      metadata: { name: 'alive', namespace: 'x', uid: 'alive' },
+      metadata: { name: 'alive', namespace: 'x', uid: ALIVE },
       spec: {},
     }),
     { mode: 0o644 },
@@ -154,7 +159,7 @@ interface Report {
 
 test('as the image user without the socket group, Docker is out of reach and nothing happens', async () => {
   const { label, mounts } = sweepInputs();
-  const orphan = await fx.container('nogroup', { labels: { [label]: 'gone' }, running: false });
+  const orphan = await fx.container('nogroup', { labels: { [label]: GONE }, running: false });
   const run = reaperIn([...hardened, ...mounts], sweepArgs);
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(/EACCES|permission denied/i);
@@ -163,8 +168,8 @@ test('as the image user without the socket group, Docker is out of reach and not
 
 test("as the image user with the socket's group (supplementalGroups), a hardened sweep reaps", async () => {
   const { label, mounts } = sweepInputs();
-  const orphan = await fx.container('group-orphan', { labels: { [label]: 'gone' } });
-  const live = await fx.container('group-live', { labels: { [label]: 'alive' } });
+  const orphan = await fx.container('group-orphan', { labels: { [label]: GONE } });
+  const live = await fx.container('group-live', { labels: { [label]: ALIVE } });
   const gid = String(statSync(socket).gid);
   const run = reaperIn([...hardened, '--group-add', gid, ...mounts], sweepArgs);
   expect(run.stderr).toBe('');
@@ -186,7 +191,7 @@ test("as uid 0 with no capabilities (the chart's default), a sweep reaps a conta
       ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [network] },
     },
   });
-  const orphan = await fx.container('root-orphan', { labels: { [label]: 'gone' } });
+  const orphan = await fx.container('root-orphan', { labels: { [label]: GONE } });
   const lease = await fx.lease(network, orphan);
   const leaseFile = path.join(fx.cniDir, lease);
   expect(statSync(leaseFile).uid).toBe(0);
