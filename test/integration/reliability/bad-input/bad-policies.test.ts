@@ -235,6 +235,8 @@ test('catastrophic-backtracking patterns against names up to 5000 characters, un
   const longName = `${name}-${'x'.repeat(253 - name.length - 1)}`;
   expect(longName).toHaveLength(253);
   await createPolicy(longName, {
+    // Keyed by name: a run of a's is a name an owner could have, not a uid (which would be foreign).
+    owners: [{ apiVersion, kind: 'Topology', key: 'name' }],
     // (a+)+$ and (.*a){n} take exponential time in a backtracking engine on a run of a's that fails at the end.
     match: [{ nameRegex: `^${prefix}-(?<key>(a+)+)$` }, { nameRegex: `^${prefix}-x(?<key>(.*a){20})$` }],
     timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
