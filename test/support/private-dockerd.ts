@@ -51,7 +51,11 @@ export async function startPrivateDockerd(options: { addressPool?: string } = {}
     ].join('\n'),
   );
   const containerd = spawnLogged('containerd', ['--config', containerdConfig], path.join(root, 'containerd.log'));
-  await waitUntil('private containerd', () => connects(containerdSocket), containerd.process, root);
+  await waitUntil('private containerd', () => connects(containerdSocket), containerd, root).catch(async (err) => {
+    await containerd.stop('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  });
 
   const dockerdArgs = [
     `--host=unix://${socketPath}`,
@@ -80,7 +84,7 @@ export async function startPrivateDockerd(options: { addressPool?: string } = {}
           () => true,
           () => false,
         ),
-      dockerd.process,
+      dockerd,
       root,
     );
   };
@@ -92,6 +96,8 @@ export async function startPrivateDockerd(options: { addressPool?: string } = {}
   } catch (err) {
     await stopDockerd('SIGKILL');
     await containerd.stop('SIGKILL');
+    unmountUnder(root);
+    rmSync(root, { recursive: true, force: true });
     throw err;
   }
 
@@ -132,6 +138,8 @@ export async function startPrivateDockerd(options: { addressPool?: string } = {}
 
 interface Spawned {
   readonly process: ChildProcess;
+  /** Why it could not be started at all (e.g. no such binary). */
+  failure(): Error | undefined;
   running(): boolean;
   /** Sends `signal` (if still running) and resolves once the process is gone. */
   stop(signal: NodeJS.Signals): Promise<void>;
@@ -142,10 +150,18 @@ function spawnLogged(command: string, args: string[], logFile: string): Spawned 
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const running = () => child.exitCode === null && child.signalCode === null;
+  let failure: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (err) => {
+      failure = err;
+      resolve();
+    });
+  });
+  const running = () => failure === undefined && child.exitCode === null && child.signalCode === null;
   return {
     process: child,
+    failure: () => failure,
     running,
     async stop(signal) {
       if (running()) child.kill(signal);
@@ -154,11 +170,16 @@ function spawnLogged(command: string, args: string[], logFile: string): Spawned 
   };
 }
 
-async function waitUntil(what: string, answers: () => Promise<boolean>, child: ChildProcess, root: string) {
+async function waitUntil(what: string, answers: () => Promise<boolean>, spawned: Spawned, root: string) {
   const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+  const child = spawned.process;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${what} exited during start; logs in ${root}:\n${logsOf(root)}`);
+    const failure = spawned.failure();
+    if (failure)
+      throw new Error(
+        `cannot start ${what} (${failure.message}): these tests run dockerd and containerd of their own, so both must be installed here`,
+      );
+    if (!spawned.running()) throw new Error(`${what} exited during start; logs in ${root}:\n${logsOf(root)}`);
     if (await answers()) return;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
