@@ -1,0 +1,168 @@
+// The optimised planner against the plain one it replaced (reference-planner.ts): the same items,
+// decisions, reasons, order, selection, grace state and block, on random hosts shaped to hit the
+// optimised paths: many equal creation times, unknown ones, leases listed before, after and without
+// their container, containers sharing an id, protected containers with leases, tight count limits,
+// blocks, and failing closed.
+import fc from 'fast-check';
+import type { GraceState, RuntimeResource } from '../../../src/core/model.js';
+import { resourceKey } from '../../../src/core/model.js';
+import type { PlanOptions } from '../../../src/core/planner.js';
+import { planReap } from '../../../src/core/planner.js';
+import type { Policy } from '../../../src/core/policy.js';
+import { MINUTE, NOW, nameRule, owners, policy, snapshot } from './fixtures.js';
+import { referencePlanReap } from './reference-planner.js';
+
+const keys = ['A', 'B', 'C', 'gone1', 'gone2', 'deadbeef', 'dead'];
+const ids = ['c1', 'c2', 'c3', 'c4', 'x', '0123456789ab'];
+const labels = fc
+  .record({ owner: fc.constantFrom(...keys, '', 'a\nb'), keep: fc.constantFrom('true', 'false') }, { requiredKeys: [] })
+  .map(({ owner, keep }) => ({
+    ...(owner !== undefined ? { 'reaper.dev/owner-uid': owner } : {}),
+    ...(keep !== undefined ? { 'reaper.dev/keep': keep } : {}),
+  }));
+// Few distinct times, so that ties are the rule, plus unknown and future ones.
+const createdAt = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 4 }).map((n) => NOW - n * 20 * MINUTE), weight: 8 },
+  { arbitrary: fc.constantFrom(Number.NaN, NOW + MINUTE, NOW - 0.5), weight: 1 },
+);
+const name = fc.constantFrom('lab_t_deadbeef_1', 'lab_t_0badf00d_2', 'bridge', 'n1', 'c-x');
+const common = { id: fc.constantFrom(...ids), name, labels, createdAt };
+
+const resource: fc.Arbitrary<RuntimeResource> = fc.oneof(
+  {
+    arbitrary: fc
+      .record(common)
+      .map((r): RuntimeResource => ({ kind: 'container', ...r, state: 'exited', networks: [] })),
+    weight: 3,
+  },
+  {
+    arbitrary: fc
+      .record(common)
+      .map((r): RuntimeResource => ({ kind: 'network', ...r, driver: 'bridge', containerIds: [] })),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record(common).map((r): RuntimeResource => ({ kind: 'volume', ...r, driver: 'local' })),
+    weight: 1,
+  },
+  {
+    arbitrary: fc
+      .record({
+        containerId: fc.constantFrom(...ids, 'missing'),
+        network: fc.constantFrom('labnet', 'othernet'),
+        ip: fc.oneof(fc.ipV4(), fc.constant('lock')),
+        createdAt,
+      })
+      .map((r): RuntimeResource => ({
+        kind: 'ipLease',
+        id: `${r.network}/${r.ip}`,
+        name: r.ip,
+        labels: {},
+        createdAt: r.createdAt,
+        network: r.network,
+        ip: r.ip,
+        containerId: r.containerId,
+      })),
+    weight: 3,
+  },
+);
+
+const policies = fc
+  .record({
+    minAge: fc.constantFrom(0, 5 * MINUTE, 30 * MINUTE),
+    grace: fc.constantFrom(0, MINUTE, 10 * MINUTE),
+    percent: fc.constantFrom(100, 100, 50, 10),
+    max: fc.oneof(fc.constant(1000), fc.integer({ min: 0, max: 5 })),
+    byName: fc.boolean(),
+    disabled: fc.subarray(['containers', 'networks', 'volumes', 'ipLeases'] as const, { maxLength: 1 }),
+  })
+  .map((p): Policy => {
+    const defaults = policy();
+    const resources = Object.fromEntries(
+      (['containers', 'networks', 'volumes', 'ipLeases'] as const).map((kind) => [
+        kind,
+        { ...defaults.resources[kind], enabled: !p.disabled.includes(kind) },
+      ]),
+    ) as unknown as Policy['resources'];
+    return policy({
+      match: p.byName
+        ? [nameRule('^lab_t_(?<key>[0-9a-z]{8})_', 4), { type: 'label', label: 'reaper.dev/owner-uid' }]
+        : [{ type: 'label', label: 'reaper.dev/owner-uid' }],
+      resources,
+      timing: { minAgeMs: p.minAge, gracePeriodMs: p.grace },
+      limits: { maxOrphanPercent: p.percent, maxDeletionsPerSweep: p.max },
+    });
+  });
+
+const inputs = fc.array(resource, { maxLength: 40 }).chain((resources) =>
+  fc.record({
+    resources: fc.constant(resources),
+    live: fc.subarray(keys),
+    policy: policies,
+    grace: fc
+      .array(fc.option(fc.integer({ min: NOW - 30 * MINUTE, max: NOW + MINUTE }), { freq: 2 }), {
+        minLength: resources.length,
+        maxLength: resources.length,
+      })
+      .map((times): GraceState => {
+        const state: Record<string, number> = {};
+        resources.forEach((r, i) => {
+          if (times[i] !== null && times[i] !== undefined) state[resourceKey(r)] = times[i];
+        });
+        return state;
+      }),
+    options: fc.record({ selfContainerId: fc.constantFrom('0123456789ab', 'c1') }, { requiredKeys: [] }),
+    blind: fc.constantFrom('none', 'none', 'none', 'runtime', 'owners'),
+  }),
+);
+
+test('planReap agrees with the reference planner on random hosts', () => {
+  fc.assert(
+    fc.property(inputs, (input) => {
+      const args = [
+        snapshot(input.resources, input.blind === 'runtime' ? { complete: false, errors: ['x'] } : {}),
+        owners(input.live, input.blind === 'owners' ? { synced: false, errors: ['y'] } : {}),
+        input.policy,
+        input.grace,
+        NOW,
+        input.options as PlanOptions,
+      ] as const;
+      expect(planReap(...args)).toEqual(referencePlanReap(...args));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('the same also when every resource is a candidate and the limit cuts through containers and leases', () => {
+  const containers = ids.map((id, i): RuntimeResource => ({
+    kind: 'container',
+    id,
+    name: `c-${id}`,
+    labels: { 'reaper.dev/owner-uid': 'gone1' },
+    createdAt: NOW - (60 - (i % 3)) * MINUTE,
+    state: 'exited',
+    networks: [],
+  }));
+  const leases = ids.flatMap((id, i) =>
+    [0, 1].map((n): RuntimeResource => ({
+      kind: 'ipLease',
+      id: `labnet/10.0.${i}.${n}`,
+      name: `10.0.${i}.${n}`,
+      labels: {},
+      createdAt: NOW - 50 * MINUTE,
+      network: 'labnet',
+      ip: `10.0.${i}.${n}`,
+      containerId: id,
+    })),
+  );
+  for (let max = 0; max <= containers.length + leases.length; max++) {
+    const args = [
+      snapshot([...leases, ...containers]),
+      owners([]),
+      policy({ timing: { gracePeriodMs: 0 }, limits: { maxDeletionsPerSweep: max, maxOrphanPercent: 100 } }),
+      {},
+      NOW,
+    ] as const;
+    expect(planReap(...args)).toEqual(referencePlanReap(...args));
+  }
+});
