@@ -14,7 +14,8 @@ import { PrivateCluster } from '../../support/extra-apiserver.js';
 import { repoRoot } from '../../support/kubectl.js';
 import { waitFor } from '../kube/helpers.js';
 import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario, OwnerResources } from './scenario.js';
+import type { ControllerScenario, KubeObject, OwnerResources } from './scenario.js';
+import { condition } from './scenario.js';
 
 const KINDS = ['containers', 'networks', 'volumes', 'ipLeases'] as const;
 type Kind = (typeof KINDS)[number];
@@ -202,7 +203,7 @@ test('/metrics holds what the sweeps did', async () => {
   expect(metric('reaper_informer_healthy', { target: 'Topology.reaper.dev/v1alpha1' })).toBe(1);
 });
 
-test('with DOCKER_HOST on a dead socket the informers sync but /readyz stays not ready', async () => {
+test('with DOCKER_HOST on a dead socket the informers sync, /readyz stays not ready and the policy is Degraded', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'reaper-ops-dead-'));
   const blind = await startControllerOn(server, {
     nodeName: 'node-no-docker',
@@ -221,6 +222,28 @@ test('with DOCKER_HOST on a dead socket the informers sync but /readyz stays not
     expect(answer.body).toContain('[+]policies ok');
     expect(answer.body).toMatch(/\[-\]docker failed: .*docker\.sock/);
     expect(await blind.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
+
+    // Its sweeps reap nothing and the policy says why (policy-wide, then in the agent's own entry).
+    const entryOf = (policy: KubeObject) =>
+      (policy.status?.nodes as { node: string; lastSweep?: { outcome: string } }[] | undefined)?.find(
+        (n) => n.node === 'node-no-docker',
+      );
+    const policy = await waitFor(
+      'the policy to say the runtime is not visible',
+      async () => {
+        const current = await reaping.policy();
+        const degraded = condition(current, 'Degraded')?.reason === 'RuntimeNotVisible';
+        return degraded && entryOf(current) !== undefined && current;
+      },
+      60_000,
+    );
+    expect(condition(policy, 'Degraded')?.status).toBe('True');
+    expect(condition(policy, 'Ready')?.status).toBe('False');
+    expect(entryOf(policy)?.lastSweep?.outcome).toBe('FailedClosed');
+    const blindSweeps = sweepsOf(blind, reaping.policyName);
+    expect(blindSweeps.length).toBeGreaterThan(0);
+    expect(blindSweeps.every((s) => s.outcome === 'FailedClosed' && countsOf(s).containers.reaped === 0)).toBe(true);
+    expect(await reaping.remaining(kept)).toEqual({ containers: 2, networks: 1, leases: 2 });
     expect(await blind.stop()).toBe(0);
   } finally {
     await blind.stop('SIGKILL');
