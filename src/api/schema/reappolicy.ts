@@ -238,20 +238,26 @@ const nodeEntry = obj(
   { required: ['node'] },
 );
 
-export const reapPolicyStatusSchema: Schema = obj('What reaper observed and did; written by reaper only.', {
-  observedGeneration: nonNegative('The metadata.generation the status reflects.'),
-  conditions: conditionsSchema,
-  lastSweep: reapReportSchema('The report of the most recent sweep by any agent.'),
-  summary: obj('Totals of the most recent sweep across resource kinds, for kubectl get.', {
-    orphans: nonNegative('Orphaned resources seen.'),
-    reaped: nonNegative('Resources reaped.'),
-    failed: nonNegative('Removals that failed.'),
-  }),
-  nodes: arr('One entry per agent (node).', nodeEntry, { ...mapList('node'), maxItems: MAX_NODES }),
-  totals: obj('Cumulative counts over all sweeps of this policy.', {
-    sweeps: nonNegative('Sweeps run.'),
-    reaped: nonNegative('Resources reaped.'),
-    failed: nonNegative('Removals that failed.'),
-    blocked: nonNegative('Sweeps blocked by the blast-radius guard.'),
-  }),
-});
+// The API server fills in observedGeneration 0 until an agent writes status, so kstatus (Flux, kpt)
+// reads a new policy as InProgress rather than Current; see docs/gitops.md.
+export const reapPolicyStatusSchema: Schema = obj(
+  'What reaper observed and did; written by reaper only.',
+  {
+    observedGeneration: nonNegative('The metadata.generation the status reflects.'),
+    conditions: conditionsSchema,
+    lastSweep: reapReportSchema('The report of the most recent sweep by any agent.'),
+    summary: obj('Totals of the most recent sweep across resource kinds, for kubectl get.', {
+      orphans: nonNegative('Orphaned resources seen.'),
+      reaped: nonNegative('Resources reaped.'),
+      failed: nonNegative('Removals that failed.'),
+    }),
+    nodes: arr('One entry per agent (node).', nodeEntry, { ...mapList('node'), maxItems: MAX_NODES }),
+    totals: obj('Cumulative counts over all sweeps of this policy.', {
+      sweeps: nonNegative('Sweeps run.'),
+      reaped: nonNegative('Resources reaped.'),
+      failed: nonNegative('Removals that failed.'),
+      blocked: nonNegative('Sweeps blocked by the blast-radius guard.'),
+    }),
+  },
+  { default: { observedGeneration: 0 } },
+);

@@ -158,13 +158,15 @@ async function waitForKstatus(name: string, want: string, timeoutMs = 90_000) {
   }
 }
 
-test('a brand-new policy, before any agent writes status, reads Current: kstatus cannot tell (docs say wait for observedGeneration)', () => {
+test('a brand-new policy, before any agent writes status, is InProgress: the API server defaults observedGeneration to 0', () => {
   const { created } = createPolicy({});
-  expect(created.status).toBeUndefined();
+  // Without that default kstatus would read an object with no status at all as Current.
+  expect(created.status).toEqual({ observedGeneration: 0 });
   const verdict = kstatusOfObject(created);
-  expect(verdict.status).toBe('Current');
-  expect(verdict.message).toBe('Resource is current');
-  // The Argo CD check does not fall for it.
+  expect(verdict.status).toBe('InProgress');
+  expect(verdict.message).toBe(
+    `ReapPolicy generation is ${created.metadata.generation}, but latest observed generation is 0`,
+  );
   expect(argoHealthOf(created).status).toBe('Progressing');
 });
 
