@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ContainerResource } from '../core/model.js';
 import type { RunningContainerAction } from '../core/policy.js';
 import type { RuntimeBackend } from './backend.js';
+import { ContainerListing } from './container-listing.js';
 import { describeDockerError, dockerDeadline, httpStatus } from './docker-client.js';
 import type { RemovalResult } from './removal.js';
 import { alreadyGone, failed, reaped, skipped } from './removal.js';
@@ -24,12 +25,14 @@ export class DockerContainers implements RuntimeBackend<ContainerResource> {
   constructor(
     private readonly docker: Docker,
     private readonly removal: ContainerRemovalPolicy,
+    /** Shared with the network backend of the same snapshot (backendsForPolicy). */
+    private readonly listing = new ContainerListing(docker),
   ) {}
 
   async list(): Promise<ContainerResource[]> {
     let containers: Docker.ContainerInfo[];
     try {
-      containers = await this.docker.listContainers({ all: true, abortSignal: dockerDeadline() });
+      containers = await this.listing.list();
     } catch (err) {
       throw new Error(describeDockerError(err, this.docker));
     }

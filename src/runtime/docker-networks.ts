@@ -10,6 +10,7 @@ import type Docker from 'dockerode';
 import type { NetworkResource } from '../core/model.js';
 import { PREDEFINED_NETWORKS } from '../core/protection.js';
 import type { RuntimeBackend } from './backend.js';
+import type { ContainerListing } from './container-listing.js';
 import { describeDockerError, dockerDeadline, httpStatus } from './docker-client.js';
 import type { RemovalResult } from './removal.js';
 import { alreadyGone, failed, reaped, skipped } from './removal.js';
@@ -24,14 +25,23 @@ interface Attached {
 export class DockerNetworks implements RuntimeBackend<NetworkResource> {
   readonly kind = 'network' as const;
 
-  constructor(private readonly docker: Docker) {}
+  constructor(
+    private readonly docker: Docker,
+    /**
+     * The container backend's listing of the same snapshot, when given; else the containers are
+     * listed here. Either way a removal checks attachment afresh.
+     */
+    private readonly containers?: ContainerListing,
+  ) {}
 
   async list(): Promise<NetworkResource[]> {
     let networks: Docker.NetworkInspectInfo[];
     let containers: Docker.ContainerInfo[];
     try {
       networks = await this.docker.listNetworks({ abortSignal: dockerDeadline() });
-      containers = await this.docker.listContainers({ all: true, abortSignal: dockerDeadline() });
+      containers = this.containers
+        ? await this.containers.take()
+        : await this.docker.listContainers({ all: true, abortSignal: dockerDeadline() });
     } catch (err) {
       throw new Error(describeDockerError(err, this.docker));
     }

@@ -1,8 +1,12 @@
 // The Docker backends against the real engine.
+import Docker from 'dockerode';
+import { takeSnapshot } from '../../../src/runtime/backend.js';
+import { backendsForPolicy } from '../../../src/runtime/backends-for-policy.js';
 import { DockerContainers } from '../../../src/runtime/docker-containers.js';
 import { DockerNetworks } from '../../../src/runtime/docker-networks.js';
 import { DockerVolumes } from '../../../src/runtime/docker-volumes.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+import { testPolicy } from './sweep-harness.js';
 
 const fx = new RuntimeFixtures('docker');
 afterAll(() => fx.cleanUp());
@@ -168,6 +172,26 @@ describe('networks', () => {
     expect(await fx.exists('network', id)).toBe(true);
   });
 
+  test('a snapshot lists the containers once for both backends; its networks still name them', async () => {
+    const id = await fx.network('shared', owned);
+    const created = await fx.container('shared-created', { network: fx.name('shared'), running: false });
+    const running = await fx.container('shared-running', { network: fx.name('shared') });
+    const docker = new Docker();
+    const listings = countContainerListings(docker);
+    const { policy } = testPolicy({ cniDir: '' });
+    const withoutLeases = {
+      ...policy,
+      resources: { ...policy.resources, ipLeases: { enabled: false, cniDir: '', networks: [] } },
+    };
+    const snapshot = await takeSnapshot(backendsForPolicy(withoutLeases, docker), Date.now);
+    expect(snapshot.complete).toBe(true);
+    expect(listings()).toBe(1);
+    const containerIds = snapshot.resources.filter((r) => r.kind === 'container').map((r) => r.id);
+    expect(containerIds).toEqual(expect.arrayContaining([created, running]));
+    const network = snapshot.resources.find((r) => r.id === id);
+    expect(network?.kind === 'network' && [...network.containerIds].sort()).toEqual([created, running].sort());
+  });
+
   test("a network whose name another network extends is not held by the other one's containers", async () => {
     const id = await fx.network('prefix', owned);
     await fx.network('prefix0');
@@ -217,3 +241,15 @@ describe('volumes', () => {
     expect(await fx.exists('volume', name)).toBe(false);
   });
 });
+
+/** How many times the client asked Docker for its container list (GET /containers/json). */
+function countContainerListings(docker: Docker): () => number {
+  let count = 0;
+  const modem = (docker as unknown as { modem: { dial: (options: { path?: string }, cb: unknown) => unknown } }).modem;
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, cb) => {
+    if (/^(\/v[0-9.]+)?\/containers\/json(\?|$)/.test(options.path ?? '')) count++;
+    return dial(options, cb);
+  };
+  return () => count;
+}
