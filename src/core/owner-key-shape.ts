@@ -27,8 +27,9 @@ interface KeyShape {
   startOf(start: string): boolean;
 }
 
-// metadata.uid: RFC 4122 form; the API server writes lowercase, the text form is case-insensitive.
-const UID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// metadata.uid: RFC 4122 form as the API server writes it, lowercase. Keys are compared exactly, so
+// an upper-case copy of a uid can never be a live owner's: it is foreign, not an orphan.
+const UID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Completes the start of a uid to a whole one: the dashes are at fixed places. */
 const UID_FILLER = '00000000-0000-0000-0000-000000000000';
 

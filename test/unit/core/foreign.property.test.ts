@@ -113,8 +113,8 @@ function wellFormedKey(key: string): boolean {
 const MAX_NAME = 1024;
 
 const UID_TEMPLATE = 'xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx';
-const HEX = '0123456789abcdefABCDEF';
-/** Whether some uid (RFC 4122 text, any case) starts with `s`. */
+const HEX = '0123456789abcdef';
+/** Whether some uid (RFC 4122 text, lowercase as the API server writes it) starts with `s`. */
 function uidStart(s: string): boolean {
   if (s.length > UID_TEMPLATE.length) return false;
   for (let i = 0; i < s.length; i++) {

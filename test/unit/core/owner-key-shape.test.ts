@@ -21,8 +21,8 @@ const UID = '1b2c3d4e-0000-1111-2222-333344445555';
 describe('uid owners, whole keys', () => {
   test.each([
     ['a uid', UID, true],
-    ['a uid in capitals', UID.toUpperCase(), true],
-    ['mixed case', '1B2c3D4e-0000-1111-2222-333344445555', true],
+    ['a uid in capitals (never a live key)', UID.toUpperCase(), false],
+    ['mixed case', '1B2c3D4e-0000-1111-2222-333344445555', false],
     ['not-a-uid', 'not-a-uid', false],
     ['a space', ' ', false],
     ['a uid and a space', `${UID} `, false],
@@ -48,7 +48,7 @@ describe('uid owners, whole keys', () => {
 describe('uid owners, prefix rules: the first L characters must be the start of a uid', () => {
   test.each<[string, string, number, boolean]>([
     ['eight hex digits, L=8', '1b2c3d4e', 8, true],
-    ['eight hex digits in capitals, L=8', '1B2C3D4E', 8, true],
+    ['eight hex digits in capitals, L=8', '1B2C3D4E', 8, false],
     ['longer than L: only the first L count', '1b2c3d4e_anything', 8, true],
     ['up to the first dash, L=9', '1b2c3d4e-', 9, true],
     ['past the first dash, L=12', '1b2c3d4e-000', 12, true],
