@@ -3,6 +3,8 @@
 // deletes every object of the kind, then stops serving it. reaper must reap nothing: the sweep is
 // blocked by the blast-radius guard or fails closed because it cannot list the kind, and the policy
 // says which in its conditions. When the CRD comes back without its objects, the guard blocks.
+// A controller that starts while the kind is not served at all fails closed too.
+import { randomUUID } from 'node:crypto';
 import { uniqueName } from '../../support/engines.js';
 import { kubectl } from '../../support/kubectl.js';
 import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
@@ -18,6 +20,8 @@ const crdName = `labs.${group}`;
 const ownerApiVersion = `${group}/v1`;
 const NODE = 'node-crd';
 let controller: ControllerProcess | undefined;
+let lateStarter: ControllerProcess | undefined;
+const absent = new ControllerScenario('rel-crd-absent');
 
 function crdManifest(): string {
   return JSON.stringify({
@@ -46,10 +50,11 @@ function installCrd(): void {
 }
 
 afterAll(async () => {
-  const code = await controller?.stop();
+  const codes = [await controller?.stop(), await lateStarter?.stop()];
   kubectl(['delete', 'crd', crdName, '--ignore-not-found', '--wait=false']);
   await scenario.cleanUp();
-  expect(code).toBe(0);
+  await absent.cleanUp();
+  expect(codes.filter((code) => code !== undefined && code !== 0)).toEqual([]);
 }, 120_000);
 
 const total = (left: { containers: number; networks: number; leases: number }) =>
@@ -149,4 +154,45 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
   for (const sweep of sweeps().slice(before)) expect(reapedIn(sweep)).toBe(0);
   for (const resources of labs) expect(total(await scenario.remaining(resources))).toBe(5);
   expect(total(await scenario.remaining(survivor))).toBe(3);
+}, 300_000);
+
+test('a controller started while the owners’ kind is not served at all fails closed and reaps nothing', async () => {
+  const node = 'node-crd-absent';
+  const missingApiVersion = `${uniqueName('never')}.reliability.test/v1`;
+  const namespace = await absent.namespace();
+  const survivorOwner = await absent.createTopology(namespace, 'survivor', 1);
+  const survivor = await absent.materialize('survivor', survivorOwner.metadata!.uid!, { containers: 1 });
+  // Resources of owners of the missing kind: uids no object has, so orphans by any measure.
+  const strays = [await absent.materialize('stray', randomUUID(), { containers: 2 })];
+  await absent.createPolicy({
+    owners: [
+      { apiVersion: missingApiVersion, kind: 'Lab' },
+      { apiVersion: reaperApiVersion, kind: 'Topology' },
+    ],
+    timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
+    limits: { maxOrphanPercent: 100 },
+  });
+  lateStarter = await startController({ nodeName: node, args: ['--trigger-delay', '1s'] });
+  const sweeps = () => sweepsOf(lateStarter!, absent.policyName);
+  await waitFor('three sweeps', () => sweeps().length >= 3, 120_000);
+  expect(sweeps().map((s) => s.outcome)).toEqual(sweeps().map(() => 'FailedClosed'));
+  expect(sweeps().map(reapedIn)).toEqual(sweeps().map(() => 0));
+  const own = await waitFor('this agent’s view in the policy status', async () => {
+    const view = nodeConditions(await absent.policy(), node);
+    return view('Degraded')?.status === 'True' ? view : undefined;
+  });
+  expect(own('Degraded')).toMatchObject({ reason: 'OwnersNotVisible' });
+  expect(own('Degraded')!.message).toContain(`Lab.${missingApiVersion}`);
+  expect(own('Ready')).toMatchObject({ status: 'False', reason: 'FailedClosed' });
+  // Not ready either: an owner informer the policy needs is not synced.
+  const ready = await lateStarter.get('/readyz?verbose');
+  expect(ready.status).toBe(503);
+  expect(ready.body).toContain(`Lab.${missingApiVersion}`);
+  for (const resources of [...strays, survivor]) {
+    expect(await absent.remaining(resources)).toEqual({
+      containers: resources.containers.length,
+      networks: resources.networks.length,
+      leases: resources.leases.length,
+    });
+  }
 }, 300_000);
