@@ -8,7 +8,7 @@ import { ownerKeyFromObject } from '../src/core/attribution.js';
 import type { LiveOwners, RuntimeSnapshot } from '../src/core/model.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';
 import type { ReapReport } from '../src/core/report-types.js';
-import { ownersBesides, snapshotOfOwner, teardownPolicy } from '../src/core/teardown.js';
+import { snapshotOfOwner, teardownPolicy } from '../src/core/teardown.js';
 import { isNotFound } from '../src/kube/api-errors.js';
 import type { ConditionUpdate } from '../src/kube/conditions.js';
 import { setConditions, statusChanged } from '../src/kube/conditions.js';
@@ -200,11 +200,9 @@ export class OwnerController {
           },
           backends: backendsForPolicy(policy, this.options.docker),
           scope: (snapshot) => snapshotOfOwner(snapshot, policy, ownerKey),
-          listOwners: async () => {
-            const owners = ownersFromInformers(policy, this.options.informers);
-            return { live: ownersBesides(owners.live, ownerKey), count: owners.count };
-          },
-          recheckOwners: () => this.recheck(ref, object, policy, ownerKind, ownerKey),
+          // Every owner but this object: a key it shares with another live owner stays live.
+          listOwners: async () => this.ownersBesides(policy, object),
+          recheckOwners: () => this.recheck(ref, object, policy, ownerKind),
           node: this.options.node,
           now: this.options.now,
           random: this.options.random,
@@ -270,6 +268,14 @@ export class OwnerController {
     await this.options.status.apply(ref, status);
   }
 
+  /** The policy's live owners from the caches, leaving out the one object being torn down. */
+  private async ownersBesides(policy: Policy, object: OwnerObject): Promise<{ live: LiveOwners; count: number }> {
+    const { live, count } = ownersFromInformers(policy, this.options.informers, {
+      ...(object.metadata.uid ? { besidesUid: object.metadata.uid } : {}),
+    });
+    return { live, count };
+  }
+
   /**
    * The fresh look before deleting: the owner read from the API server (not the cache) must be gone,
    * being deleted, or replaced by a new object; every other owner stays live.
@@ -279,9 +285,8 @@ export class OwnerController {
     object: OwnerObject,
     policy: Policy,
     ownerKind: OwnerKind,
-    ownerKey: string,
   ): Promise<LiveOwners> {
-    const others = ownersBesides(ownersFromInformers(policy, this.options.informers).live, ownerKey);
+    const others = (await this.ownersBesides(policy, object)).live;
     if (!others.synced) return others;
     const keys = new Set(others.keys);
     try {
