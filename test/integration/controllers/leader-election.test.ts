@@ -1,10 +1,11 @@
 // Deployment mode (`reaper run --leader-elect`): of two processes with distinct identities exactly
 // one leads, and only it sweeps and writes status; SIGKILL on the leader hands over once the lease
 // has run out, and the new leader reaps; SIGTERM on a leader releases the lease, so a follower takes
-// over without waiting the lease out, and the process exits 0. On a control plane of the test's own,
-// so no other test's controller sweeps this policy.
+// over without waiting the lease out, and the process exits 0; a leader cut off from its API server
+// stops leading (exit 1) before the other, on another API server of the cluster, takes over. On a
+// control plane of the test's own, so no other test's controller sweeps this policy.
 import * as k8s from '@kubernetes/client-node';
-import type { ControllerProcess } from '../../support/controller-process.js';
+import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
 import { sweepsOf } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
@@ -13,6 +14,7 @@ import { scenarioOn, startControllerOn, waitUntilServed } from './private-scenar
 import type { ControllerScenario, KubeObject } from './scenario.js';
 
 const LEASE = 'reaper-election-test';
+const PARTITION_LEASE = 'reaper-election-partition';
 const LEASE_NAMESPACE = 'default';
 const LEASE_SECONDS = 15;
 const TIMING = ['--lease-duration', `${LEASE_SECONDS}s`, '--renew-deadline', '10s', '--retry-period', '2s'];
@@ -24,12 +26,14 @@ let coordination: k8s.CoordinationV1Api;
 const candidates = new Map<string, ControllerProcess>();
 
 beforeAll(async () => {
-  cluster = await PrivateCluster.start('election');
-  server = cluster.apiServers[0]!;
+  // Two API servers on one etcd: the test and most candidates use the second; the first is cut off.
+  cluster = await PrivateCluster.start('election', 2);
+  server = cluster.apiServers[1]!;
   scenario = scenarioOn(server, 'ctl-elect');
-  await waitUntilServed([server]);
+  await waitUntilServed(cluster.apiServers);
   coordination = scenario.kc.makeApiClient(k8s.CoordinationV1Api);
-}, 300_000);
+  await scenario.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '2s' } });
+}, 400_000);
 
 afterAll(async () => {
   try {
@@ -40,17 +44,17 @@ afterAll(async () => {
   }
 }, 200_000);
 
-async function candidate(name: string): Promise<ControllerProcess> {
-  const controller = await startControllerOn(server, {
+async function candidate(name: string, via = server, leaseName = LEASE): Promise<ControllerProcess> {
+  const controller = await startControllerOn(via, {
     nodeName: `node-${name}`,
-    args: ['--leader-elect', '--identity', `cand-${name}`, '--leader-election-id', LEASE, ...TIMING],
+    args: ['--leader-elect', '--identity', `cand-${name}`, '--leader-election-id', leaseName, ...TIMING],
     env: { POD_NAMESPACE: LEASE_NAMESPACE },
   });
   candidates.set(name, controller);
   return controller;
 }
 
-const lease = () => coordination.readNamespacedLease({ name: LEASE, namespace: LEASE_NAMESPACE });
+const lease = (name = LEASE) => coordination.readNamespacedLease({ name, namespace: LEASE_NAMESPACE });
 const leads = (c: ControllerProcess) => c.logs.some((l) => l.msg === 'became leader');
 const ms = (time: Date | string | undefined) => new Date(time ?? NaN).getTime();
 const nodesOf = (policy: KubeObject) =>
@@ -60,7 +64,6 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   const namespace = await scenario.namespace();
   const owner = await scenario.createTopology(namespace, 'lab', 1);
   const resources = await scenario.materialize('lab', owner.metadata!.uid!, { containers: 1 });
-  await scenario.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '2s' } });
 
   const [a, b] = await Promise.all([candidate('a'), candidate('b')]);
   const first = await waitFor(
@@ -146,6 +149,47 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   await waitFor('the third candidate to lead and sweep', () => leads(c) && sweepsOf(c, scenario.policyName).length > 0);
   expect(await c.stop('SIGTERM', 60_000)).toBe(0);
 }, 600_000);
+
+test('a leader cut off from its API server stops leading and exits 1 before another takes over and reaps', async () => {
+  const cutOff = cluster.apiServers[0]!;
+  const namespace = await scenario.namespace();
+  const owner = await scenario.createTopology(namespace, 'lab', 1);
+  const resources = await scenario.materialize('cut-lab', owner.metadata!.uid!, { containers: 1 });
+  const holder = async () => (await lease(PARTITION_LEASE).catch(() => undefined))?.spec?.holderIdentity;
+
+  const x = await candidate('x', cutOff, PARTITION_LEASE);
+  await waitFor('x to lead', async () => (await holder()) === 'cand-x', 120_000);
+  const y = await candidate('y', server, PARTITION_LEASE);
+  await waitFor('y to see x lead', () => y.logs.some((l) => l.msg === 'leader observed' && l.leader === 'cand-x'));
+  await waitFor('x to sweep', () => sweepsOf(x, scenario.policyName).length > 0);
+
+  await cutOff.stop('SIGKILL');
+  await scenario.deleteOwner('topologies', namespace, 'lab');
+  // x cannot renew: once its renew deadline has passed it stops leading and exits 1 (a pod restarts).
+  expect(await waitFor('x to exit', () => x.child.exitCode ?? undefined, 120_000)).toBe(1);
+  const lost = x.logs.find((l) => l.msg === 'lost leadership; exiting so a fresh process campaigns again');
+  expect(lost).toBeDefined();
+
+  await waitFor('y to take the lease', async () => (await holder()) === 'cand-y', 120_000);
+  await waitFor(
+    'y to reap the orphans',
+    async () => {
+      const left = await scenario.remaining(resources);
+      return left.containers + left.networks + left.leases === 0;
+    },
+    60_000,
+  );
+  // Never two leaders at once: x had given up before y began, and x, blind, reaped nothing.
+  const began = y.logs.find((l) => l.msg === 'became leader')!;
+  expect(Date.parse(lost!.time!)).toBeLessThan(Date.parse(began.time!));
+  expect(sweepsOf(x, scenario.policyName).every((s) => reaped(s) === 0)).toBe(true);
+  await waitFor('y’s reaping sweep', () => sweepsOf(y, scenario.policyName).some((s) => reaped(s) > 0));
+  expect(await y.stop('SIGTERM', 60_000)).toBe(0);
+}, 600_000);
+
+function reaped(sweep: LogLine): number {
+  return Object.values(sweep.counts as Record<string, { reaped: number }>).reduce((n, c) => n + c.reaped, 0);
+}
 
 /** Every version of the Lease from `resourceVersion` on, in order. */
 async function watchLease(resourceVersion: string): Promise<{ seen: k8s.V1Lease[]; stop(): void }> {
