@@ -7,7 +7,7 @@
 // objects, as Argo CD runs it.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -58,6 +58,7 @@ afterAll(async () => {
   await controller?.stop();
   for (const name of policies) kubectl(['delete', 'reappolicy', name, '--ignore-not-found', '--wait=false']);
   if (namespace) deleteNamespace(namespace);
+  if (scriptFile) rmSync(path.dirname(scriptFile), { recursive: true, force: true });
   await fx.cleanUp();
 });
 
