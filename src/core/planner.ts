@@ -122,7 +122,8 @@ export function planReap(
   }
 
   applyDeletionLimit(items, candidates, policy.limits.maxDeletionsPerSweep, containers);
-  const selected = items.filter((item) => item.decision === 'selected');
+  // Only candidates can still be selected, and they are in execution order already.
+  const selected = candidates.map((index) => items[index]!).filter((item) => item.decision === 'selected');
   return { items, selected, graceState: nextGrace, failedClosed, orphanPercent };
 }
 
