@@ -4,6 +4,7 @@
 // Docker engine. The policy attributes through a label key of its own, so only this test's
 // containers are ever its orphans.
 import * as k8s from '@kubernetes/client-node';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -154,7 +155,8 @@ test('the agent starts with only the ServiceAccount token: healthy and ready', a
 
 test('a policy sweep reaps the container of an owner that does not exist and keeps the live one', async () => {
   const live = await createTopology('alive');
-  const orphan = await fx.container('orphan', { labels: { [labelKey]: `no-such-owner-${node}` } });
+  // A uid no owner has (a key that is not a uid would be foreign under uid-keyed owners).
+  const orphan = await fx.container('orphan', { labels: { [labelKey]: randomUUID() } });
   const kept = await fx.container('kept', { labels: { [labelKey]: live.metadata.uid } });
   const name = await createPolicy({});
 
