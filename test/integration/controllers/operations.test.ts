@@ -26,6 +26,8 @@ let server: ExtraApiServer;
 /** A policy whose orphans are reaped, and one blocked by its blast-radius limit. */
 let reaping: ControllerScenario;
 let blocked: ControllerScenario;
+/** A policy whose removals take seconds each, one at a time. */
+let busy: ControllerScenario | undefined;
 let controller: ControllerProcess | undefined;
 let orphans: OwnerResources;
 let kept: OwnerResources;
@@ -57,6 +59,7 @@ afterAll(async () => {
     await controller?.stop('SIGKILL');
     await reaping?.cleanUp();
     await blocked?.cleanUp();
+    await busy?.cleanUp();
   } finally {
     await cluster?.close();
   }
@@ -132,15 +135,18 @@ test('/metrics holds what the sweeps did', async () => {
   );
   const p = reaping.policyName;
   const b = blocked.policyName;
-  // Settled: the same sweeps logged before and after reading the metrics.
-  const { text, sweeps } = await waitFor('the sweeps to be logged and settle', async () => {
+  // Settled: the same sweeps logged before and after reading the status and then the metrics (in
+  // that order: a sweep records its metrics before it writes its status, so the status read first
+  // comes from the metrics' sweep or an earlier one).
+  const { text, sweeps, status } = await waitFor('the sweeps to be logged and settle', async () => {
     const before = sweepsOf(c, p).length + sweepsOf(c, b).length;
+    const status = (await reaping.policy()).status?.lastSweep as { finishTime: string; outcome: string };
     const body = (await c.get('/metrics')).body;
     const after = { reaping: sweepsOf(c, p), blocked: sweepsOf(c, b) };
     const reapedSoFar = after.reaping.reduce((n, s) => n + countsOf(s).containers.reaped, 0);
     const settled = before === after.reaping.length + after.blocked.length;
     const blockedLast = after.blocked.at(-1)?.outcome === 'Blocked';
-    return settled && reapedSoFar === 2 && blockedLast && { text: body, sweeps: after };
+    return settled && reapedSoFar === 2 && blockedLast && { text: body, sweeps: after, status };
   });
   const metric = (name: string, labels: Record<string, string>) => metricValue(text, name, labels);
 
@@ -177,7 +183,6 @@ test('/metrics holds what the sweeps did', async () => {
   // status, no later than its log line.
   const lastCompleted = sweeps.reaping.filter((s) => s.outcome === 'Completed').at(-1)!;
   const lastSuccess = metric('reaper_last_successful_sweep_timestamp_seconds', { policy: p })! * 1000;
-  const status = (await reaping.policy()).status?.lastSweep as { finishTime: string; outcome: string };
   expect(status.outcome).toBe('Completed');
   expect(lastSuccess).toBeGreaterThanOrEqual(Date.parse(status.finishTime));
   expect(lastSuccess).toBeLessThanOrEqual(Date.parse(lastCompleted.time!));
@@ -261,6 +266,38 @@ test('SIGTERM while idle: finishes, logs it, exits 0', async () => {
   expect(c.logs.at(-1)).toMatchObject({ exitCode: 0 });
   expect(c.otherOutput).toEqual([]);
 });
+
+test('SIGTERM while a removal is in flight: it finishes, nothing new starts, the report is written, exit 0', async () => {
+  busy = scenarioOn(server, 'ctl-ops-busy');
+  const b = busy;
+  // Running orphans whose PID 1 ignores SIGTERM: each graceful stop takes the whole stop timeout.
+  const orphan = await b.materialize('busy', randomUUID(), { containers: 2, running: true });
+  const kills = await b.fixtures.docker.getEvents({ filters: { container: orphan.containers, event: ['kill'] } });
+  let stopping = false;
+  kills.once('data', () => (stopping = true));
+  try {
+    await b.createPolicy({
+      resources: { containers: { running: 'Stop', stopTimeoutSeconds: 8 } },
+      limits: { maxOrphanPercent: 100, concurrency: 1 },
+    });
+    const c = await startControllerOn(server, { nodeName: 'node-busy' });
+    await waitFor('the first graceful stop to begin', () => stopping, 120_000);
+    expect(await c.stop('SIGTERM', 90_000)).toBe(0);
+
+    const exists = await Promise.all(orphan.containers.map((id) => b.fixtures.exists('container', id)));
+    expect(exists.filter(Boolean)).toHaveLength(1); // the one in flight went, the other never started
+    const sweep = sweepsOf(c, b.policyName).at(-1)!;
+    expect(countsOf(sweep).containers.reaped).toBe(1);
+    expect(JSON.stringify(sweep)).toContain('shutting down: not started');
+    const report = (await b.policy()).status?.lastSweep as { counts: Counts };
+    expect(report.counts.containers.reaped).toBe(1);
+    const messages = c.logs.map((l) => l.msg);
+    expect(messages).toContain('shutting down: finishing the work in flight, starting nothing new');
+    expect(messages).not.toContain('the work in flight did not finish in time; stopping without it');
+  } finally {
+    (kills as unknown as { destroy(): void }).destroy();
+  }
+}, 300_000);
 
 test.each([
   ['an unknown flag', ['--no-such-flag'], {}, /unknown option '--no-such-flag'/],
