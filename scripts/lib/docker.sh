@@ -18,7 +18,8 @@ cni_present() { [ -x "$cni_path/host-local" ]; }
 # (docker.io, iptables) only when no engine answers or there is no docker client at all; the
 # client on PATH may be newer than Debian's engine, the API version negotiates down.
 docker_packages() {
-  echo busybox-static containernetworking-plugins
+  # iproute2 and util-linux: the tests' private engines run in network namespaces of their own.
+  echo busybox-static containernetworking-plugins iproute2 util-linux
   if ! command -v docker >/dev/null || ! docker_answers; then echo docker.io iptables; fi
 }
 

@@ -1,6 +1,8 @@
 // A Docker engine of a test's own: its own containerd, data root, exec root, pid file and unix
-// socket, no default bridge and no iptables rules, so killing and restarting it never disturbs the
-// shared engine other tests use. As on a systemd host, containerd is a service of its own that
+// socket, no default bridge and no iptables rules, and a network namespace of its own, so killing
+// and restarting it never disturbs the shared engine other tests use. (In the host's namespace a
+// dockerd started with --bridge=none deletes docker0, the shared engine's default bridge, and every
+// later container on that bridge fails to start.) As on a systemd host, containerd is a service of its own that
 // outlives dockerd, and live restore is on: containers keep running while dockerd is down, and the
 // restarted dockerd finds them again.
 import type { ChildProcess } from 'node:child_process';
@@ -37,6 +39,14 @@ export async function startPrivateDockerd(options: { addressPool?: string } = {}
   const socketPath = path.join(root, 'd.sock');
   const containerdSocket = path.join(root, 'c.sock');
   const logFile = path.join(root, 'dockerd.log');
+  // Kept for the engine's lifetime, across dockerd restarts: its networks live there.
+  const netns = path.basename(root);
+  const made = spawnSync('ip', ['netns', 'add', netns], { encoding: 'utf8' });
+  if (made.status !== 0) {
+    rmSync(root, { recursive: true, force: true });
+    throw new Error(`cannot make network namespace ${netns} (ip netns add): ${made.error?.message ?? made.stderr}`);
+  }
+  const deleteNetns = () => spawnSync('ip', ['netns', 'delete', netns]);
   const containerdConfig = path.join(root, 'containerd.toml');
   writeFileSync(
     containerdConfig,
@@ -53,6 +63,7 @@ export async function startPrivateDockerd(options: { addressPool?: string } = {}
   const containerd = spawnLogged('containerd', ['--config', containerdConfig], path.join(root, 'containerd.log'));
   await waitUntil('private containerd', () => connects(containerdSocket), containerd, root).catch(async (err) => {
     await containerd.stop('SIGKILL');
+    deleteNetns();
     rmSync(root, { recursive: true, force: true });
     throw err;
   });
@@ -76,7 +87,8 @@ export async function startPrivateDockerd(options: { addressPool?: string } = {}
   const docker = new Docker({ socketPath });
   let dockerd: Spawned | undefined;
   const start = async () => {
-    dockerd = spawnLogged('dockerd', dockerdArgs, logFile);
+    // nsenter execs dockerd in the namespace: the child's pid is dockerd's, signals reach it.
+    dockerd = spawnLogged('nsenter', [`--net=/run/netns/${netns}`, 'dockerd', ...dockerdArgs], logFile);
     await waitUntil(
       'private dockerd',
       () =>
@@ -97,6 +109,7 @@ export async function startPrivateDockerd(options: { addressPool?: string } = {}
     await stopDockerd('SIGKILL');
     await containerd.stop('SIGKILL');
     unmountUnder(root);
+    deleteNetns();
     rmSync(root, { recursive: true, force: true });
     throw err;
   }
@@ -131,6 +144,7 @@ export async function startPrivateDockerd(options: { addressPool?: string } = {}
       await stopDockerd('SIGTERM');
       await containerd.stop('SIGTERM');
       unmountUnder(root);
+      deleteNetns();
       rmSync(root, { recursive: true, force: true });
     },
   };
