@@ -7,6 +7,7 @@
 import type Docker from 'dockerode';
 import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { leaseAddress, releaseLease } from './cni.js';
 import { testImage } from './engines.js';
 
@@ -155,8 +156,9 @@ export class ChurnDeployer {
     if (this.deleted.length % 2 === 0) return; // left behind, as by a deployer that crashed
     owner.tornDown = true;
     const { docker } = this.target;
-    // reaper may get there first now that the owner is gone: NotFound is fine.
-    await ignoreNotFound(docker.getContainer(owner.container).remove({ force: true }));
+    // reaper may get there first now that the owner is gone: NotFound is fine, and so is a removal
+    // reaper has in progress (wait for it to end, so that the network and volume are free after it).
+    await removeContainer(docker.getContainer(owner.container));
     await releaseLease({
       dataDir: this.target.cniDir,
       network: this.target.cniNetwork,
@@ -200,6 +202,17 @@ async function exists(inspect: Promise<unknown>): Promise<boolean> {
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return false;
     throw err;
+  }
+}
+
+async function removeContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true });
+  } catch (err) {
+    const { statusCode, message } = err as { statusCode?: number; message?: string };
+    if (statusCode === 404) return;
+    if (statusCode !== 409 || !/already in progress/.test(message ?? '')) throw err;
+    for (let tries = 0; tries < 300 && (await exists(container.inspect())); tries++) await sleep(100);
   }
 }
 
