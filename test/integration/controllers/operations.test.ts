@@ -20,6 +20,12 @@ import { condition } from './scenario.js';
 const KINDS = ['containers', 'networks', 'volumes', 'ipLeases'] as const;
 type Kind = (typeof KINDS)[number];
 type Counts = Record<Kind, { scanned: number; orphaned: number; reaped: number; failed: number }>;
+interface ReportItem {
+  kind: string;
+  id: string;
+  action: string;
+  reason: string;
+}
 
 let cluster: PrivateCluster;
 let server: ExtraApiServer;
@@ -287,10 +293,17 @@ test('SIGTERM while a removal is in flight: it finishes, nothing new starts, the
     const exists = await Promise.all(orphan.containers.map((id) => b.fixtures.exists('container', id)));
     expect(exists.filter(Boolean)).toHaveLength(1); // the one in flight went, the other never started
     const sweep = sweepsOf(c, b.policyName).at(-1)!;
-    expect(countsOf(sweep).containers.reaped).toBe(1);
-    expect(JSON.stringify(sweep)).toContain('shutting down: not started');
-    const report = (await b.policy()).status?.lastSweep as { counts: Counts };
+    expect(countsOf(sweep).containers).toMatchObject({ reaped: 1, skipped: 1 });
+    const report = (await b.policy()).status?.lastSweep as { counts: Counts; items: ReportItem[] };
     expect(report.counts.containers.reaped).toBe(1);
+    const notStarted = report.items.filter((i) => i.reason === 'shutting down: not started');
+    // The second container and the network (after the containers) were never started.
+    expect(notStarted.map((i) => [i.kind, i.action])).toEqual([
+      ['containers', 'Skipped'],
+      ['networks', 'Skipped'],
+    ]);
+    expect(orphan.containers).toContain(notStarted[0]!.id);
+    expect(await b.fixtures.exists('network', orphan.networks[0]!)).toBe(true);
     const messages = c.logs.map((l) => l.msg);
     expect(messages).toContain('shutting down: finishing the work in flight, starting nothing new');
     expect(messages).not.toContain('the work in flight did not finish in time; stopping without it');
