@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
+import { parsePolicy } from '../src/api/parse-policy.js';
+import type { Policy } from '../src/core/policy.js';
 import { allocateLease } from '../examples/deployer/materialize.js';
 import { onCleanup } from './lib/cleanup.js';
 import type { Controller, ProcSample } from './lib/controller.js';
@@ -21,6 +23,7 @@ import { API_VERSION, BenchCluster } from './lib/kube.js';
 import type { BenchReport, Target } from './lib/report.js';
 import { table } from './lib/report.js';
 import { fmtMs, median, percentile } from './lib/stats.js';
+import { profileSweep } from './lib/sweep-profile.js';
 import { requiredEnv } from './lib/testenv.js';
 
 const LIVE_OWNERS = 1000;
@@ -88,7 +91,7 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
     await materializeOthers(objects, others, image);
     const setupMs = performance.now() - s0;
 
-    await cluster.createPolicy(policyName, {
+    const spec = {
       owners: [
         { apiVersion: API_VERSION, kind: 'Topology', namespaces: [namespace] },
         { apiVersion: API_VERSION, kind: 'Sandbox', namespaces: [namespace] },
@@ -96,7 +99,8 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
       match: [{ label: objects.label }],
       resources: { ipLeases: { enabled: true, cniDir, networks: [cniNetwork] } },
       timing: { minAge: '0', gracePeriod: '0' },
-    });
+    };
+    await cluster.createPolicy(policyName, spec);
     controller = await ControllerProcess.start(build.main, 'bench-reaction');
     await controller.waitForLog(
       'the first sweep',
@@ -150,6 +154,8 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
       );
     }
     const cpuAfter = procSample(controller.pid);
+    console.error('reaction: profiling the steps of a sweep before its first removal');
+    const profile = await profileSweep(parsedPolicy(policyName, spec), cluster.kc);
     // The live owners' containers must all still be there: a reaper that is fast because it reaps
     // the wrong things is not fast.
     const liveUids = new Set(others.map((o) => o.uid));
@@ -175,6 +181,7 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
       cpu: [cpuBefore, cpuAfter],
       otherContainers: expectedSurvivors,
       survivors,
+      profile,
     });
   } finally {
     await cleanUp();
@@ -192,6 +199,7 @@ function report(r: {
   cpu: [ProcSample, ProcSample];
   otherContainers: number;
   survivors: number;
+  profile: [string, number][];
 }): BenchReport {
   const totals = r.samples.map((s) => s.totalMs);
   const p50 = percentile(totals, 50);
@@ -206,7 +214,7 @@ function report(r: {
     `Median from the deletion to the first container's stop (trigger delay, listing every container and network ` +
     `on the engine and the leases, planning, re-listing the owners from the API server): ` +
     `${part((s) => s.firstStopMs)}; to both containers stopped and removed ${part((s) => s.containersMs)}, leases ` +
-    `released ${part((s) => s.leasesMs)}, network removed ${part((s) => s.networkMs)}`;
+    `released ${part((s) => s.leasesMs)}, network removed ${part((s) => s.networkMs)}. ${profileLine(r.profile)}`;
   const safe = r.survivors === r.otherContainers;
   const targets: Target[] = [
     { what: `p50 at most ${fmtMs(TARGET_P50_MS)}`, measured: fmtMs(p50), met: p50 <= TARGET_P50_MS, limits },
@@ -251,11 +259,26 @@ function report(r: {
       `Median time from the deletion to: the first container's stop ${part((s) => s.firstStopMs)}, containers gone ` +
         `${part((s) => s.containersMs)}, leases released ${part((s) => s.leasesMs)}, network gone ` +
         `${part((s) => s.networkMs)}.`,
+      profileLine(r.profile),
       `Individual deletions (ms, in order): ${totals.map((t) => t.toFixed(0)).join(', ')}.`,
       ...(r.failures.length > 0 ? [`Not reaped in time: ${r.failures.join('; ')}.`] : []),
     ],
     targets,
   };
+}
+
+function profileLine(profile: [string, number][]): string {
+  return (
+    `Steps of a sweep before its first removal, median of 5 run in the benchmark's process against the same ` +
+    `engine, cluster and policy: ${profile.map(([step, ms]) => `${step} ${fmtMs(ms)}`).join(', ')} (the controller ` +
+    `takes its owners from informer caches, but its fresh re-check lists them from the API server like this).`
+  );
+}
+
+function parsedPolicy(name: string, spec: Record<string, unknown>): Policy {
+  const parsed = parsePolicy({ apiVersion: API_VERSION, kind: 'ReapPolicy', metadata: { name }, spec });
+  if (!parsed.ok) throw new Error(`bench policy invalid: ${JSON.stringify(parsed.problems)}`);
+  return parsed.policy;
 }
 
 async function materializeVictims(
