@@ -238,7 +238,12 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
       this.target.labelSelector,
     );
     const resourceVersion = list.metadata?.resourceVersion ?? '';
-    return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion }, items: list.items };
+    return {
+      apiVersion: 'v1',
+      kind: 'List',
+      metadata: { resourceVersion },
+      items: list.items.map(withoutManagedFields),
+    };
   }
 
   private emit(event: ObjectEvent, object: T): void {
@@ -260,6 +265,18 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
     if (!changed) return;
     for (const handler of this.stateHandlers) handler(this.state());
   }
+}
+
+/**
+ * The object without metadata.managedFields, which nothing here reads (status is written by
+ * server-side apply, which needs no copy of them) and which would otherwise be most of a cached
+ * owner's memory: every field manager's field set, held for every owner. As client-go's informers
+ * are usually set up to do. The object is freshly parsed and ours alone, so it is changed in place.
+ */
+export function withoutManagedFields<T>(object: T): T {
+  const metadata = (object as { metadata?: { managedFields?: unknown } } | null)?.metadata;
+  if (typeof metadata === 'object' && metadata !== null && 'managedFields' in metadata) delete metadata.managedFields;
+  return object;
 }
 
 /**
@@ -314,7 +331,7 @@ class BoundedWatch extends k8s.Watch {
       (phase, apiObj, watchObj) => {
         if (ended) return;
         armIdle('the watch sent nothing, not even a bookmark,');
-        callback(phase, apiObj, watchObj);
+        callback(phase, withoutManagedFields(apiObj), watchObj);
       },
       end,
     );

@@ -69,6 +69,11 @@ describe('ResilientInformer over ConfigMaps', () => {
     await waitFor('the delete', () => events.some((e) => e.startsWith('delete:before')));
     expect(names(informer)).toEqual(['added']);
     expect(informer.get('added', namespace)?.data?.value).toBe('2');
+    // Cached without managedFields, listed or watched (the server's copy has them).
+    const stored = await core.readNamespacedConfigMap({ name: 'added', namespace });
+    expect(stored.metadata?.managedFields?.length).toBeGreaterThan(0);
+    expect(informer.get('added', namespace)?.metadata).not.toHaveProperty('managedFields');
+    expect(informer.list().every((o) => o.metadata && !('managedFields' in o.metadata))).toBe(true);
 
     // Take the permission away: the next watch request is refused.
     await revokeBinding(admin, namespace, 'reader-binding');
@@ -87,6 +92,8 @@ describe('ResilientInformer over ConfigMaps', () => {
       JSON.stringify(names(informer)) === JSON.stringify(['during-outage']) ? true : undefined,
     );
     expect(events).toEqual(expect.arrayContaining(['add:during-outage:1', 'delete:added:2']));
+    // Relisted after the restart: still without managedFields.
+    expect(informer.get('during-outage', namespace)?.metadata).not.toHaveProperty('managedFields');
     expect(states[0]).toBe('synced/healthy');
     expect(states).toContain('synced/unhealthy');
     expect(states.at(-1)).toBe('synced/healthy');
