@@ -191,6 +191,8 @@ export class PolicyController {
       sweepId: report.sweepId,
       outcome: report.outcome,
       mode: report.mode,
+      startTime: report.startTime,
+      finishTime: report.finishTime,
       liveOwners: report.liveOwners,
       counts: report.counts,
       ...(plan.failedClosed.length > 0 ? { failedClosed: plan.failedClosed } : {}),

@@ -103,6 +103,9 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   );
   // Never before the dead leader's lease ran out: it might only have been slow.
   expect(ms(takenOver.spec?.acquireTime) - lastRenewal).toBeGreaterThanOrEqual(LEASE_SECONDS * 1000);
+  // And soon after it did: the follower tries every retry period (2 s); a few seconds of slack for
+  // a loaded machine, far short of a second lease duration.
+  expect(ms(takenOver.spec?.acquireTime) - lastRenewal).toBeLessThanOrEqual(LEASE_SECONDS * 1000 + 2 * 2000 + 5000);
   expect(takenOver.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
   await waitFor(
     'the new leader to reap the orphans',

@@ -152,7 +152,9 @@ test('/metrics holds what the sweeps did', async () => {
     const reapedSoFar = after.reaping.reduce((n, s) => n + countsOf(s).containers.reaped, 0);
     const settled = before === after.reaping.length + after.blocked.length;
     const blockedLast = after.blocked.at(-1)?.outcome === 'Blocked';
-    return settled && reapedSoFar === 2 && blockedLast && { text: body, sweeps: after, status };
+    // The status is written after the sweep's metrics: wait for a Completed one in it too.
+    const completed = status?.outcome === 'Completed';
+    return settled && completed && reapedSoFar === 2 && blockedLast && { text: body, sweeps: after, status };
   });
   const metric = (name: string, labels: Record<string, string>) => metricValue(text, name, labels);
 
@@ -260,6 +262,18 @@ test('with DOCKER_HOST on a dead socket the informers sync, /readyz stays not re
     await blind.stop('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('one sweep at a time per agent: the sweeps of its two policies never overlap', () => {
+  const c = controller!;
+  const sweeps = [...sweepsOf(c, reaping.policyName), ...sweepsOf(c, blocked.policyName)]
+    .map((s) => [Date.parse(s.startTime as string), Date.parse(s.finishTime as string)] as const)
+    .sort((a, b) => a[0] - b[0]);
+  expect(sweepsOf(c, reaping.policyName).length).toBeGreaterThan(0);
+  expect(sweepsOf(c, blocked.policyName).length).toBeGreaterThan(0);
+  for (const [start, finish] of sweeps) expect(finish).toBeGreaterThanOrEqual(start);
+  // Each starts no earlier than the one before it finished (report times are milliseconds).
+  for (let i = 1; i < sweeps.length; i++) expect(sweeps[i]![0]).toBeGreaterThanOrEqual(sweeps[i - 1]![1]);
 });
 
 test('SIGTERM while idle: finishes, logs it, exits 0', async () => {

@@ -1,6 +1,7 @@
 // `reaper run` against the real API server and Docker: deleting an owner reaps exactly its
 // containers, network and leases within seconds, and says so in the policy status, an event and
 // kubectl's columns. A recreated owner of the same name does not shield the old one's resources.
+// A Sandbox is kept and reaped the same way as a Topology.
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
@@ -145,4 +146,43 @@ test('the Topology status shows what is expected and what the runtime holds', as
   expect(owner.uid).toBe(status!.metadata!.uid);
   const table = kubectl(['get', 'topologies', '-n', namespace, 'counted', '--no-headers']).trim().split(/\s+/);
   expect(table.slice(1, 4)).toEqual(['2', '1', '2']);
+});
+
+test('a Sandbox: its status shows its container, network and lease; deleting it reaps exactly them', async () => {
+  const box = await scenario.createSandbox(namespace, 'box');
+  const uid = box.metadata!.uid!;
+  const resources = await scenario.materialize('box', uid, { containers: 1 });
+  const bystander = await topologyWithResources('beside-box');
+  const counted = await waitFor('status.resources of the Sandbox', async () => {
+    const current = await scenario.owner('sandboxes', namespace, 'box');
+    const found = current?.status?.resources as Record<string, { found?: number }> | undefined;
+    return found?.containers?.found === 1 ? current : undefined;
+  });
+  expect(counted!.status!.resources).toEqual({
+    containers: { expected: 1, found: 1 },
+    networks: { expected: 1, found: 1 },
+    volumes: { found: 0 },
+    ipLeases: { expected: 1, found: 1 },
+  });
+  expect(condition(counted!, 'Managed')).toMatchObject({ status: 'True', reason: 'SweptWhenGone' });
+  const table = kubectl(['get', 'sandboxes', '-n', namespace, 'box', '--no-headers']).trim().split(/\s+/);
+  expect(table.slice(1, 4)).toEqual(['1', '1', '1']);
+
+  await scenario.deleteOwner('sandboxes', namespace, 'box');
+  await waitFor(
+    'the deleted Sandbox to be reaped',
+    async () => {
+      const left = await scenario.remaining(resources);
+      return left.containers + left.networks + left.leases === 0 || undefined;
+    },
+    20_000,
+  );
+  expect(await scenario.remaining(bystander.resources)).toEqual({ containers: 2, networks: 1, leases: 2 });
+  const report = await waitFor('the Sandbox in the report', async () => {
+    const last = (await scenario.policy()).status?.lastSweep as
+      { items: { kind: string; action: string; ownerKey?: string }[] } | undefined;
+    const reaped = last?.items.filter((i) => i.action === 'Reaped' && i.ownerKey === uid) ?? [];
+    return reaped.length === 3 ? reaped : undefined;
+  });
+  expect(report.map((i) => i.kind).sort()).toEqual(['containers', 'ipLeases', 'networks']);
 });

@@ -117,6 +117,23 @@ export class ControllerScenario {
     })) as KubeObject;
   }
 
+  /** A Sandbox: one container on one network (so one lease when leases are managed). */
+  async createSandbox(namespace: string, name: string): Promise<KubeObject> {
+    const body = {
+      apiVersion,
+      kind: 'Sandbox',
+      metadata: { name, namespace },
+      spec: { image: 'busybox', command: ['sleep', '3600'], network: 'sandbox', ports: [{ containerPort: 8080 }] },
+    };
+    return (await this.custom.createNamespacedCustomObject({
+      group,
+      version,
+      plural: 'sandboxes',
+      namespace,
+      body,
+    })) as KubeObject;
+  }
+
   async owner(plural: 'topologies' | 'sandboxes', namespace: string, name: string): Promise<KubeObject | undefined> {
     try {
       return (await this.custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as KubeObject;
