@@ -15,7 +15,14 @@ import type { Policy } from '../src/core/policy.js';
 import { allocateLease } from '../examples/deployer/materialize.js';
 import { onCleanup } from './lib/cleanup.js';
 import type { Controller, ProcSample } from './lib/controller.js';
-import { Controller as ControllerProcess, buildController, procSample, sumOf } from './lib/controller.js';
+import {
+  Controller as ControllerProcess,
+  buildController,
+  procSample,
+  settle,
+  sumOf,
+  sweepsLogged,
+} from './lib/controller.js';
 import { DockerEvents } from './lib/docker-events.js';
 import { BenchObjects } from './lib/docker-objects.js';
 import type { Owner } from './lib/kube.js';
@@ -107,7 +114,7 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
       (l) => l.msg === 'sweep finished' && l.policy === policyName,
       180_000,
     );
-    const settleMs = await settle(controller.pid);
+    const settleMs = await settle(controller.pid, 2000, 120_000);
     const firstSweep = controller.logs.find((l) => l.msg === 'sweep finished' && l.policy === policyName)!;
     if (firstSweep.outcome !== 'Completed') {
       throw new Error(`the first sweep did not complete: ${JSON.stringify(firstSweep)}`);
@@ -344,23 +351,6 @@ async function materializeOthers(objects: BenchObjects, owners: Owner[], image: 
       ),
     ),
   );
-}
-
-/** Waits until the controller uses under 5% of a core over 2 s (its start-up work done); at most 2 min. */
-async function settle(pid: number): Promise<number> {
-  const t0 = performance.now();
-  let last = procSample(pid);
-  while (performance.now() - t0 < 120_000) {
-    await sleep(2000);
-    const now = procSample(pid);
-    if ((now.cpuSeconds - last.cpuSeconds) / ((now.at - last.at) / 1000) < 0.05) break;
-    last = now;
-  }
-  return performance.now() - t0;
-}
-
-function sweepsLogged(controller: Controller, policy: string): number {
-  return controller.logs.filter((l) => l.msg === 'sweep finished' && l.policy === policy).length;
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {

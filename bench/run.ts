@@ -7,6 +7,7 @@ import { onCleanup } from './lib/cleanup.js';
 import { loadAverage } from './lib/machine.js';
 import type { Engines } from './lib/testenv.js';
 import { BENCH_KUBE_DIR, testenvUp } from './lib/testenv.js';
+import { runFootprint } from './footprint.js';
 import { runPlanner } from './planner.js';
 import { runReaction } from './reaction.js';
 import { runReapFloor } from './reap-floor.js';
@@ -41,6 +42,11 @@ const BENCHMARKS: Record<string, Benchmark> = {
     description: 'time from deleting an owner to all its resources gone, controller running, 1,000 live owners',
     engines: 'own-kube',
     run: (o) => runReaction(o),
+  },
+  footprint: {
+    description: "the controller's memory, CPU and API requests per sweep with 20,000 owners and 10,000 containers",
+    engines: 'own-kube',
+    run: (o) => runFootprint(o),
   },
 };
 

@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const REPO = path.join(import.meta.dirname, '..', '..');
 
@@ -162,6 +163,27 @@ export function procSample(pid: number): ProcSample {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime (14), stime (15)
   return { at: performance.now(), rssBytes: rssKiB * 1024, cpuSeconds: ticks / CLOCK_TICKS };
+}
+
+/**
+ * Waits until the process uses under 5% of a core over `stepMs` (its start-up or catch-up work
+ * done), at most `maxMs`; returns how long that took.
+ */
+export async function settle(pid: number, stepMs: number, maxMs: number): Promise<number> {
+  const t0 = performance.now();
+  let last = procSample(pid);
+  while (performance.now() - t0 < maxMs) {
+    await sleep(stepMs);
+    const now = procSample(pid);
+    if ((now.cpuSeconds - last.cpuSeconds) / ((now.at - last.at) / 1000) < 0.05) break;
+    last = now;
+  }
+  return performance.now() - t0;
+}
+
+/** How many sweeps of `policy` the controller has logged so far. */
+export function sweepsLogged(controller: Controller, policy: string): number {
+  return controller.logs.filter((l) => l.msg === 'sweep finished' && l.policy === policy).length;
 }
 
 /** Prometheus text: sample name with labels -> value. */
