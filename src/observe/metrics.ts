@@ -77,12 +77,6 @@ export class ReaperMetrics {
     labelNames: ['target'] as const,
     registers: [this.registry],
   });
-  private readonly apiRequests = new Counter({
-    name: 'reaper_kube_api_requests_total',
-    help: 'Requests made to the Kubernetes API, by verb.',
-    labelNames: ['verb'] as const,
-    registers: [this.registry],
-  });
   private readonly teardowns = new Counter({
     name: 'reaper_teardowns_total',
     help: 'Owner teardowns done through the finalizer, by owner kind and result.',
@@ -132,10 +126,6 @@ export class ReaperMetrics {
   /** For an informer that was stopped: a stale 0 or 1 would mislead. */
   forgetInformer(target: string): void {
     this.informerHealthy.remove({ target });
-  }
-
-  countApiRequest(verb: string): void {
-    this.apiRequests.inc({ verb });
   }
 
   recordTeardown(kind: string, result: TeardownResult): void {

@@ -150,9 +150,6 @@ describe('ReaperMetrics', () => {
     metrics.setInformerHealthy('v1/pods@team-a', false);
     metrics.setInformerHealthy('v1/services', true);
     metrics.forgetInformer('v1/services');
-    metrics.countApiRequest('list');
-    metrics.countApiRequest('list');
-    metrics.countApiRequest('patch');
     metrics.recordTeardown('Topology', 'Reaped');
     metrics.recordTeardown('Topology', 'Failed');
     metrics.recordTeardown('Topology', 'Reaped');
@@ -163,8 +160,6 @@ describe('ReaperMetrics', () => {
         'reaper_live_owners{kind="Sandbox"} 0',
         'reaper_informer_healthy{target="reaper.dev/v1alpha1/topologies"} 1',
         'reaper_informer_healthy{target="v1/pods@team-a"} 0',
-        'reaper_kube_api_requests_total{verb="list"} 2',
-        'reaper_kube_api_requests_total{verb="patch"} 1',
         'reaper_teardowns_total{kind="Topology",result="Reaped"} 2',
         'reaper_teardowns_total{kind="Topology",result="Failed"} 1',
       ]),
@@ -175,15 +170,15 @@ describe('ReaperMetrics', () => {
   test('default process metrics keep their usual names; two instances do not collide', async () => {
     const first = new ReaperMetrics();
     const second = new ReaperMetrics();
-    first.countApiRequest('get');
+    first.recordTeardown('Topology', 'Reaped');
     const text = await first.metrics();
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^process_cpu_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
     expect(text).toContain('# TYPE reaper_sweeps_total counter');
     expect(text).toContain('# TYPE reaper_sweep_duration_seconds histogram');
-    expect(text).toContain('reaper_kube_api_requests_total{verb="get"} 1');
-    expect(await second.metrics()).not.toContain('reaper_kube_api_requests_total{verb="get"}');
+    expect(text).toContain('reaper_teardowns_total{kind="Topology",result="Reaped"} 1');
+    expect(await second.metrics()).not.toContain('reaper_teardowns_total{kind="Topology",result="Reaped"}');
     expect(first.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
   });
 });
