@@ -82,9 +82,10 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
   const survivor = await scenario.materialize('survivor', survivorOwner.metadata!.uid!, { containers: 1 });
   // The default blast-radius guard (maxOrphanPercent 50); a sweep every two seconds.
   await scenario.createPolicy({
+    // This namespace only: other tests' Topologies on the shared API server must not count.
     owners: [
-      { apiVersion: ownerApiVersion, kind: 'Lab' },
-      { apiVersion: reaperApiVersion, kind: 'Topology' },
+      { apiVersion: ownerApiVersion, kind: 'Lab', namespaces: [namespace] },
+      { apiVersion: reaperApiVersion, kind: 'Topology', namespaces: [namespace] },
     ],
     timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
     limits: {},
