@@ -23,6 +23,7 @@ import type { ControllerConfig } from './config.js';
 import { Finalizers } from './finalizer.js';
 import { Health } from './health.js';
 import { OwnerController, ownerQueueKey } from './owner-controller.js';
+import { OwnerResync } from './owner-resync.js';
 import { POLICY_API_VERSION, POLICY_KIND, PolicyController } from './policy-controller.js';
 import { BUILT_IN_OWNER_KINDS, PolicyRegistry } from './policy-registry.js';
 import { RuntimeView } from './runtime-view.js';
@@ -82,16 +83,15 @@ export async function startManager(
     const { removed } = informers.setTargets(registry.informerTargets());
     for (const target of removed) metrics.forgetInformer(describeTarget(target));
   };
-  const enqueueOwners = (kinds: readonly InformerTarget[]) => {
-    for (const target of kinds.filter(isBuiltIn)) {
-      for (const object of informers.get(target)?.list() ?? []) {
-        if (object.metadata?.name) {
-          ownerQueue.add(
-            ownerQueueKey(target.apiVersion, target.kind, object.metadata.namespace, object.metadata.name),
-          );
-        }
-      }
+  const enqueueOwner = (target: InformerTarget, object: k8s.KubernetesObject) => {
+    if (object.metadata?.name) {
+      ownerQueue.add(ownerQueueKey(target.apiVersion, target.kind, object.metadata.namespace, object.metadata.name));
     }
+  };
+  const cachedOwners = (target: InformerTarget) => informers.get(target)?.list() ?? [];
+  const enqueueOwners = (kinds: readonly InformerTarget[]) => {
+    for (const target of kinds.filter(isBuiltIn))
+      for (const object of cachedOwners(target)) enqueueOwner(target, object);
   };
 
   const policyInformer = new ResilientInformer(kubeConfig, POLICY_TARGET, {
@@ -129,7 +129,19 @@ export async function startManager(
   });
   const status = new StatusApplier(kubeConfig, { resolver, requestTimeoutMs: config.requestTimeoutMs });
   // Owner status never lags the runtime by more than a resync, nor Docker gets listed more than every few seconds.
-  const runtime = new RuntimeView(docker, now, Math.max(2_000, Math.min(30_000, config.ownerResyncMs)));
+  const runtime = new RuntimeView(docker, now, Math.max(2_000, Math.min(30_000, config.ownerResyncMs)), (...args) =>
+    ownerResync.onSnapshot(...args),
+  );
+  // Owners are queued only when a snapshot changes what is found for them, not every resync.
+  const ownerResync = new OwnerResync({
+    isStatusKind: isBuiltIn,
+    ownersOf: cachedOwners,
+    enqueue: enqueueOwner,
+    validPolicies: () => registry.valid(),
+    refresh: (policy) => runtime.snapshotFor(policy),
+    intervalMs: config.ownerResyncMs,
+    logger,
+  });
   const common = {
     registry,
     informers,
@@ -149,7 +161,6 @@ export async function startManager(
     ...common,
     freshOwners: new KubeListOwnerSource(kubeConfig),
     recheckTimeoutMs: config.requestTimeoutMs,
-    onSwept: (policy) => enqueueOwners(policy.owners.map((o) => ({ apiVersion: o.apiVersion, kind: o.kind }))),
   });
   const ownerController = new OwnerController({
     ...common,
@@ -172,6 +183,7 @@ export async function startManager(
   await policyInformer.start();
 
   const work = async () => {
+    ownerResync.start();
     await Promise.all([
       runWorkers(policyQueue, (key) => policyController.reconcile(key), {
         concurrency: 1, // one sweep at a time per agent
@@ -195,6 +207,7 @@ export async function startManager(
     stopping ??= (async () => {
       logger.info('shutting down: finishing the work in flight, starting nothing new');
       shutdown.abort();
+      ownerResync.stop();
       // A hung API server (or engine) must not keep the process from ending: past the deadline it
       // stops without the work in flight, and without releasing the lease (that work may still write).
       const deadline = Date.now() + config.shutdownTimeoutMs;

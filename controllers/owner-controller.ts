@@ -5,7 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
-import type { LiveOwners, RuntimeSnapshot } from '../src/core/model.js';
+import type { LiveOwners } from '../src/core/model.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';
 import type { ReapReport } from '../src/core/report-types.js';
 import { snapshotOfOwner, teardownPolicy } from '../src/core/teardown.js';
@@ -24,7 +24,7 @@ import { runSweep } from '../src/sweep/run-sweep.js';
 import type { FinalizerTarget, Finalizers } from './finalizer.js';
 import { hasFinalizer } from './finalizer.js';
 import { ownersFromInformers } from './informer-owners.js';
-import { expectedResources, FoundIndex, ownerResources } from './owner-status.js';
+import { expectedResources, foundIndexFor, ownerResources } from './owner-status.js';
 import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
 import { mayTearDown } from './policy-registry.js';
 import type { RuntimeView } from './runtime-view.js';
@@ -50,7 +50,7 @@ export interface OwnerControllerOptions {
   readonly shutdown: AbortSignal;
   readonly now: () => number;
   readonly random: () => number;
-  /** Recompute status this often without any event (found counts follow the runtime). */
+  /** How soon an owner whose deletion is held for an invalid policy is looked at again. */
   readonly resyncMs: number;
 }
 
@@ -102,8 +102,8 @@ export class OwnerController {
       // No policy asks for teardown any more (changed, deleted): do not hold deletions for nothing.
       await this.options.finalizers.remove(object);
     }
+    // No requeue: a runtime change that alters this owner's found counts queues it (owner-resync.ts).
     await this.writeResources(ref, object, managing);
-    return { requeueAfterMs: this.options.resyncMs };
   }
 
   /** An owner being deleted that carries reaper's finalizer: tear it down, then let it go. */
@@ -305,18 +305,6 @@ export class OwnerController {
     }
     return { ...others, keys };
   }
-}
-
-const foundIndexes = new WeakMap<RuntimeSnapshot, Map<string, FoundIndex>>();
-
-/** One index per snapshot and policy, shared by every owner reconciled against that snapshot. */
-function foundIndexFor(snapshot: RuntimeSnapshot, policy: Policy): FoundIndex {
-  let perPolicy = foundIndexes.get(snapshot);
-  if (!perPolicy) foundIndexes.set(snapshot, (perPolicy = new Map()));
-  const key = `${policy.name}|${policy.generation}`;
-  let index = perPolicy.get(key);
-  if (!index) perPolicy.set(key, (index = new FoundIndex(snapshot, policy)));
-  return index;
 }
 
 function describeRef(ref: ObjectRef): string {

@@ -59,6 +59,23 @@ export class FoundIndex {
     });
   }
 
+  /** The index keys whose counts differ from `before`'s (an index of the same policy, older snapshot). */
+  changesSince(before: FoundIndex): FoundChanges {
+    const changed = new Map<number | undefined, Set<string>>();
+    const note = (length: number | undefined, key: string) => {
+      let keys = changed.get(length);
+      if (!keys) changed.set(length, (keys = new Set()));
+      keys.add(key);
+    };
+    for (const length of new Set([...this.byLength.keys(), ...before.byLength.keys()])) {
+      const now = this.byLength.get(length) ?? new Map<string, ResourceCounts>();
+      const then = before.byLength.get(length) ?? new Map<string, ResourceCounts>();
+      for (const [key, counts] of now) if (!sameCounts(counts, then.get(key))) note(length, key);
+      for (const key of then.keys()) if (!now.has(key)) note(length, key);
+    }
+    return new FoundChanges(changed);
+  }
+
   found(ownerKey: string): ResourceCounts {
     const total = zero();
     for (const [length, counts] of this.byLength) {
@@ -68,6 +85,45 @@ export class FoundIndex {
     }
     return total;
   }
+}
+
+/** Which owner keys' found counts a newer snapshot changed (FoundIndex.changesSince). */
+export class FoundChanges {
+  constructor(private readonly byLength: ReadonlyMap<number | undefined, ReadonlySet<string>>) {}
+
+  get empty(): boolean {
+    return this.byLength.size === 0;
+  }
+
+  /** Whether an owner with this key may read differently now: one map read per rule prefix length. */
+  touches(ownerKey: string): boolean {
+    for (const [length, keys] of this.byLength) {
+      if (keys.has(length === undefined ? ownerKey : ownerKey.slice(0, length))) return true;
+    }
+    return false;
+  }
+}
+
+function sameCounts(a: ResourceCounts, b: ResourceCounts | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.containers === b.containers &&
+    a.networks === b.networks &&
+    a.volumes === b.volumes &&
+    a.ipLeases === b.ipLeases
+  );
+}
+
+const foundIndexes = new WeakMap<RuntimeSnapshot, Map<string, FoundIndex>>();
+
+/** One index per snapshot and policy, shared by every owner reconciled against that snapshot. */
+export function foundIndexFor(snapshot: RuntimeSnapshot, policy: Policy): FoundIndex {
+  let perPolicy = foundIndexes.get(snapshot);
+  if (!perPolicy) foundIndexes.set(snapshot, (perPolicy = new Map()));
+  const key = `${policy.name}|${policy.generation}`;
+  let index = perPolicy.get(key);
+  if (!index) perPolicy.set(key, (index = new FoundIndex(snapshot, policy)));
+  return index;
 }
 
 /** status.resources from what is expected and what was found. */

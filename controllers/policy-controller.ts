@@ -55,8 +55,6 @@ export interface PolicyControllerOptions {
   readonly random: () => number;
   /** The fresh re-check gives up after this long (an unanswered re-check reaps nothing); none by default. */
   readonly recheckTimeoutMs?: number;
-  /** Called after every sweep, e.g. to refresh the owners' status from its snapshot. */
-  readonly onSwept?: (policy: Policy, result: SweepResult) => void;
 }
 
 /** A status that says the same is written again after this long anyway: a heartbeat. */
@@ -142,7 +140,6 @@ export class PolicyController {
     this.logSweep(result);
     this.emitEvents(entry.object, result);
     await this.writeStatus(entry.object, policy, memory, result);
-    this.options.onSwept?.(policy, result);
     const outcome = result.report.outcome;
     return {
       requeueAfterMs:

@@ -68,9 +68,10 @@ export function addRunCommand(program: Command): Command {
       ).default(RUN_DEFAULTS.triggerDelay),
     )
     .addOption(
-      new Option('--owner-resync <duration>', "recompute every owner's status this often").default(
-        RUN_DEFAULTS.ownerResync,
-      ),
+      new Option(
+        '--owner-resync <duration>',
+        'list the runtime this often for owner status (only owners whose found counts changed are updated)',
+      ).default(RUN_DEFAULTS.ownerResync),
     )
     .addOption(
       new Option(

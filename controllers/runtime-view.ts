@@ -1,6 +1,7 @@
 // The runtime as the owner controllers see it: the latest snapshot per policy (a sweep's own, or
 // one taken on demand when none is recent), so thousands of owner status updates cost one Docker
-// listing, not thousands.
+// listing, not thousands. Every snapshot it adopts is announced, with the one it replaces, so owner
+// status can follow what changed instead of recomputing every owner on a timer.
 import type Docker from 'dockerode';
 import type { RuntimeSnapshot } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
@@ -12,6 +13,9 @@ interface Entry {
   readonly generation: number;
 }
 
+/** A newer snapshot for `policy`; `previous` is the one it replaces, if of the same policy generation. */
+export type SnapshotListener = (policy: Policy, next: RuntimeSnapshot, previous: RuntimeSnapshot | undefined) => void;
+
 export class RuntimeView {
   private readonly latest = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<RuntimeSnapshot>>();
@@ -20,14 +24,17 @@ export class RuntimeView {
     private readonly docker: Docker,
     private readonly now: () => number,
     private readonly maxAgeMs = 30_000,
+    private readonly onSnapshot?: SnapshotListener,
   ) {}
 
   /** Records a snapshot a sweep of `policy` took. */
   remember(policy: Policy, snapshot: RuntimeSnapshot): void {
     const entry = this.latest.get(policy.name);
     // A listing that ends after a newer one was remembered (a sweep's, meanwhile) does not replace it.
-    if (entry && entry.generation === policy.generation && entry.snapshot.takenAt > snapshot.takenAt) return;
+    const sameGeneration = entry !== undefined && entry.generation === policy.generation;
+    if (sameGeneration && (entry.snapshot === snapshot || entry.snapshot.takenAt > snapshot.takenAt)) return;
     this.latest.set(policy.name, { snapshot, generation: policy.generation });
+    this.onSnapshot?.(policy, snapshot, sameGeneration ? entry.snapshot : undefined);
   }
 
   forget(policyName: string): void {

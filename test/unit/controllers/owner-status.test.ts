@@ -149,6 +149,55 @@ describe('FoundIndex', () => {
   });
 });
 
+describe('FoundIndex.changesSince', () => {
+  const before = snapshot([
+    container('a1', 'A'),
+    lease('10.0.0.1', 'a1'),
+    container('b1', 'B'),
+    network('cn', 'C'),
+    container('d1', 'D'),
+  ]);
+  // A: a container more; B: its container replaced by another (same counts); C: gone; D: the same;
+  // E: new. The lease of a1 moves to a2, so A's lease count stays.
+  const after = snapshot([
+    container('a1', 'A'),
+    container('a2', 'A'),
+    lease('10.0.0.1', 'a2'),
+    container('b2', 'B'),
+    container('d1', 'D'),
+    volume('ev', 'E'),
+  ]);
+  const changes = new FoundIndex(after, policy()).changesSince(new FoundIndex(before, policy()));
+
+  test.each<[string, string, boolean]>([
+    ['a key with more resources', 'A', true],
+    ['a key whose resources were replaced one for one', 'B', false],
+    ['a key whose resources are all gone', 'C', true],
+    ['a key with the same resources', 'D', false],
+    ['a key seen for the first time', 'E', true],
+    ['a key in neither snapshot', 'F', false],
+  ])('%s (owner %s)', (_name, key, touched) => {
+    expect(changes.touches(key)).toBe(touched);
+  });
+
+  test('the same snapshot twice changes nothing', () => {
+    const index = new FoundIndex(before, policy());
+    expect(index.changesSince(new FoundIndex(before, policy())).empty).toBe(true);
+  });
+
+  test('a name rule with a key prefix touches every owner key starting with the changed prefix', () => {
+    const byName = policy({ match: [nameRule('^lab_t_(?<key>[0-9a-f]{8})_', 8)] });
+    const one = snapshot([container('k1', undefined, { name: 'lab_t_abcdef12_r1' })]);
+    const two = snapshot([
+      container('k1', undefined, { name: 'lab_t_abcdef12_r1' }),
+      container('k2', undefined, { name: 'lab_t_abcdef12_r2' }),
+    ]);
+    const prefixChanges = new FoundIndex(two, byName).changesSince(new FoundIndex(one, byName));
+    expect(prefixChanges.touches('abcdef12-0000-4000-8000-000000000000')).toBe(true);
+    expect(prefixChanges.touches('99999999-0000-4000-8000-000000000000')).toBe(false);
+  });
+});
+
 describe('ownerResources', () => {
   test('expected where the spec says, found for every kind', () => {
     expect(
