@@ -46,9 +46,20 @@ interface Heap {
   readonly externalBytes: number;
 }
 
+interface Resident {
+  readonly fileBytes: number;
+  readonly brkBytes: number;
+  readonly anonymousBytes: number;
+}
+
 interface Step {
   readonly owners: number;
-  readonly idle: Window & { readonly requests: Map<string, number>; readonly sweeps: number; readonly heap: Heap };
+  readonly idle: Window & {
+    readonly requests: Map<string, number>;
+    readonly sweeps: number;
+    readonly heap: Heap;
+    readonly resident: Resident;
+  };
   readonly sweeping: Window & {
     readonly perSweep: Map<string, number>[];
     readonly sweepMs: number;
@@ -180,7 +191,14 @@ async function idleWindow(controller: Controller, policy: string): Promise<Step[
     totalBytes: sumOf(metrics, 'nodejs_heap_size_total_bytes'),
     externalBytes: sumOf(metrics, 'nodejs_external_memory_bytes'),
   };
-  return { samples, cpu: cpuShare(samples), requests, sweeps: sweepsLogged(controller, policy) - sweepsBefore, heap };
+  return {
+    samples,
+    cpu: cpuShare(samples),
+    requests,
+    sweeps: sweepsLogged(controller, policy) - sweepsBefore,
+    heap,
+    resident: residentByMapping(controller.pid),
+  };
 }
 
 /**
@@ -250,6 +268,7 @@ function report(steps: Step[], hwm: number, setupMs: number, cycles: number, kep
     s.owners.toLocaleString('en'),
     `${fmtMiB(median(rss(s.idle)))} / ${fmtMiB(Math.max(...rss(s.idle)))}`,
     `${fmtMiB(s.idle.heap.usedBytes)} / ${fmtMiB(s.idle.heap.totalBytes)} / ${fmtMiB(s.idle.heap.externalBytes)}`,
+    `${fmtMiB(s.idle.resident.fileBytes)} / ${fmtMiB(s.idle.resident.brkBytes)} / ${fmtMiB(s.idle.resident.anonymousBytes)}`,
     `${(s.idle.cpu * 100).toFixed(2)}%`,
     `${fmtMiB(median(rss(s.sweeping)))} / ${fmtMiB(Math.max(...rss(s.sweeping)))}`,
     `${(s.sweeping.cpu * 100).toFixed(1)}%`,
@@ -312,6 +331,7 @@ function report(steps: Step[], hwm: number, setupMs: number, cycles: number, kep
           'owners',
           'idle RSS (median / max)',
           'idle V8 heap (used / total / external)',
+          'idle RSS by mapping (files / brk heap / other anonymous)',
           'idle CPU',
           'sweeping RSS (median / max)',
           'sweeping CPU',
@@ -344,6 +364,28 @@ function cpuShare(samples: ProcSample[]): number {
   const first = samples[0]!;
   const last = samples.at(-1)!;
   return (last.cpuSeconds - first.cpuSeconds) / ((last.at - first.at) / 1000);
+}
+
+/**
+ * Resident memory by mapping, from /proc/<pid>/smaps: files (the node binary, libraries), the brk
+ * heap (glibc malloc's main arena) and other anonymous mappings (V8's heap pages, malloc's mmapped
+ * chunks and other arenas, thread stacks).
+ */
+function residentByMapping(pid: number): Resident {
+  const resident = { fileBytes: 0, brkBytes: 0, anonymousBytes: 0 };
+  let target: keyof typeof resident = 'anonymousBytes';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (header) {
+      const path = header[2] ?? '';
+      target =
+        path === '[heap]' ? 'brkBytes' : header[1] !== '0' || path.startsWith('/') ? 'fileBytes' : 'anonymousBytes';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) resident[target] += Number(rss[1]) * 1024;
+  }
+  return resident;
 }
 
 function peakRss(pid: number): number {
