@@ -5,10 +5,11 @@
 import type * as k8s from '@kubernetes/client-node';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import type { RuntimeSnapshot } from '../src/core/model.js';
-import type { OwnerKind, Policy } from '../src/core/policy.js';
+import type { Policy } from '../src/core/policy.js';
 import { describeError } from '../src/kube/api-errors.js';
 import type { InformerTarget } from '../src/kube/informer.js';
 import type { Logger } from '../src/observe/logger.js';
+import { namespaceSelected } from '../src/owners/owner-objects.js';
 import type { FoundChanges } from './owner-status.js';
 import { foundIndexFor } from './owner-status.js';
 
@@ -41,7 +42,7 @@ export function ownersToRequeue(
     const target = { apiVersion: ownerKind.apiVersion, kind: ownerKind.kind };
     if (!isStatusKind(target)) continue;
     for (const object of ownersOf(target)) {
-      if (!object.metadata?.name || !inNamespaces(ownerKind, object.metadata.namespace)) continue;
+      if (!object.metadata?.name || !namespaceSelected(ownerKind, object.metadata.namespace)) continue;
       if (changes === 'all') {
         queued.push({ target, object });
         continue;
@@ -63,10 +64,6 @@ export function foundChangesBetween(
   if (!next.complete) return 'none';
   if (!previous?.complete) return 'all';
   return foundIndexFor(next, policy).changesSince(foundIndexFor(previous, policy));
-}
-
-function inNamespaces(ownerKind: OwnerKind, namespace: string | undefined): boolean {
-  return ownerKind.namespaces.length === 0 || (namespace !== undefined && ownerKind.namespaces.includes(namespace));
 }
 
 export class OwnerResync {
