@@ -25,6 +25,7 @@ import type { Totals } from './policy-status.js';
 import {
   addSweepToTotals,
   nodeEntryAfterSweep,
+  overlapMessage,
   policyStatusAfterSweep,
   policyStatusForInvalidSpec,
   sameFindings,
@@ -69,6 +70,8 @@ interface PolicyMemory {
   totals?: Totals;
   lastWritten?: ReapReport;
   lastWrittenAt?: number;
+  /** The overlap message last reported in an event; empty when there was none. */
+  overlaps?: string;
 }
 
 export class PolicyController {
@@ -113,7 +116,7 @@ export class PolicyController {
       }
       return;
     }
-    const policy = entry.parsed.policy;
+    const policy = registry.scoped(entry.parsed.policy);
     // No sweep before every owner informer has listed once: a sweep now would only fail closed.
     if (ownersFromInformers(policy, informers).starting) return { requeueAfterMs: STARTING_RETRY_MS };
 
@@ -139,6 +142,7 @@ export class PolicyController {
     this.options.metrics.recordSweep(result.report, (this.options.now() - startedAt) / 1000);
     this.logSweep(result);
     this.emitEvents(entry.object, result);
+    this.reportOverlaps(entry.object, memory);
     await this.writeStatus(entry.object, policy, memory, result);
     const outcome = result.report.outcome;
     return {
@@ -162,6 +166,7 @@ export class PolicyController {
       generation: policy.generation,
       ...(result.plan.blocked ? { blockedDescription: result.plan.blocked.description } : {}),
       failedClosed: result.plan.failedClosed,
+      overlaps: this.options.registry.overlapsOf(policy.name),
     };
     const ref = policyRef(policy.name);
     const at = new Date(now);
@@ -172,6 +177,15 @@ export class PolicyController {
     });
     memory.lastWritten = result.report;
     memory.lastWrittenAt = now;
+  }
+
+  /** A Warning when this policy's overlaps change to some: once per change, not once per sweep. */
+  private reportOverlaps(object: ReapPolicy, memory: PolicyMemory): void {
+    const overlaps = this.options.registry.overlapsOf(object.metadata.name);
+    const text = overlaps.length > 0 ? overlapMessage(overlaps) : '';
+    if (text === (memory.overlaps ?? '')) return;
+    memory.overlaps = text;
+    if (text !== '') this.options.events.warning(subjectOf(object), 'ClaimsOverlap', text);
   }
 
   private emitEvents(object: ReapPolicy, result: SweepResult): void {

@@ -7,6 +7,8 @@ import type { ReapPolicy } from '../src/api/types.js';
 import { APPROVE_SWEEP_ANNOTATION } from '../src/core/policy.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';
 import type { InformerTarget } from '../src/kube/informer.js';
+import type { ClaimOverlap } from '../src/core/owner-scope.js';
+import { rivalsAmong } from '../src/core/owner-scope.js';
 import { namespaceSelected } from '../src/owners/owner-objects.js';
 
 export interface RegisteredPolicy {
@@ -28,6 +30,8 @@ export const BUILT_IN_OWNER_KINDS: readonly InformerTarget[] = [
 
 export class PolicyRegistry {
   private readonly policies = new Map<string, RegisteredPolicy>();
+  /** Who defers to whom, worked out again after any change to the set. */
+  private rivalry: ReturnType<typeof rivalsAmong> | undefined;
 
   /**
    * Records the policy; returns whether a sweep is due because of the change: a new policy, a new
@@ -37,6 +41,7 @@ export class PolicyRegistry {
     const name = object.metadata.name;
     const before = this.policies.get(name);
     this.policies.set(name, { object, parsed: parsePolicy(object) });
+    this.rivalry = undefined;
     if (!before) return true;
     return (
       before.object.metadata.generation !== object.metadata.generation ||
@@ -45,7 +50,25 @@ export class PolicyRegistry {
   }
 
   remove(name: string): boolean {
+    this.rivalry = undefined;
     return this.policies.delete(name);
+  }
+
+  /**
+   * The valid policy as a sweep uses it: with the other policies that may claim the same resources
+   * with other owners, so that it leaves alone what one of them could own.
+   */
+  scoped(policy: Policy): Policy {
+    return { ...policy, rivals: this.rivals().rivals.get(policy.name) ?? [] };
+  }
+
+  /** Where another policy claims this one's label key or name pattern word for word, with other owners. */
+  overlapsOf(name: string): ClaimOverlap[] {
+    return this.rivals().overlaps.filter((o) => o.policy === name);
+  }
+
+  private rivals(): ReturnType<typeof rivalsAmong> {
+    return (this.rivalry ??= rivalsAmong(this.valid()));
   }
 
   get(name: string): RegisteredPolicy | undefined {
@@ -82,7 +105,7 @@ export class PolicyRegistry {
       const ownerKind = policy.owners.find(
         (o) => o.apiVersion === apiVersion && o.kind === kind && namespaceSelected(o, namespace),
       );
-      if (ownerKind) result.push({ policy, ownerKind });
+      if (ownerKind) result.push({ policy: this.scoped(policy), ownerKind });
     }
     return result;
   }

@@ -5,6 +5,8 @@
 // - Ready: True after a clean sweep (Completed) of the current generation;
 // - Blocked: True while the blast-radius guard holds the sweep; the message names the approval id;
 // - Degraded: True while the agent is blind (owners or runtime not fully visible) or the spec is invalid;
+// - ClaimsOverlap: True while another policy claims one of this policy's label keys or name patterns
+//   with other owners; resources both could own are reaped by neither (reported OutOfScope);
 // - Stalled: True only while the spec is invalid, so kstatus (Flux, kpt) reads Failed rather than
 //   waiting on a Ready that no agent can reach without a change in Git; gone after the next sweep.
 import type { ConditionUpdate } from '../src/kube/conditions.js';
@@ -12,11 +14,13 @@ import { formatTime, setConditions } from '../src/kube/conditions.js';
 import { fitReportToStatus, sweepSummary, sweepTotals } from '../src/api/status.js';
 import type { Condition, NodeStatus, ReapPolicyStatus } from '../src/api/types.js';
 import type { KindCounts, ReapReport, ReportKind } from '../src/core/report-types.js';
+import type { ClaimOverlap } from '../src/core/owner-scope.js';
 
 export const CONDITION_READY = 'Ready';
 export const CONDITION_BLOCKED = 'Blocked';
 export const CONDITION_DEGRADED = 'Degraded';
 export const CONDITION_STALLED = 'Stalled';
+export const CONDITION_CLAIMS_OVERLAP = 'ClaimsOverlap';
 
 /** The policy-wide part of the status, applied under the field manager "reaper". */
 export type PolicyWideStatus = Omit<ReapPolicyStatus, 'nodes'>;
@@ -30,6 +34,8 @@ export interface SweepFacts {
   readonly blockedDescription?: string;
   /** Why the sweep failed closed, one line each. */
   readonly failedClosed: readonly string[];
+  /** Other policies claiming this one's label keys or name patterns with other owners. */
+  readonly overlaps: readonly ClaimOverlap[];
 }
 
 const KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];
@@ -61,8 +67,38 @@ export function totalsFrom(status: ReapPolicyStatus | undefined): Totals {
   };
 }
 
-/** The condition updates a sweep's outcome implies. Blocked is left as it was when the sweep failed closed. */
+/** The condition updates a sweep's outcome implies, and whether its claims overlap another policy's. */
 export function sweepConditionUpdates(facts: SweepFacts): ConditionUpdate[] {
+  return [...outcomeConditionUpdates(facts), claimsOverlapCondition(facts.overlaps)];
+}
+
+export function claimsOverlapCondition(overlaps: readonly ClaimOverlap[]): ConditionUpdate {
+  if (overlaps.length === 0)
+    return {
+      type: CONDITION_CLAIMS_OVERLAP,
+      status: 'False',
+      reason: 'NoOverlap',
+      message: "no other policy claims this policy's label keys or name patterns with other owners",
+    };
+  return {
+    type: CONDITION_CLAIMS_OVERLAP,
+    status: 'True',
+    reason: 'SharedMatchRule',
+    message: overlapMessage(overlaps),
+  };
+}
+
+/** e.g. `label reaper.dev/owner-uid is also claimed by policy team-b with other owners; …`. */
+export function overlapMessage(overlaps: readonly ClaimOverlap[]): string {
+  const lines = overlaps.map((o) => `${o.rule} is also claimed by policy ${o.rival} with other owners`);
+  return (
+    `${lines.join('; ')}: a resource both could own is reaped by neither (OutOfScope in lastSweep) ` +
+    'until the policies agree on its owners or its labels say whose it is'
+  );
+}
+
+/** Blocked is left as it was when the sweep failed closed. */
+function outcomeConditionUpdates(facts: SweepFacts): ConditionUpdate[] {
   const { report } = facts;
   const totals = sweepTotals(report);
   const did = report.mode === 'DryRun' ? 'would reap' : 'reaped';
@@ -218,7 +254,7 @@ function degradedReason(reasons: readonly string[]): string {
   return runtime ? 'RuntimeNotVisible' : 'OwnersNotVisible';
 }
 
-const SWEEP_CONDITIONS = [CONDITION_READY, CONDITION_BLOCKED, CONDITION_DEGRADED];
+const SWEEP_CONDITIONS = [CONDITION_READY, CONDITION_BLOCKED, CONDITION_DEGRADED, CONDITION_CLAIMS_OVERLAP];
 
 // Only condition types reaper owns are carried over; others (a hand edit) are not reaper's to repeat.
 // A sweep drops Stalled: the spec it swept with is usable.

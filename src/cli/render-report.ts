@@ -5,7 +5,16 @@ import type { ReapReport, ReportKind } from '../core/report-types.js';
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
 const KINDS: readonly ReportKind[] = ['containers', 'ipLeases', 'networks', 'volumes'];
-const COUNT_COLUMNS = ['scanned', 'attributable', 'orphaned', 'pending', 'reaped', 'failed', 'skipped'] as const;
+const COUNT_COLUMNS = [
+  'scanned',
+  'attributable',
+  'outOfScope',
+  'orphaned',
+  'pending',
+  'reaped',
+  'failed',
+  'skipped',
+] as const;
 
 export function renderReport(report: ReapReport, format: OutputFormat): string {
   if (format === 'json') return JSON.stringify(report, null, 2) + '\n';

@@ -1,15 +1,16 @@
-// Who owns a runtime resource, by the policy's match rules (design §1). Keys come from labels and
-// names that anyone can write, so a key that does not look like a key, or not like a key any of the
-// policy's owner kinds could have (owner-key-shape.ts), attributes nothing.
+// Who owns a runtime resource, by the policy's match rules (docs/design.md §1). Keys come from labels
+// and names that anyone can write, so a key that does not look like a key, or not like a key any of
+// the policy's owner kinds could have (owner-key-shape.ts), attributes nothing; and a key that could
+// name an owner outside the policy's scope is out of scope (owner-scope.ts): the policy cannot judge it.
 import type { ContainerResource, Labels, NetworkResource, RuntimeResource, VolumeResource } from './model.js';
 import type { OwnerKeyShapes } from './owner-key-shape.js';
 import { isWellFormedOwnerKey, ownerKeyShapes } from './owner-key-shape.js';
+import { outOfScopeReason } from './owner-scope.js';
 import type { MatchRule, OwnerKeyRule, Policy } from './policy.js';
+import { keyByRule } from './rule-key.js';
 
 export { MAX_OWNER_KEY_LENGTH, isWellFormedOwnerKey } from './owner-key-shape.js';
-
-/** Names are matched only up to this length: longer ones are not names any platform writes. */
-export const MAX_MATCHED_NAME_LENGTH = 1024;
+export { MAX_MATCHED_NAME_LENGTH } from './rule-key.js';
 
 /** An owner key some match rule extracted, and the rule (which says how the key is compared). */
 export interface Claim {
@@ -18,12 +19,21 @@ export interface Claim {
   readonly rule: MatchRule;
 }
 
+/** A claim whose key could name an owner the policy cannot see: never judged, reported with why. */
+export interface OutOfScope {
+  readonly type: 'outOfScope';
+  readonly key: string;
+  readonly reason: string;
+}
+
 /**
  * How a resource of the snapshot is attributed: `undefined` is foreign. `dangling` is a lease whose
  * container is gone, in a network the policy manages: it belongs to the policy, and no owner could
  * be live for it.
  */
-export type Attribution = Claim | { readonly type: 'dangling' };
+export type Attribution = Claim | OutOfScope | { readonly type: 'dangling' };
+
+type ScopedPolicy = Pick<Policy, 'match' | 'owners' | 'rivals'>;
 
 /**
  * The claim of the first rule that extracts a well-formed key of a shape the policy's owner kinds
@@ -43,10 +53,22 @@ function claimWith(
   shapes: OwnerKeyShapes,
 ): Claim | undefined {
   for (const rule of rules) {
-    const key = rule.type === 'label' ? labelValue(resource.labels, rule.label) : nameKey(resource.name, rule);
+    const key = keyByRule(resource, rule);
     if (key !== undefined && shapes.accepts(key, rule)) return { type: 'claim', key, rule };
   }
   return undefined;
+}
+
+/** The claim, checked against the policy's scope: undefined is foreign. */
+function scopedClaim(
+  resource: { name: string; labels: Labels },
+  policy: ScopedPolicy,
+  shapes: OwnerKeyShapes,
+): Claim | OutOfScope | undefined {
+  const claim = claimWith(resource, policy.match, shapes);
+  if (claim === undefined) return undefined;
+  const reason = outOfScopeReason(resource, claim, policy);
+  return reason === undefined ? claim : { type: 'outOfScope', key: claim.key, reason };
 }
 
 /**
@@ -93,14 +115,14 @@ export function leaseContainers(resources: readonly RuntimeResource[]): Int32Arr
  */
 export function attributeResources(
   resources: readonly RuntimeResource[],
-  policy: Pick<Policy, 'match' | 'owners' | 'resources'>,
+  policy: ScopedPolicy & Pick<Policy, 'resources'>,
   containers: Int32Array = leaseContainers(resources),
 ): (Attribution | undefined)[] {
   const shapes = ownerKeyShapes(policy.owners);
   const attributions = new Array<Attribution | undefined>(resources.length);
   for (let index = 0; index < resources.length; index++) {
     const resource = resources[index]!;
-    if (resource.kind !== 'ipLease') attributions[index] = claimWith(resource, policy.match, shapes);
+    if (resource.kind !== 'ipLease') attributions[index] = scopedClaim(resource, policy, shapes);
   }
   const managedLeaseNetworks = new Set(policy.resources.ipLeases.networks);
   for (let index = 0; index < resources.length; index++) {
@@ -111,19 +133,6 @@ export function attributeResources(
     else if (managedLeaseNetworks.has(resource.network)) attributions[index] = { type: 'dangling' };
   }
   return attributions;
-}
-
-function labelValue(labels: Labels, label: string): string | undefined {
-  return Object.hasOwn(labels, label) ? labels[label] : undefined;
-}
-
-function nameKey(name: string, rule: Extract<MatchRule, { type: 'name' }>): string | undefined {
-  // test() is about twice as fast as a matcher, and most names on a mixed host do not match.
-  if (name.length > MAX_MATCHED_NAME_LENGTH || !rule.regex.test(name)) return undefined;
-  const matcher = rule.regex.matcher(name);
-  if (!matcher.find()) return undefined;
-  const key: unknown = matcher.group('key');
-  return typeof key === 'string' ? key : undefined;
 }
 
 /**

@@ -95,6 +95,7 @@ export function resourceKey(resource: Pick<RuntimeResource, 'kind' | 'id'>): str
 
 export type Decision =
   | 'foreign' // no match rule attributes it: never touched
+  | 'outOfScope' // a rule matched, but the key could name an owner this policy cannot see: never touched
   | 'protected' // keep label, predefined network, reaper itself, disabled kind
   | 'ownerLive'
   | 'tooYoung' // younger than minAge
@@ -107,6 +108,7 @@ export type Decision =
 /** Every decision, in the order planReap considers them. */
 export const DECISIONS: readonly Decision[] = [
   'foreign',
+  'outOfScope',
   'protected',
   'failedClosed',
   'ownerLive',

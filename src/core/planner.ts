@@ -47,6 +47,17 @@ export interface Plan {
   readonly orphanPercent: number;
 }
 
+/** Attributable and unprotected: what the policy could ever reap. */
+const ATTRIBUTABLE_DECISIONS: ReadonlySet<Decision> = new Set([
+  'failedClosed',
+  'ownerLive',
+  'tooYoung',
+  'inGrace',
+  'overLimit',
+  'blocked',
+  'selected',
+]);
+
 /** Orphaned decisions: attributable, unprotected, and no live owner. */
 export const ORPHAN_DECISIONS: ReadonlySet<Decision> = new Set([
   'tooYoung',
@@ -102,7 +113,7 @@ export function planReap(
       if (item.decision === 'selected') candidates.push(index);
     }
     items.push(item);
-    if (item.decision !== 'foreign' && item.decision !== 'protected') attributable++;
+    if (ATTRIBUTABLE_DECISIONS.has(item.decision)) attributable++;
   }
 
   if (failedClosed.length > 0) {
@@ -162,6 +173,7 @@ function ownership(
   sweep: SweepContext,
 ): PlannedItem | undefined {
   if (attribution === undefined) return planned(resource, 'foreign', 'no match rule attributes it', undefined);
+  if (attribution.type === 'outOfScope') return planned(resource, 'outOfScope', attribution.reason, attribution.key);
   const ownerKey = attribution.type === 'claim' ? attribution.key : undefined;
 
   const protection =

@@ -70,7 +70,15 @@ export interface Policy {
   readonly teardown: TeardownMode;
   /** Sweep id an operator approved through the `reaper.dev/approve-sweep` annotation. */
   readonly approvedSweep?: string;
+  /**
+   * Other policies that may claim the same resources with other owners (owner-scope.ts rivalsAmong):
+   * a resource one of them claims and reads differently is not this policy's to judge.
+   */
+  readonly rivals?: readonly Rival[];
 }
+
+/** Another policy whose claims may overlap this one's: what it takes to tell how it reads a resource. */
+export type Rival = Pick<Policy, 'name' | 'owners' | 'match'>;
 
 export const LABEL_PREFIX = 'reaper.dev/';
 export const OWNER_UID_LABEL = 'reaper.dev/owner-uid';

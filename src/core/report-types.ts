@@ -13,8 +13,13 @@ export type ReportKind = 'containers' | 'networks' | 'volumes' | 'ipLeases';
 export interface KindCounts {
   /** Listed from the runtime. */
   scanned: number;
-  /** Some match rule extracted an owner key. */
+  /** Some match rule extracted an owner key inside the policy's scope. */
   attributable: number;
+  /**
+   * A match rule extracted a key, but it could name an owner outside the policy's scope (another
+   * kind or namespace, or one a rival policy reads differently): never touched.
+   */
+  outOfScope: number;
   /** Attributable, not protected, owner key not live. */
   orphaned: number;
   /** Orphaned but younger than minAge or still inside gracePeriod. */
@@ -27,7 +32,7 @@ export interface KindCounts {
   skipped: number;
 }
 
-export type ItemAction = 'Reaped' | 'WouldReap' | 'Failed' | 'Skipped' | 'Pending';
+export type ItemAction = 'Reaped' | 'WouldReap' | 'Failed' | 'Skipped' | 'Pending' | 'OutOfScope';
 
 export interface ReportItem {
   kind: ReportKind;
@@ -58,7 +63,7 @@ export interface ReapReport {
   counts: Record<ReportKind, KindCounts>;
   /** Set when the blast-radius guard blocked the sweep: the value that approves exactly this set. */
   approvalId?: string;
-  /** Reaped, failed, skipped and pending items first, capped at REPORT_ITEM_CAP. */
+  /** Failed, reaped, would-reap, skipped, pending, then out-of-scope items; capped at REPORT_ITEM_CAP. */
   items: ReportItem[];
   /** How many items did not fit. */
   itemsOmitted: number;

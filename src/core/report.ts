@@ -30,7 +30,14 @@ export interface ReportInput {
 }
 
 /** The most telling items first, so the capped list keeps what an operator must see. */
-const ACTION_PRIORITY: Record<ItemAction, number> = { Failed: 0, Reaped: 1, WouldReap: 2, Skipped: 3, Pending: 4 };
+const ACTION_PRIORITY: Record<ItemAction, number> = {
+  Failed: 0,
+  Reaped: 1,
+  WouldReap: 2,
+  Skipped: 3,
+  Pending: 4,
+  OutOfScope: 5,
+};
 
 const SKIPPED_DECISIONS: ReadonlySet<Decision> = new Set(['overLimit', 'blocked']);
 const PENDING_DECISIONS: ReadonlySet<Decision> = new Set(['tooYoung', 'inGrace']);
@@ -79,7 +86,7 @@ function emptyDecisionCounts(): Record<Decision, number> {
 }
 
 export function emptyCounts(): KindCounts {
-  return { scanned: 0, attributable: 0, orphaned: 0, pending: 0, reaped: 0, failed: 0, skipped: 0 };
+  return { scanned: 0, attributable: 0, outOfScope: 0, orphaned: 0, pending: 0, reaped: 0, failed: 0, skipped: 0 };
 }
 
 export function buildReport(input: ReportInput): ReapReport {
@@ -97,6 +104,12 @@ export function buildReport(input: ReportInput): ReapReport {
     const c = counts[kind];
     c.scanned++;
     if (planned.decision === 'foreign') continue;
+    if (planned.decision === 'outOfScope') {
+      // Reported, so that an operator sees why a resource that looks like the policy's is left alone.
+      c.outOfScope++;
+      items.push(capItemText({ kind, ...itemBase(planned), action: 'OutOfScope', reason: planned.reason }));
+      continue;
+    }
     c.attributable++;
     if (!ORPHAN_DECISIONS.has(planned.decision)) continue;
     c.orphaned++;
@@ -145,12 +158,16 @@ function capItemText(item: ReportItem): ReportItem {
   return capped;
 }
 
-function reportEntry(planned: PlannedItem, outcome: ItemOutcome | undefined): Omit<ReportItem, 'kind'> | undefined {
-  const base = {
+function itemBase(planned: PlannedItem): Pick<ReportItem, 'name' | 'id' | 'ownerKey'> {
+  return {
     name: planned.resource.name,
     id: planned.resource.id,
     ...(planned.ownerKey !== undefined ? { ownerKey: planned.ownerKey } : {}),
   };
+}
+
+function reportEntry(planned: PlannedItem, outcome: ItemOutcome | undefined): Omit<ReportItem, 'kind'> | undefined {
+  const base = itemBase(planned);
   if (PENDING_DECISIONS.has(planned.decision)) return { ...base, action: 'Pending', reason: planned.reason };
   if (SKIPPED_DECISIONS.has(planned.decision)) return { ...base, action: 'Skipped', reason: planned.reason };
   if (planned.decision !== 'selected') return undefined;

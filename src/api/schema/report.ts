@@ -29,7 +29,10 @@ const kindCountsSchema = (kind: string): Schema =>
     `Counts for ${kind} in this sweep.`,
     {
       scanned: count('Listed from the runtime.'),
-      attributable: count('A match rule extracted an owner key.'),
+      attributable: count("A match rule extracted an owner key inside the policy's scope."),
+      outOfScope: count(
+        "A match rule extracted a key that could name an owner outside the policy's scope (another kind or namespace, or one another policy reads differently): never touched.",
+      ),
       orphaned: count('Attributable, not protected, and no live owner.'),
       pending: count('Orphaned but younger than minAge or still inside gracePeriod.'),
       reaped: count('Removed in this sweep (already gone counts as removed).'),
@@ -76,8 +79,8 @@ const itemSchema = obj(
     name: str('Name in the runtime.', { maxLength: L.itemName }),
     id: str('Id in the runtime.', { maxLength: L.itemId }),
     ownerKey: str('The owner key a match rule extracted.', { maxLength: L.ownerKey }),
-    action: str('Reaped, WouldReap, Failed, Skipped or Pending.', {
-      enum: ['Reaped', 'WouldReap', 'Failed', 'Skipped', 'Pending'],
+    action: str('Reaped, WouldReap, Failed, Skipped, Pending or OutOfScope.', {
+      enum: ['Reaped', 'WouldReap', 'Failed', 'Skipped', 'Pending', 'OutOfScope'],
     }),
     reason: str('Why.', { maxLength: L.reason }),
   },

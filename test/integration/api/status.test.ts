@@ -10,6 +10,7 @@ import { ReaperApi, apiVersion, applyPatch } from './reaper-api.js';
 const counts = (orphaned: number, reaped: number, failed: number): KindCounts => ({
   scanned: 100,
   attributable: 80,
+  outOfScope: 3,
   orphaned,
   pending: 1,
   reaped,

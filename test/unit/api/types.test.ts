@@ -25,7 +25,16 @@ const condition: Condition = {
   reason: 'Swept',
   message: 'clean',
 };
-const kindCounts = { scanned: 1, attributable: 1, orphaned: 1, pending: 0, reaped: 1, failed: 0, skipped: 0 };
+const kindCounts = {
+  scanned: 1,
+  attributable: 1,
+  outOfScope: 0,
+  orphaned: 1,
+  pending: 0,
+  reaped: 1,
+  failed: 0,
+  skipped: 0,
+};
 const report: ReapReport = {
   sweepId: 's-1',
   policy: 'default',

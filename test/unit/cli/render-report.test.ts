@@ -2,7 +2,16 @@ import { parse } from 'yaml';
 import { renderReport } from '../../../src/cli/render-report.js';
 import type { KindCounts, ReapReport } from '../../../src/core/report-types.js';
 
-const zero: KindCounts = { scanned: 0, attributable: 0, orphaned: 0, pending: 0, reaped: 0, failed: 0, skipped: 0 };
+const zero: KindCounts = {
+  scanned: 0,
+  attributable: 0,
+  outOfScope: 0,
+  orphaned: 0,
+  pending: 0,
+  reaped: 0,
+  failed: 0,
+  skipped: 0,
+};
 
 const report: ReapReport = {
   sweepId: 's-1',
@@ -34,7 +43,7 @@ test('json and yaml carry the report unchanged', () => {
 
 test('the table shows counts per kind, the items, and what was omitted', () => {
   const text = renderReport(report, 'table');
-  expect(text).toMatch(/^containers\s+12\s+10\s+2\s+0\s+2\s+0\s+0$/m);
+  expect(text).toMatch(/^containers\s+12\s+10\s+0\s+2\s+0\s+2\s+0\s+0$/m);
   expect(text).toContain('and 4 more items');
   expect(text).toMatch(/^Reaped\s+containers\s+evil\?\[2Jname\s+k\s+gone$/m);
 });

@@ -27,6 +27,7 @@ const facts = (r: ReapReport, extra: Partial<SweepFacts> = {}): SweepFacts => ({
   report: r,
   generation: 1,
   failedClosed: [],
+  overlaps: [],
   ...extra,
 });
 
@@ -36,6 +37,7 @@ const factsOf = ({ plan, report: r }: Swept, p: Policy): SweepFacts => ({
   generation: p.generation,
   ...(plan.blocked ? { blockedDescription: plan.blocked.description } : {}),
   failedClosed: plan.failedClosed,
+  overlaps: [],
 });
 
 function condition(status: ReapPolicyStatus | { conditions?: Condition[] }, type: string): Condition {

@@ -58,8 +58,9 @@ export function nameRule(source: string, keyPrefixLength?: number): MatchRule {
   };
 }
 
-const ownedBy = (owner?: string): Record<string, string> =>
-  owner === undefined ? {} : { 'reaper.dev/owner-uid': owner };
+/** The owner key, and the kind label that places it in the fixture policy's scope. */
+export const ownedBy = (owner?: string): Record<string, string> =>
+  owner === undefined ? {} : { 'reaper.dev/owner-uid': owner, 'reaper.dev/owner-kind': 'Topology.reaper.dev' };
 
 export function container(id: string, owner?: string, extra: Partial<ContainerResource> = {}): ContainerResource {
   return {
