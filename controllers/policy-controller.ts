@@ -19,13 +19,13 @@ import type { OwnerListing, OwnerSource } from '../src/owners/source.js';
 import { backendsForPolicy } from '../src/runtime/backends-for-policy.js';
 import type { SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
+import { describeOverlaps } from '../src/core/owner-scope.js';
 import { ownersFromInformers } from './informer-owners.js';
 import type { PolicyRegistry } from './policy-registry.js';
 import type { Totals } from './policy-status.js';
 import {
   addSweepToTotals,
   nodeEntryAfterSweep,
-  overlapMessage,
   policyStatusAfterSweep,
   policyStatusForInvalidSpec,
   sameFindings,
@@ -182,7 +182,7 @@ export class PolicyController {
   /** A Warning when this policy's overlaps change to some: once per change, not once per sweep. */
   private reportOverlaps(object: ReapPolicy, memory: PolicyMemory): void {
     const overlaps = this.options.registry.overlapsOf(object.metadata.name);
-    const text = overlaps.length > 0 ? overlapMessage(overlaps) : '';
+    const text = overlaps.length > 0 ? describeOverlaps(overlaps) : '';
     if (text === (memory.overlaps ?? '')) return;
     memory.overlaps = text;
     if (text !== '') this.options.events.warning(subjectOf(object), 'ClaimsOverlap', text);

@@ -15,6 +15,7 @@ import { fitReportToStatus, sweepSummary, sweepTotals } from '../src/api/status.
 import type { Condition, NodeStatus, ReapPolicyStatus } from '../src/api/types.js';
 import type { KindCounts, ReapReport, ReportKind } from '../src/core/report-types.js';
 import type { ClaimOverlap } from '../src/core/owner-scope.js';
+import { describeOverlaps } from '../src/core/owner-scope.js';
 
 export const CONDITION_READY = 'Ready';
 export const CONDITION_BLOCKED = 'Blocked';
@@ -84,17 +85,8 @@ export function claimsOverlapCondition(overlaps: readonly ClaimOverlap[]): Condi
     type: CONDITION_CLAIMS_OVERLAP,
     status: 'True',
     reason: 'SharedMatchRule',
-    message: overlapMessage(overlaps),
+    message: describeOverlaps(overlaps),
   };
-}
-
-/** e.g. `label reaper.dev/owner-uid is also claimed by policy team-b with other owners; …`. */
-export function overlapMessage(overlaps: readonly ClaimOverlap[]): string {
-  const lines = overlaps.map((o) => `${o.rule} is also claimed by policy ${o.rival} with other owners`);
-  return (
-    `${lines.join('; ')}: a resource both could own is reaped by neither (OutOfScope in lastSweep) ` +
-    'until the policies agree on its owners or its labels say whose it is'
-  );
 }
 
 /** Blocked is left as it was when the sweep failed closed. */

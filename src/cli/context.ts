@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { parsePolicy, parsePolicyYaml } from '../api/parse-policy.js';
 import type { ParseResult } from '../api/parse-policy.js';
 import { formatProblems } from '../api/problems.js';
+import { describeOverlaps } from '../core/owner-scope.js';
 import type { Policy } from '../core/policy.js';
 import { KubeListOwnerSource } from '../owners/kube-list-source.js';
 import { ManifestDirOwnerSource } from '../owners/manifest-dir-source.js';
@@ -16,10 +17,13 @@ import { assertDockerReachable, createDockerClient } from '../runtime/docker-cli
 import type { SweepEnvironment } from '../sweep/run-sweep.js';
 import type { Backends } from '../runtime/backend.js';
 import { CliError, ExitCode } from './exit-codes.js';
+import { withRivals } from './rival-policies.js';
 
 export interface CommonOptions {
   policy: string;
   ownersFrom: string;
+  /** Other policies to defer to: cluster, a directory, or none; by default where the policy came from. */
+  policiesFrom?: string;
   node?: string;
 }
 
@@ -33,10 +37,13 @@ function loadKubeConfig(): k8s.KubeConfig {
 }
 
 /** A path that exists is a policy file; anything else names a ReapPolicy in the cluster. */
-export async function loadPolicy(reference: string): Promise<{ policy: Policy; source: unknown }> {
+export async function loadPolicy(
+  reference: string,
+): Promise<{ policy: Policy; source: unknown; fromCluster: boolean }> {
   let result: ParseResult;
   let source: unknown;
-  if (existsSync(reference) || reference.includes('/') || /\.(ya?ml|json)$/.test(reference)) {
+  const fromCluster = !(existsSync(reference) || reference.includes('/') || /\.(ya?ml|json)$/.test(reference));
+  if (!fromCluster) {
     const text = await readFile(reference, 'utf8').catch((err: Error) => {
       throw new CliError(`cannot read policy file ${reference}: ${err.message}`);
     });
@@ -58,7 +65,20 @@ export async function loadPolicy(reference: string): Promise<{ policy: Policy; s
     result = parsePolicy(source);
   }
   if (!result.ok) throw new CliError(`policy ${reference} is invalid:\n${formatProblems(result.problems)}`);
-  return { policy: result.policy, source };
+  return { policy: result.policy, source, fromCluster };
+}
+
+/**
+ * The policy with the other policies it defers to (--policies-from; by default the cluster's when
+ * the policy is the cluster's, none for a file). Overlapping claims are said on stderr.
+ */
+export async function loadScopedPolicy(options: CommonOptions): Promise<{ policy: Policy; source: unknown }> {
+  const loaded = await loadPolicy(options.policy);
+  const from = options.policiesFrom ?? (loaded.fromCluster ? 'cluster' : 'none');
+  const scoped = await withRivals(loaded.policy, from, loadKubeConfig);
+  for (const warning of scoped.warnings) process.stderr.write(`reaper: warning: ${warning}\n`);
+  if (scoped.overlaps.length > 0) process.stderr.write(`reaper: warning: ${describeOverlaps(scoped.overlaps)}\n`);
+  return { policy: scoped.policy, source: loaded.source };
 }
 
 export function ownerSourceFor(ownersFrom: string): OwnerSource {

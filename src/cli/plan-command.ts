@@ -4,7 +4,7 @@ import type { ReapMode } from '../core/policy.js';
 import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { runSweep } from '../sweep/run-sweep.js';
 import type { CommonOptions } from './context.js';
-import { loadPolicy, ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
+import { loadScopedPolicy, ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 import { exitCodeFor } from './exit-for-report.js';
 import { writePlanFile } from './plan-file.js';
@@ -19,7 +19,7 @@ export interface PlanOptions extends CommonOptions {
 }
 
 export async function planCommand(options: PlanOptions): Promise<ExitCode> {
-  const { policy, source } = await loadPolicy(options.policy);
+  const { policy, source } = await loadScopedPolicy(options);
   const dryRun = { ...policy, mode: 'DryRun' as ReapMode };
   const docker = await reachableDocker();
   const grace = options.state ? await readGraceState(options.state, policy.name) : {};

@@ -19,6 +19,12 @@ const ownersOption = () =>
     'cluster',
   );
 
+const policiesOption = () =>
+  new Option(
+    '--policies-from <cluster|dir|none>',
+    "the other ReapPolicies whose claims this one defers to (default: the cluster's when --policy names one, else none)",
+  );
+
 const nodeOption = () => new Option('--node <name>', 'node name for the report').env('NODE_NAME');
 
 /** Runs a command and turns its result or failure into an exit code. */
@@ -52,6 +58,7 @@ export function buildProgram(): Command {
     .description('run one sweep: find orphans and reap them (exit 0 clean, 1 some failed, 2 blocked or failed closed)')
     .addOption(policyOption())
     .addOption(ownersOption())
+    .addOption(policiesOption())
     .option('--dry-run', 'report what would be reaped; remove nothing')
     .option('--state <file>', 'keep grace bookkeeping in this file between runs (for cron)')
     .addOption(outputOption())
@@ -63,6 +70,7 @@ export function buildProgram(): Command {
     .description('compute what a sweep would reap now, and write it down for review')
     .addOption(policyOption())
     .addOption(ownersOption())
+    .addOption(policiesOption())
     .option('-o, --out <file>', 'write the plan to this file, for reaper apply')
     .option('--state <file>', 'grace bookkeeping from earlier sweeps')
     .addOption(

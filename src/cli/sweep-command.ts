@@ -2,7 +2,7 @@
 import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { runSweep } from '../sweep/run-sweep.js';
 import type { CommonOptions } from './context.js';
-import { loadPolicy, ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
+import { loadScopedPolicy, ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 import { exitCodeFor } from './exit-for-report.js';
 import { createProgress } from './progress.js';
@@ -17,7 +17,7 @@ export interface SweepOptions extends CommonOptions {
 }
 
 export async function sweepCommand(options: SweepOptions): Promise<ExitCode> {
-  const loaded = await loadPolicy(options.policy);
+  const loaded = await loadScopedPolicy(options);
   const policy = options.dryRun ? { ...loaded.policy, mode: 'DryRun' as const } : loaded.policy;
   const owners = ownerSourceFor(options.ownersFrom);
   const docker = await reachableDocker();

@@ -251,3 +251,12 @@ export function rivalsAmong(policies: readonly Rival[]): {
   }
   return { rivals, overlaps };
 }
+
+/** e.g. `label reaper.dev/owner-uid is also claimed by policy team-b with other owners: …`. */
+export function describeOverlaps(overlaps: readonly ClaimOverlap[]): string {
+  const lines = overlaps.map((o) => `${o.rule} is also claimed by policy ${o.rival} with other owners`);
+  return (
+    `${lines.join('; ')}: a resource both could own is reaped by neither (OutOfScope in lastSweep) ` +
+    'until the policies agree on its owners or its labels say whose it is'
+  );
+}
