@@ -109,7 +109,15 @@ function keyRuleText(rule: OwnerKeyRule): string {
  */
 type Reading = { readonly text: string } | { readonly why: string };
 
-function readingOf(labels: Labels, claim: Pick<Claim, 'key' | 'rule'>, owners: readonly OwnerKind[]): Reading {
+/** In scope with nothing to compare: the planner asks this of every claim, so no text is built. */
+const IN_SCOPE: Reading = { text: '' };
+
+function readingOf(
+  labels: Labels,
+  claim: Pick<Claim, 'key' | 'rule'>,
+  owners: readonly OwnerKind[],
+  describe: boolean,
+): Reading {
   const scope = scopeOf(owners);
   const statedKind = Object.hasOwn(labels, OWNER_KIND_LABEL) ? labels[OWNER_KIND_LABEL] : undefined;
   let kinds: readonly KindScope[];
@@ -127,7 +135,7 @@ function readingOf(labels: Labels, claim: Pick<Claim, 'key' | 'rule'>, owners: r
     };
   }
   const statedNamespace = Object.hasOwn(labels, OWNER_NAMESPACE_LABEL) ? labels[OWNER_NAMESPACE_LABEL] : undefined;
-  const parts: string[] = [];
+  const parts: string[] | undefined = describe ? [] : undefined;
   for (const kind of kinds) {
     const namespace = namespaceOf(kind, claim, statedNamespace);
     if (namespace === null)
@@ -144,9 +152,12 @@ function readingOf(labels: Labels, claim: Pick<Claim, 'key' | 'rule'>, owners: r
           why: `its owner is in namespace ${namespace}, which this policy does not see for ${kind.groupKind} (it sees ${kind.namespaceText})`,
         };
     }
-    parts.push(`${kind.groupKind}@${namespace ?? kind.namespaceText}#${kind.keyRules}`);
+    parts?.push(`${kind.groupKind}@${namespace ?? kind.namespaceText}#${kind.keyRules}`);
   }
-  return { text: parts.join('|') };
+  if (!parts) return IN_SCOPE;
+  // The key, and how much of it counts, are part of the reading: other keys name other owners.
+  const prefix = claim.rule.type === 'name' ? (claim.rule.keyPrefixLength ?? '') : '';
+  return { text: `${claim.key}~${prefix}|${parts.join('|')}` };
 }
 
 /** The owner's namespace as the resource states it; null when its key and its label disagree. */
@@ -178,14 +189,15 @@ export function outOfScopeReason(
   claim: Pick<Claim, 'key' | 'rule'>,
   policy: Pick<Policy, 'owners'> & { readonly rivals?: readonly Rival[] | undefined },
 ): string | undefined {
-  const own = readingOf(resource.labels, claim, policy.owners);
+  const rivals = policy.rivals ?? [];
+  const own = readingOf(resource.labels, claim, policy.owners, rivals.length > 0);
   if ('why' in own) return own.why;
-  for (const rival of policy.rivals ?? []) {
+  for (const rival of rivals) {
     for (const rule of rival.match) {
       if (!sameKindOfClaim(claim.rule, rule)) continue;
       const key = keyByRule(resource, rule);
       if (key === undefined || !ownerKeyShapes(rival.owners).accepts(key, rule)) continue;
-      const theirs = readingOf(resource.labels, { key, rule }, rival.owners);
+      const theirs = readingOf(resource.labels, { key, rule }, rival.owners, true);
       if ('text' in theirs && theirs.text !== own.text)
         return (
           `policy ${rival.name} claims it too (${describeRule(rule)}) and reads its owner differently: ` +
