@@ -137,7 +137,7 @@ export async function startManager(
     isStatusKind: isBuiltIn,
     ownersOf: cachedOwners,
     enqueue: enqueueOwner,
-    validPolicies: () => registry.valid(),
+    validPolicies: () => registry.valid().map((policy) => registry.scoped(policy)),
     refresh: (policy) => runtime.snapshotFor(policy),
     intervalMs: config.ownerResyncMs,
     logger,

@@ -120,7 +120,8 @@ const foundIndexes = new WeakMap<RuntimeSnapshot, Map<string, FoundIndex>>();
 export function foundIndexFor(snapshot: RuntimeSnapshot, policy: Policy): FoundIndex {
   let perPolicy = foundIndexes.get(snapshot);
   if (!perPolicy) foundIndexes.set(snapshot, (perPolicy = new Map()));
-  const key = `${policy.name}|${policy.generation}`;
+  // Rivals change what the policy may count: a resource another policy contests is nobody's.
+  const key = `${policy.name}|${policy.generation}|${(policy.rivals ?? []).map((r) => r.name).join(',')}`;
   let index = perPolicy.get(key);
   if (!index) perPolicy.set(key, (index = new FoundIndex(snapshot, policy)));
   return index;

@@ -12,7 +12,8 @@ import { takeSnapshot } from '../runtime/backend.js';
 import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { executePlan } from '../runtime/executor.js';
 import type { CommonOptions } from './context.js';
-import { ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
+import { loadKubeConfig, ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
+import { withRivals } from './rival-policies.js';
 import { CliError } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
 import { exitCodeFor } from './exit-for-report.js';
@@ -31,7 +32,10 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
       ? parsePolicyYaml(planFile.policySource)
       : parsePolicy(planFile.policySource);
   if (!parsed.ok) throw new CliError(`the plan's policy is invalid:\n${formatProblems(parsed.problems)}`);
-  const policy = { ...parsed.policy, mode: 'Reap' as const };
+  // Rivals are read again: a policy created since the plan may claim some of its items.
+  const from = options.policiesFrom ?? (typeof planFile.policySource === 'string' ? 'none' : 'cluster');
+  const scoped = await withRivals({ ...parsed.policy, mode: 'Reap' as const }, from, loadKubeConfig);
+  const policy = scoped.policy;
   const owners = ownerSourceFor(options.ownersFrom);
   const backends = backendsForPolicy(policy, await reachableDocker());
   const env = sweepEnvironment(owners, backends, options.node ? { node: options.node } : {});

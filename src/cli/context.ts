@@ -28,7 +28,7 @@ export interface CommonOptions {
 }
 
 let kubeConfig: k8s.KubeConfig | undefined;
-function loadKubeConfig(): k8s.KubeConfig {
+export function loadKubeConfig(): k8s.KubeConfig {
   if (!kubeConfig) {
     kubeConfig = new k8s.KubeConfig();
     kubeConfig.loadFromDefault();

@@ -86,6 +86,7 @@ export function buildProgram(): Command {
     .description('carry out a plan from reaper plan, skipping every item that changed since')
     .argument('<plan>', 'the plan file')
     .addOption(ownersOption())
+    .addOption(policiesOption())
     .addOption(outputOption())
     .addOption(nodeOption())
     .action(withExitCode(applyCommand));
