@@ -2,7 +2,7 @@ import type { ResourceCounts } from '../../../controllers/owner-status.js';
 import { FoundIndex, expectedResources, ownerResources } from '../../../controllers/owner-status.js';
 import type { RuntimeSnapshot } from '../../../src/core/model.js';
 import type { Policy } from '../../../src/core/policy.js';
-import { container, lease, nameRule, network, policy, snapshot, volume } from '../core/fixtures.js';
+import { container, lease, nameRule, network, ownedBy, policy, snapshot, volume } from '../core/fixtures.js';
 
 const withLeases = policy();
 const withoutLeases = policy({
@@ -69,7 +69,7 @@ describe('FoundIndex', () => {
   const host: RuntimeSnapshot = snapshot([
     container('a1', 'A', { state: 'running' }),
     container('a2', 'A'),
-    container('a-kept', undefined, { labels: { 'reaper.dev/owner-uid': 'A', 'reaper.dev/keep': 'true' } }),
+    container('a-kept', undefined, { labels: { ...ownedBy('A'), 'reaper.dev/keep': 'true' } }),
     lease('10.0.0.1', 'a1'),
     lease('10.0.0.2', 'a2', 'othernet'),
     network('an', 'A'),

@@ -216,6 +216,144 @@ describe('the set of policies', () => {
   });
 });
 
+describe('rivals and overlaps', () => {
+  function registryOf(...objects: ReapPolicy[]) {
+    const registry = new PolicyRegistry();
+    for (const object of objects) registry.upsert(object);
+    return registry;
+  }
+  const policyOf = (registry: PolicyRegistry, name: string) => {
+    const parsed = registry.get(name)!.parsed;
+    if (!parsed.ok) throw new Error(`${name} does not parse`);
+    return parsed.policy;
+  };
+  const rivalsOf = (registry: PolicyRegistry, name: string) =>
+    (registry.scoped(policyOf(registry, name)).rivals ?? []).map((r) => r.name);
+  const overlaps = (registry: PolicyRegistry, name: string) =>
+    registry.overlapsOf(name).map((o) => `${o.policy} <- ${o.rival}: ${o.rule}`);
+  const UID_LABEL = { label: 'reaper.dev/owner-uid' };
+  const LAB_NAMES = { nameRegex: '^lab_(?<key>[a-z0-9-]+)_' };
+
+  test.each<[string, ReapPolicy[], Record<string, string[]>, Record<string, string[]>]>([
+    [
+      'the same label key, different owners: rivals with an overlap, both ways',
+      [reapPolicy('labs', { owners: [LABS] }), reapPolicy('topologies', { owners: [TOPOLOGY] })],
+      { labs: ['topologies'], topologies: ['labs'] },
+      {
+        labs: ['labs <- topologies: label reaper.dev/owner-uid'],
+        topologies: ['topologies <- labs: label reaper.dev/owner-uid'],
+      },
+    ],
+    [
+      'the same owners: neither rivals nor overlaps',
+      [reapPolicy('one', { owners: [LABS] }), reapPolicy('two', { owners: [LABS], mode: 'DryRun' })],
+      { one: [], two: [] },
+      { one: [], two: [] },
+    ],
+    [
+      'the same kind in other namespaces: other owners',
+      [
+        reapPolicy('team-x', { owners: [{ ...LABS, namespaces: ['x'] }] }),
+        reapPolicy('team-y', { owners: [{ ...LABS, namespaces: ['y'] }] }),
+      ],
+      { 'team-x': ['team-y'], 'team-y': ['team-x'] },
+      {
+        'team-x': ['team-x <- team-y: label reaper.dev/owner-uid'],
+        'team-y': ['team-y <- team-x: label reaper.dev/owner-uid'],
+      },
+    ],
+    [
+      'different label keys: neither',
+      [
+        reapPolicy('labs', { owners: [LABS], match: [{ label: 'example.com/lab' }] }),
+        reapPolicy('topologies', { owners: [TOPOLOGY], match: [UID_LABEL] }),
+      ],
+      { labs: [], topologies: [] },
+      { labs: [], topologies: [] },
+    ],
+    [
+      'the same name pattern word for word: rivals with an overlap',
+      [
+        reapPolicy('labs', { owners: [LABS], match: [LAB_NAMES] }),
+        reapPolicy('topologies', { owners: [TOPOLOGY], match: [UID_LABEL, LAB_NAMES] }),
+      ],
+      { labs: ['topologies'], topologies: ['labs'] },
+      {
+        labs: ['labs <- topologies: nameRegex ^lab_(?<key>[a-z0-9-]+)_'],
+        topologies: ['topologies <- labs: nameRegex ^lab_(?<key>[a-z0-9-]+)_'],
+      },
+    ],
+    [
+      'different name patterns: rivals (they may match one name), but no overlap to report',
+      [
+        reapPolicy('labs', { owners: [LABS], match: [LAB_NAMES] }),
+        reapPolicy('topologies', { owners: [TOPOLOGY], match: [{ nameRegex: '^topo_(?<key>[a-z0-9-]+)$' }] }),
+      ],
+      { labs: ['topologies'], topologies: ['labs'] },
+      { labs: [], topologies: [] },
+    ],
+    [
+      'an invalid policy is nobody’s rival, and has none',
+      [reapPolicy('labs', { owners: [LABS] }), reapPolicy('broken', invalidSpec({ owners: [TOPOLOGY] }))],
+      { labs: [] },
+      { labs: [], broken: [] },
+    ],
+  ])('%s', (_name, objects, rivals, expectedOverlaps) => {
+    const registry = registryOf(...objects);
+    for (const [name, expected] of Object.entries(rivals)) expect(rivalsOf(registry, name)).toEqual(expected);
+    for (const [name, expected] of Object.entries(expectedOverlaps)) expect(overlaps(registry, name)).toEqual(expected);
+  });
+
+  test('scoped adds the rivals and keeps everything else of the policy', () => {
+    const registry = registryOf(
+      reapPolicy('labs', { owners: [LABS] }),
+      reapPolicy('topologies', { owners: [TOPOLOGY] }),
+    );
+    const labs = policyOf(registry, 'labs');
+    const scoped = registry.scoped(labs);
+    expect(scoped).toEqual({ ...labs, rivals: [policyOf(registry, 'topologies')] });
+    expect(labs).not.toHaveProperty('rivals');
+  });
+
+  test('a policy the registry does not know has no rivals and no overlaps', () => {
+    const registry = registryOf(reapPolicy('labs', { owners: [LABS] }));
+    expect(registry.scoped({ ...policyOf(registry, 'labs'), name: 'stranger' }).rivals).toEqual([]);
+    expect(registry.overlapsOf('stranger')).toEqual([]);
+  });
+
+  test('rivals and overlaps are worked out again after every change to the set', () => {
+    const registry = registryOf(reapPolicy('labs', { owners: [LABS] }));
+    expect(rivalsOf(registry, 'labs')).toEqual([]);
+    registry.upsert(reapPolicy('topologies', { owners: [TOPOLOGY] }));
+    expect(rivalsOf(registry, 'labs')).toEqual(['topologies']);
+    expect(overlaps(registry, 'labs')).toEqual(['labs <- topologies: label reaper.dev/owner-uid']);
+    // Its owners become the same as labs': no longer a rival.
+    registry.upsert(reapPolicy('topologies', { owners: [LABS] }, { generation: 2 }));
+    expect(rivalsOf(registry, 'labs')).toEqual([]);
+    expect(overlaps(registry, 'labs')).toEqual([]);
+    registry.upsert(reapPolicy('topologies', { owners: [TOPOLOGY] }, { generation: 3 }));
+    expect(rivalsOf(registry, 'labs')).toEqual(['topologies']);
+    // An invalid spec drops out of the set.
+    registry.upsert(reapPolicy('topologies', invalidSpec({ owners: [TOPOLOGY] }), { generation: 4 }));
+    expect(rivalsOf(registry, 'labs')).toEqual([]);
+    registry.upsert(reapPolicy('topologies', { owners: [TOPOLOGY] }, { generation: 5 }));
+    expect(overlaps(registry, 'topologies')).toEqual(['topologies <- labs: label reaper.dev/owner-uid']);
+    registry.remove('topologies');
+    expect(rivalsOf(registry, 'labs')).toEqual([]);
+    expect(overlaps(registry, 'labs')).toEqual([]);
+  });
+
+  test('managing hands out the policy with its rivals, as teardown and owner status use it', () => {
+    const registry = registryOf(
+      reapPolicy('labs', { owners: [LABS] }),
+      reapPolicy('topologies', { owners: [TOPOLOGY] }),
+    );
+    const [managing] = registry.managing(LABS.apiVersion, 'Lab', 'x');
+    expect(managing!.policy.name).toBe('labs');
+    expect(managing!.policy.rivals?.map((r) => r.name)).toEqual(['topologies']);
+  });
+});
+
 test('targetOf is the kind, whatever namespaces or key the entry has', () => {
   expect(targetOf({ ...LABS, namespaces: ['x'], key: { type: 'uid' } } as never)).toEqual(LABS);
 });

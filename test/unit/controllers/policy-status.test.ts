@@ -3,9 +3,12 @@ import type { Policy } from '../../../src/core/policy.js';
 import type { ReapReport } from '../../../src/core/report-types.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
 import { findCondition } from '../../../src/kube/conditions.js';
+import type { ClaimOverlap } from '../../../src/core/owner-scope.js';
+import { describeOverlaps } from '../../../src/core/owner-scope.js';
 import type { SweepFacts } from '../../../controllers/policy-status.js';
 import {
   addSweepToTotals,
+  claimsOverlapCondition,
   emptyTotals,
   nodeEntryAfterSweep,
   policyStatusAfterSweep,
@@ -66,32 +69,52 @@ describe('conditions after a sweep', () => {
     [
       'a clean sweep is Ready, not Blocked, not Degraded',
       facts(report({ counts: { containers: { orphaned: 2, reaped: 2 } } })),
-      { Ready: 'True/SweepCompleted', Blocked: 'False/WithinLimits', Degraded: 'False/OwnersAndRuntimeVisible' },
+      {
+        Ready: 'True/SweepCompleted',
+        Blocked: 'False/WithinLimits',
+        Degraded: 'False/OwnersAndRuntimeVisible',
+        ClaimsOverlap: 'False/NoOverlap',
+      },
     ],
     [
       'a clean dry run is Ready with its own reason',
       facts(report({ mode: 'DryRun', counts: { containers: { orphaned: 2, skipped: 2 } } })),
-      { Ready: 'True/DryRunCompleted', Blocked: 'False/WithinLimits', Degraded: 'False/OwnersAndRuntimeVisible' },
+      {
+        Ready: 'True/DryRunCompleted',
+        Blocked: 'False/WithinLimits',
+        Degraded: 'False/OwnersAndRuntimeVisible',
+        ClaimsOverlap: 'False/NoOverlap',
+      },
     ],
     [
       'failed removals make Ready False',
       facts(report({ outcome: 'PartiallyFailed', counts: { networks: { orphaned: 3, reaped: 2, failed: 1 } } })),
-      { Ready: 'False/RemovalsFailed', Blocked: 'False/WithinLimits', Degraded: 'False/OwnersAndRuntimeVisible' },
+      {
+        Ready: 'False/RemovalsFailed',
+        Blocked: 'False/WithinLimits',
+        Degraded: 'False/OwnersAndRuntimeVisible',
+        ClaimsOverlap: 'False/NoOverlap',
+      },
     ],
     [
       'a blocked sweep is Blocked and not Ready',
       facts(report({ outcome: 'Blocked', approvalId: 'b-0123456789ab' })),
-      { Ready: 'False/Blocked', Blocked: 'True/TooManyOrphans', Degraded: 'False/OwnersAndRuntimeVisible' },
+      {
+        Ready: 'False/Blocked',
+        Blocked: 'True/TooManyOrphans',
+        Degraded: 'False/OwnersAndRuntimeVisible',
+        ClaimsOverlap: 'False/NoOverlap',
+      },
     ],
     [
       'owners not visible: Degraded, Blocked left unset',
       facts(report({ outcome: 'FailedClosed' }), { failedClosed: ownersBlind }),
-      { Ready: 'False/FailedClosed', Degraded: 'True/OwnersNotVisible' },
+      { Ready: 'False/FailedClosed', Degraded: 'True/OwnersNotVisible', ClaimsOverlap: 'False/NoOverlap' },
     ],
     [
       'runtime not visible: Degraded with the runtime reason',
       facts(report({ outcome: 'FailedClosed' }), { failedClosed: runtimeBlind }),
-      { Ready: 'False/FailedClosed', Degraded: 'True/RuntimeNotVisible' },
+      { Ready: 'False/FailedClosed', Degraded: 'True/RuntimeNotVisible', ClaimsOverlap: 'False/NoOverlap' },
     ],
   ])('%s', (_name, sweepFacts, expected) => {
     expect(summaryOf(sweepConditionUpdates(sweepFacts) as Condition[])).toEqual(expected);
@@ -137,11 +160,11 @@ describe('conditions after a sweep', () => {
 });
 
 describe('policyStatusAfterSweep', () => {
-  test('a first status has all three conditions, observedGeneration everywhere, and the report', () => {
+  test('a first status has all four conditions, observedGeneration everywhere, and the report', () => {
     const r = report({ counts: { containers: { scanned: 5, attributable: 4, orphaned: 2, reaped: 2 } } });
     const status = policyStatusAfterSweep(undefined, facts(r, { generation: 7 }), emptyTotals(), T0);
     expect(status.observedGeneration).toBe(7);
-    expect(status.conditions!.map((c) => c.type)).toEqual(['Ready', 'Blocked', 'Degraded']);
+    expect(status.conditions!.map((c) => c.type)).toEqual(['Ready', 'Blocked', 'Degraded', 'ClaimsOverlap']);
     for (const c of status.conditions!) {
       expect(c.observedGeneration).toBe(7);
       expect(c.lastTransitionTime).toBe(at(T0));
@@ -163,6 +186,7 @@ describe('policyStatusAfterSweep', () => {
     expect(summaryOf(status.conditions)).toEqual({
       Ready: 'False/FailedClosed',
       Degraded: 'True/OwnersNotVisible',
+      ClaimsOverlap: 'False/NoOverlap',
       Blocked: 'False/NotEvaluated',
     });
   });
@@ -175,8 +199,8 @@ describe('policyStatusAfterSweep', () => {
       emptyTotals(),
       T1,
     );
-    expect(again.conditions!.map((c) => c.lastTransitionTime)).toEqual([at(T0), at(T0), at(T0)]);
-    expect(again.conditions!.map((c) => c.observedGeneration)).toEqual([2, 2, 2]);
+    expect(again.conditions!.map((c) => c.lastTransitionTime)).toEqual([at(T0), at(T0), at(T0), at(T0)]);
+    expect(again.conditions!.map((c) => c.observedGeneration)).toEqual([2, 2, 2, 2]);
     expect(condition(again, 'Ready').message).toMatch(/^sweep second on node-a: 1 orphans, reaped 1 containers$/);
 
     const failed = policyStatusAfterSweep(
@@ -207,7 +231,7 @@ describe('policyStatusAfterSweep', () => {
       ],
     };
     const status = policyStatusAfterSweep(previous, facts(report()), emptyTotals(), T1);
-    expect(status.conditions!.map((c) => c.type)).toEqual(['Degraded', 'Ready', 'Blocked']);
+    expect(status.conditions!.map((c) => c.type)).toEqual(['Degraded', 'Ready', 'Blocked', 'ClaimsOverlap']);
     expect(condition(status, 'Ready').lastTransitionTime).toBe(at(T0));
   });
 
@@ -306,6 +330,7 @@ describe('Blocked through the real planner', () => {
       Ready: 'True/SweepCompleted',
       Blocked: 'False/WithinLimits',
       Degraded: 'False/OwnersAndRuntimeVisible',
+      ClaimsOverlap: 'False/NoOverlap',
     });
     expect(condition(third, 'Degraded').lastTransitionTime).toBe(at(T2));
   });
@@ -327,6 +352,7 @@ describe('policyStatusForInvalidSpec', () => {
       Blocked: 'False/WithinLimits',
       Degraded: 'True/InvalidSpec',
       Stalled: 'True/InvalidSpec',
+      ClaimsOverlap: 'False/NoOverlap',
     });
     expect(condition(status, 'Ready').message).toBe('nothing is swept: spec.match[0].nameRegex: needs a group "key"');
     expect(condition(status, 'Ready')).toMatchObject({ observedGeneration: 3, lastTransitionTime: at(T1) });
@@ -357,7 +383,81 @@ describe('policyStatusForInvalidSpec', () => {
       Ready: 'True/SweepCompleted',
       Blocked: 'False/WithinLimits',
       Degraded: 'False/OwnersAndRuntimeVisible',
+      ClaimsOverlap: 'False/NoOverlap',
     });
+  });
+});
+
+describe('ClaimsOverlap', () => {
+  const shared: ClaimOverlap = { policy: 'default', rival: 'team-b', rule: 'label reaper.dev/owner-uid' };
+  const pattern: ClaimOverlap = { policy: 'default', rival: 'labs', rule: 'nameRegex ^lab_(?<key>[a-z]+)_' };
+  const sharedMessage =
+    'label reaper.dev/owner-uid is also claimed by policy team-b with other owners: a resource both could own ' +
+    'is reaped by neither (OutOfScope in lastSweep) until the policies agree on its owners or its labels say whose it is';
+
+  test.each<[string, ClaimOverlap[], Record<string, string>]>([
+    ['no overlap', [], { status: 'False', reason: 'NoOverlap' }],
+    ['a shared label key', [shared], { status: 'True', reason: 'SharedMatchRule', message: sharedMessage }],
+  ])('%s', (_name, overlaps, expected) => {
+    expect(claimsOverlapCondition(overlaps)).toMatchObject({ type: 'ClaimsOverlap', ...expected });
+  });
+
+  test('the message names every shared rule and the policy that shares it', () => {
+    expect(describeOverlaps([shared, pattern])).toBe(
+      'label reaper.dev/owner-uid is also claimed by policy team-b with other owners; ' +
+        'nameRegex ^lab_(?<key>[a-z]+)_ is also claimed by policy labs with other owners: ' +
+        'a resource both could own is reaped by neither (OutOfScope in lastSweep) ' +
+        'until the policies agree on its owners or its labels say whose it is',
+    );
+    expect(claimsOverlapCondition([]).message).toBe(
+      "no other policy claims this policy's label keys or name patterns with other owners",
+    );
+  });
+
+  test.each<[string, SweepFacts]>([
+    ['a completed sweep', facts(report(), { overlaps: [shared] })],
+    ['a blocked sweep', facts(report({ outcome: 'Blocked', approvalId: 'b-0123456789ab' }), { overlaps: [shared] })],
+    [
+      'a sweep that failed closed',
+      facts(report({ outcome: 'FailedClosed' }), { failedClosed: ['runtime not fully listed'], overlaps: [shared] }),
+    ],
+  ])('every sweep says whether its claims overlap: %s', (_name, sweepFacts) => {
+    const updates = sweepConditionUpdates(sweepFacts);
+    expect(updates.filter((u) => u.type === 'ClaimsOverlap')).toEqual([
+      { type: 'ClaimsOverlap', status: 'True', reason: 'SharedMatchRule', message: sharedMessage },
+    ]);
+  });
+
+  test('in status: turns True when an overlap appears, keeps its time while it lasts, turns False when it goes', () => {
+    const first = policyStatusAfterSweep(undefined, facts(report()), emptyTotals(), T0);
+    expect(condition(first, 'ClaimsOverlap')).toMatchObject({ status: 'False', lastTransitionTime: at(T0) });
+    const overlapping = policyStatusAfterSweep(first, facts(report(), { overlaps: [shared] }), emptyTotals(), T1);
+    expect(condition(overlapping, 'ClaimsOverlap')).toMatchObject({
+      status: 'True',
+      reason: 'SharedMatchRule',
+      message: sharedMessage,
+      lastTransitionTime: at(T1),
+    });
+    expect(condition(overlapping, 'Ready').lastTransitionTime).toBe(at(T0));
+    const more = policyStatusAfterSweep(
+      overlapping,
+      facts(report(), { overlaps: [shared, pattern] }),
+      emptyTotals(),
+      T2,
+    );
+    expect(condition(more, 'ClaimsOverlap')).toMatchObject({ status: 'True', lastTransitionTime: at(T1) });
+    expect(condition(more, 'ClaimsOverlap').message).toMatch(/policy labs/);
+    const gone = policyStatusAfterSweep(more, facts(report()), emptyTotals(), T2);
+    expect(condition(gone, 'ClaimsOverlap')).toMatchObject({
+      status: 'False',
+      reason: 'NoOverlap',
+      lastTransitionTime: at(T2),
+    });
+  });
+
+  test('a node entry carries it too', () => {
+    const entry = nodeEntryAfterSweep(undefined, facts(report(), { overlaps: [shared] }), T0);
+    expect(condition(entry, 'ClaimsOverlap')).toMatchObject({ status: 'True', reason: 'SharedMatchRule' });
   });
 });
 
@@ -477,6 +577,7 @@ describe('nodeEntryAfterSweep', () => {
       ['Ready', at(T0), 1],
       ['Blocked', at(T0), 1],
       ['Degraded', at(T0), 1],
+      ['ClaimsOverlap', at(T0), 1],
     ]);
     const heartbeat = nodeEntryAfterSweep({ node: 'node-a', ...first }, facts(r), T1);
     expect(heartbeat.lastHeartbeatTime).toBe(at(T1));

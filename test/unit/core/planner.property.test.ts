@@ -7,10 +7,11 @@ import type { GraceState, IpLeaseResource, PlannedItem, RuntimeResource } from '
 import { resourceKey } from '../../../src/core/model.js';
 import type { Plan, PlanOptions } from '../../../src/core/planner.js';
 import { ORPHAN_DECISIONS, planReap } from '../../../src/core/planner.js';
-import type { Policy } from '../../../src/core/policy.js';
+import { outOfScopeReason } from '../../../src/core/owner-scope.js';
+import type { MatchRule, Policy, Rival } from '../../../src/core/policy.js';
 import { protectionOf } from '../../../src/core/protection.js';
 import { buildReport } from '../../../src/core/report.js';
-import { MINUTE, NOW, nameRule, owners, policy, snapshot } from './fixtures.js';
+import { MINUTE, NOW, nameRule, owners, ownedBy, policy, snapshot } from './fixtures.js';
 
 const ownerKeys = ['A', 'B', 'C', 'dead', 'deadbeef-0000', '0badf00d-1111', 'deadbeef'];
 /** Keys no live owner ever has: their resources are orphans. */
@@ -18,7 +19,8 @@ const goneKeys = ['X', 'Y', 'Z', 'deadf00d-2222', 'lab_gone'];
 const containerIds = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', '0123456789abcdef'];
 
 // Mostly attributable, sometimes adversarial: labels and names come from anyone, so the owner label
-// may be missing, empty, huge or odd, and keep may say anything.
+// may be missing, empty, huge or odd, and keep may say anything. The kind and namespace labels that
+// place a key in the policy's scope are mostly the policy's own, sometimes absent or another's.
 const ownerLabel = fc.oneof(
   { arbitrary: fc.constantFrom(...ownerKeys, ...goneKeys), weight: 8 },
   { arbitrary: fc.constantFrom('', 'a\nb', '\u0000'), weight: 1 },
@@ -30,16 +32,23 @@ const labels = fc
     {
       owner: ownerLabel,
       keep: fc.constantFrom('true', 'false', ''),
+      kind: fc.oneof(
+        { arbitrary: fc.constant('Topology.reaper.dev'), weight: 6 },
+        { arbitrary: fc.constantFrom('Sandbox.reaper.dev', 'Topology', 'topology.reaper.dev', ''), weight: 1 },
+      ),
+      namespace: fc.constantFrom('labs', 'labs', 'other', ''),
       other: fc.dictionary(fc.oneof(fc.constantFrom('app', 'reaper.dev/owner-name'), fc.string()), fc.string(), {
         maxKeys: 2,
       }),
     },
     { requiredKeys: ['other'] },
   )
-  .map(({ owner, keep, other }) => ({
+  .map(({ owner, keep, kind, namespace, other }) => ({
     ...other,
     ...(owner !== undefined ? { 'reaper.dev/owner-uid': owner } : {}),
     ...(keep !== undefined ? { 'reaper.dev/keep': keep } : {}),
+    ...(kind !== undefined ? { 'reaper.dev/owner-kind': kind } : {}),
+    ...(namespace !== undefined ? { 'reaper.dev/owner-namespace': namespace } : {}),
   }));
 const name = fc.oneof(
   fc.string(),
@@ -113,9 +122,32 @@ const policies = fc
     byName: fc.boolean(),
     prefix: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
     disabled: fc.subarray(['containers', 'networks', 'volumes', 'ipLeases'] as const, { maxLength: 2 }),
+    namespaces: fc.constantFrom([], [], [], ['labs']),
+    rival: fc.constantFrom('none', 'none', 'none', 'none', 'Sandbox', 'Topology'),
   })
   .map((p) => {
     const defaults = policy();
+    const match: MatchRule[] = p.byName
+      ? [nameRule('^lab_t_(?<key>[0-9a-z]{8})_', p.prefix), { type: 'label', label: 'reaper.dev/owner-uid' }]
+      : [{ type: 'label', label: 'reaper.dev/owner-uid' }];
+    // A policy of other owners with the same rules: what it reads differently is neither's to reap.
+    const rivals: Rival[] =
+      p.rival === 'none'
+        ? []
+        : [
+            {
+              name: 'rival',
+              owners: [
+                {
+                  apiVersion: 'reaper.dev/v1alpha1',
+                  kind: p.rival,
+                  namespaces: p.rival === 'Topology' ? ['other'] : [],
+                  key: { type: 'field', path: ['spec', 'id'] },
+                },
+              ],
+              match,
+            },
+          ];
     const kinds = Object.fromEntries(
       (['containers', 'networks', 'volumes', 'ipLeases'] as const).map((k) => [
         k,
@@ -123,9 +155,9 @@ const policies = fc
       ]),
     ) as unknown as Policy['resources'];
     return policy({
-      match: p.byName
-        ? [nameRule('^lab_t_(?<key>[0-9a-z]{8})_', p.prefix), { type: 'label', label: 'reaper.dev/owner-uid' }]
-        : [{ type: 'label', label: 'reaper.dev/owner-uid' }],
+      owners: defaults.owners.map((o) => ({ ...o, namespaces: p.namespaces })),
+      match,
+      rivals,
       resources: kinds,
       timing: { minAgeMs: p.minAge, gracePeriodMs: p.grace },
       limits: { maxOrphanPercent: p.percent, maxDeletionsPerSweep: p.max },
@@ -206,22 +238,36 @@ describe('planReap properties', () => {
     );
   });
 
-  test('nothing foreign is ever selected, whatever the labels and names', () => {
+  test('nothing foreign or out of scope is ever selected, whatever the labels and names', () => {
+    /** A claim that names an owner inside the policy's scope, uncontested by its rival. */
+    const inScope = (r: RuntimeResource, p: Policy) => {
+      const claim = claimOf(r, p);
+      return claim !== undefined && outOfScopeReason(r, claim, p) === undefined;
+    };
+    let outOfScope = 0;
+    let selecting = 0;
     fc.assert(
       fc.property(inputs, (input) => {
         const managed = new Set(input.p.resources.ipLeases.networks);
-        for (const { resource } of plan(input).selected) {
+        const result = plan(input);
+        outOfScope += result.items.filter((i) => i.decision === 'outOfScope').length;
+        if (result.selected.some((i) => i.resource.kind !== 'ipLease')) selecting++;
+        for (const { resource } of result.selected) {
           if (resource.kind !== 'ipLease') {
-            expect(claimOf(resource, input.p)).toBeDefined();
+            expect(inScope(resource, input.p)).toBe(true);
             continue;
           }
           const container = containerOf(resource, input.rs);
-          if (container) expect(claimOf(container, input.p)).toBeDefined();
+          if (container) expect(inScope(container, input.p)).toBe(true);
           else expect(managed.has(resource.network)).toBe(true);
         }
       }),
       runs,
     );
+    // Not vacuous: resources are found out of scope, and many runs still select labelled ones.
+    expect(outOfScope).toBeGreaterThan(0);
+    // (About one run in ten selects: blocks, minAge and grace hold back the rest.)
+    expect(selecting).toBeGreaterThan(runs.numRuns / 50);
   });
 
   test('nothing protected is ever selected, nor the lease of a protected container', () => {
@@ -359,7 +405,8 @@ describe('planReap properties', () => {
         expect(result.selected).toEqual([]);
         expect(result.failedClosed.length).toBeGreaterThan(0);
         expect(result.graceState).toEqual(input.g);
-        for (const item of result.items) expect(['foreign', 'protected', 'failedClosed']).toContain(item.decision);
+        for (const item of result.items)
+          expect(['foreign', 'outOfScope', 'protected', 'failedClosed']).toContain(item.decision);
       }),
       runs,
     );
@@ -445,7 +492,7 @@ describe('leases and their containers', () => {
             kind: 'container' as const,
             id: p.id,
             name: `c-${p.id}`,
-            labels: { 'reaper.dev/owner-uid': p.owner, ...(p.keep ? { 'reaper.dev/keep': 'true' } : {}) },
+            labels: { ...ownedBy(p.owner), ...(p.keep ? { 'reaper.dev/keep': 'true' } : {}) },
             createdAt: NOW - p.containerAge,
             state: 'running',
             networks: ['labnet'],

@@ -2,23 +2,35 @@
 // decisions, reasons, order, selection, grace state and block, on random hosts shaped to hit the
 // optimised paths: many equal creation times, unknown ones, leases listed before, after and without
 // their container, containers sharing an id, protected containers with leases, tight count limits,
-// blocks, and failing closed.
+// blocks, and failing closed; and claims in and out of the policy's scope (kind and namespace labels
+// present, absent or naming another kind or namespace; policies restricted to a namespace; rivals).
 import fc from 'fast-check';
 import type { GraceState, RuntimeResource } from '../../../src/core/model.js';
-import { resourceKey } from '../../../src/core/model.js';
+import { DECISIONS, resourceKey } from '../../../src/core/model.js';
 import type { PlanOptions } from '../../../src/core/planner.js';
 import { planReap } from '../../../src/core/planner.js';
-import type { Policy } from '../../../src/core/policy.js';
-import { MINUTE, NOW, nameRule, owners, policy, snapshot } from './fixtures.js';
+import type { MatchRule, Policy, Rival } from '../../../src/core/policy.js';
+import { MINUTE, NOW, nameRule, owners, ownedBy, policy, snapshot } from './fixtures.js';
 import { referencePlanReap } from './reference-planner.js';
 
 const keys = ['A', 'B', 'C', 'gone1', 'gone2', 'deadbeef', 'dead'];
 const ids = ['c1', 'c2', 'c3', 'c4', 'x', '0123456789ab'];
 const labels = fc
-  .record({ owner: fc.constantFrom(...keys, '', 'a\nb'), keep: fc.constantFrom('true', 'false') }, { requiredKeys: [] })
-  .map(({ owner, keep }) => ({
+  .record(
+    {
+      owner: fc.constantFrom(...keys, '', 'a\nb'),
+      keep: fc.constantFrom('true', 'false'),
+      // Mostly the fixture policy's own kind; sometimes another, or the kind without its group.
+      kind: fc.constantFrom('Topology.reaper.dev', 'Topology.reaper.dev', 'Sandbox.reaper.dev', 'Topology'),
+      namespace: fc.constantFrom('labs', 'labs', 'other'),
+    },
+    { requiredKeys: [] },
+  )
+  .map(({ owner, keep, kind, namespace }) => ({
     ...(owner !== undefined ? { 'reaper.dev/owner-uid': owner } : {}),
     ...(keep !== undefined ? { 'reaper.dev/keep': keep } : {}),
+    ...(kind !== undefined ? { 'reaper.dev/owner-kind': kind } : {}),
+    ...(namespace !== undefined ? { 'reaper.dev/owner-namespace': namespace } : {}),
   }));
 // Few distinct times, so that ties are the rule, plus unknown and future ones.
 const createdAt = fc.oneof(
@@ -75,9 +87,33 @@ const policies = fc
     max: fc.oneof(fc.constant(1000), fc.integer({ min: 0, max: 5 })),
     byName: fc.boolean(),
     disabled: fc.subarray(['containers', 'networks', 'volumes', 'ipLeases'] as const, { maxLength: 1 }),
+    namespaces: fc.constantFrom([], [], ['labs']),
+    rival: fc.constantFrom('none', 'none', 'Sandbox', 'Topology'),
   })
   .map((p): Policy => {
     const defaults = policy();
+    const match: MatchRule[] = p.byName
+      ? [nameRule('^lab_t_(?<key>[0-9a-z]{8})_', 4), { type: 'label', label: 'reaper.dev/owner-uid' }]
+      : [{ type: 'label', label: 'reaper.dev/owner-uid' }];
+    // Another policy with the same match rules: of other owners (contests what it reads differently),
+    // or of the same kind in one namespace only (reads alike where the namespace is stated).
+    const rivals: Rival[] =
+      p.rival === 'none'
+        ? []
+        : [
+            {
+              name: 'rival',
+              owners: [
+                {
+                  apiVersion: 'reaper.dev/v1alpha1',
+                  kind: p.rival,
+                  namespaces: p.rival === 'Topology' ? ['labs'] : [],
+                  key: { type: 'field', path: ['spec', 'id'] },
+                },
+              ],
+              match,
+            },
+          ];
     const resources = Object.fromEntries(
       (['containers', 'networks', 'volumes', 'ipLeases'] as const).map((kind) => [
         kind,
@@ -85,9 +121,9 @@ const policies = fc
       ]),
     ) as unknown as Policy['resources'];
     return policy({
-      match: p.byName
-        ? [nameRule('^lab_t_(?<key>[0-9a-z]{8})_', 4), { type: 'label', label: 'reaper.dev/owner-uid' }]
-        : [{ type: 'label', label: 'reaper.dev/owner-uid' }],
+      owners: defaults.owners.map((o) => ({ ...o, namespaces: p.namespaces })),
+      match,
+      rivals,
       resources,
       timing: { minAgeMs: p.minAge, gracePeriodMs: p.grace },
       limits: { maxOrphanPercent: p.percent, maxDeletionsPerSweep: p.max },
@@ -117,6 +153,7 @@ const inputs = fc.array(resource, { maxLength: 40 }).chain((resources) =>
 );
 
 test('planReap agrees with the reference planner on random hosts', () => {
+  const seen = new Set<string>();
   fc.assert(
     fc.property(inputs, (input) => {
       const args = [
@@ -127,10 +164,14 @@ test('planReap agrees with the reference planner on random hosts', () => {
         NOW,
         input.options as PlanOptions,
       ] as const;
-      expect(planReap(...args)).toEqual(referencePlanReap(...args));
+      const plan = planReap(...args);
+      expect(plan).toEqual(referencePlanReap(...args));
+      for (const item of plan.items) seen.add(item.decision);
     }),
     { numRuns: 2000 },
   );
+  // Not vacuous: the hosts reach every decision, in scope and out of it.
+  expect([...seen].sort()).toEqual([...DECISIONS].sort());
 });
 
 test('the same also when every resource is a candidate and the limit cuts through containers and leases', () => {
@@ -138,7 +179,7 @@ test('the same also when every resource is a candidate and the limit cuts throug
     kind: 'container',
     id,
     name: `c-${id}`,
-    labels: { 'reaper.dev/owner-uid': 'gone1' },
+    labels: ownedBy('gone1'),
     createdAt: NOW - (60 - (i % 3)) * MINUTE,
     state: 'exited',
     networks: [],

@@ -1,8 +1,20 @@
 import type { Decision, GraceState, RuntimeResource } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
-import type { Policy } from '../../../src/core/policy.js';
+import type { Policy, Rival } from '../../../src/core/policy.js';
 import { planReap } from '../../../src/core/planner.js';
-import { MINUTE, NOW, container, lease, nameRule, network, owners, policy, snapshot, volume } from './fixtures.js';
+import {
+  MINUTE,
+  NOW,
+  container,
+  lease,
+  nameRule,
+  network,
+  owners,
+  ownedBy,
+  policy,
+  snapshot,
+  volume,
+} from './fixtures.js';
 
 interface Case {
   name: string;
@@ -20,6 +32,25 @@ interface Case {
 }
 
 const noGrace = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 } });
+/** The owner labels of a Sandbox, a kind the fixture policy (Topology.reaper.dev) does not see. */
+const sandboxOf = (owner: string) => ({ 'reaper.dev/owner-uid': owner, 'reaper.dev/owner-kind': 'Sandbox.reaper.dev' });
+/** The fixture policy, but for Topologies in namespace labs only. */
+const inLabs = policy({
+  owners: [{ ...policy().owners[0]!, namespaces: ['labs'] }],
+  timing: { minAgeMs: 0, gracePeriodMs: 0 },
+  limits: { maxOrphanPercent: 100 },
+});
+/** Rivals on the same label: Topologies keyed by another field (reads them differently), and Sandboxes. */
+const topologiesByName: Rival = {
+  name: 'by-name',
+  owners: [{ ...policy().owners[0]!, key: { type: 'field', path: ['spec', 'name'] } }],
+  match: policy().match,
+};
+const sandboxes: Rival = {
+  name: 'sandboxes',
+  owners: [{ ...policy().owners[0]!, kind: 'Sandbox' }],
+  match: policy().match,
+};
 // Enough live, attributable resources that one orphan stays under maxOrphanPercent.
 const liveCrowd = [container('l1', 'A'), container('l2', 'A'), container('l3', 'A')];
 
@@ -76,7 +107,7 @@ const cases: Case[] = [
   },
   {
     name: 'keep label protects',
-    resources: [container('c1', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } })],
+    resources: [container('c1', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } })],
     policy: noGrace,
     expect: { 'container:c1': 'protected' },
   },
@@ -148,7 +179,7 @@ const cases: Case[] = [
   },
   {
     name: 'protected stays protected when failing closed',
-    resources: [container('c1', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } })],
+    resources: [container('c1', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } })],
     policy: noGrace,
     unsynced: true,
     expect: { 'container:c1': 'protected' },
@@ -306,10 +337,7 @@ const cases: Case[] = [
   },
   {
     name: 'keep=false does not protect',
-    resources: [
-      container('c1', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'false' } }),
-      ...liveCrowd,
-    ],
+    resources: [container('c1', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'false' } }), ...liveCrowd],
     live: ['A'],
     policy: noGrace,
     expect: { 'container:c1': 'selected' },
@@ -332,7 +360,7 @@ const cases: Case[] = [
   {
     name: 'the lease of a kept container is protected with it',
     resources: [
-      container('c1', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } }),
+      container('c1', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } }),
       lease('10.0.0.2', 'c1'),
       ...liveCrowd,
     ],
@@ -463,9 +491,9 @@ const cases: Case[] = [
     name: 'protected resources are not counted towards the orphan share',
     resources: [
       container('c1', 'gone'),
-      container('k1', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } }),
-      container('k2', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } }),
-      container('k3', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } }),
+      container('k1', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } }),
+      container('k2', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } }),
+      container('k3', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } }),
     ],
     policy: noGrace,
     expect: { 'container:c1': 'blocked', 'container:k1': 'protected' },
@@ -515,6 +543,122 @@ const cases: Case[] = [
     grace: { 'container:c1': NOW - 3 * MINUTE },
     expect: { 'container:c1': 'selected' },
     reason: /^owner gone is not live; orphaned for 3m0s$/,
+  },
+
+  // Scope (design §1): the fixture policy sees Topology.reaper.dev owners in every namespace.
+  {
+    name: 'a Sandbox-labelled container of a deleted owner is out of scope of a Topology policy',
+    resources: [container('s1', undefined, { labels: sandboxOf('gone') }), ...liveCrowd],
+    live: ['A'],
+    policy: noGrace,
+    expect: { 'container:s1': 'outOfScope' },
+    reason: /^its owner is a Sandbox\.reaper\.dev, not a kind this policy sees \(Topology\.reaper\.dev\)$/,
+  },
+  {
+    name: 'an owner label without the kind label is out of scope',
+    resources: [container('c1', undefined, { labels: { 'reaper.dev/owner-uid': 'gone' } }), ...liveCrowd],
+    live: ['A'],
+    policy: noGrace,
+    expect: { 'container:c1': 'outOfScope' },
+    reason:
+      /^no reaper\.dev\/owner-kind label: the reaper\.dev\/owner-uid key could name an owner of a kind this policy does not see \(it sees Topology\.reaper\.dev\)$/,
+  },
+  {
+    name: 'a kind label without its group is out of scope, with a hint',
+    resources: [
+      container('c1', undefined, { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/owner-kind': 'Topology' } }),
+    ],
+    policy: noGrace,
+    expect: { 'container:c1': 'outOfScope' },
+    reason: /a Topology\.reaper\.dev is labelled reaper\.dev\/owner-kind=Topology\.reaper\.dev$/,
+  },
+  {
+    name: 'out of scope comes before protection: a kept resource of another kind is out of scope',
+    resources: [container('s1', undefined, { labels: { ...sandboxOf('gone'), 'reaper.dev/keep': 'true' } })],
+    policy: noGrace,
+    expect: { 'container:s1': 'outOfScope' },
+  },
+  {
+    name: 'the lease of an out-of-scope container is out of scope with it',
+    resources: [container('s1', undefined, { labels: sandboxOf('gone') }), lease('10.0.0.9', 's1'), ...liveCrowd],
+    live: ['A'],
+    policy: noGrace,
+    expect: { 'ipLease:labnet/10.0.0.9': 'outOfScope', 'container:s1': 'outOfScope' },
+    reason: /^its owner is a Sandbox\.reaper\.dev/,
+  },
+  {
+    name: 'out-of-scope resources are not counted towards the orphan share',
+    resources: [
+      container('c1', 'gone'),
+      container('s1', undefined, { labels: sandboxOf('gone') }),
+      container('s2', undefined, { labels: sandboxOf('A') }),
+      container('s3', undefined, { labels: { 'reaper.dev/owner-uid': 'A' } }),
+    ],
+    live: ['A'],
+    policy: noGrace,
+    expect: { 'container:c1': 'blocked', 'container:s1': 'outOfScope', 'container:s2': 'outOfScope' },
+    reason: /1 of 1 attributable unprotected resources/,
+  },
+  {
+    name: 'failing closed leaves out-of-scope resources out of scope',
+    resources: [container('c1', 'gone'), container('s1', undefined, { labels: sandboxOf('gone') })],
+    unsynced: true,
+    policy: noGrace,
+    expect: { 'container:s1': 'outOfScope', 'container:c1': 'failedClosed' },
+  },
+  {
+    name: 'a policy that lists namespaces judges only what states one of them',
+    resources: [
+      container('in', undefined, { labels: { ...ownedBy('gone'), 'reaper.dev/owner-namespace': 'labs' } }),
+      container('other', undefined, { labels: { ...ownedBy('gone'), 'reaper.dev/owner-namespace': 'other' } }),
+      container('none', 'gone'),
+    ],
+    policy: inLabs,
+    expect: { 'container:none': 'outOfScope', 'container:in': 'selected', 'container:other': 'outOfScope' },
+    reason: /^nothing says the owner's namespace \(no reaper\.dev\/owner-namespace label\)/,
+  },
+  {
+    name: 'a name rule reads the name as the policy’s own kinds, but a kind label wins',
+    resources: [
+      container('n1', undefined, { name: 'lab_t_deadbeef_r1' }),
+      container('n2', undefined, {
+        name: 'lab_t_deadbeef_r2',
+        labels: { 'reaper.dev/owner-kind': 'Sandbox.reaper.dev' },
+      }),
+    ],
+    policy: policy({
+      match: [nameRule('^lab_t_(?<key>[0-9a-f]{8})_', 8)],
+      timing: { minAgeMs: 0, gracePeriodMs: 0 },
+      limits: { maxOrphanPercent: 100 },
+    }),
+    expect: { 'container:n2': 'outOfScope', 'container:n1': 'selected' },
+    reason: /^its owner is a Sandbox\.reaper\.dev/,
+  },
+  {
+    name: 'a name rule is never read as naming a namespace',
+    resources: [
+      container('n1', undefined, { name: 'lab_t_deadbeef_r1' }),
+      container('n2', undefined, { name: 'lab_t_deadbeef_r2', labels: { 'reaper.dev/owner-namespace': 'labs' } }),
+    ],
+    policy: policy({ ...inLabs, match: [nameRule('^lab_t_(?<key>[0-9a-f]{8})_', 8)] }),
+    expect: { 'container:n1': 'outOfScope', 'container:n2': 'selected' },
+    reason: /^nothing says the owner's namespace/,
+  },
+  {
+    name: 'a rival that reads the same label differently leaves the resource to neither',
+    resources: [container('c1', 'gone'), ...liveCrowd],
+    live: ['A'],
+    policy: policy({ ...noGrace, rivals: [topologiesByName] }),
+    expect: { 'container:c1': 'outOfScope', 'container:l1': 'outOfScope' },
+    reason:
+      /^policy by-name claims it too \(label reaper\.dev\/owner-uid\) and reads its owner differently: neither policy reaps it until their owners agree or its labels say whose it is$/,
+  },
+  {
+    name: 'a rival whose kinds the labels exclude does not claim the resource',
+    resources: [container('c1', 'gone'), container('s1', undefined, { labels: sandboxOf('gone') }), ...liveCrowd],
+    live: ['A'],
+    policy: policy({ ...noGrace, rivals: [sandboxes] }),
+    expect: { 'container:c1': 'selected', 'container:s1': 'outOfScope', 'container:l1': 'ownerLive' },
   },
 ];
 

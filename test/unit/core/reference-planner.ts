@@ -1,12 +1,14 @@
 // planReap as it was before its algorithms were optimised for large hosts, kept as the reference
 // the optimised planner must agree with (planner.reference.test.ts). Deliberately the plain way:
 // a comparison sort into execution order, maps from container ids to claims and to planned items,
-// one pass building every item. The decisions' rules themselves (claimOf, protectionOf, grace,
-// blast radius) are the real ones: what is compared is the planner's bookkeeping around them.
+// one pass building every item. The decisions' rules themselves (claimOf, outOfScopeReason,
+// protectionOf, grace, blast radius) are the real ones: what is compared is the planner's
+// bookkeeping around them.
 import type { Attribution } from '../../../src/core/attribution.js';
 import { LiveKeyIndex, claimOf } from '../../../src/core/attribution.js';
 import { blastRadiusBlock, orphanPercentOf } from '../../../src/core/blast-radius.js';
 import { formatDuration } from '../../../src/core/duration-format.js';
+import { outOfScopeReason } from '../../../src/core/owner-scope.js';
 import { compareByAge } from '../../../src/core/execution-order.js';
 import { firstSeenOrphaned, graceElapsed } from '../../../src/core/grace.js';
 import type {
@@ -36,8 +38,12 @@ function attributeResources(resources: readonly RuntimeResource[], policy: Polic
   resources.forEach((resource, index) => {
     if (resource.kind === 'ipLease') return;
     const claim = claimOf(resource, policy);
-    attributions[index] = claim;
-    if (resource.kind === 'container') containerClaims.set(resource.id, claim);
+    // A claim the policy may not judge (another kind or namespace, or contested by a rival).
+    const outOfScope = claim === undefined ? undefined : outOfScopeReason(resource, claim, policy);
+    const attribution: Attribution | undefined =
+      outOfScope === undefined ? claim : { type: 'outOfScope', key: claim!.key, reason: outOfScope };
+    attributions[index] = attribution;
+    if (resource.kind === 'container') containerClaims.set(resource.id, attribution);
   });
   const managedLeaseNetworks = new Set(policy.resources.ipLeases.networks);
   resources.forEach((resource, index) => {
@@ -77,6 +83,8 @@ export function referencePlanReap(
     const ownerKey = attribution?.type === 'claim' ? attribution.key : undefined;
     const item = ((): PlannedItem => {
       if (attribution === undefined) return planned(resource, 'foreign', 'no match rule attributes it', undefined);
+      if (attribution.type === 'outOfScope')
+        return planned(resource, 'outOfScope', attribution.reason, attribution.key);
       const protectedBecause =
         protectionOf(resource, protection) ??
         (container?.decision === 'protected' ? `its container is protected: ${container.reason}` : undefined);
@@ -112,7 +120,8 @@ export function referencePlanReap(
     })();
     items.push(item);
     if (resource.kind === 'container') containerItems.set(resource.id, index);
-    if (item.decision !== 'foreign' && item.decision !== 'protected') attributable++;
+    // Attributable: what the policy could ever reap, so neither foreign, nor out of its scope, nor protected.
+    if (!['foreign', 'outOfScope', 'protected'].includes(item.decision)) attributable++;
   });
 
   if (failedClosed.length > 0) {

@@ -6,7 +6,7 @@ import { planReap } from '../../../src/core/planner.js';
 import type { ReportInput } from '../../../src/core/report.js';
 import { buildReport, capText, formatPlanSummary, newSweepId, summarizePlan } from '../../../src/core/report.js';
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP } from '../../../src/core/report-types.js';
-import { MINUTE, NOW, container, network, owners, policy, snapshot, volume } from './fixtures.js';
+import { MINUTE, NOW, container, network, owners, ownedBy, policy, snapshot, volume } from './fixtures.js';
 
 const reapNow = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { maxOrphanPercent: 100 } });
 /** minAge 5m, no grace, no blast-radius guard. */
@@ -52,6 +52,7 @@ test('counts per kind follow the plan and the outcomes', () => {
   expect(r.counts.containers).toEqual({
     scanned: 4,
     attributable: 3,
+    outOfScope: 0,
     orphaned: 2,
     pending: 0,
     reaped: 1,
@@ -118,7 +119,7 @@ describe('buildReport items', () => {
     container('c-notrun', 'gone', { createdAt: NOW - 62 * MINUTE }),
     container('c-young', 'gone', { createdAt: NOW - MINUTE }),
     container('c-live', 'A'),
-    container('c-kept', 'gone', { labels: { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/keep': 'true' } }),
+    container('c-kept', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } }),
     container('c-foreign'),
   ];
   const plan = planReap(snapshot(resources), owners(['A']), reapOld, {}, NOW);
@@ -154,6 +155,7 @@ describe('buildReport items', () => {
     expect(r.counts.containers).toEqual({
       scanned: 9,
       attributable: 8,
+      outOfScope: 0,
       orphaned: 6,
       pending: 1,
       reaped: 2,
@@ -166,6 +168,72 @@ describe('buildReport items', () => {
       name: 'c-c-reaped',
       ownerKey: 'gone',
     });
+  });
+});
+
+describe('out of scope in the report', () => {
+  const sandbox = { 'reaper.dev/owner-uid': 'gone', 'reaper.dev/owner-kind': 'Sandbox.reaper.dev' };
+  const plan = planReap(
+    snapshot([
+      container('c-reaped', 'gone'),
+      container('c-pending', 'gone', { createdAt: NOW }),
+      container('c-sandbox', undefined, { labels: sandbox }),
+      container('c-unlabelled-kind', undefined, { labels: { 'reaper.dev/owner-uid': 'A' } }),
+      container('c-live', 'A'),
+      container('c-foreign'),
+      network('n-sandbox', undefined, { labels: sandbox }),
+    ]),
+    owners(['A']),
+    reapOld,
+    {},
+    NOW,
+  );
+  const r = report(plan, [{ key: 'container:c-reaped', status: 'reaped', reason: '' }]);
+
+  test('counted as outOfScope, neither attributable nor orphaned; foreign is only scanned', () => {
+    expect(r.counts.containers).toEqual({
+      scanned: 6,
+      attributable: 3,
+      outOfScope: 2,
+      orphaned: 2,
+      pending: 1,
+      reaped: 1,
+      failed: 0,
+      skipped: 0,
+    });
+    expect(r.counts.networks).toMatchObject({ scanned: 1, attributable: 0, outOfScope: 1, orphaned: 0 });
+  });
+
+  test('listed last as OutOfScope items, with the owner key and why', () => {
+    expect(r.items.map((i) => [i.kind, i.id, i.action])).toEqual([
+      ['containers', 'c-reaped', 'Reaped'],
+      ['containers', 'c-pending', 'Pending'],
+      ['containers', 'c-sandbox', 'OutOfScope'],
+      ['containers', 'c-unlabelled-kind', 'OutOfScope'],
+      ['networks', 'n-sandbox', 'OutOfScope'],
+    ]);
+    expect(r.items.find((i) => i.id === 'c-sandbox')).toEqual({
+      kind: 'containers',
+      name: 'c-c-sandbox',
+      id: 'c-sandbox',
+      ownerKey: 'gone',
+      action: 'OutOfScope',
+      reason: 'its owner is a Sandbox.reaper.dev, not a kind this policy sees (Topology.reaper.dev)',
+    });
+    expect(r.items.find((i) => i.id === 'c-unlabelled-kind')?.reason).toMatch(/^no reaper\.dev\/owner-kind label/);
+    expect(r.outcome).toBe('Completed');
+  });
+
+  test('OutOfScope items are the first left out when the list is capped; the counts stay exact', () => {
+    const outside = Array.from({ length: REPORT_ITEM_CAP }, (_, i) =>
+      container(`s${i}`, undefined, { labels: sandbox }),
+    );
+    const big = planReap(snapshot([...outside, container('c1', 'gone')]), owners([]), reapNow, {}, NOW);
+    const capped = report(big, [{ key: 'container:c1', status: 'failed', reason: 'busy' }]);
+    expect(capped.items[0]).toMatchObject({ id: 'c1', action: 'Failed' });
+    expect(capped.items).toHaveLength(REPORT_ITEM_CAP);
+    expect(capped.itemsOmitted).toBe(1);
+    expect(capped.counts.containers).toMatchObject({ scanned: REPORT_ITEM_CAP + 1, outOfScope: REPORT_ITEM_CAP });
   });
 });
 

@@ -3,7 +3,7 @@ import { resourceKey } from '../../../src/core/model.js';
 import { planReap } from '../../../src/core/planner.js';
 import type { Policy } from '../../../src/core/policy.js';
 import { ownersBesides, snapshotOfOwner, teardownPolicy } from '../../../src/core/teardown.js';
-import { NOW, container, lease, nameRule, network, owners, policy, snapshot, volume } from './fixtures.js';
+import { NOW, container, lease, nameRule, network, owners, ownedBy, policy, snapshot, volume } from './fixtures.js';
 
 /** The teardown of `ownerKey` as the owner controller plans it: scoped snapshot, every other owner live. */
 function tearDown(host: RuntimeSnapshot, live: LiveOwners, p: Policy, ownerKey: string): string[] {
@@ -20,7 +20,7 @@ const justNow = { createdAt: NOW };
 const mixedHost = snapshot([
   container('k1', 'K', { ...justNow, state: 'running', networks: ['k-net'] }),
   container('k2', 'K', justNow),
-  container('k-kept', 'K', { labels: { 'reaper.dev/owner-uid': 'K', 'reaper.dev/keep': 'true' } }),
+  container('k-kept', 'K', { labels: { ...ownedBy('K'), 'reaper.dev/keep': 'true' } }),
   lease('10.0.0.1', 'k1', 'labnet', justNow),
   network('kn', 'K', { ...justNow, name: 'k-net', containerIds: ['k1'] }),
   volume('kv', 'K', justNow),
