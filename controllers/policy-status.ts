@@ -208,6 +208,13 @@ export function policyStatusForInvalidSpec(
     { type: CONDITION_READY, status: 'False', reason: 'InvalidSpec', message: `nothing is swept: ${problems}` },
     { type: CONDITION_DEGRADED, status: 'True', reason: 'InvalidSpec', message: problems },
     { type: CONDITION_STALLED, status: 'True', reason: 'InvalidSpec', message: problems },
+    // A policy that does not parse claims nothing, so it overlaps no one.
+    {
+      type: CONDITION_CLAIMS_OVERLAP,
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'an invalid policy claims nothing',
+    },
   ];
   const previousConditions = ownConditions(previous, [...SWEEP_CONDITIONS, CONDITION_STALLED]);
   return {
@@ -267,6 +274,14 @@ function ensureAllConditions(conditions: Condition[], generation: number, now: D
   }
   if (!conditions.some((c) => c.type === CONDITION_DEGRADED)) {
     missing.push({ type: CONDITION_DEGRADED, status: 'False', reason: 'NotEvaluated', message: 'no sweep ran yet' });
+  }
+  if (!conditions.some((c) => c.type === CONDITION_CLAIMS_OVERLAP)) {
+    missing.push({
+      type: CONDITION_CLAIMS_OVERLAP,
+      status: 'False',
+      reason: 'NotEvaluated',
+      message: 'no sweep ran yet',
+    });
   }
   return missing.length > 0 ? setConditions(conditions, missing, generation, now) : conditions;
 }

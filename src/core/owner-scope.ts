@@ -55,6 +55,12 @@ interface KindScope {
   readonly keyRules: string;
   /** Any entry of this kind is keyed by `namespace/name`: such a key states its namespace. */
   readonly nameKeyed: boolean;
+  /**
+   * Entries of this kind that key owners differently (`uid` in one namespace, `name` in another):
+   * a claim is judged only where every entry covers its namespace, because the live keys of a
+   * namespace one entry leaves out are of the other rule only.
+   */
+  readonly mixed?: readonly OwnerKind[];
 }
 
 interface PolicyScope {
@@ -85,13 +91,15 @@ function buildScope(owners: readonly OwnerKind[]): PolicyScope {
     // Two entries of one kind: the policy sees the union of their namespaces.
     const allNamespaces = list.some((o) => o.namespaces.length === 0);
     const namespaces = new Set(allNamespaces ? [] : list.flatMap((o) => o.namespaces));
+    const keyRules = [...new Set(list.map((o) => keyRuleText(o.key)))].sort();
     kinds.set(groupKind, {
       groupKind,
       allNamespaces,
       namespaces,
       namespaceText: allNamespaces ? 'all namespaces' : [...namespaces].sort().join(', '),
-      keyRules: [...new Set(list.map((o) => keyRuleText(o.key)))].sort().join(' '),
+      keyRules: keyRules.join(' '),
       nameKeyed: list.some((o) => o.key.type === 'name'),
+      ...(keyRules.length > 1 ? { mixed: list } : {}),
     });
     byBareKind.set(list[0]!.kind, groupKind);
   }
@@ -152,12 +160,22 @@ function readingOf(
           why: `its owner is in namespace ${namespace}, which this policy does not see for ${kind.groupKind} (it sees ${kind.namespaceText})`,
         };
     }
+    if (kind.mixed && !kind.mixed.every((entry) => covers(entry, namespace)))
+      return {
+        why:
+          `this policy keys ${kind.groupKind} owners by ${kind.keyRules.replace(' ', ' and by ')} in different namespaces: ` +
+          `which key ${namespace === undefined ? 'an owner of unknown namespace' : `an owner in ${namespace}`} has cannot be told`,
+      };
     parts?.push(`${kind.groupKind}@${namespace ?? kind.namespaceText}#${kind.keyRules}`);
   }
   if (!parts) return IN_SCOPE;
   // The key, and how much of it counts, are part of the reading: other keys name other owners.
   const prefix = claim.rule.type === 'name' ? (claim.rule.keyPrefixLength ?? '') : '';
   return { text: `${claim.key}~${prefix}|${parts.join('|')}` };
+}
+
+function covers(entry: OwnerKind, namespace: string | undefined): boolean {
+  return entry.namespaces.length === 0 || (namespace !== undefined && entry.namespaces.includes(namespace));
 }
 
 /** The owner's namespace as the resource states it; null when its key and its label disagree. */
@@ -228,11 +246,10 @@ export interface ClaimOverlap {
 
 /** Normalized owners, so two policies that list the same owners in another order read alike. */
 function ownersText(owners: readonly OwnerKind[]): string {
-  const scope = scopeOf(owners);
-  return [...scope.kinds.values()]
-    .map((k) => `${k.groupKind}@${k.namespaceText}#${k.keyRules}`)
-    .sort()
-    .join('|');
+  const entries = owners.map(
+    (o) => `${groupKindOf(o)}@${[...new Set(o.namespaces)].sort().join(',') || '*'}#${keyRuleText(o.key)}`,
+  );
+  return [...new Set(entries)].sort().join('|');
 }
 
 /**

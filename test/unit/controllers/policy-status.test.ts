@@ -352,7 +352,8 @@ describe('policyStatusForInvalidSpec', () => {
       Blocked: 'False/WithinLimits',
       Degraded: 'True/InvalidSpec',
       Stalled: 'True/InvalidSpec',
-      ClaimsOverlap: 'False/NoOverlap',
+      // An invalid policy claims nothing: whatever it overlapped before, it overlaps no one now.
+      ClaimsOverlap: 'False/InvalidSpec',
     });
     expect(condition(status, 'Ready').message).toBe('nothing is swept: spec.match[0].nameRegex: needs a group "key"');
     expect(condition(status, 'Ready')).toMatchObject({ observedGeneration: 3, lastTransitionTime: at(T1) });
@@ -368,6 +369,7 @@ describe('policyStatusForInvalidSpec', () => {
       Degraded: 'True/InvalidSpec',
       Blocked: 'False/NotEvaluated',
       Stalled: 'True/InvalidSpec',
+      ClaimsOverlap: 'False/InvalidSpec',
     });
     expect(status).not.toHaveProperty('lastSweep');
     expect(status).not.toHaveProperty('summary');
