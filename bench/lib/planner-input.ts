@@ -79,7 +79,8 @@ export function plannerInput(size: number, seed = 7): PlannerInput {
     const key = dead ? pick(deadKeys) : pick(liveKeys);
     const labels: Record<string, string> = {
       'reaper.dev/owner-uid': key,
-      'reaper.dev/owner-kind': random() < 0.7 ? 'Topology' : 'Sandbox',
+      // Group-qualified, as the ownership contract has it: a bare `Topology` is out of scope.
+      'reaper.dev/owner-kind': random() < 0.7 ? 'Topology.reaper.dev' : 'Sandbox.reaper.dev',
       'reaper.dev/owner-namespace': `team-${Math.floor(random() * 50)}`,
       'reaper.dev/owner-name': `lab-${key.slice(0, 8)}`,
     };

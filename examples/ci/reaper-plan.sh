@@ -49,19 +49,26 @@ would_reap=$(node --input-type=module -e '
   const plan = JSON.parse(readFileSync(planFile, "utf8"));
   const { report, selected } = plan;
   const kinds = Object.entries(report.counts);
-  const sum = (field) => kinds.reduce((n, [, c]) => n + c[field], 0);
+  const sum = (field) => kinds.reduce((n, [, c]) => n + (c[field] ?? 0), 0);
   const lines = [
     `### reaper plan: ${report.policy}`,
     "",
     `Outcome **${report.outcome}** with ${report.liveOwners} live owners from the manifests.`,
     "",
-    "| kind | attributable | orphaned | would reap now | after the grace period |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    "| kind | attributable | out of scope | orphaned | would reap now | after the grace period |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
     ...kinds.map(([kind, c]) => {
       const now = selected.filter((item) => `${item.resource.kind}s` === kind).length;
-      return `| ${kind} | ${c.attributable} | ${c.orphaned} | ${now} | ${c.pending} |`;
+      return `| ${kind} | ${c.attributable} | ${c.outOfScope ?? 0} | ${c.orphaned} | ${now} | ${c.pending} |`;
     }),
   ];
+  // Matched by the policy but not labelled into its scope (owner kind or namespace): never reaped.
+  if (sum("outOfScope") > 0)
+    lines.push(
+      "",
+      `${sum("outOfScope")} resources match the policy but their labels do not place their owner in its scope ` +
+        "(reaper.dev/owner-kind, reaper.dev/owner-namespace): reaper leaves them alone; plan.txt says why.",
+    );
   if (selected.length > 0) {
     lines.push("", "| would reap | name | owner key |", "| --- | --- | --- |");
     for (const item of selected.slice(0, 50)) {

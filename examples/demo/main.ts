@@ -1,8 +1,9 @@
 // `npm run demo`: a real reap on a real Docker engine.
 // 1. brings Docker up the way the tests do (scripts/testenv up docker);
-// 2. deploys owners from examples/owners, as a platform would (labelled containers, networks and
-//    host-local leases), plus one owner that is then removed, a dangling lease, foreign resources,
-//    and a resource labelled reaper.dev/keep;
+// 2. deploys owners from examples/owners, as a platform would (containers and networks labelled with
+//    the ownership contract: owner uid, group-qualified kind, namespace and name; host-local leases),
+//    plus one owner that is then removed, a dangling lease, foreign resources, and a resource
+//    labelled reaper.dev/keep;
 // 3. runs the real `reaper sweep` against the owners that remain;
 // 4. shows what survived and checks it: orphans gone, live and foreign resources intact.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
 import { allocateLease, materialize } from '../deployer/materialize.js';
 import type { OwnerObject } from '../deployer/owners.js';
+import { ownerLabels } from '../deployer/owners.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const workDir = '/tmp/reaper-demo';
@@ -108,7 +110,8 @@ async function main() {
     name: `${prefix}-kept`,
     Image: image,
     Cmd: ['sleep', '86400'],
-    Labels: { 'reaper.dev/owner-uid': gone.metadata.uid!, 'reaper.dev/keep': 'true' },
+    // The whole ownership contract, so that it is the gone lab's and only reaper.dev/keep saves it.
+    Labels: { ...ownerLabels(gone), 'reaper.dev/keep': 'true' },
   });
   await kept.start();
   console.log(

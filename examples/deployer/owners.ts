@@ -1,5 +1,7 @@
 // The owner objects the deployer understands: Topology and Sandbox as in crds/, read loosely
 // because the deployer is an example platform, not the validator of the API.
+import { ownerContractLabels } from '../../src/core/owner-scope.js';
+
 export interface OwnerObject {
   apiVersion: string;
   kind: 'Topology' | 'Sandbox';
@@ -30,15 +32,17 @@ export function isOwnerObject(value: unknown): value is OwnerObject {
   );
 }
 
-/** The labels of the ownership contract (design §1) that a deployer writes on everything it creates. */
+/**
+ * The labels of the ownership contract (docs/design.md §1) that a deployer writes on everything it
+ * creates: reaper.dev/owner-uid (the key the policies match), reaper.dev/owner-kind (the owner's
+ * group-qualified kind, e.g. Topology.reaper.dev), reaper.dev/owner-namespace (absent for a
+ * cluster-scoped owner) and reaper.dev/owner-name. A policy judges a resource only when these place
+ * its owner among the kinds and namespaces the policy sees; without them it is out of scope.
+ */
 export function ownerLabels(owner: OwnerObject): Record<string, string> {
-  if (!owner.metadata.uid) {
-    throw new Error(`${owner.kind} ${owner.metadata.name} has no metadata.uid: owners get one from the API server`);
+  const { name, namespace, uid } = owner.metadata;
+  if (!uid) {
+    throw new Error(`${owner.kind} ${name} has no metadata.uid: owners get one from the API server`);
   }
-  return {
-    'reaper.dev/owner-uid': owner.metadata.uid,
-    'reaper.dev/owner-kind': owner.kind,
-    'reaper.dev/owner-namespace': owner.metadata.namespace ?? 'default',
-    'reaper.dev/owner-name': owner.metadata.name,
-  };
+  return ownerContractLabels({ apiVersion: owner.apiVersion, kind: owner.kind, namespace, name, uid });
 }

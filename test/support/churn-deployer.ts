@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { leaseAddress, releaseLease } from './cni.js';
 import { testImage } from './engines.js';
+import type { OwnerObjectLike } from './owner-labels.js';
+import { labelsOfOwner } from './owner-labels.js';
 
 export interface ChurnOwner {
   readonly name: string;
@@ -26,8 +28,11 @@ export interface ChurnOwner {
 
 export interface ChurnTarget {
   readonly docker: Docker;
-  /** Creates the owner in the API server; returns its uid. */
-  readonly createOwner: (name: string) => Promise<string>;
+  /**
+   * Creates the owner in the API server; returns it as stored (its uid is the owner key; its kind
+   * and namespace go on the resources' labels with it, as the ownership contract has them).
+   */
+  readonly createOwner: (name: string) => Promise<OwnerObjectLike>;
   readonly deleteOwner: (name: string) => Promise<void>;
   /** The label key the policy attributes by. */
   readonly labelKey: string;
@@ -107,8 +112,9 @@ export class ChurnDeployer {
     const { docker, labelKey, namePrefix } = this.target;
     const index = this.sequence++;
     const name = `churn-${index}`;
-    const uid = await this.target.createOwner(name);
-    const labels = { [labelKey]: uid };
+    const object = await this.target.createOwner(name);
+    const labels = labelsOfOwner(labelKey, object);
+    const uid = object.metadata!.uid!;
     // A subnet of its own per network (10.252.0.0/16 in /28s): Docker's default pools would run out.
     const network =
       index % 8 === 0

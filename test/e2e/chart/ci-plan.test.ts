@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { uniqueName } from '../../support/engines.js';
 import { installCrds, repoRoot } from '../../support/kubectl.js';
+import { ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 import { createNamespace, deleteNamespace, dryRunApply } from './chart-support.js';
 
@@ -21,7 +22,11 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** The example policy, attributing through a label key of this test's own (and optionally other timing). */
+/**
+ * The example policy, attributing through a label key of this test's own (and optionally other
+ * timing), and `owned`: the labels of a resource of the Topology of that name in namespace labs
+ * (the key under the test's label, with the kind and namespace labels the example policy needs).
+ */
 function policyFile(timing?: Record<string, string>) {
   const label = `${uniqueName('t')}.test/owner-name`;
   const policy = parse(readFileSync(path.join(example, 'policies', 'labs.yaml'), 'utf8')) as {
@@ -31,7 +36,8 @@ function policyFile(timing?: Record<string, string>) {
   if (timing) policy.spec.timing = timing;
   const file = path.join(work, `${uniqueName('policy')}.yaml`);
   writeFileSync(file, stringify(policy));
-  return { file, label };
+  const owned = (name: string) => ownerLabels(label, name, { namespace: 'labs' });
+  return { file, label, owned };
 }
 
 /** The example manifests as a branch has them after the change: `keep` names the files left. */
@@ -53,16 +59,22 @@ function step(policy: string, owners: string, env: Record<string, string> = {}) 
 }
 
 test('before the change nothing would be reaped; deleting lab-b.yaml shows lab-b’s container as reaped after the grace period; nothing is removed', async () => {
-  const { file, label } = policyFile();
-  const a = await fx.container('lab-a', { labels: { [label]: 'lab-a' } });
-  const b = await fx.container('lab-b', { labels: { [label]: 'lab-b' } });
+  const { file, label, owned } = policyFile();
+  const a = await fx.container('lab-a', { labels: owned('lab-a') });
+  const b = await fx.container('lab-b', { labels: owned('lab-b') });
+  // Labelled by a deployer that writes the key and the kind but no namespace: the policy sees
+  // namespace labs only and cannot tell this is that lab-b's. Out of scope, never reaped.
+  const unscoped = await fx.container('lab-b-unscoped', {
+    labels: { [label]: 'lab-b', 'reaper.dev/owner-kind': 'Topology.reaper.dev' },
+  });
 
   const before = step(file, branch(['lab-a.yaml', 'lab-b.yaml']));
   expect(before.stderr).toBe('');
   expect(before.code).toBe(0);
   expect(before.stdout).toMatch(/outcome Completed {2}live owners 2/);
   expect(before.stdout).toMatch(/reaper-plan: 0 resources would be reaped once this change is applied/);
-  expect(before.read('summary.md')).toContain('| containers | 2 | 0 | 0 | 0 |');
+  expect(before.read('summary.md')).toContain('| containers | 2 | 1 | 0 | 0 | 0 |');
+  expect(before.read('summary.md')).toContain('1 resources match the policy but their labels do not place');
 
   const result = step(file, branch(['lab-a.yaml']));
   expect(result.stderr).toBe('');
@@ -71,34 +83,37 @@ test('before the change nothing would be reaped; deleting lab-b.yaml shows lab-b
   expect(result.stdout).toMatch(/reaper-plan: 1 resources would be reaped once this change is applied/);
   const summary = result.read('summary.md');
   // The example policy waits (minAge 10m): the fresh container goes after the grace period.
-  expect(summary).toContain('| containers | 2 | 1 | 0 | 1 |');
+  expect(summary).toContain('| containers | 2 | 1 | 1 | 0 | 1 |');
+  expect(result.stdout).toMatch(
+    new RegExp(`OutOfScope +containers +${fx.name('lab-b-unscoped')} +lab-b +nothing says`),
+  );
   const plan = JSON.parse(result.read('plan.json')) as { kind: string; report: { mode: string } };
   expect(plan.kind).toBe('ReaperPlan');
   expect(plan.report.mode).toBe('DryRun');
   expect(await fx.exists('container', a)).toBe(true);
   expect(await fx.exists('container', b)).toBe(true);
+  expect(await fx.exists('container', unscoped)).toBe(true);
 });
 
 test('with no waiting, the summary names what would go now; REAPER_PLAN_MAX=0 fails the job', async () => {
-  const { file, label } = policyFile({ minAge: '0s', gracePeriod: '0s' });
+  const { file, owned } = policyFile({ minAge: '0s', gracePeriod: '0s' });
   // Three containers of lab-a stay: one orphan in four is within the example's maxOrphanPercent 30.
-  for (const node of ['router', 'host1', 'host2'])
-    await fx.container(`now-a-${node}`, { labels: { [label]: 'lab-a' } });
-  const b = await fx.container('now-b', { labels: { [label]: 'lab-b' } });
+  for (const node of ['router', 'host1', 'host2']) await fx.container(`now-a-${node}`, { labels: owned('lab-a') });
+  const b = await fx.container('now-b', { labels: owned('lab-b') });
 
   const result = step(file, branch(['lab-a.yaml']), { REAPER_PLAN_MAX: '0' });
   expect(result.code).toBe(3);
   expect(result.stderr).toMatch(/this change would reap 1 resources, more than REAPER_PLAN_MAX=0/);
   const summary = result.read('summary.md');
-  expect(summary).toContain('| containers | 4 | 1 | 1 | 0 |');
+  expect(summary).toContain('| containers | 4 | 0 | 1 | 1 | 0 |');
   expect(summary).toContain(`| container | ${fx.name('now-b')} | lab-b |`);
   expect(await fx.exists('container', b)).toBe(true);
 });
 
 test('deleting every manifest trips the blast-radius guard: the job fails with exit 2', async () => {
-  const { file, label } = policyFile({ minAge: '0s', gracePeriod: '0s' });
-  await fx.container('all-a', { labels: { [label]: 'lab-a' } });
-  await fx.container('all-b', { labels: { [label]: 'lab-b' } });
+  const { file, owned } = policyFile({ minAge: '0s', gracePeriod: '0s' });
+  await fx.container('all-a', { labels: owned('lab-a') });
+  await fx.container('all-b', { labels: owned('lab-b') });
 
   const result = step(file, branch([]));
   expect(result.code).toBe(2);

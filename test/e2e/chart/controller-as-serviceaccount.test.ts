@@ -12,6 +12,7 @@ import type { ControllerProcess, LogLine } from '../../support/controller-proces
 import { startController } from '../../support/controller-process.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
+import { ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 import {
   chartDir,
@@ -109,6 +110,9 @@ async function createTopology(name: string): Promise<Stored> {
   })) as Stored;
 }
 
+/** What a deployer writes on a resource of the Topology with this uid in ownerNamespace. */
+const owned = (uid: string) => ownerLabels(labelKey, uid, { namespace: ownerNamespace });
+
 async function createPolicy(spec: Record<string, unknown>): Promise<string> {
   const name = uniqueName('chart-sa');
   policies.push(name);
@@ -156,8 +160,8 @@ test('the agent starts with only the ServiceAccount token: healthy and ready', a
 test('a policy sweep reaps the container of an owner that does not exist and keeps the live one', async () => {
   const live = await createTopology('alive');
   // A uid no owner has (a key that is not a uid would be foreign under uid-keyed owners).
-  const orphan = await fx.container('orphan', { labels: { [labelKey]: randomUUID() } });
-  const kept = await fx.container('kept', { labels: { [labelKey]: live.metadata.uid } });
+  const orphan = await fx.container('orphan', { labels: owned(randomUUID()) });
+  const kept = await fx.container('kept', { labels: owned(live.metadata.uid) });
   const name = await createPolicy({});
 
   await eventually('the orphaned container to be reaped', async () =>
@@ -210,7 +214,7 @@ const getTopology = async (name: string) =>
 
 test('Finalizer teardown: the agent adds its finalizer to the owner and reaps on deletion', async () => {
   const owner = await createTopology('torn-down');
-  const container = await fx.container('torn-down', { labels: { [labelKey]: owner.metadata.uid } });
+  const container = await fx.container('torn-down', { labels: owned(owner.metadata.uid) });
   await createPolicy({ teardown: 'Finalizer' });
 
   await eventually('the teardown finalizer on the owner', async () =>

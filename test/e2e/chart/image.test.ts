@@ -11,6 +11,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { requiredEnv, uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
+import { ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 import {
   clusterAccess,
@@ -113,7 +114,10 @@ test('production dependencies and the compiled code only: no compiler, no test t
   ]);
 });
 
-/** A policy file matching a label key of its own, and an owners directory where "alive" lives. */
+/**
+ * A policy file matching a label key of its own, an owners directory where "alive" lives, and
+ * `owned`: the labels of a resource of the Topology with that uid (the key and the kind label).
+ */
 function sweepInputs(extra: Record<string, unknown> = {}) {
   const label = `${uniqueName('t')}.test/owner`;
   const dir = path.join(work, uniqueName('in'));
@@ -147,7 +151,10 @@ function sweepInputs(extra: Record<string, unknown> = {}) {
     }),
     { mode: 0o644 },
   );
-  return { label, mounts: ['-v', `${dir}:/in:ro`, '-v', `${socket}:/var/run/docker.sock`] };
+  return {
+    owned: (uid: string) => ownerLabels(label, uid),
+    mounts: ['-v', `${dir}:/in:ro`, '-v', `${socket}:/var/run/docker.sock`],
+  };
 }
 
 const sweepArgs = ['sweep', '--policy', '/in/policy.yaml', '--owners-from', '/in/owners', '-o', 'json'];
@@ -158,8 +165,8 @@ interface Report {
 }
 
 test('as the image user without the socket group, Docker is out of reach and nothing happens', async () => {
-  const { label, mounts } = sweepInputs();
-  const orphan = await fx.container('nogroup', { labels: { [label]: GONE }, running: false });
+  const { owned, mounts } = sweepInputs();
+  const orphan = await fx.container('nogroup', { labels: owned(GONE), running: false });
   const run = reaperIn([...hardened, ...mounts], sweepArgs);
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(/EACCES|permission denied/i);
@@ -167,9 +174,9 @@ test('as the image user without the socket group, Docker is out of reach and not
 });
 
 test("as the image user with the socket's group (supplementalGroups), a hardened sweep reaps", async () => {
-  const { label, mounts } = sweepInputs();
-  const orphan = await fx.container('group-orphan', { labels: { [label]: GONE } });
-  const live = await fx.container('group-live', { labels: { [label]: ALIVE } });
+  const { owned, mounts } = sweepInputs();
+  const orphan = await fx.container('group-orphan', { labels: owned(GONE) });
+  const live = await fx.container('group-live', { labels: owned(ALIVE) });
   const gid = String(statSync(socket).gid);
   const run = reaperIn([...hardened, '--group-add', gid, ...mounts], sweepArgs);
   expect(run.stderr).toBe('');
@@ -183,7 +190,7 @@ test("as the image user with the socket's group (supplementalGroups), a hardened
 
 test("as uid 0 with no capabilities (the chart's default), a sweep reaps a container and its lease in a root-owned store", async () => {
   const network = uniqueName('imgnet');
-  const { label, mounts } = sweepInputs({
+  const { owned, mounts } = sweepInputs({
     resources: {
       containers: { stopTimeoutSeconds: 1 },
       networks: { enabled: false },
@@ -191,7 +198,7 @@ test("as uid 0 with no capabilities (the chart's default), a sweep reaps a conta
       ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [network] },
     },
   });
-  const orphan = await fx.container('root-orphan', { labels: { [label]: GONE } });
+  const orphan = await fx.container('root-orphan', { labels: owned(GONE) });
   const lease = await fx.lease(network, orphan);
   const leaseFile = path.join(fx.cniDir, lease);
   expect(statSync(leaseFile).uid).toBe(0);

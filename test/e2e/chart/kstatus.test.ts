@@ -15,6 +15,7 @@ import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController } from '../../support/controller-process.js';
 import { uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
+import { ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 import { createNamespace, deleteNamespace, eventually } from './chart-support.js';
 
@@ -212,10 +213,13 @@ test('Ready at the current generation is Current; the object a spec change retur
 });
 
 test('a blocked sweep is InProgress (Ready False) and Argo CD Degraded; the approval annotation makes it Current', async () => {
-  // Two containers whose owner uid no Topology has: 100% orphans > maxOrphanPercent 50.
+  // Two containers whose owner uid no Topology of the namespace has: 100% orphans > maxOrphanPercent 50.
   const identity = newIdentity();
   for (const suffix of ['blocked-1', 'blocked-2']) {
-    await fx.container(suffix, { labels: { [identity.labelKey]: randomUUID() }, running: false });
+    await fx.container(suffix, {
+      labels: ownerLabels(identity.labelKey, randomUUID(), { namespace }),
+      running: false,
+    });
   }
   const { name } = createPolicy({ limits: { maxOrphanPercent: 50 } }, identity);
   const blocked = await waitForKstatus(name, 'InProgress');

@@ -1,5 +1,6 @@
 // The `reaper` command line end to end on the real Docker engine and the real API server. Each
-// test matches on a label key of its own, so sweeps never see other tests' containers as theirs.
+// test matches on a label key of its own, so sweeps never see other tests' containers as theirs;
+// its resources carry that key with the kind (and namespace) labels of the ownership contract.
 import * as k8s from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,8 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
+import type { OwnerScope } from '../../support/owner-labels.js';
+import { ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 
 const fx = new RuntimeFixtures('cli');
@@ -31,7 +34,11 @@ function reaper(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A policy file matching on a label key unique to the calling test. */
+/**
+ * A policy file matching on a label key unique to the calling test, and `owned`: the labels a
+ * deployer writes for an owner with that key (a Topology unless said; the namespace label when
+ * given, which a policy that lists namespaces needs).
+ */
 function policyFile(spec: Record<string, unknown> = {}) {
   const label = `${uniqueName('t')}.test/owner`;
   const file = path.join(work, `${uniqueName('policy')}.yaml`);
@@ -51,7 +58,8 @@ function policyFile(spec: Record<string, unknown> = {}) {
       },
     }),
   );
-  return { file, label };
+  const owned = (key: string, owner?: OwnerScope) => ownerLabels(label, key, owner);
+  return { file, label, owned };
 }
 
 /** A directory of owner manifests carrying uids, as the API server would hand them out. */
@@ -72,10 +80,10 @@ function ownersDir(uids: string[]) {
 }
 
 test('an orphaned network goes after its orphaned container in the same sweep; live ones stay', async () => {
-  const { file, label } = policyFile();
-  const network = await fx.network('order-net', { [label]: GONE });
-  const container = await fx.container('order-ctr', { labels: { [label]: GONE }, network: fx.name('order-net') });
-  const live = await fx.container('order-live', { labels: { [label]: ALIVE } });
+  const { file, owned } = policyFile();
+  const network = await fx.network('order-net', owned(GONE));
+  const container = await fx.container('order-ctr', { labels: owned(GONE), network: fx.name('order-net') });
+  const live = await fx.container('order-live', { labels: owned(ALIVE) });
 
   const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([ALIVE]), '-o', 'json']);
   expect(run.stderr).toBe('');
@@ -94,8 +102,8 @@ test('an orphaned network goes after its orphaned container in the same sweep; l
 });
 
 test('owners that cannot all be seen: nothing is deleted and the exit code is 2', async () => {
-  const { file, label } = policyFile();
-  const orphan = await fx.container('closed', { labels: { [label]: GONE }, running: false });
+  const { file, owned } = policyFile();
+  const orphan = await fx.container('closed', { labels: owned(GONE), running: false });
   const noUid = mkdtempSync(path.join(work, 'nouid-'));
   writeFileSync(
     path.join(noUid, 'o.yaml'),
@@ -137,23 +145,43 @@ test('owners from the cluster: a live Topology protects its resources, a deleted
     // Recreated under the same name: a new uid, which must not protect the old one's resources.
     await create('gone');
 
-    const { file, label } = policyFile({
+    const { file, label, owned } = policyFile({
       owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [namespace] }],
     });
-    const kept = await fx.container('cluster-live', { labels: { [label]: live.metadata.uid }, running: false });
-    const reaped = await fx.container('cluster-gone', { labels: { [label]: gone.metadata.uid }, running: false });
+    const kept = await fx.container('cluster-live', {
+      labels: owned(live.metadata.uid, { namespace }),
+      running: false,
+    });
+    const reaped = await fx.container('cluster-gone', {
+      labels: owned(gone.metadata.uid, { namespace }),
+      running: false,
+    });
+    // The policy sees one namespace: an owner said to be in another, or in none said, is out of
+    // its scope (it could be live there), so the same gone uid does not make these orphans.
+    const elsewhere = await fx.container('cluster-elsewhere', {
+      labels: owned(gone.metadata.uid, { namespace: 'kube-system' }),
+      running: false,
+    });
+    const unplaced = await fx.container('cluster-unplaced', { labels: owned(gone.metadata.uid), running: false });
     const run = reaper(['sweep', '--policy', file, '--owners-from', 'cluster']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/live owners 2/);
     expect(await fx.exists('container', kept)).toBe(true);
     expect(await fx.exists('container', reaped)).toBe(false);
+    expect(await fx.exists('container', elsewhere)).toBe(true);
+    expect(await fx.exists('container', unplaced)).toBe(true);
+    for (const suffix of ['cluster-elsewhere', 'cluster-unplaced'])
+      expect(run.stdout).toMatch(new RegExp(`OutOfScope +containers +${fx.name(suffix)} `));
 
     // An owner kind the API server does not serve: blind, so fail closed.
     const blind = policyFile({
       owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Nonexistent' }],
       match: [{ label }],
     });
-    const orphan = await fx.container('cluster-blind', { labels: { [label]: GONE }, running: false });
+    const orphan = await fx.container('cluster-blind', {
+      labels: owned(GONE, { kind: 'Nonexistent' }),
+      running: false,
+    });
     const blindRun = reaper(['sweep', '--policy', blind.file, '--owners-from', 'cluster']);
     expect(blindRun.code).toBe(2);
     expect(await fx.exists('container', orphan)).toBe(true);
@@ -163,10 +191,10 @@ test('owners from the cluster: a live Topology protects its resources, a deleted
 });
 
 test('plan, then a change, then apply: the changed item is skipped and reported, the rest is reaped', async () => {
-  const { file, label } = policyFile();
+  const { file, owned } = policyFile();
   const owners = ownersDir([]);
-  const first = await fx.container('plan-a', { labels: { [label]: GONE }, running: false });
-  const second = await fx.container('plan-b', { labels: { [label]: GONE }, running: false });
+  const first = await fx.container('plan-a', { labels: owned(GONE), running: false });
+  const second = await fx.container('plan-b', { labels: owned(GONE), running: false });
   const planPath = path.join(work, 'plan.json');
 
   const planned = reaper(['plan', '--policy', file, '--owners-from', owners, '-o', planPath]);
@@ -177,7 +205,7 @@ test('plan, then a change, then apply: the changed item is skipped and reported,
 
   // plan-b is replaced by a new container of the same name: not the resource that was reviewed.
   await fx.docker.getContainer(second).remove({ force: true });
-  const replacement = await fx.container('plan-b', { labels: { [label]: GONE }, running: false });
+  const replacement = await fx.container('plan-b', { labels: owned(GONE), running: false });
 
   const applied = reaper(['apply', planPath, '--owners-from', owners, '-o', 'json']);
   expect(applied.code).toBe(0);
@@ -193,8 +221,8 @@ test('plan, then a change, then apply: the changed item is skipped and reported,
 });
 
 test('--state keeps grace bookkeeping between runs', async () => {
-  const { file, label } = policyFile({ timing: { minAge: '0s', gracePeriod: '1h' } });
-  const orphan = await fx.container('grace', { labels: { [label]: GONE }, running: false });
+  const { file, owned } = policyFile({ timing: { minAge: '0s', gracePeriod: '1h' } });
+  const orphan = await fx.container('grace', { labels: owned(GONE), running: false });
   const state = path.join(work, 'state.json');
   const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([]), '--state', state]);
   expect(run.code).toBe(0);
@@ -205,8 +233,8 @@ test('--state keeps grace bookkeeping between runs', async () => {
 });
 
 test('--dry-run removes nothing', async () => {
-  const { file, label } = policyFile();
-  const orphan = await fx.container('dry', { labels: { [label]: GONE }, running: false });
+  const { file, owned } = policyFile();
+  const orphan = await fx.container('dry', { labels: owned(GONE), running: false });
   const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([]), '--dry-run']);
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/WouldReap/);

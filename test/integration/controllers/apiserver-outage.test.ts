@@ -46,7 +46,7 @@ test('nothing is reaped while the API server is gone for a minute; the controlle
   const namespace = await scenario.namespace();
   const materializeFor = async (name: string): Promise<OwnerResources> => {
     const owner = await scenario.createTopology(namespace, name, 1);
-    return scenario.materialize(name, owner.metadata!.uid!, { containers: 1 });
+    return scenario.materialize(name, owner, { containers: 1 });
   };
   const doomed = await materializeFor('doomed');
   const kept = await materializeFor('kept');

@@ -95,7 +95,7 @@ test('a Topology gets the finalizer, and its deletion reaps its containers, netw
   const owner = await topologyWithFinalizer('torn');
   const uid = owner.metadata!.uid!;
   expect(condition(owner, 'Managed')).toMatchObject({ status: 'True', reason: 'TeardownByFinalizer' });
-  const resources = await scenario.materialize('torn', uid, { running: true });
+  const resources = await scenario.materialize('torn', owner, { running: true });
   expect(await scenario.remaining(resources)).toEqual({ containers: 2, networks: 1, leases: 2 });
 
   const watch = await watchTopology('torn');
@@ -144,8 +144,8 @@ test('a Topology gets the finalizer, and its deletion reaps its containers, netw
 test('a removal Docker refuses keeps the finalizer, is retried with backoff, and the Topology goes once it succeeds', async () => {
   const owner = await topologyWithFinalizer('stuck');
   const uid = owner.metadata!.uid!;
-  const resources: OwnerResources = await scenario.materialize('stuck', uid, { containers: 1 });
-  const volume = await scenario.fixtures.volume('stuck-data', { [scenario.labelKey]: uid });
+  const resources: OwnerResources = await scenario.materialize('stuck', owner, { containers: 1 });
+  const volume = await scenario.fixtures.volume('stuck-data', scenario.ownerLabels(owner));
   // Not labelled, so never reaper's to touch; while it runs with the volume mounted, Docker answers 409.
   const user = await scenario.foreignContainerUsing('volume-user', volume);
   expect((await scenario.policy()).spec).toMatchObject({ resources: { volumes: { enabled: true } } });
@@ -226,11 +226,10 @@ test('a removal Docker refuses keeps the finalizer, is retried with backoff, and
 
 test('a reaper.dev/keep=true resource of the owner stays, and the finalizer still comes off', async () => {
   const owner = await topologyWithFinalizer('kept');
-  const uid = owner.metadata!.uid!;
-  const resources = await scenario.materialize('kept', uid, { containers: 1 });
+  const resources = await scenario.materialize('kept', owner, { containers: 1 });
   const keeper = await scenario.fixtures.container('kept-keeper', {
     running: true,
-    labels: { [scenario.labelKey]: uid, 'reaper.dev/keep': 'true' },
+    labels: { ...scenario.ownerLabels(owner), 'reaper.dev/keep': 'true' },
   });
   const keeperLease = await scenario.fixtures.lease(scenario.cniNetwork, keeper);
 
@@ -261,7 +260,7 @@ test('a reaper.dev/keep=true resource of the owner stays, and the finalizer stil
 test('another controller’s finalizer stays when reaper’s comes off, and holds the Topology until it goes too', async () => {
   const other = 'example.com/other-controller';
   const owner = await topologyWithFinalizer('shared');
-  const resources = await scenario.materialize('shared', owner.metadata!.uid!, { containers: 1 });
+  const resources = await scenario.materialize('shared', owner, { containers: 1 });
   // Added after reaper's: reaper's cached copy of the Topology is stale from now on.
   await scenario.appendFinalizer('topologies', namespace, 'shared', other);
 
@@ -282,8 +281,7 @@ test('another controller’s finalizer stays when reaper’s comes off, and hold
 
 test('switching the policy to teardown: Sweep takes the finalizer off live owners', async () => {
   const owner = await topologyWithFinalizer('switched');
-  const uid = owner.metadata!.uid!;
-  const resources = await scenario.materialize('switched', uid, { containers: 1 });
+  const resources = await scenario.materialize('switched', owner, { containers: 1 });
 
   const sweeps = sweepsOf(controller, scenario.policyName).length;
   await scenario.patchPolicy({ spec: { teardown: 'Sweep' } });

@@ -63,7 +63,7 @@ const nodesOf = (policy: KubeObject) =>
 test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM releases it at once', async () => {
   const namespace = await scenario.namespace();
   const owner = await scenario.createTopology(namespace, 'lab', 1);
-  const resources = await scenario.materialize('lab', owner.metadata!.uid!, { containers: 1 });
+  const resources = await scenario.materialize('lab', owner, { containers: 1 });
 
   const [a, b] = await Promise.all([candidate('a'), candidate('b')]);
   const first = await waitFor(
@@ -157,7 +157,7 @@ test('a leader cut off from its API server stops leading and exits 1 before anot
   const cutOff = cluster.apiServers[0]!;
   const namespace = await scenario.namespace();
   const owner = await scenario.createTopology(namespace, 'lab', 1);
-  const resources = await scenario.materialize('cut-lab', owner.metadata!.uid!, { containers: 1 });
+  const resources = await scenario.materialize('cut-lab', owner, { containers: 1 });
   const holder = async () => (await lease(PARTITION_LEASE).catch(() => undefined))?.spec?.holderIdentity;
 
   const x = await candidate('x', cutOff, PARTITION_LEASE);

@@ -32,10 +32,10 @@ test('deleting the namespace holding most owners blocks the sweep until the appr
   const doomed: OwnerResources[] = [];
   for (let i = 0; i < 4; i++) {
     const owner = await scenario.createTopology(crowded, `lab${i}`, 1);
-    doomed.push(await scenario.materialize(`crowded-${i}`, owner.metadata!.uid!, { containers: 1 }));
+    doomed.push(await scenario.materialize(`crowded-${i}`, owner, { containers: 1 }));
   }
   const survivorOwner = await scenario.createTopology(quiet, 'survivor', 1);
-  const survivor = await scenario.materialize('survivor', survivorOwner.metadata!.uid!, { containers: 1 });
+  const survivor = await scenario.materialize('survivor', survivorOwner, { containers: 1 });
   await scenario.createPolicy({ limits: { maxOrphanPercent: 50 } });
   controller = await startController({ nodeName: 'node-mass', args: ['--trigger-delay', '2s'] });
   await waitFor('a first, clean sweep', () =>

@@ -47,12 +47,12 @@ beforeAll(async () => {
 
   const namespace = await reaping.namespace();
   const owner = await reaping.createTopology(namespace, 'kept', 1);
-  kept = await reaping.materialize('kept', owner.metadata!.uid!, { containers: 2 });
+  kept = await reaping.materialize('kept', owner, { containers: 2 });
   orphans = await reaping.materialize('gone', randomUUID(), { containers: 2 });
   await reaping.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '1h' } });
 
   const survivor = await blocked.createTopology(namespace, 'survivor', 1);
-  await blocked.materialize('survivor', survivor.metadata!.uid!, { containers: 1 });
+  await blocked.materialize('survivor', survivor, { containers: 1 });
   await blocked.materialize('mass', randomUUID(), { containers: 3 });
   await blocked.createPolicy({
     limits: { maxOrphanPercent: 50 },

@@ -27,8 +27,7 @@ afterAll(async () => {
 
 async function topologyWithResources(name: string, tag = name): Promise<{ uid: string; resources: OwnerResources }> {
   const owner = await scenario.createTopology(namespace, name);
-  const uid = owner.metadata!.uid!;
-  return { uid, resources: await scenario.materialize(tag, uid) };
+  return { uid: owner.metadata!.uid!, resources: await scenario.materialize(tag, owner) };
 }
 
 test('deleting a Topology reaps its containers, network and leases; other owners and foreign resources stay', async () => {
@@ -151,7 +150,7 @@ test('the Topology status shows what is expected and what the runtime holds', as
 test('a Sandbox: its status shows its container, network and lease; deleting it reaps exactly them', async () => {
   const box = await scenario.createSandbox(namespace, 'box');
   const uid = box.metadata!.uid!;
-  const resources = await scenario.materialize('box', uid, { containers: 1 });
+  const resources = await scenario.materialize('box', box, { containers: 1 });
   const bystander = await topologyWithResources('beside-box');
   const counted = await waitFor('status.resources of the Sandbox', async () => {
     const current = await scenario.owner('sandboxes', namespace, 'box');

@@ -1,9 +1,11 @@
 // A controller test's world: its own ReapPolicy (attributing only through a label key no other test
 // uses), its own namespace of owners, and runtime resources made for those owners on the real
-// Docker engine and host-local lease store. cleanUp() removes all of it.
+// Docker engine and host-local lease store, labelled with that key and the kind and namespace
+// labels of the ownership contract. cleanUp() removes all of it.
 import * as k8s from '@kubernetes/client-node';
 import { kubeConfig, testImage, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
+import { labelsOfOwner, ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 
 export const group = 'reaper.dev';
@@ -175,15 +177,18 @@ export class ControllerScenario {
   }
 
   /**
-   * What a deployer makes for an owner uid: a labelled network, `containers` labelled containers on
-   * it (stopped unless `running`), and one real host-local lease per container.
+   * What a deployer makes for an owner: a network, `containers` containers on it (stopped unless
+   * `running`), and one real host-local lease per container; the network and containers labelled
+   * with the ownership contract under this scenario's label key (test/support/owner-labels.ts).
+   * `owner` is an owner object as read back from the API server, or the uid of a Topology of no
+   * stated namespace (e.g. one that never existed).
    */
   async materialize(
     tag: string,
-    ownerUid: string,
+    owner: string | KubeObject,
     options: { containers?: number; running?: boolean } = {},
   ): Promise<OwnerResources> {
-    const labels = { [this.labelKey]: ownerUid };
+    const labels = this.ownerLabels(owner);
     const network = await this.fixtures.network(`${tag}-lan`, labels);
     const containers: string[] = [];
     const leases: string[] = [];
@@ -197,6 +202,11 @@ export class ControllerScenario {
       leases.push(await this.fixtures.lease(this.cniNetwork, id));
     }
     return { containers, networks: [network], leases };
+  }
+
+  /** The labels a deployer writes for `owner` (as for materialize), keyed by its uid under labelKey. */
+  ownerLabels(owner: string | KubeObject): Record<string, string> {
+    return typeof owner === 'string' ? ownerLabels(this.labelKey, owner) : labelsOfOwner(this.labelKey, owner);
   }
 
   /** Which of an owner's resources still exist. */

@@ -39,7 +39,7 @@ test(`churn for ${CHURN_SECONDS}s: no resource of a live owner lost, every resou
 
   const deployer = new ChurnDeployer({
     docker: scenario.fixtures.docker,
-    createOwner: async (name) => (await scenario.createTopology(namespace, name, 1)).metadata!.uid!,
+    createOwner: (name) => scenario.createTopology(namespace, name, 1),
     deleteOwner: (name) => scenario.deleteOwner('topologies', namespace, name),
     labelKey: scenario.labelKey,
     namePrefix: scenario.fixtures.prefix,

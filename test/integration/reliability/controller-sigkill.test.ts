@@ -59,7 +59,7 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
   const namespace = await scenario.namespace();
   const liveOwner = await scenario.createTopology(namespace, 'live', 2);
   const liveUid = liveOwner.metadata!.uid!;
-  const owned = (uid: string) => ({ [scenario.labelKey]: uid });
+  const owned = (uid: string) => scenario.ownerLabels(uid);
 
   // Orphans: running containers with a lease each (stopping one takes its whole timeout: `sleep`
   // ignores SIGTERM), leases whose container is long gone, networks and volumes.

@@ -75,11 +75,11 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
       namespace,
       body: { apiVersion: ownerApiVersion, kind: 'Lab', metadata: { name: `lab${i}` }, spec: {} },
     })) as KubeObject;
-    labs.push(await scenario.materialize(`lab${i}`, lab.metadata!.uid!, { containers: 2 }));
+    labs.push(await scenario.materialize(`lab${i}`, lab, { containers: 2 }));
   }
   // An owner of another kind, so the policy has something live that the deletion does not touch.
   const survivorOwner = await scenario.createTopology(namespace, 'survivor', 1);
-  const survivor = await scenario.materialize('survivor', survivorOwner.metadata!.uid!, { containers: 1 });
+  const survivor = await scenario.materialize('survivor', survivorOwner, { containers: 1 });
   // The default blast-radius guard (maxOrphanPercent 50); a sweep every two seconds.
   await scenario.createPolicy({
     // This namespace only: other tests' Topologies on the shared API server must not count.
@@ -162,9 +162,10 @@ test('a controller started while the owners’ kind is not served at all fails c
   const missingApiVersion = `${uniqueName('never')}.reliability.test/v1`;
   const namespace = await absent.namespace();
   const survivorOwner = await absent.createTopology(namespace, 'survivor', 1);
-  const survivor = await absent.materialize('survivor', survivorOwner.metadata!.uid!, { containers: 1 });
+  const survivor = await absent.materialize('survivor', survivorOwner, { containers: 1 });
   // Resources of owners of the missing kind: uids no object has, so orphans by any measure.
-  const strays = [await absent.materialize('stray', randomUUID(), { containers: 2 })];
+  const stray: KubeObject = { apiVersion: missingApiVersion, kind: 'Lab', metadata: { uid: randomUUID() } };
+  const strays = [await absent.materialize('stray', stray, { containers: 2 })];
   await absent.createPolicy({
     owners: [
       { apiVersion: missingApiVersion, kind: 'Lab' },

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import type { ReapReport } from '../../../src/core/report-types.js';
 import { uniqueName } from '../../support/engines.js';
+import { ownerLabels } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { startPrivateDockerd } from '../../support/private-dockerd.js';
 import type { CliRun } from '../../support/reaper-cli.js';
@@ -19,6 +20,7 @@ import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
+import type { KubeObject } from '../controllers/scenario.js';
 import { ControllerScenario } from '../controllers/scenario.js';
 import { nodeConditions } from '../../support/node-status.js';
 
@@ -30,6 +32,8 @@ const cniNetwork = 'dr-net';
 const liveUids = [randomUUID(), randomUUID()];
 const goneUids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
 const goneUid = (i: number) => goneUids[i % goneUids.length]!;
+// What a deployer writes for a Topology of namespace dr (the owners' namespace in writeOwners).
+const owned = (uid: string) => ownerLabels(label, uid, { namespace: 'dr' });
 
 let engine: PrivateDockerd;
 let fx: RuntimeFixtures;
@@ -111,28 +115,26 @@ const leaseFile = (lease: string) => path.join(fx.cniDir, lease);
 test('dockerd killed mid-sweep: failures reported, no lease freed early, the next sweep completes, nothing live lost', async () => {
   const orphans: { id: string; lease: string }[] = [];
   for (let i = 0; i < ORPHAN_CONTAINERS; i++) {
-    const id = await fx.container(`orphan-${i}`, { labels: { [label]: goneUid(i) } });
+    const id = await fx.container(`orphan-${i}`, { labels: owned(goneUid(i)) });
     orphans.push({ id, lease: await fx.lease(cniNetwork, id) });
   }
-  const orphanNetworks = await Promise.all(
-    [0, 1, 2].map((i) => fx.network(`orphan-net-${i}`, { [label]: goneUid(i) })),
-  );
-  const orphanVolumes = await Promise.all([0, 1, 2].map((i) => fx.volume(`orphan-vol-${i}`, { [label]: goneUid(i) })));
+  const orphanNetworks = await Promise.all([0, 1, 2].map((i) => fx.network(`orphan-net-${i}`, owned(goneUid(i)))));
+  const orphanVolumes = await Promise.all([0, 1, 2].map((i) => fx.volume(`orphan-vol-${i}`, owned(goneUid(i)))));
 
   const live: { id: string; lease: string }[] = [];
   for (const [i, uid] of [...liveUids, ...liveUids].entries()) {
-    const id = await fx.container(`live-${i}`, { labels: { [label]: uid } });
+    const id = await fx.container(`live-${i}`, { labels: owned(uid) });
     live.push({ id, lease: await fx.lease(cniNetwork, id) });
   }
-  const liveNetwork = await fx.network('live-net', { [label]: liveUids[0]! });
-  const liveVolume = await fx.volume('live-vol', { [label]: liveUids[1]! });
+  const liveNetwork = await fx.network('live-net', owned(liveUids[0]!));
+  const liveVolume = await fx.volume('live-vol', owned(liveUids[1]!));
   const foreign = {
     container: await fx.container('foreign'),
     otherLabel: await fx.container('other-label', { labels: { 'someone-else.test/owner-uid': goneUid(0) } }),
     network: await fx.network('foreign-net'),
     volume: await fx.volume('foreign-vol'),
   };
-  const kept = await fx.container('kept', { labels: { [label]: goneUid(1), 'reaper.dev/keep': 'true' } });
+  const kept = await fx.container('kept', { labels: { ...owned(goneUid(1)), 'reaper.dev/keep': 'true' } });
   const policy = writePolicy();
   const owners = writeOwners();
 
@@ -208,14 +210,13 @@ test('reaper run: dockerd killed mid-reap, the controller keeps running, fails c
   const node = 'node-drun';
   const namespace = await scenario.namespace();
   const liveOwner = await scenario.createTopology(namespace, 'live', 1);
-  const owned = (uid: string) => ({ [scenario.labelKey]: uid });
+  const labelled = (owner: string | KubeObject) => scenario.ownerLabels(owner);
   const orphans: string[] = [];
-  for (let i = 0; i < 12; i++) orphans.push(await fx.container(`run-orphan-${i}`, { labels: owned(goneUid(i)) }));
-  const orphanVolume = await fx.volume('run-orphan-vol', owned(goneUid(0)));
+  for (let i = 0; i < 12; i++) orphans.push(await fx.container(`run-orphan-${i}`, { labels: labelled(goneUid(i)) }));
+  const orphanVolume = await fx.volume('run-orphan-vol', labelled(goneUid(0)));
   const live: string[] = [];
-  for (let i = 0; i < 2; i++)
-    live.push(await fx.container(`run-live-${i}`, { labels: owned(liveOwner.metadata!.uid!) }));
-  const liveVolume = await fx.volume('run-live-vol', owned(liveOwner.metadata!.uid!));
+  for (let i = 0; i < 2; i++) live.push(await fx.container(`run-live-${i}`, { labels: labelled(liveOwner) }));
+  const liveVolume = await fx.volume('run-live-vol', labelled(liveOwner));
   await scenario.createPolicy({
     owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' }],
     resources: { containers: { running: 'Stop', stopTimeoutSeconds: STOP_TIMEOUT_SECONDS } },

@@ -13,6 +13,7 @@ import type { Backends } from '../../../src/runtime/backend.js';
 import { backendsForPolicy } from '../../../src/runtime/backends-for-policy.js';
 import { releaseLease } from '../../support/cni.js';
 import { requiredEnv } from '../../support/engines.js';
+import { ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 import { leaseSubnet } from '../../../examples/deployer/materialize.js';
 import { live, selectedKeys, sweep, testPolicy } from './sweep-harness.js';
@@ -20,7 +21,8 @@ import { live, selectedKeys, sweep, testPolicy } from './sweep-harness.js';
 const fx = new RuntimeFixtures('exec');
 afterAll(() => fx.cleanUp());
 
-// Owner uids: the harness's owners are keyed by uid, and a label that is not one is foreign.
+// Owner uids: the harness's owners are keyed by uid, and a label that is not one is foreign. Resources
+// carry the kind label too (ownerLabels): without it a label key could name another kind's owner.
 const ORPHAN = randomUUID();
 const LIVE = randomUUID();
 const randomContainerId = () => randomBytes(32).toString('hex');
@@ -30,7 +32,7 @@ const isRunning = async (id: string) => (await fx.docker.getContainer(id).inspec
 
 test('order: containers, then their leases, then networks, then volumes; everything orphaned is gone', async () => {
   const { policy, label } = testPolicy({ cniDir: fx.cniDir, leaseNetworks: ['order-lab'] });
-  const orphan = { [label]: ORPHAN };
+  const orphan = ownerLabels(label, ORPHAN);
   const networkId = await fx.network('order-net', orphan);
   const containers = [
     await fx.container('order-c1', { labels: orphan, network: fx.name('order-net'), anonymousVolume: true }),
@@ -41,7 +43,7 @@ test('order: containers, then their leases, then networks, then volumes; everyth
   const leases = [await fx.lease('order-lab', containers[0]!), await fx.lease('order-lab', containers[1]!)];
   const dangling = await fx.lease('order-lab', randomContainerId());
   const volume = await fx.volume('order-vol', orphan);
-  const kept = await fx.container('order-live', { labels: { [label]: LIVE } });
+  const kept = await fx.container('order-live', { labels: ownerLabels(label, LIVE) });
 
   const run = await sweep(fx.docker, policy, { liveKeys: [LIVE] });
 
@@ -88,7 +90,7 @@ test('order: containers, then their leases, then networks, then volumes; everyth
 
 test('a network with a foreign container, running or stopped, survives and is reported in use', async () => {
   const { policy, label } = testPolicy({ cniDir: fx.cniDir });
-  const orphan = { [label]: ORPHAN };
+  const orphan = ownerLabels(label, ORPHAN);
   const busy = await fx.network('foreign-busy', orphan);
   const parked = await fx.network('foreign-parked', orphan);
   const guest = await fx.container('foreign-guest', { network: fx.name('foreign-busy') });
@@ -115,7 +117,7 @@ test('a network with a foreign container, running or stopped, survives and is re
 
 test('Skip: a running orphan is left running, and keeps its lease and its network', async () => {
   const { policy, label } = testPolicy({ cniDir: fx.cniDir, running: 'Skip', leaseNetworks: ['skip-lab'] });
-  const orphan = { [label]: ORPHAN };
+  const orphan = ownerLabels(label, ORPHAN);
   const networkId = await fx.network('skip-net', orphan);
   const running = await fx.container('skip-running', { labels: orphan, network: fx.name('skip-net') });
   const stopped = await fx.container('skip-stopped', { labels: orphan, running: false });
@@ -144,7 +146,7 @@ test('Skip: a running orphan is left running, and keeps its lease and its networ
 
 test('Stop: running orphans are stopped gracefully (then killed after the timeout) and removed', async () => {
   const { policy, label } = testPolicy({ cniDir: fx.cniDir, running: 'Stop', concurrency: 3 });
-  const orphan = { [label]: ORPHAN };
+  const orphan = ownerLabels(label, ORPHAN);
   const ids = await Promise.all(['stop-1', 'stop-2', 'stop-3'].map((s) => fx.container(s, { labels: orphan })));
   const started = Date.now();
   const run = await sweep(fx.docker, policy);
@@ -158,7 +160,7 @@ test('Stop: running orphans are stopped gracefully (then killed after the timeou
 
 test('what someone else removes meanwhile counts as already gone, before or during the sweep', async () => {
   const { policy, label } = testPolicy({ cniDir: fx.cniDir, leaseNetworks: ['race-lab'] });
-  const orphan = { [label]: ORPHAN };
+  const orphan = ownerLabels(label, ORPHAN);
   const first = await fx.container('race-first', { labels: orphan, running: false });
   const gone = await fx.container('race-gone', { labels: orphan, running: false });
   const networkId = await fx.network('race-net', orphan);
@@ -211,7 +213,7 @@ test('what someone else removes meanwhile counts as already gone, before or duri
 
 describe('fail closed', () => {
   async function orphans(prefix: string, label: string) {
-    const labels = { [label]: ORPHAN };
+    const labels = ownerLabels(label, ORPHAN);
     return {
       container: await fx.container(`${prefix}-c`, { labels, running: false }),
       network: await fx.network(`${prefix}-n`, labels),
@@ -252,7 +254,7 @@ describe('fail closed', () => {
   test('an owner found live by the fresh re-check keeps its resources; the others go', async () => {
     const { policy, label } = testPolicy({ cniDir: fx.cniDir });
     const back = await orphans('fc-back', label); // owned by ORPHAN, which the re-check finds live
-    const goner = await fx.container('fc-goner', { labels: { [label]: randomUUID() }, running: false });
+    const goner = await fx.container('fc-goner', { labels: ownerLabels(label, randomUUID()), running: false });
     const run = await sweep(fx.docker, policy, { recheckOwners: () => Promise.resolve(live(ORPHAN)) });
     expect(run.plan.selected).toHaveLength(4);
     expect(run.byKey.get(key('container', back.container))).toMatchObject({ status: 'skipped', reason: /re-check/ });
@@ -279,7 +281,7 @@ describe('fail closed', () => {
 
 test('DryRun touches nothing and says what it would reap', async () => {
   const { policy, label } = testPolicy({ cniDir: fx.cniDir, mode: 'DryRun', leaseNetworks: ['dry-lab'] });
-  const orphan = { [label]: ORPHAN };
+  const orphan = ownerLabels(label, ORPHAN);
   const container = await fx.container('dry-c', { labels: orphan });
   const lease = await fx.lease('dry-lab', container);
   const networkId = await fx.network('dry-n', orphan);
@@ -322,7 +324,7 @@ describe('an engine that goes away mid-sweep', () => {
 
   test('yields failed items, not a crash, and the rest is untouched', async () => {
     const { policy, label } = testPolicy({ cniDir: fx.cniDir, concurrency: 1 });
-    const orphan = { [label]: ORPHAN };
+    const orphan = ownerLabels(label, ORPHAN);
     const ids = await Promise.all(
       ['away-1', 'away-2', 'away-3'].map((s) => fx.container(s, { labels: orphan, running: false })),
     );

@@ -1,6 +1,7 @@
 // A sweep on the real engines, the way src/sweep runs one: snapshot through the real backends,
 // plan with the pure planner, execute. Each test matches on a label key of its own, so everything
-// else on the engine (other test files run side by side) is foreign to it.
+// else on the engine (other test files run side by side) is foreign to it; its resources carry that
+// key and the kind label of the ownership contract (test/support/owner-labels.ts ownerLabels).
 import type Docker from 'dockerode';
 import type { LiveOwners, RuntimeSnapshot } from '../../../src/core/model.js';
 import type { ItemOutcome } from '../../../src/core/outcome.js';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { uniqueName } from '../../../support/engines.js';
 import { repoRoot } from '../../../support/kubectl.js';
+import { ownerLabels } from '../../../support/owner-labels.js';
 
 export interface CliRun {
   readonly code: number | null;
@@ -45,14 +46,24 @@ export function reaperAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promis
 
 export interface SweepReport {
   outcome: string;
-  counts: Record<string, { scanned: number; attributable: number; orphaned: number; reaped: number; failed: number }>;
+  counts: Record<
+    string,
+    { scanned: number; attributable: number; outOfScope: number; orphaned: number; reaped: number; failed: number }
+  >;
   /** kind: containers | networks | volumes | ipLeases. */
   items: { kind: string; name: string; id: string; action: string; reason: string; ownerKey?: string }[];
   errors: string[];
 }
 
-/** A policy file (label rule on a key unique to the caller, minAge and grace 0) and its label key. */
-export function policyFile(dir: string, spec: Record<string, unknown> = {}): { file: string; label: string } {
+/**
+ * A policy file (label rule on a key unique to the caller, minAge and grace 0), its label key, and
+ * `owned`: the labels of a resource whose owner has `key` (the key under the label, with the kind
+ * label of a Topology, as the ownership contract has it).
+ */
+export function policyFile(
+  dir: string,
+  spec: Record<string, unknown> = {},
+): { file: string; label: string; owned: (key: string) => Record<string, string> } {
   const label = `${uniqueName('bad')}.test/owner-uid`;
   const file = path.join(dir, `${uniqueName('policy')}.yaml`);
   writeFileSync(
@@ -71,7 +82,7 @@ export function policyFile(dir: string, spec: Record<string, unknown> = {}): { f
       },
     }),
   );
-  return { file, label };
+  return { file, label, owned: (key) => ownerLabels(label, key) };
 }
 
 /** A directory of Topology manifests carrying these uids, as the API server hands them out. */

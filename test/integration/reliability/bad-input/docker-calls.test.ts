@@ -92,7 +92,7 @@ function allowed(call: Call): boolean {
 
 test('a sweep that stops and removes containers, networks, volumes and leases calls only the Docker endpoints listed in docs/security.md', async () => {
   const network = `leases-${randomUUID().slice(0, 8)}`;
-  const { file, label } = policyFile(work, {
+  const { file, owned } = policyFile(work, {
     resources: {
       containers: { running: 'Stop', stopTimeoutSeconds: 1 },
       networks: { enabled: true },
@@ -100,7 +100,7 @@ test('a sweep that stops and removes containers, networks, volumes and leases ca
       ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [network] },
     },
   });
-  const gone = { [label]: randomUUID() };
+  const gone = owned(randomUUID());
   const orphanNet = await fx.network('orphan-net', gone);
   const busyNet = await fx.network('busy-net', gone);
   const running = await fx.container('running', { labels: gone, network: fx.name('orphan-net') });

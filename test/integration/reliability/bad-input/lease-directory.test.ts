@@ -64,7 +64,7 @@ function inventory(root: string): Record<string, string> {
 test('junk in the lease store is passed over: nothing outside is touched, bookkeeping stays, the real orphans are reaped', async () => {
   const network = uniqueName('labnet');
   const liveUid = randomUUID();
-  const { file, label } = policyFile(work, {
+  const { file, owned } = policyFile(work, {
     resources: {
       containers: { stopTimeoutSeconds: 1 },
       ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [network, 'linked-net', 'a..b'] },
@@ -72,8 +72,8 @@ test('junk in the lease store is passed over: nothing outside is touched, bookke
   });
 
   // Real leases from host-local: a live container's, an orphaned container's, and a dangling one.
-  const live = await fx.container('live', { labels: { [label]: liveUid }, running: false });
-  const orphan = await fx.container('orphan', { labels: { [label]: randomUUID() }, running: false });
+  const live = await fx.container('live', { labels: owned(liveUid), running: false });
+  const orphan = await fx.container('orphan', { labels: owned(randomUUID()), running: false });
   const liveLease = await fx.lease(network, live);
   const orphanLease = await fx.lease(network, orphan);
   const danglingLease = await fx.lease(network, 'd'.repeat(64));
@@ -156,13 +156,13 @@ test('junk in the lease store is passed over: nothing outside is touched, bookke
 
 test('a network directory the sweep cannot read: the listing is incomplete, so nothing is reaped and the report says why', async () => {
   const network = uniqueName('locked');
-  const { file, label } = policyFile(work, {
+  const { file, owned } = policyFile(work, {
     resources: {
       containers: { stopTimeoutSeconds: 1 },
       ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [network] },
     },
   });
-  const orphan = await fx.container('locked-orphan', { labels: { [label]: randomUUID() }, running: false });
+  const orphan = await fx.container('locked-orphan', { labels: owned(randomUUID()), running: false });
   const lease = await fx.lease(network, 'f'.repeat(64));
   chmodSync(path.join(fx.cniDir, network), 0o000);
   try {
