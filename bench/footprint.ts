@@ -124,7 +124,9 @@ export async function runFootprint(options: { runs?: number } = {}): Promise<Ben
       await cluster.patchPolicy(policyName, { spec: { timing: { interval: SWEEP_INTERVAL } } });
       const sweeping = await sweepingWindow(controller, policyName, cycles, () => Promise.resolve());
       console.error(`footprint: ${target} owners: sweeps that each reap one orphan`);
-      const reaping = await sweepingWindow(controller, policyName, REAPING_CYCLES, () => orphan(objects, image));
+      const reaping = await sweepingWindow(controller, policyName, REAPING_CYCLES, () =>
+        orphan(objects, image, namespace),
+      );
       await cluster.patchPolicy(policyName, { spec: { timing: { interval: '5m' } } });
       steps.push({ owners: target, idle, sweeping, reaping: { perSweep: reaping.perSweep }, settleMs });
     }
@@ -152,7 +154,7 @@ async function createContainers(objects: BenchObjects, owners: Owner[], image: s
             name: `${objects.prefix}-${owner.name}-n${i % CONTAINERS_PER_OWNER}`,
             Image: image,
             Cmd: ['sleep', '3600'],
-            Labels: { [objects.label]: owner.uid },
+            Labels: objects.labelsFor(owner.uid, owner),
             HostConfig: { NetworkMode: 'none' },
           }),
         ),
@@ -163,13 +165,13 @@ async function createContainers(objects: BenchObjects, owners: Owner[], image: s
 }
 
 /** A container whose owner never existed: the next sweep reaps it. */
-async function orphan(objects: BenchObjects, image: string): Promise<void> {
+async function orphan(objects: BenchObjects, image: string, namespace: string): Promise<void> {
   await objects.create(() =>
     objects.docker.createContainer({
       name: `${objects.prefix}-orphan-${randomUUID().slice(0, 8)}`,
       Image: image,
       Cmd: ['true'],
-      Labels: { [objects.label]: randomUUID() },
+      Labels: objects.labelsFor(randomUUID(), { kind: 'Topology', namespace }),
       HostConfig: { NetworkMode: 'none' },
     }),
   );

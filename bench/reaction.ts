@@ -302,7 +302,7 @@ async function materializeVictims(
   return Promise.all(
     owners.map((owner, i) =>
       limit(async (): Promise<Victim> => {
-        const labels = { [objects.label]: owner.uid };
+        const labels = objects.labelsFor(owner.uid, owner);
         const netName = `${objects.prefix}-${owner.name}`;
         // Explicit /26 subnets: Docker's default pools hold only about 30 networks.
         const subnet = `10.${second}.${Math.floor(i / 4)}.${(i % 4) * 64}/26`;
@@ -343,7 +343,7 @@ async function materializeOthers(objects: BenchObjects, owners: Owner[], image: 
               name: `${objects.prefix}-${owner.name}-${node}`,
               Image: image,
               Cmd: WORKLOAD,
-              Labels: { [objects.label]: owner.uid },
+              Labels: objects.labelsFor(owner.uid, owner),
               HostConfig: { NetworkMode: 'none' },
             }),
           ),

@@ -5,6 +5,8 @@ import Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { requiredEnv } from './testenv.js';
+import type { OwnerScope } from '../../test/support/owner-labels.js';
+import { ownerLabels } from '../../test/support/owner-labels.js';
 
 export function benchDocker(): Docker {
   return new Docker({ socketPath: requiredEnv('DOCKER_HOST').replace(/^unix:\/\//, '') });
@@ -21,6 +23,15 @@ export class BenchObjects {
   readonly runId = randomBytes(4).toString('hex');
   /** The label key: its value on each object is the owner key. */
   readonly label = `bench.reaper.dev/run-${this.runId}`;
+
+  /**
+   * The labels of an object made for an owner: the key under the run's label, and the owner's kind
+   * and namespace, which place it in the run's policy's scope. A lab's owners never existed: they
+   * are Topologies of the namespace named like the run.
+   */
+  labelsFor(key: string, owner: OwnerScope = { kind: 'Topology', namespace: this.prefix }): Record<string, string> {
+    return ownerLabels(this.label, key, owner);
+  }
   readonly prefix: string;
   readonly docker = benchDocker();
   private closing = false;
@@ -51,7 +62,7 @@ export class BenchObjects {
                 name: `${this.prefix}-o${o}-c${c}`,
                 Image: options.image,
                 Cmd: ['true'],
-                Labels: { [this.label]: ownerKeys[o]! },
+                Labels: this.labelsFor(ownerKeys[o]!),
                 HostConfig: { NetworkMode: `${this.prefix}-o${o}` },
               }),
             );
@@ -89,7 +100,7 @@ export class BenchObjects {
               this.docker.createNetwork({
                 Name: `${this.prefix}-o${o}`,
                 Driver: 'bridge',
-                Labels: { [this.label]: key },
+                Labels: this.labelsFor(key),
                 IPAM: { Config: [{ Subnet: `10.${second}.${o % 256}.0/24` }] },
               }),
             );
