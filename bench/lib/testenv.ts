@@ -65,4 +65,15 @@ export function installCrds(): void {
   const crds = path.join(import.meta.dirname, '..', '..', 'crds');
   kubectl(['apply', '--server-side', '--force-conflicts', '-f', crds]);
   kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', crds]);
+  // Established is read from etcd: an API server that has just started (the benchmarks' own) still
+  // answers 429 "storage is (re)initializing" for a moment, and a sweep then would fail closed.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const listed = spawnSync('kubectl', ['get', 'topologies,sandboxes,reappolicies', '-A', '-o', 'name'], {
+      encoding: 'utf8',
+    });
+    if (listed.status === 0) return;
+    if (Date.now() > deadline) throw new Error(`the reaper.dev kinds are not served: ${listed.stderr}`);
+    spawnSync('sleep', ['1']);
+  }
 }
