@@ -102,20 +102,25 @@ export async function startManager(
   const onPolicy = (cached: k8s.KubernetesObject) => {
     const object = cached as unknown as ReapPolicy;
     if (!object.metadata?.name) return;
+    const overlaps = registry.overlapSignature();
     const due = registry.upsert(object);
     syncTargets();
     if (due) {
       policyQueue.add(object.metadata.name);
       enqueueOwners(BUILT_IN_OWNER_KINDS);
     }
+    // A policy's claims overlap another's from the moment it exists: the others say so now too.
+    for (const name of registry.overlapsChangedSince(overlaps)) policyQueue.add(name);
   };
   policyInformer.on('add', onPolicy);
   policyInformer.on('update', onPolicy);
   policyInformer.on('delete', (object) => {
+    const overlaps = registry.overlapSignature();
     if (!object.metadata?.name || !registry.remove(object.metadata.name)) return;
     syncTargets();
     policyQueue.add(object.metadata.name);
     enqueueOwners(BUILT_IN_OWNER_KINDS);
+    for (const name of registry.overlapsChangedSince(overlaps)) policyQueue.add(name);
   });
   policyInformer.onState((state) =>
     metrics.setInformerHealthy(describeTarget(POLICY_TARGET), state.synced && state.healthy),

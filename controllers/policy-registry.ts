@@ -67,6 +67,18 @@ export class PolicyRegistry {
     return this.rivals().overlaps.filter((o) => o.policy === name);
   }
 
+  /** What each policy's overlaps say now, to tell afterwards whose a change altered. */
+  overlapSignature(): ReadonlyMap<string, string> {
+    const signature = new Map<string, string>();
+    for (const name of this.names()) signature.set(name, JSON.stringify(this.overlapsOf(name)));
+    return signature;
+  }
+
+  /** Policies whose overlaps differ from `before`: another policy came, went or changed its claims. */
+  overlapsChangedSince(before: ReadonlyMap<string, string>): string[] {
+    return this.names().filter((name) => before.get(name) !== JSON.stringify(this.overlapsOf(name)));
+  }
+
   private rivals(): ReturnType<typeof rivalsAmong> {
     return (this.rivalry ??= rivalsAmong(this.valid()));
   }

@@ -321,6 +321,20 @@ describe('rivals and overlaps', () => {
     expect(registry.overlapsOf('stranger')).toEqual([]);
   });
 
+  test('overlapsChangedSince names the policies a change gave or took an overlap, so they say so at once', () => {
+    const registry = registryOf(reapPolicy('labs', { owners: [LABS] }), reapPolicy('other', { match: [LAB_NAMES] }));
+    let before = registry.overlapSignature();
+    registry.upsert(reapPolicy('topologies', { owners: [TOPOLOGY] }));
+    // labs gained an overlap; other's name rule overlaps no one; topologies is new.
+    expect(registry.overlapsChangedSince(before)).toEqual(['labs', 'topologies']);
+    before = registry.overlapSignature();
+    registry.upsert(reapPolicy('topologies', { owners: [TOPOLOGY], mode: 'DryRun' }));
+    expect(registry.overlapsChangedSince(before)).toEqual([]);
+    before = registry.overlapSignature();
+    registry.remove('topologies');
+    expect(registry.overlapsChangedSince(before)).toEqual(['labs']);
+  });
+
   test('rivals and overlaps are worked out again after every change to the set', () => {
     const registry = registryOf(reapPolicy('labs', { owners: [LABS] }));
     expect(rivalsOf(registry, 'labs')).toEqual([]);
