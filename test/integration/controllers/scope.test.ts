@@ -297,8 +297,11 @@ test('two namespace-scoped policies on one label key each reap only their own na
     `label ${key} is also claimed by policy ${a.policyName}`,
   );
 
-  // A says so from its next sweep on: a new policy does not make the policies it overlaps sweep again.
-  await sweepAgain(a);
+  // A says so at once, without a change of its own: a new policy queues the policies it overlaps.
+  await waitFor('policy A to say its claims overlap B’s', async () => {
+    const overlap = condition(await a.policy(), 'ClaimsOverlap');
+    return overlap?.status === 'True' && overlap.message.includes(b.policyName);
+  });
   const again = await sweepOf(a, 'policy A’s sweep knowing B', { live: 1, outOfScope: [[c.liveB, inB]] });
   expect(again.sweep.counts.containers).toMatchObject({ attributable: 1, reaped: 0 });
   expect(condition(again.policy, 'ClaimsOverlap')).toMatchObject({ status: 'True', reason: 'SharedMatchRule' });
