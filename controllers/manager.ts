@@ -20,6 +20,7 @@ import { ReaperMetrics } from '../src/observe/metrics.js';
 import { KubeListOwnerSource } from '../src/owners/kube-list-source.js';
 import { createDockerClient } from '../src/runtime/docker-client.js';
 import type { ControllerConfig } from './config.js';
+import { DeletionTrigger } from './deletion-trigger.js';
 import { Finalizers } from './finalizer.js';
 import { Health } from './health.js';
 import { OwnerController, ownerQueueKey } from './owner-controller.js';
@@ -54,9 +55,6 @@ export async function startManager(
   const isBuiltIn = (target: InformerTarget) =>
     BUILT_IN_OWNER_KINDS.some((k) => k.apiVersion === target.apiVersion && k.kind === target.kind);
 
-  const policiesOf = (target: InformerTarget, namespace: string | undefined) =>
-    registry.managing(target.apiVersion, target.kind, namespace).map((m) => m.policy.name);
-
   const informers = new DynamicInformerSet(kubeConfig, {
     logger,
     resolver,
@@ -66,9 +64,10 @@ export async function startManager(
       if (isBuiltIn(target) && object.metadata?.name) {
         ownerQueue.add(ownerQueueKey(target.apiVersion, target.kind, namespace, object.metadata.name));
       }
-      // An owner gone is the moment its resources became orphans: sweep soon, once per burst.
+      // An owner gone is the moment its resources became orphans: sweep soon, once per burst, where
+      // this agent holds some of them.
       if (event === 'delete')
-        for (const name of policiesOf(target, namespace)) policyQueue.addAfter(name, config.triggerDelayMs);
+        deletions.ownerDeleted(object, registry.managing(target.apiVersion, target.kind, namespace));
     },
     onStateChange: (target, state) => {
       metrics.setInformerHealthy(describeTarget(target), state.synced && state.healthy);
@@ -137,6 +136,17 @@ export async function startManager(
   const runtime = new RuntimeView(docker, now, Math.max(2_000, Math.min(30_000, config.ownerResyncMs)), (...args) =>
     ownerResync.onSnapshot(...args),
   );
+  const deletions = new DeletionTrigger({
+    delayMs: config.triggerDelayMs,
+    snapshotSince: (policy, at) => runtime.snapshotSince(policy, at),
+    policyNamed: (name) => {
+      const entry = registry.get(name);
+      return entry?.parsed.ok ? registry.scoped(entry.parsed.policy) : undefined;
+    },
+    sweep: (name) => policyQueue.add(name),
+    now,
+    logger,
+  });
   // Owners are queued only when a snapshot changes what is found for them, not every resync.
   const ownerResync = new OwnerResync({
     isStatusKind: isBuiltIn,
@@ -213,6 +223,7 @@ export async function startManager(
       logger.info('shutting down: finishing the work in flight, starting nothing new');
       shutdown.abort();
       ownerResync.stop();
+      deletions.stop();
       // A hung API server (or engine) must not keep the process from ending: past the deadline it
       // stops without the work in flight, and without releasing the lease (that work may still write).
       const deadline = Date.now() + config.shutdownTimeoutMs;

@@ -18,7 +18,7 @@ export type SnapshotListener = (policy: Policy, next: RuntimeSnapshot, previous:
 
 export class RuntimeView {
   private readonly latest = new Map<string, Entry>();
-  private readonly inFlight = new Map<string, Promise<RuntimeSnapshot>>();
+  private readonly inFlight = new Map<string, { listing: Promise<RuntimeSnapshot>; startedAt: number }>();
 
   constructor(
     private readonly docker: Docker,
@@ -42,18 +42,29 @@ export class RuntimeView {
   }
 
   /** A snapshot no older than maxAgeMs, for this generation of the policy (its backends may differ). */
-  async snapshotFor(policy: Policy): Promise<RuntimeSnapshot> {
+  snapshotFor(policy: Policy): Promise<RuntimeSnapshot> {
+    return this.snapshotSince(policy, this.now() - this.maxAgeMs);
+  }
+
+  /**
+   * A snapshot for this generation of the policy taken at `at` or later: the one it has, one being
+   * taken that started by then, or a new listing.
+   */
+  async snapshotSince(policy: Policy, at: number): Promise<RuntimeSnapshot> {
     const entry = this.latest.get(policy.name);
-    if (entry && entry.generation === policy.generation && this.now() - entry.snapshot.takenAt <= this.maxAgeMs) {
-      return entry.snapshot;
-    }
+    if (entry && entry.generation === policy.generation && entry.snapshot.takenAt >= at) return entry.snapshot;
     const key = `${policy.name}|${policy.generation}`;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = takeSnapshot(backendsForPolicy(policy, this.docker), this.now).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-      this.remember(policy, await pending);
+    const running = this.inFlight.get(key);
+    if (running && running.startedAt >= at) return running.listing;
+    const startedAt = this.now();
+    const listing = takeSnapshot(backendsForPolicy(policy, this.docker), this.now);
+    this.inFlight.set(key, { listing, startedAt });
+    try {
+      const snapshot = await listing;
+      this.remember(policy, snapshot);
+      return snapshot;
+    } finally {
+      if (this.inFlight.get(key)?.listing === listing) this.inFlight.delete(key);
     }
-    return pending;
   }
 }
