@@ -99,6 +99,30 @@ describe('RuntimeView', () => {
     expect(engine.listings).toBe(1);
   });
 
+  test('snapshotSince serves only a snapshot taken at or after the time asked, sharing a listing started by then', async () => {
+    const { clock, engine, view } = setup();
+    const taken = swept(NOW);
+    view.remember(base, taken);
+    expect(await view.snapshotSince(base, NOW)).toBe(taken);
+    expect(engine.listings).toBe(0);
+    // A deletion seen after that snapshot: a new listing, shared by whoever asks meanwhile.
+    clock.now = NOW + 1_000;
+    let release!: () => void;
+    engine.hold = new Promise((resolve) => (release = resolve));
+    const first = view.snapshotSince(base, NOW + 500);
+    const second = view.snapshotSince(base, NOW + 1_000);
+    // Asked for later than the listing in flight started: that one cannot serve.
+    clock.now = NOW + 2_000;
+    const third = view.snapshotSince(base, NOW + 1_500);
+    release();
+    const [a, b, c] = await Promise.all([first, second, third]);
+    expect(a).toBe(b);
+    expect(a.takenAt).toBe(NOW + 1_000);
+    expect(c.takenAt).toBe(NOW + 2_000);
+    expect(engine.listings).toBe(2);
+    expect(await view.snapshotFor(base)).toBe(c);
+  });
+
   test('an engine that cannot be listed gives an incomplete snapshot that says why', async () => {
     const clock = { now: NOW };
     const broken = {
