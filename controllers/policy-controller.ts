@@ -12,6 +12,7 @@ import type { EventRecorder, EventSubject } from '../src/kube/event-recorder.js'
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { ObjectRef, StatusApplier } from '../src/kube/status-apply.js';
+import { jittered } from '../src/kube/backoff.js';
 import { withDeadline } from '../src/kube/timers.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
@@ -63,6 +64,8 @@ export const STATUS_HEARTBEAT_MS = 5 * 60_000;
 /** While starting, and while blind, look again this soon rather than after a whole interval. */
 const STARTING_RETRY_MS = 1_000;
 const BLIND_RETRY_MS = 10_000;
+/** Up to this share of an interval is taken off at random, so a fleet's sweeps do not come in step. */
+const INTERVAL_JITTER = 0.1;
 
 interface PolicyMemory {
   grace: GraceState;
@@ -145,10 +148,9 @@ export class PolicyController {
     this.reportOverlaps(entry.object, memory);
     await this.writeStatus(entry.object, policy, memory, result);
     const outcome = result.report.outcome;
-    return {
-      requeueAfterMs:
-        outcome === 'FailedClosed' ? Math.min(BLIND_RETRY_MS, policy.timing.intervalMs) : policy.timing.intervalMs,
-    };
+    const period =
+      outcome === 'FailedClosed' ? Math.min(BLIND_RETRY_MS, policy.timing.intervalMs) : policy.timing.intervalMs;
+    return { requeueAfterMs: jittered(period, INTERVAL_JITTER, this.options.random) };
   }
 
   private recheck(policy: Policy): Promise<OwnerListing> {

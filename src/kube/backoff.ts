@@ -17,6 +17,14 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
   return Math.round(capped * (1 - jitter * random()));
 }
 
+/**
+ * A period with up to `fraction` of it randomly taken off: agents started together (a rollout) drift
+ * apart instead of sweeping and writing in step.
+ */
+export function jittered(ms: number, fraction: number, random: () => number = Math.random): number {
+  return Math.round(ms * (1 - Math.min(Math.max(fraction, 0), 1) * random()));
+}
+
 export class KeyedBackoff<K = string> {
   private readonly failures = new Map<K, number>();
 
