@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { parseDuration } from '../src/api/duration.js';
 import { parseListenAddress } from '../src/observe/http-server.js';
+import type { RequestBudget } from '../src/kube/request-budget.js';
 import type { LogLevel } from '../src/observe/logger.js';
 
 export interface RunFlags {
@@ -23,6 +24,8 @@ export interface RunFlags {
   requestTimeout?: string;
   shutdownTimeout?: string;
   watchIdleTimeout?: string;
+  kubeApiQps?: string;
+  kubeApiBurst?: string;
 }
 
 export interface ControllerConfig {
@@ -49,6 +52,8 @@ export interface ControllerConfig {
   readonly shutdownTimeoutMs: number;
   /** A watch silent this long (the API server sends a bookmark about every minute) is taken for dead. */
   readonly watchIdleTimeoutMs: number;
+  /** The client-side budget of API requests (leader election draws from its own). */
+  readonly kubeApi: RequestBudget;
 }
 
 export const RUN_DEFAULTS = {
@@ -66,6 +71,8 @@ export const RUN_DEFAULTS = {
   // Below the chart's terminationGracePeriodSeconds (60), so the process ends before the kubelet kills it.
   shutdownTimeout: '45s',
   watchIdleTimeout: '150s',
+  kubeApiQps: '20',
+  kubeApiBurst: '40',
 } as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -102,6 +109,16 @@ export function controllerConfig(
   const triggerDelayMs = parseDuration(flags.triggerDelay ?? RUN_DEFAULTS.triggerDelay);
   if (triggerDelayMs === undefined) problems.push(`--trigger-delay: "${flags.triggerDelay}" is not a duration`);
 
+  const count = (flag: string, text: string | undefined, fallback: string, max: number) => {
+    const value = Number(text ?? fallback);
+    if (!Number.isInteger(value) || value < 1 || value > max)
+      problems.push(`--${flag}: "${text}" is not an integer from 1 to ${max}`);
+    return value;
+  };
+  const kubeApi = {
+    qps: count('kube-api-qps', flags.kubeApiQps, RUN_DEFAULTS.kubeApiQps, 10_000),
+    burst: count('kube-api-burst', flags.kubeApiBurst, RUN_DEFAULTS.kubeApiBurst, 10_000),
+  };
   const ownerResyncMs = duration('owner-resync', flags.ownerResync, RUN_DEFAULTS.ownerResync);
   const requestTimeoutMs = duration('request-timeout', flags.requestTimeout, RUN_DEFAULTS.requestTimeout);
   const shutdownTimeoutMs = duration('shutdown-timeout', flags.shutdownTimeout, RUN_DEFAULTS.shutdownTimeout);
@@ -141,6 +158,7 @@ export function controllerConfig(
       requestTimeoutMs,
       shutdownTimeoutMs,
       watchIdleTimeoutMs,
+      kubeApi,
     },
   };
 }

@@ -11,6 +11,7 @@ import { ResourceResolver } from '../src/kube/discovery.js';
 import { LeaderElector } from '../src/kube/leader-election.js';
 import { runWorkers } from '../src/kube/run-workers.js';
 import { settlesWithin } from '../src/kube/timers.js';
+import { withRequestBudget } from '../src/kube/request-budget.js';
 import { StatusApplier } from '../src/kube/status-apply.js';
 import { WorkQueue } from '../src/kube/workqueue.js';
 import type { HttpServer } from '../src/observe/http-server.js';
@@ -42,8 +43,11 @@ const POLICY_TARGET: InformerTarget = { apiVersion: POLICY_API_VERSION, kind: PO
 export async function startManager(
   config: ControllerConfig,
   logger: Logger,
-  kubeConfig: k8s.KubeConfig,
+  unlimited: k8s.KubeConfig,
 ): Promise<Manager> {
+  // Every request draws from the agent's budget but leader election's: a renewal must never wait
+  // behind a burst of status writes, or the leader would lose its lease while busy.
+  const kubeConfig = withRequestBudget(unlimited, config.kubeApi);
   const docker = createDockerClient();
   const metrics = new ReaperMetrics();
   const resolver = new ResourceResolver(kubeConfig);
@@ -253,7 +257,7 @@ export async function startManager(
   if (config.leaderElection) {
     const { namespace, leaseName, leaseDurationMs, renewDeadlineMs, retryPeriodMs } = config.leaderElection;
     elector = new LeaderElector(
-      kubeConfig,
+      unlimited,
       { namespace, leaseName, identity, leaseDurationMs, renewDeadlineMs, retryPeriodMs, logger },
       {
         onStartedLeading: async (signal) => {

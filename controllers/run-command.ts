@@ -91,6 +91,16 @@ export function addRunCommand(program: Command): Command {
         'restart a watch that sent nothing, not even the minutely bookmark, for this long',
       ).default(RUN_DEFAULTS.watchIdleTimeout),
     )
+    .addOption(
+      new Option('--kube-api-qps <n>', 'Kubernetes API requests a second this agent makes at most, sustained').default(
+        RUN_DEFAULTS.kubeApiQps,
+      ),
+    )
+    .addOption(
+      new Option('--kube-api-burst <n>', 'Kubernetes API requests that may go at once after a quiet spell').default(
+        RUN_DEFAULTS.kubeApiBurst,
+      ),
+    )
     .action(withExitCode(runCommand));
   return program;
 }

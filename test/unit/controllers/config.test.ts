@@ -31,6 +31,7 @@ describe('controllerConfig', () => {
       requestTimeoutMs: 30_000,
       shutdownTimeoutMs: 45_000,
       watchIdleTimeoutMs: 150_000,
+      kubeApi: { qps: 20, burst: 40 },
     });
     expect(config(given)).toEqual(config({ nodeName: 'node-a' }));
   });
@@ -48,6 +49,8 @@ describe('controllerConfig', () => {
         requestTimeout: '5s',
         shutdownTimeout: '20s',
         watchIdleTimeout: '3m',
+        kubeApiQps: '5',
+        kubeApiBurst: '10',
       }),
     ).toEqual({
       nodeName: 'worker-3.example.com',
@@ -60,6 +63,7 @@ describe('controllerConfig', () => {
       requestTimeoutMs: 5_000,
       shutdownTimeoutMs: 20_000,
       watchIdleTimeoutMs: 180_000,
+      kubeApi: { qps: 5, burst: 10 },
     });
   });
 
@@ -113,6 +117,8 @@ describe('controllerConfig', () => {
     ['too many workers', { ownerWorkers: '65' }, ['--owner-workers: "65" is not an integer from 1 to 64']],
     ['a fraction of a worker', { ownerWorkers: '2.5' }, ['--owner-workers: "2.5" is not an integer from 1 to 64']],
     ['workers in words', { ownerWorkers: 'four' }, ['--owner-workers: "four" is not an integer from 1 to 64']],
+    ['no API requests at all', { kubeApiQps: '0' }, ['--kube-api-qps: "0" is not an integer from 1 to 10000']],
+    ['a burst in words', { kubeApiBurst: 'lots' }, ['--kube-api-burst: "lots" is not an integer from 1 to 10000']],
     ['a trigger delay without unit', { triggerDelay: '500' }, ['--trigger-delay: "500" is not a duration']],
     ['a negative trigger delay', { triggerDelay: '-1s' }, ['--trigger-delay: "-1s" is not a duration']],
     ['a zero resync', { ownerResync: '0' }, ['--owner-resync: "0" is not a positive duration such as 10s or 1m']],
