@@ -113,7 +113,10 @@ export async function startManager(
       enqueueOwners(BUILT_IN_OWNER_KINDS);
     }
     // A policy's claims overlap another's from the moment it exists: the others say so now too.
-    for (const name of registry.overlapsChangedSince(overlaps)) policyQueue.add(name);
+    // (The policy itself sweeps when its spec is new; queued twice it would sweep twice.)
+    for (const name of registry.overlapsChangedSince(overlaps)) {
+      if (name !== object.metadata.name) policyQueue.add(name);
+    }
   };
   policyInformer.on('add', onPolicy);
   policyInformer.on('update', onPolicy);
