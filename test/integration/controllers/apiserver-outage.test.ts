@@ -27,10 +27,15 @@ beforeAll(async () => {
   await scenario.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '2s' } });
 }, 400_000);
 
+// A test that fails leaves its controller running: stopped here, before the next test starts its own.
+afterEach(async () => {
+  await controller?.stop('SIGKILL');
+  controller = undefined;
+}, 60_000);
+
 afterAll(async () => {
   try {
     if (controllersApi && !controllersApi.running) await controllersApi.start();
-    await controller?.stop('SIGKILL');
     await scenario?.cleanUp();
   } finally {
     await cluster?.close();
