@@ -90,6 +90,8 @@ describe('helm template with the default values', () => {
       `ClusterRole/${fullname}`,
       `ClusterRoleBinding/${fullname}`,
       `DaemonSet/${fullname}`,
+      `FlowSchema/${fullname}`,
+      `PriorityLevelConfiguration/${fullname}`,
       `Service/${fullname}-metrics`,
       `ServiceAccount/${fullname}`,
     ]);
@@ -184,6 +186,39 @@ describe('helm template with the default values', () => {
     }
     const job = find(objects(), 'Job', `${fullname}-uninstall`) as Workload;
     expect(job.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('uninstall');
+  });
+});
+
+describe('API Priority and Fairness', () => {
+  type FlowSchema = KubeObject & {
+    spec: {
+      priorityLevelConfiguration: { name: string };
+      matchingPrecedence: number;
+      rules: { subjects: { kind: string; serviceAccount?: { name: string; namespace: string } }[] }[];
+    };
+  };
+
+  test("every request of the agents' ServiceAccount goes to a priority level of its own, chosen before the built-in service-accounts schema", () => {
+    const objects = rendered();
+    const schema = find(objects, 'FlowSchema', fullname) as FlowSchema;
+    const level = find(objects, 'PriorityLevelConfiguration', fullname) as KubeObject & {
+      spec: { type: string; limited: { nominalConcurrencyShares: number; lendablePercent: number } };
+    };
+    expect(schema.spec.priorityLevelConfiguration.name).toBe(level.metadata.name);
+    expect(schema.spec.matchingPrecedence).toBeLessThan(9000);
+    expect(schema.spec.rules.flatMap((r) => r.subjects)).toEqual([
+      { kind: 'ServiceAccount', serviceAccount: { name: fullname, namespace: 'reaper-system' } },
+    ]);
+    expect(level.spec).toMatchObject({
+      type: 'Limited',
+      limited: { nominalConcurrencyShares: 10, lendablePercent: 0 },
+    });
+  });
+
+  test('flowControl.enabled=false leaves both out', () => {
+    const kinds = rendered(undefined, ['--set', 'flowControl.enabled=false']).map((o) => o.kind);
+    expect(kinds).not.toContain('FlowSchema');
+    expect(kinds).not.toContain('PriorityLevelConfiguration');
   });
 });
 
