@@ -22,6 +22,7 @@ import { startController } from '../../support/controller-process.js';
 import { kubectl } from '../../support/kubectl.js';
 import { ownerContractLabels } from '../../../src/core/owner-scope.js';
 import { OWNER_KIND_LABEL, OWNER_UID_LABEL } from '../../../src/core/policy.js';
+import type { KindCounts } from '../../../src/core/report-types.js';
 import { waitFor } from '../kube/helpers.js';
 import type { KubeObject } from './scenario.js';
 import { apiVersion, condition, ControllerScenario } from './scenario.js';
@@ -60,17 +61,6 @@ const CONTAINERS_ONLY = {
   volumes: { enabled: false },
 };
 
-interface Counts {
-  scanned: number;
-  attributable: number;
-  outOfScope: number;
-  orphaned: number;
-  pending: number;
-  reaped: number;
-  failed: number;
-  skipped: number;
-}
-
 interface Item {
   kind: string;
   name: string;
@@ -84,7 +74,7 @@ interface LastSweep {
   sweepId: string;
   node: string;
   outcome: string;
-  counts: Record<string, Counts>;
+  counts: Record<string, KindCounts>;
   items: Item[];
 }
 

@@ -5,6 +5,7 @@ import { compileValidator } from '../../../src/api/validate-schema.js';
 import type { KindCounts, ReapReport, ReportItem } from '../../../src/core/report-types.js';
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP } from '../../../src/core/report-types.js';
 import { REPORT_STRING_LIMITS } from '../../../src/api/schema/report.js';
+import { emptyCounts } from '../../../src/core/report.js';
 
 const validateReport = compileValidator(reapReportSchema('r.'));
 const validateSummary = compileValidator(sweepSummarySchema('s.'));
@@ -100,46 +101,10 @@ test('a report within bounds is left exactly as it is', () => {
     outcome: 'Completed',
     liveOwners: 2,
     counts: {
-      containers: {
-        scanned: 3,
-        attributable: 2,
-        outOfScope: 0,
-        orphaned: 1,
-        pending: 0,
-        reaped: 1,
-        failed: 0,
-        skipped: 0,
-      },
-      networks: {
-        scanned: 0,
-        attributable: 0,
-        outOfScope: 0,
-        orphaned: 0,
-        pending: 0,
-        reaped: 0,
-        failed: 0,
-        skipped: 0,
-      },
-      volumes: {
-        scanned: 0,
-        attributable: 0,
-        outOfScope: 0,
-        orphaned: 0,
-        pending: 0,
-        reaped: 0,
-        failed: 0,
-        skipped: 0,
-      },
-      ipLeases: {
-        scanned: 0,
-        attributable: 0,
-        outOfScope: 0,
-        orphaned: 0,
-        pending: 0,
-        reaped: 0,
-        failed: 0,
-        skipped: 0,
-      },
+      containers: { ...emptyCounts(), scanned: 3, attributable: 2, orphaned: 1, reaped: 1 },
+      networks: { ...emptyCounts() },
+      volumes: { ...emptyCounts() },
+      ipLeases: { ...emptyCounts() },
     },
     items: [{ kind: 'containers', name: 'lab_x', id: 'abc', ownerKey: 'u-1', action: 'Reaped', reason: 'owner gone' }],
     itemsOmitted: 0,

@@ -13,6 +13,7 @@ import type {
   TopologySpec,
 } from '../../../src/api/types.js';
 import { compileValidator } from '../../../src/api/validate-schema.js';
+import { emptyCounts } from '../../../src/core/report.js';
 import type { ReapReport } from '../../../src/core/report-types.js';
 
 const problems = (schema: Schema, value: unknown) => compileValidator(schema)(value, 'x').problems;
@@ -25,16 +26,7 @@ const condition: Condition = {
   reason: 'Swept',
   message: 'clean',
 };
-const kindCounts = {
-  scanned: 1,
-  attributable: 1,
-  outOfScope: 0,
-  orphaned: 1,
-  pending: 0,
-  reaped: 1,
-  failed: 0,
-  skipped: 0,
-};
+const kindCounts = { ...emptyCounts(), scanned: 1, attributable: 1, orphaned: 1, reaped: 1 };
 const report: ReapReport = {
   sweepId: 's-1',
   policy: 'default',

@@ -1,17 +1,9 @@
 import { parse } from 'yaml';
 import { renderReport } from '../../../src/cli/render-report.js';
+import { emptyCounts } from '../../../src/core/report.js';
 import type { KindCounts, ReapReport } from '../../../src/core/report-types.js';
 
-const zero: KindCounts = {
-  scanned: 0,
-  attributable: 0,
-  outOfScope: 0,
-  orphaned: 0,
-  pending: 0,
-  reaped: 0,
-  failed: 0,
-  skipped: 0,
-};
+const zero: KindCounts = emptyCounts();
 
 const report: ReapReport = {
   sweepId: 's-1',

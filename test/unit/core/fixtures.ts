@@ -9,7 +9,7 @@ import type {
   RuntimeSnapshot,
   VolumeResource,
 } from '../../../src/core/model.js';
-import type { MatchRule, Policy } from '../../../src/core/policy.js';
+import type { MatchRule, Policy, Rival } from '../../../src/core/policy.js';
 
 export const MINUTE = 60_000;
 export const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -125,4 +125,13 @@ export function snapshot(resources: RuntimeResource[], extra: Partial<RuntimeSna
 
 export function owners(keys: string[], extra: Partial<LiveOwners> = {}): LiveOwners {
   return { keys: new Set(keys), synced: true, errors: [], ...extra };
+}
+
+/** Another policy with these match rules, whose owners are one reaper.dev kind keyed by .spec.id. */
+export function rivalOf(kind: string, namespaces: string[], match: readonly MatchRule[]): Rival {
+  return {
+    name: 'rival',
+    owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind, namespaces, key: { type: 'field', path: ['spec', 'id'] } }],
+    match,
+  };
 }

@@ -11,7 +11,7 @@ import { outOfScopeReason } from '../../../src/core/owner-scope.js';
 import type { MatchRule, Policy, Rival } from '../../../src/core/policy.js';
 import { protectionOf } from '../../../src/core/protection.js';
 import { buildReport } from '../../../src/core/report.js';
-import { MINUTE, NOW, nameRule, owners, ownedBy, policy, snapshot } from './fixtures.js';
+import { MINUTE, NOW, nameRule, owners, ownedBy, policy, rivalOf, snapshot } from './fixtures.js';
 
 const ownerKeys = ['A', 'B', 'C', 'dead', 'deadbeef-0000', '0badf00d-1111', 'deadbeef'];
 /** Keys no live owner ever has: their resources are orphans. */
@@ -132,22 +132,7 @@ const policies = fc
       : [{ type: 'label', label: 'reaper.dev/owner-uid' }];
     // A policy of other owners with the same rules: what it reads differently is neither's to reap.
     const rivals: Rival[] =
-      p.rival === 'none'
-        ? []
-        : [
-            {
-              name: 'rival',
-              owners: [
-                {
-                  apiVersion: 'reaper.dev/v1alpha1',
-                  kind: p.rival,
-                  namespaces: p.rival === 'Topology' ? ['other'] : [],
-                  key: { type: 'field', path: ['spec', 'id'] },
-                },
-              ],
-              match,
-            },
-          ];
+      p.rival === 'none' ? [] : [rivalOf(p.rival, p.rival === 'Topology' ? ['other'] : [], match)];
     const kinds = Object.fromEntries(
       (['containers', 'networks', 'volumes', 'ipLeases'] as const).map((k) => [
         k,

@@ -10,7 +10,7 @@ import { DECISIONS, resourceKey } from '../../../src/core/model.js';
 import type { PlanOptions } from '../../../src/core/planner.js';
 import { planReap } from '../../../src/core/planner.js';
 import type { MatchRule, Policy, Rival } from '../../../src/core/policy.js';
-import { MINUTE, NOW, nameRule, owners, ownedBy, policy, snapshot } from './fixtures.js';
+import { MINUTE, NOW, nameRule, owners, ownedBy, policy, rivalOf, snapshot } from './fixtures.js';
 import { referencePlanReap } from './reference-planner.js';
 
 const keys = ['A', 'B', 'C', 'gone1', 'gone2', 'deadbeef', 'dead'];
@@ -97,23 +97,7 @@ const policies = fc
       : [{ type: 'label', label: 'reaper.dev/owner-uid' }];
     // Another policy with the same match rules: of other owners (contests what it reads differently),
     // or of the same kind in one namespace only (reads alike where the namespace is stated).
-    const rivals: Rival[] =
-      p.rival === 'none'
-        ? []
-        : [
-            {
-              name: 'rival',
-              owners: [
-                {
-                  apiVersion: 'reaper.dev/v1alpha1',
-                  kind: p.rival,
-                  namespaces: p.rival === 'Topology' ? ['labs'] : [],
-                  key: { type: 'field', path: ['spec', 'id'] },
-                },
-              ],
-              match,
-            },
-          ];
+    const rivals: Rival[] = p.rival === 'none' ? [] : [rivalOf(p.rival, p.rival === 'Topology' ? ['labs'] : [], match)];
     const resources = Object.fromEntries(
       (['containers', 'networks', 'volumes', 'ipLeases'] as const).map((kind) => [
         kind,
