@@ -32,6 +32,17 @@ async function containerOn(engine: PrivateDockerd, name: string, owner: KubeObje
   return created.id;
 }
 
+/** The agent's sweep of the policy that reaped one container. */
+const sweepReapingOne = (agent: ControllerProcess, who: string) =>
+  agent.waitForLog(
+    `${who} to reap its container`,
+    (l) =>
+      l.msg === 'sweep finished' &&
+      l.policy === scenario.policyName &&
+      (l.counts as { containers: { reaped: number } }).containers.reaped === 1,
+    60_000,
+  );
+
 const exists = (engine: PrivateDockerd, id: string) =>
   engine.docker
     .getContainer(id)
@@ -67,14 +78,7 @@ test('an owner deletion sweeps only on the agent that holds its resources', asyn
   const sweepsOfB = sweepsOf(agentB, scenario.policyName).length;
 
   await scenario.deleteOwner('topologies', namespace, 'on-a');
-  const reaped = await agentA.waitForLog(
-    'agent A to reap its container',
-    (l) =>
-      l.msg === 'sweep finished' &&
-      l.policy === scenario.policyName &&
-      (l.counts as { containers: { reaped: number } }).containers.reaped === 1,
-    60_000,
-  );
+  const reaped = await sweepReapingOne(agentA, 'agent A');
   expect(reaped.outcome).toBe('Completed');
   expect(await exists(a!, containerA)).toBe(false);
 
@@ -91,14 +95,7 @@ test('an owner deletion sweeps only on the agent that holds its resources', asyn
   // The other way round: B holds the second owner's container and is the one that sweeps.
   const sweepsOfA = sweepsOf(agentA, scenario.policyName).length;
   await scenario.deleteOwner('topologies', namespace, 'on-b');
-  await agentB.waitForLog(
-    'agent B to reap its container',
-    (l) =>
-      l.msg === 'sweep finished' &&
-      l.policy === scenario.policyName &&
-      (l.counts as { containers: { reaped: number } }).containers.reaped === 1,
-    60_000,
-  );
+  await sweepReapingOne(agentB, 'agent B');
   expect(await exists(b!, containerB)).toBe(false);
   await waitFor(
     'agent A to decide it holds nothing of the second owner',
