@@ -17,6 +17,7 @@ export interface RunFlags {
   retryPeriod?: string;
   httpAddress?: string;
   selfContainerId?: string;
+  policySelector?: string;
   logLevel?: string;
   ownerWorkers?: string;
   triggerDelay?: string;
@@ -40,6 +41,11 @@ export interface ControllerConfig {
   };
   readonly httpAddress: string;
   readonly selfContainerId?: string;
+  /**
+   * A label selector: this agent sweeps only the ReapPolicies it matches, and watches no other
+   * (agent sets that reap different engines, such as nodes and a remote host, each keep their own).
+   */
+  readonly policySelector?: string;
   readonly logLevel: LogLevel;
   readonly ownerWorkers: number;
   /** How long an owner deletion waits before it starts a sweep, so a burst of deletions makes one sweep. */
@@ -99,6 +105,9 @@ export function controllerConfig(
   if (!Number.isInteger(ownerWorkers) || ownerWorkers < 1 || ownerWorkers > 64) {
     problems.push(`--owner-workers: "${flags.ownerWorkers}" is not an integer from 1 to 64`);
   }
+  // The API server parses the selector; this only keeps out what cannot be one.
+  if (flags.policySelector !== undefined && (flags.policySelector.trim() === '' || flags.policySelector.length > 1024))
+    problems.push('--policy-selector: a label selector such as reaper.dev/agents=nodes, of at most 1024 characters');
   const httpAddress = flags.httpAddress ?? RUN_DEFAULTS.httpAddress;
   try {
     // The server's own parser: what passes here is what it can listen on (a port up to 65535, a real IPv6).
@@ -151,6 +160,7 @@ export function controllerConfig(
       ...(leaderElection ? { leaderElection } : {}),
       httpAddress,
       ...(flags.selfContainerId ? { selfContainerId: flags.selfContainerId } : {}),
+      ...(flags.policySelector ? { policySelector: flags.policySelector } : {}),
       logLevel,
       ownerWorkers,
       triggerDelayMs: triggerDelayMs ?? 500,

@@ -97,7 +97,12 @@ export async function startManager(
       for (const object of cachedOwners(target)) enqueueOwner(target, object);
   };
 
-  const policyInformer = new ResilientInformer(kubeConfig, POLICY_TARGET, {
+  // Watched through the selector: policies of other agent sets are never even delivered here.
+  const policyTarget: InformerTarget = {
+    ...POLICY_TARGET,
+    ...(config.policySelector ? { labelSelector: config.policySelector } : {}),
+  };
+  const policyInformer = new ResilientInformer(kubeConfig, policyTarget, {
     logger,
     resolver,
     watchIdleTimeoutMs: config.watchIdleTimeoutMs,
@@ -129,7 +134,7 @@ export async function startManager(
     for (const name of registry.overlapsChangedSince(overlaps)) policyQueue.add(name);
   });
   policyInformer.onState((state) =>
-    metrics.setInformerHealthy(describeTarget(POLICY_TARGET), state.synced && state.healthy),
+    metrics.setInformerHealthy(describeTarget(policyTarget), state.synced && state.healthy),
   );
 
   const identity = config.leaderElection?.identity ?? config.nodeName;

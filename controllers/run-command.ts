@@ -1,14 +1,11 @@
 // `reaper run`: the controller process. Flags fall back to environment variables (the chart sets
 // those from the downward API); the resolved configuration is logged once at start.
-import * as k8s from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { CliError, ExitCode } from '../src/cli/exit-codes.js';
 import { withExitCode } from '../src/cli/program.js';
-import { createLogger } from '../src/observe/logger.js';
 import type { RunFlags } from './config.js';
 import { controllerConfig, RUN_DEFAULTS } from './config.js';
-import { startManager } from './manager.js';
 
 /** After an orderly stop, how long open handles may keep the process before it exits anyway. */
 const EXIT_GRACE_MS = 1_000;
@@ -92,6 +89,12 @@ export function addRunCommand(program: Command): Command {
       ).default(RUN_DEFAULTS.watchIdleTimeout),
     )
     .addOption(
+      new Option(
+        '--policy-selector <selector>',
+        'sweep only the ReapPolicies this label selector matches (e.g. reaper.dev/agents=nodes); default: all',
+      ).env('REAPER_POLICY_SELECTOR'),
+    )
+    .addOption(
       new Option('--kube-api-qps <n>', 'Kubernetes API requests a second this agent makes at most, sustained').default(
         RUN_DEFAULTS.kubeApiQps,
       ),
@@ -109,6 +112,12 @@ async function runCommand(flags: RunFlags): Promise<ExitCode> {
   const parsed = controllerConfig({ ...flags, leaderElect: isTrue(flags.leaderElect) });
   if (!parsed.ok) throw new CliError(`invalid configuration:\n${parsed.problems.join('\n')}`, ExitCode.Usage);
   const { config } = parsed;
+  // Loaded here, not at the top: `reaper --help` and the CLI's commands need none of it.
+  const [k8s, { createLogger }, { startManager }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../src/observe/logger.js'),
+    import('./manager.js'),
+  ]);
   const logger = createLogger({ level: config.logLevel, component: 'controller' });
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromDefault();

@@ -1,9 +1,11 @@
-// The `reaper` command line: sweep, plan and apply (the controller adds `run`).
+// The `reaper` command line: sweep, plan and apply (the controller adds `run`). A command's code
+// (and the Kubernetes and Docker clients behind it) is loaded only when that command runs, so
+// `reaper --help` and a usage error answer at once.
 import { Command, Option } from 'commander';
-import { applyCommand } from './apply-command.js';
+import type { ApplyOptions } from './apply-command.js';
 import { CliError, ExitCode } from './exit-codes.js';
-import { planCommand } from './plan-command.js';
-import { sweepCommand } from './sweep-command.js';
+import type { PlanOptions } from './plan-command.js';
+import type { SweepOptions } from './sweep-command.js';
 
 const outputOption = () =>
   new Option('-o, --output <format>', 'report format').choices(['table', 'json', 'yaml']).default('table');
@@ -63,7 +65,7 @@ export function buildProgram(): Command {
     .option('--state <file>', 'keep grace bookkeeping in this file between runs (for cron)')
     .addOption(outputOption())
     .addOption(nodeOption())
-    .action(withExitCode(sweepCommand));
+    .action(withExitCode(async (options: SweepOptions) => (await import('./sweep-command.js')).sweepCommand(options)));
 
   program
     .command('plan')
@@ -79,7 +81,7 @@ export function buildProgram(): Command {
         .default('table'),
     )
     .addOption(nodeOption())
-    .action(withExitCode(planCommand));
+    .action(withExitCode(async (options: PlanOptions) => (await import('./plan-command.js')).planCommand(options)));
 
   program
     .command('apply')
@@ -89,7 +91,11 @@ export function buildProgram(): Command {
     .addOption(policiesOption())
     .addOption(outputOption())
     .addOption(nodeOption())
-    .action(withExitCode(applyCommand));
+    .action(
+      withExitCode(async (file: string, options: ApplyOptions) =>
+        (await import('./apply-command.js')).applyCommand(file, options),
+      ),
+    );
 
   return program;
 }

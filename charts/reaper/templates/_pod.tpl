@@ -36,6 +36,9 @@ spec:
         - --node-name=$(NODE_NAME)
         - --http-address=0.0.0.0:{{ .Values.http.port }}
         - --log-level={{ .Values.logLevel }}
+        {{- with .Values.policySelector }}
+        - --policy-selector={{ . }}
+        {{- end }}
         {{- if include "reaper.leaderElection" . }}
         - --leader-elect
         - --leader-election-namespace=$(POD_NAMESPACE)
