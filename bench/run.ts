@@ -11,6 +11,7 @@ import { runFootprint } from './footprint.js';
 import { runPlanner } from './planner.js';
 import { runReaction } from './reaction.js';
 import { runReapFloor } from './reap-floor.js';
+import { runStartup } from './startup.js';
 
 export interface RunOptions {
   /** Runs (median over them); each benchmark has its own default. */
@@ -42,6 +43,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     description: 'time from deleting an owner to all its resources gone, controller running, 1,000 live owners',
     engines: 'own-kube',
     run: (o) => runReaction(o),
+  },
+  startup: {
+    description: 'how long reaper --help and a usage error take against a bare node -e 0',
+    run: (o) => runStartup(o),
   },
   footprint: {
     description: "the controller's memory, CPU and API requests per sweep with 20,000 owners and 10,000 containers",
