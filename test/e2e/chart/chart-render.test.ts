@@ -215,6 +215,14 @@ describe('API Priority and Fairness', () => {
     });
   });
 
+  test("policySelector becomes the agents' --policy-selector; empty, no flag at all", () => {
+    const args = (extra: string[]) => agent(rendered(undefined, extra)).spec.template.spec.containers[0]!.args ?? [];
+    expect(args(['--set-string', 'policySelector=reaper.dev/agents=nodes'])).toContain(
+      '--policy-selector=reaper.dev/agents=nodes',
+    );
+    expect(args([]).some((a) => a.startsWith('--policy-selector'))).toBe(false);
+  });
+
   test('flowControl.enabled=false leaves both out', () => {
     const kinds = rendered(undefined, ['--set', 'flowControl.enabled=false']).map((o) => o.kind);
     expect(kinds).not.toContain('FlowSchema');
