@@ -7,7 +7,7 @@
 #
 # The build stage runs scripts/build-image rootfs, the same assembly scripts/build-image imports
 # with `docker import` on machines that cannot pull a base image.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 # strip, to drop the node binary's debug symbols (about 13 MB), unless the base image has it.
@@ -23,7 +23,8 @@ COPY src ./src
 COPY controllers ./controllers
 COPY examples ./examples
 COPY scripts/build-image ./scripts/build-image
-RUN scripts/build-image rootfs /rootfs
+# The base image's own node: scripts/build-image would otherwise fetch one.
+RUN NODE_BINARY="$(command -v node)" scripts/build-image rootfs /rootfs
 
 FROM scratch
 COPY --from=build /rootfs /

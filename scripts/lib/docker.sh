@@ -21,6 +21,8 @@ docker_packages() {
   # iproute2 and util-linux: the tests' private engines run in network namespaces of their own.
   echo busybox-static containernetworking-plugins iproute2 util-linux
   if ! command -v docker >/dev/null || ! docker_answers; then echo docker.io iptables; fi
+  # scripts/build-image fetches the image's Node.js through pip (the image tests build it).
+  if ! python3 -m pip --version >/dev/null 2>&1; then echo python3-pip; fi
 }
 
 docker_up() {

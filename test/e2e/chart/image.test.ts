@@ -57,6 +57,12 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+test('the image runs Node.js 24 LTS, whatever node the host has', () => {
+  const version = reaperIn(['--entrypoint', 'node'], ['--version']);
+  expect(version.code).toBe(0);
+  expect(version.stdout.trim()).toMatch(/^v24\.\d+\.\d+$/);
+});
+
 test('reaper --help runs from the entrypoint, and run is a command', () => {
   const help = reaperIn([], ['--help']);
   expect(help.stderr).toBe('');
