@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { onCleanup } from './lib/cleanup.js';
 import type { ProcSample } from './lib/controller.js';
-import { Controller, buildController, procSample, settle, sumOf, sweepsLogged } from './lib/controller.js';
+import { Controller, buildController, imageNode, procSample, settle, sumOf, sweepsLogged } from './lib/controller.js';
 import { BenchObjects } from './lib/docker-objects.js';
 import { API_VERSION, BenchCluster, apiserverMetrics, describeCalls, diffCalls, requestsByCall } from './lib/kube.js';
 import type { Owner } from './lib/kube.js';
@@ -77,6 +77,7 @@ export async function runFootprint(options: { runs?: number } = {}): Promise<Ben
   const policyName = objects.prefix;
   let controller: Controller | undefined;
   let build: ReturnType<typeof buildController> | undefined;
+  let runtime: ReturnType<typeof imageNode> | undefined;
   const cleanUp = onCleanup(async () => {
     await controller?.stop();
     build?.remove();
@@ -88,6 +89,7 @@ export async function runFootprint(options: { runs?: number } = {}): Promise<Ben
   try {
     console.error('footprint: compiling the controller');
     build = buildController();
+    runtime = imageNode();
     await cluster.createNamespace(namespace);
     const kindOf = (i: number): Owner['kind'] => (i % 10 < 7 ? 'Topology' : 'Sandbox');
     console.error(`footprint: creating ${OWNER_STEPS[0]} owners and ${CONTAINERS} containers`);
@@ -104,7 +106,7 @@ export async function runFootprint(options: { runs?: number } = {}): Promise<Ben
       match: [{ label: objects.label }],
       timing: { minAge: '0', gracePeriod: '0' },
     });
-    controller = await Controller.start(build.main, 'bench-footprint');
+    controller = await Controller.start(build.main, 'bench-footprint', [], runtime.path);
     await controller.waitForLog(
       'the first sweep',
       (l) => l.msg === 'sweep finished' && l.policy === policyName,
@@ -136,7 +138,7 @@ export async function runFootprint(options: { runs?: number } = {}): Promise<Ben
     const kept = (await objects.docker.listContainers({ all: true, filters: { label: [objects.label] } })).filter((c) =>
       liveUids.has(c.Labels[objects.label] ?? ''),
     ).length;
-    return report(steps, hwm, setupMs, cycles, kept);
+    return report(steps, hwm, setupMs, cycles, kept, runtime.version);
   } finally {
     await cleanUp();
   }
@@ -253,7 +255,14 @@ async function sweepingWindow(
   };
 }
 
-function report(steps: Step[], hwm: number, setupMs: number, cycles: number, kept: number): BenchReport {
+function report(
+  steps: Step[],
+  hwm: number,
+  setupMs: number,
+  cycles: number,
+  kept: number,
+  nodeVersion: string,
+): BenchReport {
   const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const reaper = (m: Map<string, number>) => {
     const kept = new Map([...m].filter(([call]) => / reaper\.dev\/| core\/events| events\.k8s\.io\//.test(call)));
@@ -320,7 +329,7 @@ function report(steps: Step[], hwm: number, setupMs: number, cycles: number, kep
       `a Kubernetes of the benchmarks' own; owners 70% Topology, 30% Sandbox in one namespace; ${CONTAINERS.toLocaleString('en')} ` +
         `created (not started) containers for the first ${CONTAINERS / CONTAINERS_PER_OWNER} owners on the shared engine (which ` +
         `also holds whatever else runs there)`,
-      `\`reaper run\` compiled with the build's tsconfig, on plain node; policy minAge 0, gracePeriod 0, interval 5m ` +
+      `\`reaper run\` compiled with the build's tsconfig, on the image's node (${nodeVersion}); policy minAge 0, gracePeriod 0, interval 5m ` +
         `while idle and ${SWEEP_INTERVAL} while sweeping; RSS and CPU from /proc/<pid> every second`,
       `requests: the API server's apiserver_request_total (WATCH left out) read after each sweep; "reaper" counts ` +
         `reaper.dev resources and Events, the only ones the controller writes or lists per sweep`,

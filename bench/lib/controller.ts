@@ -18,6 +18,14 @@ export interface LogLine {
 }
 
 /** Compiles src/ and controllers/ with the build's tsconfig into a temporary directory. */
+/** The node executable the image runs (scripts/build-image fetches it once), with its version. */
+export function imageNode(): { path: string; version: string } {
+  const script = path.join(REPO, 'scripts', 'build-image');
+  const nodePath = execFileSync(script, ['node'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const version = execFileSync(nodePath, ['--version'], { encoding: 'utf8' }).trim();
+  return { path: nodePath, version };
+}
+
 export function buildController(): { main: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'reaper-bench-build-'));
   try {
@@ -74,10 +82,18 @@ export class Controller {
     );
   }
 
-  /** Starts `reaper run` with KUBECONFIG and DOCKER_HOST from this process's environment. */
-  static async start(main: string, nodeName: string, args: string[] = []): Promise<Controller> {
+  /**
+   * Starts `reaper run` with KUBECONFIG and DOCKER_HOST from this process's environment, on the
+   * given node executable (this process's by default; imageNode() for the image's runtime).
+   */
+  static async start(
+    main: string,
+    nodeName: string,
+    args: string[] = [],
+    node = process.execPath,
+  ): Promise<Controller> {
     const child = spawn(
-      process.execPath,
+      node,
       [main, 'run', '--node-name', nodeName, '--http-address', '127.0.0.1:0', '--log-level', 'info', ...args],
       { cwd: REPO, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
