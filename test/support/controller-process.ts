@@ -27,8 +27,26 @@ export interface ControllerProcess {
   readonly exited: Promise<number | null>;
 }
 
+/**
+ * The label that puts a ReapPolicy in a set of test agents: an agent started with
+ * `agentSetSelector(set)` watches and sweeps only the policies labelled with that set.
+ */
+export const AGENT_SET_LABEL = 'test.reaper.dev/agents';
+
+/** `--policy-selector` for the agents of one agent set. */
+export function agentSetSelector(agentSet: string): string {
+  return `${AGENT_SET_LABEL}=${agentSet}`;
+}
+
 export interface ControllerOptions {
   nodeName: string;
+  /**
+   * `--policy-selector`: the ReapPolicies this agent watches and sweeps. Test files run side by side
+   * on one API server and one Docker engine, and an agent that saw another test's policy would sweep
+   * it (its resources are on the same engine) and overwrite its status. null: every policy, on
+   * purpose; a test that passes it says why.
+   */
+  policySelector: string | null;
   args?: string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -45,9 +63,19 @@ export async function startController(options: ControllerOptions): Promise<Contr
       options.nodeName,
       '--http-address',
       '127.0.0.1:0',
+      ...(options.policySelector === null ? [] : ['--policy-selector', options.policySelector]),
       ...(options.args ?? []),
     ],
-    { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: repoRoot,
+      // null means every policy: a selector in the test's own environment is not inherited.
+      env: {
+        ...process.env,
+        ...(options.policySelector === null ? { REAPER_POLICY_SELECTOR: undefined } : {}),
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const logs: LogLine[] = [];
   const otherOutput: string[] = [];

@@ -2,14 +2,15 @@
 // grants is enough for the whole job (watch policies and owners, sweep, write policy and owner
 // status, events, add and remove the teardown finalizer), on the real API server and the real
 // Docker engine. The policy attributes through a label key of its own, so only this test's
-// containers are ever its orphans.
+// containers are ever its orphans, and is in an agent set of its own, so only this test's agent
+// sweeps it.
 import * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
-import { startController } from '../../support/controller-process.js';
+import { AGENT_SET_LABEL, agentSetSelector, startController } from '../../support/controller-process.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
 import { ownerLabels } from '../../support/owner-labels.js';
@@ -33,6 +34,8 @@ const fullname = `${release}-reaper`;
 const releaseNamespace = uniqueName('chart-sa');
 const node = uniqueName('sa-node');
 const labelKey = `${uniqueName('t')}.test/owner-uid`;
+/** The agent set of this file's agent and policies. */
+const agents = uniqueName('chart-sa');
 const fx = new RuntimeFixtures('chart-sa');
 const work = mkdtempSync(path.join(tmpdir(), 'reaper-chart-sa-'));
 const admin = kubeConfig();
@@ -65,6 +68,7 @@ beforeAll(async () => {
   ownerNamespace = createNamespace('chart-sa-owners');
   controller = await startController({
     nodeName: node,
+    policySelector: agentSetSelector(agents),
     env: { KUBECONFIG: serviceAccountKubeconfig(work, releaseNamespace, fullname), REAPER_LOG_LEVEL: 'debug' },
   });
 });
@@ -123,7 +127,7 @@ async function createPolicy(spec: Record<string, unknown>): Promise<string> {
     body: {
       apiVersion,
       kind: 'ReapPolicy',
-      metadata: { name },
+      metadata: { name, labels: { [AGENT_SET_LABEL]: agents } },
       spec: {
         owners: [{ apiVersion, kind: 'Topology', namespaces: [ownerNamespace] }],
         match: [{ label: labelKey }],

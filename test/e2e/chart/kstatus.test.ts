@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { ControllerProcess } from '../../support/controller-process.js';
-import { startController } from '../../support/controller-process.js';
+import { AGENT_SET_LABEL, agentSetSelector, startController } from '../../support/controller-process.js';
 import { uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
 import { ownerLabels } from '../../support/owner-labels.js';
@@ -41,6 +41,8 @@ let kstatusCheck = '';
 let controller: ControllerProcess | undefined;
 const fx = new RuntimeFixtures('kstatus');
 const policies: string[] = [];
+/** The agent set of this file's agent and policies: other tests' agents leave them alone. */
+const agents = uniqueName('kstatus');
 let namespace = '';
 
 beforeAll(async () => {
@@ -52,7 +54,11 @@ beforeAll(async () => {
   kstatusCheck = path.join(built.stdout.trim(), 'kstatus-check');
   installCrds();
   namespace = createNamespace('kstatus');
-  controller = await startController({ nodeName: 'node-kstatus', args: ['--trigger-delay', '1s'] });
+  controller = await startController({
+    nodeName: 'node-kstatus',
+    policySelector: agentSetSelector(agents),
+    args: ['--trigger-delay', '1s'],
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -125,7 +131,7 @@ function createPolicy(spec: Record<string, unknown>, { name, labelKey } = newIde
   const policy = {
     apiVersion: 'reaper.dev/v1alpha1',
     kind: 'ReapPolicy',
-    metadata: { name },
+    metadata: { name, labels: { [AGENT_SET_LABEL]: agents } },
     spec: {
       mode: 'DryRun',
       owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [namespace] }],
@@ -186,7 +192,7 @@ test('Ready at the current generation is Current; the object a spec change retur
     }
   ).metadata.managedFields;
   const reapers = managers.filter((m) => m.manager === 'reaper' || m.manager.startsWith('reaper/'));
-  // Other tests' agents share this API server: any of them may have swept first.
+  // 'reaper' (the policy-wide status) and 'reaper/<node>' (the agent's nodes[] entry).
   expect(reapers.map((m) => m.manager)).toEqual(
     expect.arrayContaining(['reaper', expect.stringMatching(/^reaper\/./)]),
   );

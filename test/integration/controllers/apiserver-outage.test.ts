@@ -55,7 +55,11 @@ test('nothing is reaped while the API server is gone for a minute; the controlle
   };
   const doomed = await materializeFor('doomed');
   const kept = await materializeFor('kept');
-  controller = await startControllerOn(controllersApi, { nodeName: 'node-outage', args: ['--trigger-delay', '1s'] });
+  controller = await startControllerOn(controllersApi, {
+    nodeName: 'node-outage',
+    policySelector: scenario.policySelector,
+    args: ['--trigger-delay', '1s'],
+  });
   const c = controller;
   const policy = scenario.policyName;
   await waitFor('a clean sweep', () => sweepsOf(c, policy).some((s) => s.outcome === 'Completed'), 90_000);
@@ -137,6 +141,7 @@ test('nothing is reaped while the API server is gone for a minute; the controlle
 test('an API server that stops answering: nothing reaped, its silent watches taken for dead, SIGTERM still exits 0', async () => {
   controller = await startControllerOn(controllersApi, {
     nodeName: 'node-frozen',
+    policySelector: scenario.policySelector,
     // The API server sends every watch a bookmark about once a minute: 75 s of silence is a dead watch.
     args: ['--request-timeout', '2s', '--shutdown-timeout', '10s', '--watch-idle-timeout', '75s'],
   });

@@ -42,6 +42,7 @@ beforeAll(async () => {
   });
   controller = await startController({
     nodeName: NODE,
+    policySelector: scenario.policySelector,
     // debug: the agent says when a deletion makes it sweep nothing.
     args: ['--owner-resync', '2s', '--trigger-delay', '1s', '--log-level', 'debug'],
   });

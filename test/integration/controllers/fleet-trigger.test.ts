@@ -66,6 +66,7 @@ test('an owner deletion sweeps only on the agent that holds its resources', asyn
   const start = (nodeName: string, engine: PrivateDockerd) =>
     startController({
       nodeName,
+      policySelector: scenario.policySelector,
       args: ['--trigger-delay', '200ms', '--log-level', 'debug'],
       env: { DOCKER_HOST: engine.dockerHost },
     });

@@ -47,6 +47,7 @@ afterAll(async () => {
 async function candidate(name: string, via = server, leaseName = LEASE): Promise<ControllerProcess> {
   const controller = await startControllerOn(via, {
     nodeName: `node-${name}`,
+    policySelector: scenario.policySelector,
     args: ['--leader-elect', '--identity', `cand-${name}`, '--leader-election-id', leaseName, ...TIMING],
     env: { POD_NAMESPACE: LEASE_NAMESPACE },
   });

@@ -37,7 +37,11 @@ test('deleting the namespace holding most owners blocks the sweep until the appr
   const survivorOwner = await scenario.createTopology(quiet, 'survivor', 1);
   const survivor = await scenario.materialize('survivor', survivorOwner, { containers: 1 });
   await scenario.createPolicy({ limits: { maxOrphanPercent: 50 } });
-  controller = await startController({ nodeName: 'node-mass', args: ['--trigger-delay', '2s'] });
+  controller = await startController({
+    nodeName: 'node-mass',
+    policySelector: scenario.policySelector,
+    args: ['--trigger-delay', '2s'],
+  });
   await waitFor('a first, clean sweep', () =>
     sweepsOf(controller, scenario.policyName).some((s) => s.outcome === 'Completed'),
   );

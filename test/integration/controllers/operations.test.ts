@@ -11,6 +11,7 @@ import type { ControllerProcess, LogLine } from '../../support/controller-proces
 import { sweepsOf } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
+import { uniqueName } from '../../support/engines.js';
 import { repoRoot } from '../../support/kubectl.js';
 import { waitFor } from '../kube/helpers.js';
 import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
@@ -41,8 +42,10 @@ let kept: OwnerResources;
 beforeAll(async () => {
   cluster = await PrivateCluster.start('ops');
   server = cluster.apiServers[0]!;
-  reaping = scenarioOn(server, 'ctl-ops');
-  blocked = scenarioOn(server, 'ctl-ops-blocked');
+  // The agents here sweep both policies: one agent set.
+  const agents = uniqueName('ctl-ops');
+  reaping = scenarioOn(server, 'ctl-ops', { agents });
+  blocked = scenarioOn(server, 'ctl-ops-blocked', { agents });
   await waitUntilServed([server]);
 
   const namespace = await reaping.namespace();
@@ -76,6 +79,10 @@ test('/readyz says ready only once the informers have synced; /healthz answers a
   await server.stop();
   controller = await startControllerOn(server, {
     nodeName: 'node-ops',
+    // Every policy: these tests check the names this agent gives its policy informer (the log's
+    // target, the metric's label), which a selector would add to. Alone on this test's own control
+    // plane, it sees no other test's policy anyway.
+    policySelector: null,
     args: ['--trigger-delay', '3s'],
     env: { REAPER_SELF_CONTAINER_ID: 'c0ffee', REAPER_LOG_LEVEL: 'info' },
   });
@@ -220,6 +227,7 @@ test('with DOCKER_HOST on a dead socket the informers sync, /readyz stays not re
   const dir = mkdtempSync(path.join(tmpdir(), 'reaper-ops-dead-'));
   const blind = await startControllerOn(server, {
     nodeName: 'node-no-docker',
+    policySelector: reaping.policySelector,
     env: { DOCKER_HOST: `unix://${dir}/docker.sock` },
   });
   try {
@@ -300,7 +308,7 @@ test('SIGTERM while a removal is in flight: it finishes, nothing new starts, the
       resources: { containers: { running: 'Stop', stopTimeoutSeconds: 8 } },
       limits: { maxOrphanPercent: 100, concurrency: 1 },
     });
-    const c = await startControllerOn(server, { nodeName: 'node-busy' });
+    const c = await startControllerOn(server, { nodeName: 'node-busy', policySelector: b.policySelector });
     await waitFor('the first graceful stop to begin', () => stopping, 120_000);
     expect(await c.stop('SIGTERM', 90_000)).toBe(0);
 

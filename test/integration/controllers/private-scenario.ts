@@ -1,7 +1,7 @@
-// Controller tests on a control plane of their own (test/support/extra-apiserver.ts): every
-// `reaper run` sweeps every ReapPolicy it can see, so on the shared API server another test's
-// controller could reap this test's orphans (or write its status) and blur what this test's
-// controller did. Here only the test's own controllers see the policy.
+// Controller tests on a control plane of their own (test/support/extra-apiserver.ts). On the shared
+// API server other tests' agents sweep only their own policies (their policy selector), but they
+// still watch every owner of the kinds those name (and write its status), and an outage or a metric
+// of the API server would be everyone's. Here only the test's own controllers are there at all.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { ControllerOptions, ControllerProcess } from '../../support/controller-process.js';
@@ -9,10 +9,11 @@ import { startController } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { repoRoot } from '../../support/kubectl.js';
 import { waitFor } from '../kube/helpers.js';
+import type { ScenarioOptions } from './scenario.js';
 import { ControllerScenario } from './scenario.js';
 
 /** A scenario whose API calls go to `server` instead of the shared API server; reaper's CRDs installed there. */
-export function scenarioOn(server: ExtraApiServer, label: string): ControllerScenario {
+export function scenarioOn(server: ExtraApiServer, label: string, options: ScenarioOptions = {}): ControllerScenario {
   const crds = path.join(repoRoot, 'crds');
   execFileSync('kubectl', ['--kubeconfig', server.kubeconfigPath, 'apply', '--server-side', '-f', crds]);
   execFileSync('kubectl', [
@@ -30,7 +31,7 @@ export function scenarioOn(server: ExtraApiServer, label: string): ControllerSce
   // copy: child processes never saw it, which is why the CRDs are installed above, explicitly.)
   process.env.KUBECONFIG = server.kubeconfigPath;
   try {
-    return new ControllerScenario(label);
+    return new ControllerScenario(label, options);
   } finally {
     process.env.KUBECONFIG = shared;
   }

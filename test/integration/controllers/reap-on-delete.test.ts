@@ -16,7 +16,11 @@ let namespace: string;
 beforeAll(async () => {
   namespace = await scenario.namespace();
   await scenario.createPolicy();
-  controller = await startController({ nodeName: 'node-del', args: ['--trigger-delay', '1s', '--owner-resync', '2s'] });
+  controller = await startController({
+    nodeName: 'node-del',
+    policySelector: scenario.policySelector,
+    args: ['--trigger-delay', '1s', '--owner-resync', '2s'],
+  });
 });
 
 afterAll(async () => {

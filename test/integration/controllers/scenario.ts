@@ -1,8 +1,10 @@
 // A controller test's world: its own ReapPolicy (attributing only through a label key no other test
 // uses), its own namespace of owners, and runtime resources made for those owners on the real
 // Docker engine and host-local lease store, labelled with that key and the kind and namespace
-// labels of the ownership contract. cleanUp() removes all of it.
+// labels of the ownership contract. cleanUp() removes all of it. Its policy is labelled with an
+// agent set (its own unless it shares one): agents started with `policySelector` sweep only it.
 import * as k8s from '@kubernetes/client-node';
+import { AGENT_SET_LABEL, agentSetSelector } from '../../support/controller-process.js';
 import { kubeConfig, testImage, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
 import { labelsOfOwner, ownerLabels } from '../../support/owner-labels.js';
@@ -27,6 +29,14 @@ export interface OwnerResources {
   leases: string[];
 }
 
+export interface ScenarioOptions {
+  /**
+   * The agent set whose agents sweep this scenario's policy (a label value). Scenarios whose
+   * policies one agent sweeps pass the same set. Default: the scenario's own id, its policyName.
+   */
+  readonly agents?: string;
+}
+
 export class ControllerScenario {
   readonly kc: k8s.KubeConfig = kubeConfig();
   readonly custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
@@ -38,14 +48,32 @@ export class ControllerScenario {
   /** The CNI network (lease store subdirectory) the policy manages. */
   readonly cniNetwork: string;
   readonly namespaces: string[] = [];
+  /** The agent set of the policy (the value of its test.reaper.dev/agents label). */
+  readonly agents: string;
 
-  constructor(readonly label: string) {
+  constructor(
+    readonly label: string,
+    options: ScenarioOptions = {},
+  ) {
     installCrds();
     this.fixtures = new RuntimeFixtures(label);
     const id = uniqueName(label);
     this.labelKey = `${id}.test/owner-uid`;
     this.policyName = id;
     this.cniNetwork = `${id}-net`;
+    this.agents = options.agents ?? id;
+    if (!/^[a-z0-9A-Z]([-_.a-z0-9A-Z]{0,61}[a-z0-9A-Z])?$/.test(this.agents))
+      throw new Error(`agent set ${JSON.stringify(this.agents)} is not a label value`);
+  }
+
+  /** The labels that put a policy in this scenario's agent set (createPolicy sets them). */
+  get agentLabels(): Record<string, string> {
+    return { [AGENT_SET_LABEL]: this.agents };
+  }
+
+  /** `--policy-selector` of an agent that sweeps this scenario's policy (and its agent set's others). */
+  get policySelector(): string {
+    return agentSetSelector(this.agents);
   }
 
   async namespace(prefix = this.label): Promise<string> {
@@ -60,7 +88,7 @@ export class ControllerScenario {
     const body = {
       apiVersion,
       kind: 'ReapPolicy',
-      metadata: { name: this.policyName, ...(annotations ? { annotations } : {}) },
+      metadata: { name: this.policyName, labels: this.agentLabels, ...(annotations ? { annotations } : {}) },
       spec: {
         owners: [
           { apiVersion, kind: 'Topology' },

@@ -6,19 +6,19 @@
 // other owners leave an unlabelled match to neither, say so (ClaimsOverlap), and still reap one
 // whose labels say whose it is.
 //
-// Each test has its own label key (or name pattern), namespaces, containers and agent. The agent
-// starts once the test's owners are made and deleted, so that its caches hold them as they are.
+// Each test has its own label key (or name pattern), namespaces, containers and agent, which
+// sweeps only that test's policies (one agent set, its policy selector). The agent starts once the
+// test's owners are made and deleted, so that its caches hold them as they are.
 // Policies sweep hourly: a sweep comes when a policy is created or its spec changes (a new
 // generation), or an owner it sees is deleted.
 //
-// Every agent on the API server sweeps every policy, and the last to sweep writes status.lastSweep.
-// An agent of a test run beside this one may therefore sweep these policies too, and be the one that
-// reaps an orphan. So what is checked of a sweep holds whichever agent swept: out-of-scope containers
-// are reported OutOfScope with why; whatever in scope is not live was reaped (by this sweep or one
-// before it); the container is gone from Docker and a Reaped event names the policy.
+// What is checked of a sweep does not depend on which agent swept it: out-of-scope containers are reported OutOfScope with why; whatever in scope is not live
+// was reaped (by this sweep or one before it); the container is gone from Docker and a Reaped event
+// names the policy.
 import { randomUUID } from 'node:crypto';
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController } from '../../support/controller-process.js';
+import { uniqueName } from '../../support/engines.js';
 import { kubectl } from '../../support/kubectl.js';
 import { ownerContractLabels } from '../../../src/core/owner-scope.js';
 import { OWNER_KIND_LABEL, OWNER_UID_LABEL } from '../../../src/core/policy.js';
@@ -88,9 +88,9 @@ let controller: ControllerProcess | undefined;
 /** What the running test made: cleaned up after it, pass or fail. */
 let made: ControllerScenario[] = [];
 
-/** The test's agent: started when its world is ready, stopped after it. */
-async function startAgent(nodeName: string): Promise<void> {
-  controller = await startController({ nodeName, args: ['--trigger-delay', '1s'] });
+/** The test's agent, of its scenarios' agent set: started when its world is ready, stopped after it. */
+async function startAgent(nodeName: string, policySelector: string): Promise<void> {
+  controller = await startController({ nodeName, policySelector, args: ['--trigger-delay', '1s'] });
 }
 
 afterEach(async () => {
@@ -101,8 +101,9 @@ afterEach(async () => {
   expect(code ?? 0).toBe(0);
 });
 
-function scenario(label: string): ControllerScenario {
-  const s = new ControllerScenario(label);
+/** A scenario of the test; `agents`: the agent set the test's scenarios share (default: its own). */
+function scenario(label: string, agents?: string): ControllerScenario {
+  const s = new ControllerScenario(label, agents === undefined ? {} : { agents });
   made.push(s);
   return s;
 }
@@ -226,8 +227,9 @@ async function policyEvent(s: ControllerScenario, reason: string, words: string)
 }
 
 test('two namespace-scoped policies on one label key each reap only their own namespace’s orphan', async () => {
-  const a = scenario('scope-ns-a');
-  const b = scenario('scope-ns-b');
+  const agents = uniqueName('scope-ns');
+  const a = scenario('scope-ns-a', agents);
+  const b = scenario('scope-ns-b', agents);
   const key = a.labelKey; // both policies match it, word for word
   const nsA = await a.namespace('scope-ns-a');
   const nsB = await a.namespace('scope-ns-b');
@@ -244,7 +246,7 @@ test('two namespace-scoped policies on one label key each reap only their own na
   };
   await deleteAndWait(a, 'topologies', goneA);
   await deleteAndWait(a, 'topologies', goneB);
-  await startAgent('node-scope-ns');
+  await startAgent('node-scope-ns', a.policySelector);
 
   // Policy A alone first: it meets namespace b's orphan while that is still there.
   const inB = `its owner is in namespace ${nsB}, which this policy does not see`;
@@ -319,7 +321,7 @@ test('a Topology-only policy leaves a Sandbox’s container on its label key alo
   };
   await deleteAndWait(s, 'topologies', gone);
   await deleteAndWait(s, 'sandboxes', box);
-  await startAgent('node-scope-kind');
+  await startAgent('node-scope-kind', s.policySelector);
 
   await s.createPolicy({ owners: [TOPOLOGY], match: [{ label: s.labelKey }], resources: CONTAINERS_ONLY });
   const sandbox = 'its owner is a Sandbox.reaper.dev, not a kind this policy sees (Topology.reaper.dev)';
@@ -342,8 +344,9 @@ test('a Topology-only policy leaves a Sandbox’s container on its label key alo
 test('a policy for a custom owner kind reaps its own orphan and touches no Topology or Sandbox on the same label key', async () => {
   kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], LAB_CRD);
   kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/labs.${LAB_GROUP}`]);
-  const labs = scenario('scope-lab');
-  const platform = scenario('scope-platform');
+  const agents = uniqueName('scope-lab');
+  const labs = scenario('scope-lab', agents);
+  const platform = scenario('scope-platform', agents);
   const key = labs.labelKey;
   const ns = await labs.namespace();
   const lab = { group: LAB_GROUP, version: LAB_VERSION, plural: 'labs', namespace: ns };
@@ -379,7 +382,7 @@ test('a policy for a custom owner kind reaps its own orphan and touches no Topol
   );
   await deleteAndWait(labs, 'topologies', owners.goneTopology);
   await deleteAndWait(labs, 'sandboxes', owners.goneBox);
-  await startAgent('node-scope-lab');
+  await startAgent('node-scope-lab', labs.policySelector);
 
   // The Lab policy alone first: the deleted Topology's and Sandbox's containers are orphans then,
   // and still nothing of them is its to judge.
@@ -433,8 +436,9 @@ test('a policy for a custom owner kind reaps its own orphan and touches no Topol
 });
 
 test('two policies with the same name pattern and other owners reap an unlabelled match by neither, and say so', async () => {
-  const topologies = scenario('scope-name-t');
-  const sandboxes = scenario('scope-name-s');
+  const agents = uniqueName('scope-name');
+  const topologies = scenario('scope-name-t', agents);
+  const sandboxes = scenario('scope-name-s', agents);
   const ns = await topologies.namespace('scope-name');
   // The fixtures' prefix is [a-z0-9-] only: nothing in it to escape.
   const nameRegex = `^${topologies.fixtures.prefix}-(?<key>[0-9a-f]{8})_`;
@@ -448,7 +452,7 @@ test('two policies with the same name pattern and other owners reap an unlabelle
   const live = await topologies.createTopology(ns, 'live', 1);
   await deleteAndWait(topologies, 'topologies', gone);
   await deleteAndWait(topologies, 'topologies', goneLabelled);
-  await startAgent('node-scope-name');
+  await startAgent('node-scope-name', topologies.policySelector);
   await topologies.createPolicy({ owners: [TOPOLOGY], match, resources: CONTAINERS_ONLY });
   await sandboxes.createPolicy({ owners: [SANDBOX], match, resources: CONTAINERS_ONLY });
   await sweepOf(topologies, 'a first sweep', { live: 0, outOfScope: [] });

@@ -34,7 +34,11 @@ test(`churn for ${CHURN_SECONDS}s: no resource of a live owner lost, every resou
     timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
     limits: { maxOrphanPercent: 100, concurrency: 4 },
   });
-  controller = await startController({ nodeName: 'node-churn', args: ['--trigger-delay', '500ms'] });
+  controller = await startController({
+    nodeName: 'node-churn',
+    policySelector: scenario.policySelector,
+    args: ['--trigger-delay', '500ms'],
+  });
   await waitFor('a first sweep', () => sweepsOf(controller!, scenario.policyName).length > 0, 60_000);
 
   const deployer = new ChurnDeployer({

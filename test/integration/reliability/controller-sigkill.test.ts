@@ -104,7 +104,11 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
   const containerGone = async (id: string) => !(await scenario.fixtures.exists('container', id));
   const countGone = async () =>
     (await Promise.all(orphans.map((o) => containerGone(o.container)))).filter(Boolean).length;
-  first = await startController({ nodeName: NODE, args: ['--owner-resync', '2s'] });
+  first = await startController({
+    nodeName: NODE,
+    policySelector: scenario.policySelector,
+    args: ['--owner-resync', '2s'],
+  });
   await waitFor(
     'half the orphaned containers to be removed',
     async () => (await countGone()) >= ORPHAN_CONTAINERS / 2,
@@ -131,7 +135,11 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
     lateLeases.push(await lease(late, `eth${i}`));
   }
 
-  second = await startController({ nodeName: NODE, args: ['--owner-resync', '2s'] });
+  second = await startController({
+    nodeName: NODE,
+    policySelector: scenario.policySelector,
+    args: ['--owner-resync', '2s'],
+  });
   await waitFor(
     'the restarted controller to finish the reap',
     async () => {

@@ -90,7 +90,11 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
     timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
     limits: {},
   });
-  controller = await startController({ nodeName: NODE, args: ['--trigger-delay', '1s'] });
+  controller = await startController({
+    nodeName: NODE,
+    policySelector: scenario.policySelector,
+    args: ['--trigger-delay', '1s'],
+  });
   const sweeps = () => sweepsOf(controller!, scenario.policyName);
   await waitFor('a first clean sweep that sees every Lab', () =>
     sweeps().some((s) => s.outcome === 'Completed' && s.liveOwners === 5),
@@ -174,7 +178,11 @@ test('a controller started while the owners’ kind is not served at all fails c
     timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
     limits: { maxOrphanPercent: 100 },
   });
-  lateStarter = await startController({ nodeName: node, args: ['--trigger-delay', '1s'] });
+  lateStarter = await startController({
+    nodeName: node,
+    policySelector: absent.policySelector,
+    args: ['--trigger-delay', '1s'],
+  });
   const sweeps = () => sweepsOf(lateStarter!, absent.policyName);
   await waitFor('three sweeps', () => sweeps().length >= 3, 120_000);
   expect(sweeps().map((s) => s.outcome)).toEqual(sweeps().map(() => 'FailedClosed'));

@@ -226,7 +226,11 @@ test('reaper run: dockerd killed mid-reap, the controller keeps running, fails c
   const remaining = async () =>
     (await Promise.all(orphans.map((id) => fx.exists('container', id)))).filter(Boolean).length;
 
-  controller = await startController({ nodeName: node, env: { DOCKER_HOST: engine.dockerHost } });
+  controller = await startController({
+    nodeName: node,
+    policySelector: scenario.policySelector,
+    env: { DOCKER_HOST: engine.dockerHost },
+  });
   await waitFor('the controller to have removed a few orphans', async () => (await remaining()) <= 10, 120_000);
   await engine.kill();
 

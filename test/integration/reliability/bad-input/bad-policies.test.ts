@@ -25,6 +25,7 @@ beforeAll(async () => {
   await scenario.createPolicy({ timing: { minAge: '0', gracePeriod: '0', interval: '2s' } });
   controller = await startController({
     nodeName: 'node-bad-pol',
+    policySelector: scenario.policySelector,
     args: ['--trigger-delay', '1s', '--owner-resync', '2s'],
   });
   probing = setInterval(() => {
@@ -57,7 +58,8 @@ async function createPolicy(name: string, spec: Record<string, unknown>): Promis
     body: {
       apiVersion,
       kind: 'ReapPolicy',
-      metadata: { name },
+      // In this test's agent set: its agent is the one that must report them.
+      metadata: { name, labels: scenario.agentLabels },
       spec: {
         mode: 'DryRun',
         owners: [{ apiVersion, kind: 'Topology' }],
