@@ -194,6 +194,7 @@ export async function startManager(
     kubeConfig,
     finalizers: new Finalizers(kubeConfig),
     policiesSynced: () => policyInformer.synced,
+    seesEveryPolicy: config.policySelector === undefined,
     resyncMs: config.ownerResyncMs,
   });
 

@@ -36,6 +36,11 @@ export interface OwnerControllerOptions {
   readonly registry: PolicyRegistry;
   /** Whether the ReapPolicy informer has listed once: before that, no policy is known to manage anything. */
   readonly policiesSynced: () => boolean;
+  /**
+   * False when the agent sees only some policies (--policy-selector): an owner none of them manages
+   * may be another agent set's, whose finalizer and status are not this agent's to touch.
+   */
+  readonly seesEveryPolicy: boolean;
   readonly informers: DynamicInformerSet;
   readonly kubeConfig: k8s.KubeConfig;
   readonly docker: Docker;
@@ -95,10 +100,16 @@ export class OwnerController {
     const object: OwnerObject = { ...cached, apiVersion: ref.apiVersion, kind: ref.kind };
     const managing = this.options.registry.managing(ref.apiVersion, ref.kind, ref.namespace);
     const tearingDown = managing.filter((m) => m.policy.teardown === 'Finalizer');
+    const { seesEveryPolicy } = this.options;
+    if (!seesEveryPolicy && managing.length === 0) return;
 
     if (object.metadata.deletionTimestamp) return this.finishDeletion(ref, object, tearingDown);
     if (tearingDown.length > 0) await this.options.finalizers.add(object);
-    else if (hasFinalizer(object) && !mayTearDown(this.options.registry, ref.apiVersion, ref.kind, ref.namespace)) {
+    else if (
+      seesEveryPolicy &&
+      hasFinalizer(object) &&
+      !mayTearDown(this.options.registry, ref.apiVersion, ref.kind, ref.namespace)
+    ) {
       // No policy asks for teardown any more (changed, deleted): do not hold deletions for nothing.
       await this.options.finalizers.remove(object);
     }
@@ -113,6 +124,8 @@ export class OwnerController {
     tearingDown: readonly ManagingPolicy[],
   ): Promise<ReconcileResult | void> {
     if (!hasFinalizer(object)) return;
+    // Seeing only some policies, an agent lets go only of what its own teardown finished.
+    if (tearingDown.length === 0 && !this.options.seesEveryPolicy) return;
     if (tearingDown.length === 0 && mayTearDown(this.options.registry, ref.apiVersion, ref.kind, ref.namespace)) {
       // Only an invalid policy asks for teardown: releasing the owner would skip the teardown it asked
       // for. Fixing the policy queues every owner again.

@@ -132,6 +132,13 @@ export class WorkQueue {
   private startProcessing(key: string): string {
     this.dirty.delete(key);
     this.processing.add(key);
+    // The reconcile about to run decides when the key comes back: an earlier scheduled return
+    // (a retry, a requeue) is moot, and firing it anyway would reconcile once more for nothing.
+    const pending = this.delayed.get(key);
+    if (pending) {
+      this.timers.clearTimeout(pending.handle);
+      this.delayed.delete(key);
+    }
     return key;
   }
 }

@@ -67,6 +67,21 @@ describe('WorkQueue', () => {
     expect(timers.pending).toBe(0);
   });
 
+  test('a key handed out before its delayed add is due does not come back for it: the reconcile decides', async () => {
+    const { q, timers } = queue();
+    q.addAfter('a', 1_000);
+    q.add('a');
+    await expect(q.get()).resolves.toBe('a');
+    expect(timers.pending).toBe(0);
+    q.done('a');
+    await timers.advance(2_000);
+    expect(q.length).toBe(0);
+    // A requeue asked for after that reconcile comes as asked.
+    q.addAfter('a', 500);
+    await timers.advance(500);
+    expect(q.length).toBe(1);
+  });
+
   test('addAfter with no delay adds at once', () => {
     const { q } = queue();
     q.addAfter('a', 0);
