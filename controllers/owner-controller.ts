@@ -38,7 +38,8 @@ export interface OwnerControllerOptions {
   readonly policiesSynced: () => boolean;
   /**
    * False when the agent sees only some policies (--policy-selector): an owner none of them manages
-   * may be another agent set's, whose finalizer and status are not this agent's to touch.
+   * may be another agent set's, whose finalizer and status are not this agent's to touch. (Agent
+   * sets are meant to manage disjoint owners; one its own policies manage, it treats as its own.)
    */
   readonly seesEveryPolicy: boolean;
   readonly informers: DynamicInformerSet;
@@ -105,11 +106,7 @@ export class OwnerController {
 
     if (object.metadata.deletionTimestamp) return this.finishDeletion(ref, object, tearingDown);
     if (tearingDown.length > 0) await this.options.finalizers.add(object);
-    else if (
-      seesEveryPolicy &&
-      hasFinalizer(object) &&
-      !mayTearDown(this.options.registry, ref.apiVersion, ref.kind, ref.namespace)
-    ) {
+    else if (hasFinalizer(object) && !mayTearDown(this.options.registry, ref.apiVersion, ref.kind, ref.namespace)) {
       // No policy asks for teardown any more (changed, deleted): do not hold deletions for nothing.
       await this.options.finalizers.remove(object);
     }
@@ -124,8 +121,6 @@ export class OwnerController {
     tearingDown: readonly ManagingPolicy[],
   ): Promise<ReconcileResult | void> {
     if (!hasFinalizer(object)) return;
-    // Seeing only some policies, an agent lets go only of what its own teardown finished.
-    if (tearingDown.length === 0 && !this.options.seesEveryPolicy) return;
     if (tearingDown.length === 0 && mayTearDown(this.options.registry, ref.apiVersion, ref.kind, ref.namespace)) {
       // Only an invalid policy asks for teardown: releasing the owner would skip the teardown it asked
       // for. Fixing the policy queues every owner again.
