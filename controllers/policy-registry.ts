@@ -41,7 +41,8 @@ export class PolicyRegistry {
     const name = object.metadata.name;
     const before = this.policies.get(name);
     this.policies.set(name, { object, parsed: parsePolicy(object) });
-    this.rivalry = undefined;
+    // Claims live in the spec: a status write (every agent's, on a fleet) leaves who rivals whom as it was.
+    if (before?.object.metadata.generation !== object.metadata.generation) this.rivalry = undefined;
     if (!before) return true;
     return (
       before.object.metadata.generation !== object.metadata.generation ||

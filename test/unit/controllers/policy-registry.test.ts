@@ -335,6 +335,20 @@ describe('rivals and overlaps', () => {
     expect(registry.overlapsChangedSince(before)).toEqual(['labs']);
   });
 
+  test('a status-only update keeps the rivals as worked out; a new generation works them out again', () => {
+    const registry = registryOf(
+      reapPolicy('labs', { owners: [LABS] }),
+      reapPolicy('topologies', { owners: [TOPOLOGY] }),
+    );
+    const rivals = registry.scoped(policyOf(registry, 'labs')).rivals;
+    const statusWrite = reapPolicy('topologies', { owners: [TOPOLOGY] });
+    statusWrite.status = { observedGeneration: 1 };
+    registry.upsert(statusWrite);
+    expect(registry.scoped(policyOf(registry, 'labs')).rivals).toBe(rivals);
+    registry.upsert(reapPolicy('topologies', { owners: [LABS] }, { generation: 2 }));
+    expect(rivalsOf(registry, 'labs')).toEqual([]);
+  });
+
   test('rivals and overlaps are worked out again after every change to the set', () => {
     const registry = registryOf(reapPolicy('labs', { owners: [LABS] }));
     expect(rivalsOf(registry, 'labs')).toEqual([]);
