@@ -34,7 +34,7 @@ export function parsePolicy(input: unknown): ParseResult {
       match: match.filter((m): m is MatchRule => m !== undefined),
       resources: spec.resources,
       timing: timingMs(spec.timing),
-      limits: spec.limits,
+      limits: limitsOf(spec.limits),
       teardown: spec.teardown,
       ...(typeof approved === 'string' && approved.length <= MAX_APPROVAL_LENGTH ? { approvedSweep: approved } : {}),
     },
@@ -72,6 +72,11 @@ function ownerKind(owner: DefaultedReapPolicySpec['owners'][number]): OwnerKind 
 function ownerKeyRule(key: string): OwnerKeyRule {
   if (key === 'uid' || key === 'name') return { type: key };
   return { type: 'field', path: key.slice(1).split('.') };
+}
+
+function limitsOf(limits: DefaultedReapPolicySpec['limits']): Policy['limits'] {
+  const { massDeletionWindow, ...counts } = limits;
+  return { ...counts, massDeletionWindowMs: parseDuration(massDeletionWindow)! };
 }
 
 /** Validation has checked every duration's form and bounds. */

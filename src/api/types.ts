@@ -55,7 +55,13 @@ export interface ReapPolicySpec {
     ipLeases?: { enabled?: boolean; cniDir?: string; networks?: string[] };
   };
   timing?: { minAge?: string; gracePeriod?: string; interval?: string };
-  limits?: { maxDeletionsPerSweep?: number; maxOrphanPercent?: number; concurrency?: number };
+  limits?: {
+    maxDeletionsPerSweep?: number;
+    maxOrphanPercent?: number;
+    minOwnersToBlock?: number;
+    massDeletionWindow?: string;
+    concurrency?: number;
+  };
   teardown?: TeardownMode;
 }
 
@@ -71,7 +77,13 @@ export interface DefaultedReapPolicySpec {
     ipLeases: { enabled: boolean; cniDir: string; networks: string[] };
   };
   timing: { minAge: string; gracePeriod: string; interval: string };
-  limits: { maxDeletionsPerSweep: number; maxOrphanPercent: number; concurrency: number };
+  limits: {
+    maxDeletionsPerSweep: number;
+    maxOrphanPercent: number;
+    minOwnersToBlock: number;
+    massDeletionWindow: string;
+    concurrency: number;
+  };
   teardown: TeardownMode;
 }
 

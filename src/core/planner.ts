@@ -5,7 +5,8 @@
 import type { Attribution } from './attribution.js';
 import { LiveKeyIndex, attributeResources, leaseContainers } from './attribution.js';
 import type { BlastRadiusBlock } from './blast-radius.js';
-import { blastRadiusBlock, orphanPercentOf } from './blast-radius.js';
+import { blastRadiusBlock } from './blast-radius.js';
+import type { DeletionWave } from './deletion-wave.js';
 import { formatDuration } from './duration-format.js';
 import { compareByAge, sortForExecution } from './execution-order.js';
 import { firstSeenOrphaned, graceElapsed } from './grace.js';
@@ -28,6 +29,10 @@ export type { BlastRadiusBlock } from './blast-radius.js';
 export interface PlanOptions {
   /** reaper's own container id (or its 12-character prefix, as in HOSTNAME), never reaped. */
   readonly selfContainerId?: string;
+  /** Distinct live owners in the policy's scope, cluster-wide; the guard's measure. Default: live keys. */
+  readonly liveOwnerCount?: number;
+  /** Waves of owner deletions the agent holds (deletion-wave.ts); none in a one-shot CLI run. */
+  readonly deletionWaves?: readonly DeletionWave[];
 }
 
 export interface Plan {
@@ -120,12 +125,18 @@ export function planReap(
     return { items, selected: [], graceState: { ...graceState }, failedClosed, orphanPercent: 0 };
   }
 
-  const orphanPercent = orphanPercentOf(orphaned, attributable);
+  const orphanPercent = attributable === 0 ? 0 : (orphaned / attributable) * 100;
+  const candidateOwnerKeys = new Set<string>();
+  for (const index of candidates) {
+    const key = items[index]!.ownerKey;
+    if (key !== undefined) candidateOwnerKeys.add(key);
+  }
   const blocked = blastRadiusBlock({
     policy,
-    orphaned,
-    attributable,
-    candidateKeys: candidates.map((index) => resourceKey(items[index]!.resource)),
+    liveOwners: options.liveOwnerCount ?? liveOwners.keys.size,
+    waves: options.deletionWaves ?? [],
+    candidateOwnerKeys,
+    candidates: candidates.length,
   });
   if (blocked) {
     for (const index of candidates) items[index] = redecided(items[index]!, 'blocked', blocked.description);

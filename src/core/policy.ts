@@ -65,6 +65,10 @@ export interface Policy {
   readonly limits: {
     readonly maxDeletionsPerSweep: number;
     readonly maxOrphanPercent: number;
+    /** The guard never blocks fewer owners than this (blast-radius.ts). */
+    readonly minOwnersToBlock: number;
+    /** Owner deletions this close together are one wave (deletion-wave.ts). */
+    readonly massDeletionWindowMs: number;
     readonly concurrency: number;
   };
   readonly teardown: TeardownMode;

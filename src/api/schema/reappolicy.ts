@@ -212,8 +212,16 @@ export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
         default: 500,
       }),
       maxOrphanPercent: int(
-        'If more than this percentage (1 to 100) of attributable resources are orphans, the sweep is blocked until approved.',
+        'A sweep is blocked until approved when the owners it would reap were deleted at once (a wave seen cluster-wide, or, when none is known, the owners of its own orphans) and are more than this percentage (1 to 100) of those owners and the live ones together.',
         { minimum: 1, maximum: 100, default: 50 },
+      ),
+      minOwnersToBlock: int(
+        'Fewer owners gone than this (1 to 100000) never block a sweep, whatever their share: a lab of one or two owners can always be torn down.',
+        { minimum: 1, maximum: 100000, default: 10 },
+      ),
+      massDeletionWindow: durationSchema(
+        'Owner deletions this close together count as one mass deletion; owners deleted further apart, one at a time, never block.',
+        '10s',
       ),
       concurrency: int('Removals in flight at once, 1 to 64.', { minimum: 1, maximum: 64, default: 8 }),
     },

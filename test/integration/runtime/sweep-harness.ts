@@ -39,7 +39,13 @@ export function testPolicy(options: PolicyOptions): { policy: Policy; label: str
       ipLeases: { enabled: true, cniDir: options.cniDir, networks: [...(options.leaseNetworks ?? [])] },
     },
     timing: { minAgeMs: 0, gracePeriodMs: 0, intervalMs: 60_000 },
-    limits: { maxDeletionsPerSweep: 500, maxOrphanPercent: 100, concurrency: options.concurrency ?? 4 },
+    limits: {
+      maxDeletionsPerSweep: 500,
+      maxOrphanPercent: 100,
+      minOwnersToBlock: 10,
+      massDeletionWindowMs: 10_000,
+      concurrency: options.concurrency ?? 4,
+    },
     teardown: 'Sweep',
   };
   return { policy, label };

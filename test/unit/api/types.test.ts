@@ -78,7 +78,13 @@ test('the defaulted spec of an empty one has exactly the DefaultedReapPolicySpec
       ipLeases: { enabled: false, cniDir: '/var/lib/cni/networks', networks: [] },
     },
     timing: { minAge: '5m', gracePeriod: '1m', interval: '5m' },
-    limits: { maxDeletionsPerSweep: 500, maxOrphanPercent: 50, concurrency: 8 },
+    limits: {
+      maxDeletionsPerSweep: 500,
+      maxOrphanPercent: 50,
+      minOwnersToBlock: 10,
+      massDeletionWindow: '10s',
+      concurrency: 8,
+    },
     teardown: 'Sweep',
   };
   expect(value).toEqual(expected);

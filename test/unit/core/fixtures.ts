@@ -43,7 +43,14 @@ export function policy(overrides: PolicyOverrides = {}): Policy {
       ipLeases: { enabled: true, cniDir: '/var/lib/cni/networks', networks: ['labnet'] },
     },
     timing: { minAgeMs: 5 * MINUTE, gracePeriodMs: MINUTE, intervalMs: 5 * MINUTE, ...timing },
-    limits: { maxDeletionsPerSweep: 500, maxOrphanPercent: 50, concurrency: 8, ...limits },
+    limits: {
+      maxDeletionsPerSweep: 500,
+      maxOrphanPercent: 50,
+      minOwnersToBlock: 10,
+      massDeletionWindowMs: 10_000,
+      concurrency: 8,
+      ...limits,
+    },
     teardown: 'Sweep',
     ...rest,
   };

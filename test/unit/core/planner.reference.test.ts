@@ -84,6 +84,7 @@ const policies = fc
     minAge: fc.constantFrom(0, 5 * MINUTE, 30 * MINUTE),
     grace: fc.constantFrom(0, MINUTE, 10 * MINUTE),
     percent: fc.constantFrom(100, 100, 50, 10),
+    minOwners: fc.constantFrom(1, 2, 10),
     max: fc.oneof(fc.constant(1000), fc.integer({ min: 0, max: 5 })),
     byName: fc.boolean(),
     disabled: fc.subarray(['containers', 'networks', 'volumes', 'ipLeases'] as const, { maxLength: 1 }),
@@ -110,7 +111,7 @@ const policies = fc
       rivals,
       resources,
       timing: { minAgeMs: p.minAge, gracePeriodMs: p.grace },
-      limits: { maxOrphanPercent: p.percent, maxDeletionsPerSweep: p.max },
+      limits: { maxOrphanPercent: p.percent, minOwnersToBlock: p.minOwners, maxDeletionsPerSweep: p.max },
     });
   });
 

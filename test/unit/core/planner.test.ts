@@ -32,6 +32,9 @@ interface Case {
 }
 
 const noGrace = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 } });
+/** A guard that judges from one owner on, so small hosts show how it counts. */
+const guarded = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { minOwnersToBlock: 1 } });
+const goneOwners = (n: number) => Array.from({ length: n }, (_, i) => container(`g${i}`, `gone${i}`));
 /** The owner labels of a Sandbox, a kind the fixture policy (Topology.reaper.dev) does not see. */
 const sandboxOf = (owner: string) => ({ 'reaper.dev/owner-uid': owner, 'reaper.dev/owner-kind': 'Sandbox.reaper.dev' });
 /** The fixture policy, but for Topologies in namespace labs only. */
@@ -243,12 +246,37 @@ const cases: Case[] = [
     expect: { 'container:c1': 'foreign' },
   },
   {
-    name: 'too many orphans block the sweep',
-    resources: [container('c1', 'gone'), container('c2', 'gone'), container('c3', 'A')],
+    name: 'owners gone beyond maxOrphanPercent block the sweep',
+    resources: [container('c1', 'gone'), container('c2', 'gone2'), container('c3', 'A')],
     live: ['A'],
-    policy: noGrace,
+    policy: guarded,
     expect: { 'container:c1': 'blocked', 'container:c2': 'blocked', 'container:c3': 'ownerLive' },
-    reason: /2 of 3 attributable unprotected resources are orphans \(66\.7% > maxOrphanPercent 50\)/,
+    reason: /^2 owners this sweep would reap are gone, 66\.7% of the 3 there were \(> maxOrphanPercent 50/,
+  },
+  {
+    name: 'the only owner there was, deleted, is reaped with the default limits',
+    resources: [container('c1', 'gone')],
+    policy: noGrace,
+    expect: { 'container:c1': 'selected' },
+  },
+  {
+    name: 'nine owners gone and none live are reaped with the default limits (below minOwnersToBlock)',
+    resources: goneOwners(9),
+    policy: noGrace,
+    expect: { 'container:g0': 'selected', 'container:g8': 'selected' },
+  },
+  {
+    name: 'ten owners gone and none live block with the default limits',
+    resources: goneOwners(10),
+    policy: noGrace,
+    expect: { 'container:g0': 'blocked', 'container:g9': 'blocked' },
+    reason: /^10 owners this sweep would reap are gone, 100\.0% of the 10 there were/,
+  },
+  {
+    name: 'many resources of one owner are one owner',
+    resources: Array.from({ length: 30 }, (_, i) => container(`c${i}`, 'gone')),
+    policy: noGrace,
+    expect: { 'container:c0': 'selected', 'container:c29': 'selected' },
   },
   {
     name: 'the count limit takes the oldest first',
@@ -488,30 +516,32 @@ const cases: Case[] = [
     expect: { 'container:c1': 'selected' },
   },
   {
-    name: 'protected resources are not counted towards the orphan share',
+    name: 'owners of protected resources are not counted by the guard',
     resources: [
       container('c1', 'gone'),
-      container('k1', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } }),
-      container('k2', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } }),
-      container('k3', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } }),
+      container('k1', 'kept1', { labels: { ...ownedBy('kept1'), 'reaper.dev/keep': 'true' } }),
+      container('k2', 'kept2', { labels: { ...ownedBy('kept2'), 'reaper.dev/keep': 'true' } }),
+      container('k3', 'kept3', { labels: { ...ownedBy('kept3'), 'reaper.dev/keep': 'true' } }),
     ],
-    policy: noGrace,
+    policy: guarded,
     expect: { 'container:c1': 'blocked', 'container:k1': 'protected' },
-    reason: /1 of 1 attributable unprotected resources/,
+    reason: /^1 owners this sweep would reap are gone, 100\.0% of the 1 there were/,
   },
   {
-    name: 'foreign resources are not counted towards the orphan share',
+    name: 'foreign resources are not counted by the guard',
     resources: [container('c1', 'gone'), container('f1'), container('f2'), container('f3')],
-    policy: noGrace,
+    policy: guarded,
     expect: { 'container:c1': 'blocked' },
+    reason: /^1 owners this sweep would reap are gone/,
   },
   {
-    name: 'orphans still in grace count towards the share but are not blocked',
-    resources: [container('c1', 'gone'), container('c2', 'gone'), container('c3', 'A')],
+    name: 'owners whose orphans are still in grace are not judged yet',
+    resources: [container('c1', 'gone'), container('c2', 'gone2'), container('c3', 'A')],
     live: ['A'],
+    policy: policy({ limits: { minOwnersToBlock: 1 } }),
     grace: { 'container:c1': NOW - 10 * MINUTE },
-    expect: { 'container:c1': 'blocked', 'container:c2': 'inGrace' },
-    reason: /2 of 3 attributable unprotected resources are orphans \(66\.7% > maxOrphanPercent 50\); 1 removals held/,
+    // gone of gone and A is 50%, not more: gone2 (in grace) would make it 67%.
+    expect: { 'container:c1': 'selected', 'container:c2': 'inGrace' },
   },
   {
     name: 'maxDeletionsPerSweep 0 holds everything back',
@@ -587,7 +617,7 @@ const cases: Case[] = [
     reason: /^its owner is a Sandbox\.reaper\.dev/,
   },
   {
-    name: 'out-of-scope resources are not counted towards the orphan share',
+    name: 'out-of-scope resources name no owner the guard counts',
     resources: [
       container('c1', 'gone'),
       container('s1', undefined, { labels: sandboxOf('gone') }),
@@ -595,9 +625,9 @@ const cases: Case[] = [
       container('s3', undefined, { labels: { 'reaper.dev/owner-uid': 'A' } }),
     ],
     live: ['A'],
-    policy: noGrace,
-    expect: { 'container:c1': 'blocked', 'container:s1': 'outOfScope', 'container:s2': 'outOfScope' },
-    reason: /1 of 1 attributable unprotected resources/,
+    policy: guarded,
+    // gone against A is 50%, not more; the out-of-scope resources' owners would make it more.
+    expect: { 'container:c1': 'selected', 'container:s1': 'outOfScope', 'container:s2': 'outOfScope' },
   },
   {
     name: 'failing closed leaves out-of-scope resources out of scope',
@@ -726,10 +756,27 @@ describe('planReap as a whole', () => {
     expect(plan.graceState).toEqual({ 'container:c1': NOW });
   });
 
+  test('an owner of a held wave is blocked even when it is the only one this node holds', () => {
+    const wave = {
+      keys: Array.from({ length: 800 }, (_, i) => `gone${i}`).sort(),
+      firstAt: NOW - MINUTE,
+      lastAt: NOW - MINUTE,
+    };
+    const resources = [container('c1', 'gone7'), container('c2', 'A')];
+    const options = { liveOwnerCount: 200, deletionWaves: [wave] };
+    const plan = planReap(snapshot(resources), owners(['A']), noGrace, {}, NOW, options);
+    expect(plan.blocked).toMatchObject({ cause: 'MassDeletion', owners: 800, liveOwners: 200, held: 1 });
+    expect(plan.selected).toHaveLength(0);
+    // Without the wave, the same node would reap its one orphan: the guard judges the fleet's owners.
+    expect(planReap(snapshot(resources), owners(['A']), noGrace, {}, NOW).selected).toHaveLength(1);
+    const approved = { ...noGrace, approvedSweep: plan.blocked!.approvalId };
+    expect(planReap(snapshot(resources), owners(['A']), approved, {}, NOW, options).selected).toHaveLength(1);
+  });
+
   test('a blocked sweep still keeps the grace clocks of its orphans', () => {
-    const resources = [container('c1', 'gone'), container('c2', 'gone'), container('c3', 'A')];
+    const resources = [container('c1', 'gone'), container('c2', 'gone2'), container('c3', 'A')];
     const grace = { 'container:c1': NOW - 2 * MINUTE, 'container:c2': NOW - 2 * MINUTE, 'container:c3': NOW };
-    const plan = planReap(snapshot(resources), owners(['A']), policy(), grace, NOW);
+    const plan = planReap(snapshot(resources), owners(['A']), policy({ limits: { minOwnersToBlock: 1 } }), grace, NOW);
     expect(plan.blocked).toBeDefined();
     expect(plan.graceState).toEqual({ 'container:c1': NOW - 2 * MINUTE, 'container:c2': NOW - 2 * MINUTE });
   });
@@ -825,17 +872,17 @@ describe('planReap as a whole', () => {
   });
 
   test('an approval releases exactly the blocked set, and a different set needs a new approval', () => {
-    const resources = [container('c1', 'gone'), container('c2', 'gone'), container('c3', 'A')];
-    const base = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 } });
+    const resources = [...goneOwners(10), container('c3', 'A')];
+    const base = noGrace;
     const blocked = planReap(snapshot(resources), owners(['A']), base, {}, NOW);
     expect(blocked.blocked?.approvalId).toMatch(/^b-[0-9a-f]{12}$/);
 
     const approved = { ...base, approvedSweep: blocked.blocked!.approvalId };
     const released = planReap(snapshot(resources), owners(['A']), approved, {}, NOW);
     expect(released.blocked).toBeUndefined();
-    expect(released.selected.map((i) => i.resource.id)).toEqual(['c1', 'c2']);
+    expect(released.selected).toHaveLength(10);
 
-    const more = [...resources, container('c4', 'gone')];
+    const more = [...resources, container('c4', 'gone-too')];
     expect(planReap(snapshot(more), owners(['A']), approved, {}, NOW).blocked).toBeDefined();
   });
 });

@@ -6,7 +6,7 @@
 // bookkeeping around them.
 import type { Attribution } from '../../../src/core/attribution.js';
 import { LiveKeyIndex, claimOf } from '../../../src/core/attribution.js';
-import { blastRadiusBlock, orphanPercentOf } from '../../../src/core/blast-radius.js';
+import { blastRadiusBlock } from '../../../src/core/blast-radius.js';
 import { formatDuration } from '../../../src/core/duration-format.js';
 import { outOfScopeReason } from '../../../src/core/owner-scope.js';
 import { compareByAge } from '../../../src/core/execution-order.js';
@@ -127,12 +127,16 @@ export function referencePlanReap(
   if (failedClosed.length > 0) {
     return { items, selected: [], graceState: { ...graceState }, failedClosed, orphanPercent: 0 };
   }
-  const orphanPercent = orphanPercentOf(orphaned, attributable);
+  const orphanPercent = attributable === 0 ? 0 : (orphaned / attributable) * 100;
   const blocked = blastRadiusBlock({
     policy,
-    orphaned,
-    attributable,
-    candidateKeys: candidates.map((index) => resourceKey(items[index]!.resource)),
+    liveOwners: options.liveOwnerCount ?? liveOwners.keys.size,
+    waves: options.deletionWaves ?? [],
+    // A dangling lease names no owner: nothing for the guard to count.
+    candidateOwnerKeys: new Set(
+      candidates.map((index) => items[index]!.ownerKey).filter((key): key is string => key !== undefined),
+    ),
+    candidates: candidates.length,
   });
   if (blocked) {
     for (const index of candidates) items[index] = redecided(items[index]!, 'blocked', blocked.description);

@@ -80,9 +80,9 @@ test('the item list is capped but the counts are not', () => {
 
 test('a blocked sweep reports its approval id and counts the blocked items as skipped', () => {
   const plan = planReap(
-    snapshot([container('c1', 'gone'), container('c2', 'gone'), container('c3', 'A')]),
+    snapshot([container('c1', 'gone'), container('c2', 'gone2'), container('c3', 'A')]),
     owners(['A']),
-    policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 } }),
+    policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { minOwnersToBlock: 1 } }),
     {},
     NOW,
   );
@@ -372,7 +372,7 @@ describe('summarizePlan', () => {
     const blocked = planReap(
       snapshot([container('c1', 'gone')]),
       owners([]),
-      policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 } }),
+      policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { minOwnersToBlock: 1 } }),
       {},
       NOW,
     );

@@ -76,7 +76,12 @@ describe('teardownPolicy', () => {
     const p = policy({ mode: 'DryRun', teardown: 'Finalizer', limits: { concurrency: 3 } });
     const t = teardownPolicy(p);
     expect(t.timing).toEqual({ ...p.timing, minAgeMs: 0, gracePeriodMs: 0 });
-    expect(t.limits).toEqual({ concurrency: 3, maxOrphanPercent: 100, maxDeletionsPerSweep: Number.MAX_SAFE_INTEGER });
+    expect(t.limits).toEqual({
+      ...p.limits,
+      concurrency: 3,
+      maxOrphanPercent: 100,
+      maxDeletionsPerSweep: Number.MAX_SAFE_INTEGER,
+    });
     expect({ ...t, timing: p.timing, limits: p.limits }).toEqual(p);
     expect(p.timing.minAgeMs).toBe(5 * 60_000);
   });
