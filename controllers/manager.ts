@@ -22,6 +22,7 @@ import { KubeListOwnerSource } from '../src/owners/kube-list-source.js';
 import { createDockerClient } from '../src/runtime/docker-client.js';
 import type { ControllerConfig } from './config.js';
 import { DeletionTrigger } from './deletion-trigger.js';
+import { OwnerDeletionLog } from './owner-deletions.js';
 import { Finalizers } from './finalizer.js';
 import { Health } from './health.js';
 import { OwnerController, ownerQueueKey } from './owner-controller.js';
@@ -70,8 +71,11 @@ export async function startManager(
       }
       // An owner gone is the moment its resources became orphans: sweep soon, once per burst, where
       // this agent holds some of them.
-      if (event === 'delete')
-        deletions.ownerDeleted(object, registry.managing(target.apiVersion, target.kind, namespace));
+      if (event === 'delete') {
+        const managing = registry.managing(target.apiVersion, target.kind, namespace);
+        ownerDeletions.ownerDeleted(object, managing);
+        deletions.ownerDeleted(object, managing);
+      }
     },
     onStateChange: (target, state) => {
       metrics.setInformerHealthy(describeTarget(target), state.synced && state.healthy);
@@ -148,6 +152,7 @@ export async function startManager(
   const runtime = new RuntimeView(docker, now, Math.max(2_000, Math.min(30_000, config.ownerResyncMs)), (...args) =>
     ownerResync.onSnapshot(...args),
   );
+  const ownerDeletions = new OwnerDeletionLog(now);
   const deletions = new DeletionTrigger({
     delayMs: config.triggerDelayMs,
     snapshotSince: (policy, at) => runtime.snapshotSince(policy, at),
@@ -187,6 +192,7 @@ export async function startManager(
   const policyController = new PolicyController({
     ...common,
     freshOwners: new KubeListOwnerSource(kubeConfig),
+    deletions: ownerDeletions,
     recheckTimeoutMs: config.requestTimeoutMs,
   });
   const ownerController = new OwnerController({

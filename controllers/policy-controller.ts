@@ -4,7 +4,10 @@
 import type Docker from 'dockerode';
 import { formatProblems } from '../src/api/problems.js';
 import type { NodeStatus, ReapPolicy } from '../src/api/types.js';
+import type { DeletionWave } from '../src/core/deletion-wave.js';
+import { findDeletionWaves, holdWaves } from '../src/core/deletion-wave.js';
 import type { GraceState } from '../src/core/model.js';
+import { ORPHAN_DECISIONS } from '../src/core/planner.js';
 import type { Policy } from '../src/core/policy.js';
 import type { ReapReport } from '../src/core/report-types.js';
 import { describeError, statusCodeOf } from '../src/kube/api-errors.js';
@@ -22,6 +25,7 @@ import type { SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
 import { ownersFromInformers } from './informer-owners.js';
+import type { OwnerDeletionLog } from './owner-deletions.js';
 import type { PolicyRegistry } from './policy-registry.js';
 import type { Totals } from './policy-status.js';
 import {
@@ -48,6 +52,8 @@ export interface PolicyControllerOptions {
   readonly events: EventRecorder;
   readonly metrics: ReaperMetrics;
   readonly runtime: RuntimeView;
+  /** Owner deletions seen cluster-wide, where the guard finds mass deletions. */
+  readonly deletions: OwnerDeletionLog;
   readonly node: string;
   readonly selfContainerId?: string;
   readonly logger: Logger;
@@ -70,6 +76,8 @@ const INTERVAL_JITTER = 0.1;
 interface PolicyMemory {
   grace: GraceState;
   generation: number;
+  /** Waves of owner deletions the guard holds until approved (deletion-wave.ts holdWaves). */
+  waves: readonly DeletionWave[];
   totals?: Totals;
   lastWritten?: ReapReport;
   lastWrittenAt?: number;
@@ -132,6 +140,12 @@ export class PolicyController {
         for (const [kind, count] of owners.byKind) this.options.metrics.setLiveOwners(kind, count);
         return { live: owners.live, count: owners.count };
       },
+      deletionWaves: (liveOwners) => {
+        const found = findDeletionWaves(this.options.deletions.recent(policy.name), liveOwners, policy.limits);
+        const windowMs = policy.limits.massDeletionWindowMs;
+        memory.waves = holdWaves({ held: memory.waves, found, windowMs, now: this.options.now() });
+        return memory.waves;
+      },
       recheckOwners: async () => (await this.recheck(policy)).live,
       node: this.options.node,
       now: this.options.now,
@@ -140,6 +154,13 @@ export class PolicyController {
       ...(this.options.selfContainerId ? { selfContainerId: this.options.selfContainerId } : {}),
     });
     memory.grace = result.graceState;
+    memory.waves = holdWaves({
+      held: memory.waves,
+      found: [],
+      windowMs: policy.limits.massDeletionWindowMs,
+      now: this.options.now(),
+      orphanOwnerKeys: orphanOwnerKeysOf(result),
+    });
     memory.totals = addSweepToTotals(memory.totals ?? this.totalsOf(entry.object), result.report);
     this.options.runtime.remember(policy, result.snapshot);
     this.options.metrics.recordSweep(result.report, (this.options.now() - startedAt) / 1000);
@@ -219,8 +240,14 @@ export class PolicyController {
   private memoryOf(policy: Policy): PolicyMemory {
     let memory = this.memory.get(policy.name);
     if (!memory || memory.generation !== policy.generation) {
-      // A new generation may attribute differently: grace clocks start over, totals carry on.
-      memory = { grace: {}, generation: policy.generation, ...(memory?.totals ? { totals: memory.totals } : {}) };
+      // A new generation may attribute differently: grace clocks start over, totals carry on. Held
+      // waves are judged anew, under the new limits, from the deletions of the last hour.
+      memory = {
+        grace: {},
+        generation: policy.generation,
+        waves: [],
+        ...(memory?.totals ? { totals: memory.totals } : {}),
+      };
       this.memory.set(policy.name, memory);
     }
     return memory;
@@ -232,11 +259,21 @@ export class PolicyController {
 
   private forget(name: string): void {
     this.memory.delete(name);
+    this.options.deletions.forget(name);
     this.options.runtime.forget(name);
     this.options.metrics.forgetPolicy(name);
     this.options.status.forget(policyRef(name));
     this.logger.info('policy deleted; forgot its state', { policy: name });
   }
+}
+
+/** Owners this node still has orphans of, in grace or not: the held waves it must keep holding. */
+function orphanOwnerKeysOf({ plan }: SweepResult): Set<string> {
+  const keys = new Set<string>();
+  for (const item of plan.items) {
+    if (item.ownerKey !== undefined && ORPHAN_DECISIONS.has(item.decision)) keys.add(item.ownerKey);
+  }
+  return keys;
 }
 
 export function policyRef(name: string): ObjectRef {

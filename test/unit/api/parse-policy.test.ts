@@ -39,7 +39,13 @@ test('an empty spec gets the documented defaults', () => {
       ipLeases: { enabled: false, cniDir: '/var/lib/cni/networks', networks: [] },
     },
     timing: { minAgeMs: 300_000, gracePeriodMs: 60_000, intervalMs: 300_000 },
-    limits: { maxDeletionsPerSweep: 500, maxOrphanPercent: 50, concurrency: 8 },
+    limits: {
+      maxDeletionsPerSweep: 500,
+      maxOrphanPercent: 50,
+      minOwnersToBlock: 10,
+      massDeletionWindowMs: 10_000,
+      concurrency: 8,
+    },
     teardown: 'Sweep',
   });
 });

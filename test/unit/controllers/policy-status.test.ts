@@ -53,8 +53,9 @@ const summaryOf = (conditions: Condition[] | undefined) =>
   Object.fromEntries((conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
 
 // No grace, so what the planner finds orphaned is selected at once.
-const eager = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 } });
-// Three of four attributable containers orphaned: 75% > maxOrphanPercent 50.
+// The guard judges from one owner on, so a host of four owners can show it.
+const eager = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { minOwnersToBlock: 1 } });
+// Three of four owners gone: 75% > maxOrphanPercent 50.
 const mostlyOrphaned = snapshot([
   container('live', 'A'),
   container('o1', 'gone-1'),
