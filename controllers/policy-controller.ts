@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { formatProblems } from '../src/api/problems.js';
 import type { NodeStatus, ReapPolicy } from '../src/api/types.js';
 import type { DeletionWave } from '../src/core/deletion-wave.js';
-import { findDeletionWaves, holdWaves } from '../src/core/deletion-wave.js';
+import { findDeletionWaves, holdWaves, settlingOwners } from '../src/core/deletion-wave.js';
 import type { GraceState } from '../src/core/model.js';
 import { ORPHAN_DECISIONS } from '../src/core/planner.js';
 import type { Policy } from '../src/core/policy.js';
@@ -70,6 +70,8 @@ export const STATUS_HEARTBEAT_MS = 5 * 60_000;
 /** While starting, and while blind, look again this soon rather than after a whole interval. */
 const STARTING_RETRY_MS = 1_000;
 const BLIND_RETRY_MS = 10_000;
+/** After a wave's window closes, this long for the last of its deletions to reach the watch. */
+const WAVE_SETTLE_MS = 1_000;
 /** Up to this share of an interval is taken off at random, so a fleet's sweeps do not come in step. */
 const INTERVAL_JITTER = 0.1;
 
@@ -140,11 +142,13 @@ export class PolicyController {
         for (const [kind, count] of owners.byKind) this.options.metrics.setLiveOwners(kind, count);
         return { live: owners.live, count: owners.count };
       },
-      deletionWaves: (liveOwners) => {
-        const found = findDeletionWaves(this.options.deletions.recent(policy.name), liveOwners, policy.limits);
+      massDeletions: (liveOwners) => {
+        const now = this.options.now();
+        const log = this.options.deletions.recent(policy.name);
+        const found = findDeletionWaves(log, liveOwners, policy.limits);
         const windowMs = policy.limits.massDeletionWindowMs;
-        memory.waves = holdWaves({ held: memory.waves, found, windowMs, now: this.options.now() });
-        return memory.waves;
+        memory.waves = holdWaves({ held: memory.waves, found, windowMs, now });
+        return { waves: memory.waves, settling: settlingOwners(log, now, policy.limits) };
       },
       recheckOwners: async () => (await this.recheck(policy)).live,
       node: this.options.node,
@@ -168,10 +172,21 @@ export class PolicyController {
     this.emitEvents(entry.object, result);
     this.reportOverlaps(entry.object, memory);
     await this.writeStatus(entry.object, policy, memory, result);
+    return { requeueAfterMs: jittered(this.nextSweepIn(policy, memory, result), INTERVAL_JITTER, this.options.random) };
+  }
+
+  private nextSweepIn(policy: Policy, memory: PolicyMemory, result: SweepResult): number {
+    const interval = policy.timing.intervalMs;
     const outcome = result.report.outcome;
-    const period =
-      outcome === 'FailedClosed' ? Math.min(BLIND_RETRY_MS, policy.timing.intervalMs) : policy.timing.intervalMs;
-    return { requeueAfterMs: jittered(period, INTERVAL_JITTER, this.options.random) };
+    if (outcome === 'FailedClosed') return Math.min(BLIND_RETRY_MS, interval);
+    // Waiting for a burst of deletions to end, or held by a wave still growing: look again once it
+    // has, so the set this node judges (and names for approval) is the whole of it, the same every
+    // other node judges.
+    const windowMs = policy.limits.massDeletionWindowMs;
+    const open = memory.waves.some((wave) => this.options.now() - wave.lastAt <= windowMs);
+    if ((outcome === 'Blocked' && open) || (result.plan.waitingForBurst ?? 0) > 0)
+      return Math.min(windowMs + WAVE_SETTLE_MS, interval);
+    return interval;
   }
 
   private recheck(policy: Policy): Promise<OwnerListing> {

@@ -18,6 +18,14 @@ export interface DeletionWave {
   readonly lastAt: number;
 }
 
+/** What the guard knows of owner deletions at a sweep. */
+export interface MassDeletions {
+  /** Waves held until approved (holdWaves). */
+  readonly waves: readonly DeletionWave[];
+  /** Owners of a burst still arriving (settlingOwners). */
+  readonly settling: ReadonlySet<string>;
+}
+
 export type MassDeletionLimits = Pick<
   Policy['limits'],
   'maxOrphanPercent' | 'minOwnersToBlock' | 'massDeletionWindowMs'
@@ -66,6 +74,32 @@ export function findDeletionWaves(
   });
   close();
   return waves;
+}
+
+/**
+ * Owners of a burst of deletions still arriving: at least minOwnersToBlock deletions within the
+ * last window, and every deletion chained to them by gaps within the window. Such a burst cannot be
+ * judged yet (a namespace of 800 owners takes seconds to delete, and 300 gone of 1,000 is not yet a
+ * mass deletion); its owners' resources wait until it has ended. Owners deleted one at a time never
+ * make one, so a platform's teardowns are reaped at once.
+ */
+export function settlingOwners(
+  deletions: readonly OwnerDeletion[],
+  now: number,
+  limits: Pick<MassDeletionLimits, 'minOwnersToBlock' | 'massDeletionWindowMs'>,
+): Set<string> {
+  const windowMs = limits.massDeletionWindowMs;
+  const sorted = latestPerKey(deletions).sort((a, b) => b.at - a.at);
+  const recent = sorted.filter((deletion) => now - deletion.at <= windowMs).length;
+  if (recent < limits.minOwnersToBlock) return new Set();
+  const keys = new Set<string>();
+  let previous = now;
+  for (const deletion of sorted) {
+    if (previous - deletion.at > windowMs) break;
+    keys.add(deletion.key);
+    previous = deletion.at;
+  }
+  return keys;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface PlanOptions {
   readonly liveOwnerCount?: number;
   /** Waves of owner deletions the agent holds (deletion-wave.ts); none in a one-shot CLI run. */
   readonly deletionWaves?: readonly DeletionWave[];
+  /** Owners of a burst of deletions still arriving (deletion-wave.ts settlingOwners): judged once it ends. */
+  readonly settlingOwners?: ReadonlySet<string>;
 }
 
 export interface Plan {
@@ -48,6 +50,8 @@ export interface Plan {
   /** Non-empty when owners or runtime were not fully visible: nothing is selected. */
   readonly failedClosed: readonly string[];
   readonly blocked?: BlastRadiusBlock;
+  /** Candidates held back (in grace) until a burst of owner deletions still arriving has ended. */
+  readonly waitingForBurst?: number;
   /** Orphans as a percentage of attributable, unprotected resources (0 when failing closed). */
   readonly orphanPercent: number;
 }
@@ -126,8 +130,13 @@ export function planReap(
   }
 
   const orphanPercent = attributable === 0 ? 0 : (orphaned / attributable) * 100;
+  const judged =
+    options.settlingOwners && options.settlingOwners.size > 0
+      ? waitForBurst(items, candidates, options.settlingOwners)
+      : candidates;
+  const burst = judged.length < candidates.length ? { waitingForBurst: candidates.length - judged.length } : {};
   const candidateOwnerKeys = new Set<string>();
-  for (const index of candidates) {
+  for (const index of judged) {
     const key = items[index]!.ownerKey;
     if (key !== undefined) candidateOwnerKeys.add(key);
   }
@@ -136,17 +145,17 @@ export function planReap(
     liveOwners: options.liveOwnerCount ?? liveOwners.keys.size,
     waves: options.deletionWaves ?? [],
     candidateOwnerKeys,
-    candidates: candidates.length,
+    candidates: judged.length,
   });
   if (blocked) {
-    for (const index of candidates) items[index] = redecided(items[index]!, 'blocked', blocked.description);
-    return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent };
+    for (const index of judged) items[index] = redecided(items[index]!, 'blocked', blocked.description);
+    return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent, ...burst };
   }
 
-  applyDeletionLimit(items, candidates, policy.limits.maxDeletionsPerSweep, containers);
+  applyDeletionLimit(items, judged, policy.limits.maxDeletionsPerSweep, containers);
   // Only candidates can still be selected, and they are in execution order already.
-  const selected = candidates.map((index) => items[index]!).filter((item) => item.decision === 'selected');
-  return { items, selected, graceState: nextGrace, failedClosed, orphanPercent };
+  const selected = judged.map((index) => items[index]!).filter((item) => item.decision === 'selected');
+  return { items, selected, graceState: nextGrace, failedClosed, orphanPercent, ...burst };
 }
 
 interface SweepContext {
@@ -262,6 +271,17 @@ function failedClosedItemReason(snapshot: RuntimeSnapshot, owners: LiveOwners): 
 }
 
 /** The same item with a sweep-wide guard's decision. */
+/** Candidates whose owner went in a burst still arriving wait (in grace) until it has ended. */
+function waitForBurst(items: PlannedItem[], candidates: readonly number[], settling: ReadonlySet<string>): number[] {
+  const reason = `its owner went in a burst of ${settling.size} deletions still arriving; judged once it ends`;
+  return candidates.filter((index) => {
+    const key = items[index]!.ownerKey;
+    if (key === undefined || !settling.has(key)) return true;
+    items[index] = redecided(items[index]!, 'inGrace', reason);
+    return false;
+  });
+}
+
 function redecided(item: PlannedItem, decision: Decision, reason: string): PlannedItem {
   return planned(item.resource, decision, reason, item.ownerKey);
 }

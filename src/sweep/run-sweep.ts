@@ -1,6 +1,6 @@
 // One sweep, start to finish (design §3): snapshot the runtime first, then the owners; plan; run
 // what the plan selected with a fresh owner re-check; report. Shared by the CLI and the controller.
-import type { DeletionWave } from '../core/deletion-wave.js';
+import type { MassDeletions } from '../core/deletion-wave.js';
 import type { GraceState, LiveOwners, RuntimeSnapshot } from '../core/model.js';
 import type { ItemOutcome } from '../core/outcome.js';
 import type { Plan } from '../core/planner.js';
@@ -17,10 +17,10 @@ export interface SweepEnvironment {
   /** The owners alive now; never throws (failures come back as synced: false). */
   readonly listOwners: (policy: Policy) => Promise<{ live: LiveOwners; count: number }>;
   /**
-   * The waves of owner deletions the guard holds, given how many owners are live now; none in a
-   * one-shot CLI run, which judges only the owners of its own orphans.
+   * The owner deletions the guard knows of, given how many owners are live now; none in a one-shot
+   * CLI run, which judges only the owners of its own orphans.
    */
-  readonly deletionWaves?: (liveOwnerCount: number) => readonly DeletionWave[];
+  readonly massDeletions?: (liveOwnerCount: number) => MassDeletions;
   /** A fresh read right before deleting: bypasses any cache. */
   readonly recheckOwners: (policy: Policy) => Promise<LiveOwners>;
   readonly node: string;
@@ -49,10 +49,11 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
   const listed = await takeSnapshot(env.backends, env.now);
   const snapshot = env.scope ? env.scope(listed) : listed;
   const owners = await env.listOwners(policy);
+  const deletions = env.massDeletions?.(owners.count);
   const plan = planReap(snapshot, owners.live, policy, graceState, env.now(), {
     ...(env.selfContainerId ? { selfContainerId: env.selfContainerId } : {}),
     liveOwnerCount: owners.count,
-    ...(env.deletionWaves ? { deletionWaves: env.deletionWaves(owners.count) } : {}),
+    ...(deletions ? { deletionWaves: deletions.waves, settlingOwners: deletions.settling } : {}),
   });
   env.onPlanned?.(plan);
   const execution = await executePlan({

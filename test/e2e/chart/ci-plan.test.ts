@@ -97,7 +97,7 @@ test('before the change nothing would be reaped; deleting lab-b.yaml shows lab-b
 
 test('with no waiting, the summary names what would go now; REAPER_PLAN_MAX=0 fails the job', async () => {
   const { file, owned } = policyFile({ minAge: '0s', gracePeriod: '0s' });
-  // Three containers of lab-a stay: one orphan in four is within the example's maxOrphanPercent 30.
+  // lab-a stays: one lab gone is below the example's minOwnersToBlock 2.
   for (const node of ['router', 'host1', 'host2']) await fx.container(`now-a-${node}`, { labels: owned('lab-a') });
   const b = await fx.container('now-b', { labels: owned('lab-b') });
 

@@ -219,7 +219,8 @@ test('Ready at the current generation is Current; the object a spec change retur
 });
 
 test('a blocked sweep is InProgress (Ready False) and Argo CD Degraded; the approval annotation makes it Current', async () => {
-  // Two containers whose owner uid no Topology of the namespace has: 100% orphans > maxOrphanPercent 50.
+  // Two containers of an owner uid no Topology of the namespace has: that owner is 100% of the owners
+  // > maxOrphanPercent 50, with the guard judging from one owner on.
   const identity = newIdentity();
   for (const suffix of ['blocked-1', 'blocked-2']) {
     await fx.container(suffix, {
@@ -227,7 +228,7 @@ test('a blocked sweep is InProgress (Ready False) and Argo CD Degraded; the appr
       running: false,
     });
   }
-  const { name } = createPolicy({ limits: { maxOrphanPercent: 50 } }, identity);
+  const { name } = createPolicy({ limits: { maxOrphanPercent: 50, minOwnersToBlock: 1 } }, identity);
   const blocked = await waitForKstatus(name, 'InProgress');
   expect(blocked.object.status?.lastSweep?.outcome).toBe('Blocked');
   expect(condition(blocked.object, 'Ready')).toMatchObject({ status: 'False', reason: 'Blocked' });

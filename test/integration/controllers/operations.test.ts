@@ -58,7 +58,8 @@ beforeAll(async () => {
   await blocked.materialize('survivor', survivor, { containers: 1 });
   await blocked.materialize('mass', randomUUID(), { containers: 3 });
   await blocked.createPolicy({
-    limits: { maxOrphanPercent: 50 },
+    // One owner gone against one live is 50%: over 40, and the guard judges from one owner on.
+    limits: { maxOrphanPercent: 40, minOwnersToBlock: 1 },
     timing: { minAge: '0', gracePeriod: '0', interval: '1h' },
   });
 }, 300_000);

@@ -80,7 +80,8 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
   // An owner of another kind, so the policy has something live that the deletion does not touch.
   const survivorOwner = await scenario.createTopology(namespace, 'survivor', 1);
   const survivor = await scenario.materialize('survivor', survivorOwner, { containers: 1 });
-  // The default blast-radius guard (maxOrphanPercent 50); a sweep every two seconds.
+  // The blast-radius guard at maxOrphanPercent 50, from two owners on (four Labs go with their CRD);
+  // a sweep every two seconds.
   await scenario.createPolicy({
     // This namespace only: other tests' Topologies on the shared API server must not count.
     owners: [
@@ -88,7 +89,7 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
       { apiVersion: reaperApiVersion, kind: 'Topology', namespaces: [namespace] },
     ],
     timing: { minAge: '0', gracePeriod: '0', interval: '2s' },
-    limits: {},
+    limits: { minOwnersToBlock: 2 },
   });
   controller = await startController({
     nodeName: NODE,

@@ -1,5 +1,11 @@
 import type { DeletionWave, OwnerDeletion } from '../../../src/core/deletion-wave.js';
-import { findDeletionWaves, holdWaves, isMassDeletion, ownerPercent } from '../../../src/core/deletion-wave.js';
+import {
+  findDeletionWaves,
+  holdWaves,
+  isMassDeletion,
+  ownerPercent,
+  settlingOwners,
+} from '../../../src/core/deletion-wave.js';
 
 const limits = { maxOrphanPercent: 50, minOwnersToBlock: 10, massDeletionWindowMs: 10_000 };
 const deleted = (prefix: string, n: number, start: number, stepMs: number): OwnerDeletion[] =>
@@ -91,5 +97,32 @@ describe('holdWaves', () => {
     const held = [wave(['a'], 0, 1_000)];
     const found = [wave(['q'], 100_000, 100_500)];
     expect(holdWaves({ held, found, windowMs: 10_000, now: 100_500 })).toHaveLength(2);
+  });
+});
+
+describe('settlingOwners', () => {
+  test('a burst still arriving: its owners wait, the earlier ones chained to it included', () => {
+    const burst = deleted('ns/lab-', 300, 0, 5); // 300 deletions over 1.5 s, still arriving at 2 s
+    expect(settlingOwners(burst, 2_000, limits).size).toBe(300);
+  });
+
+  test('once the window has passed since the last deletion, nothing settles: the wave is judged', () => {
+    expect(settlingOwners(deleted('ns/lab-', 300, 0, 5), 1_495 + 10_001, limits).size).toBe(0);
+  });
+
+  test.each<[string, OwnerDeletion[], number]>([
+    ['one deletion', deleted('a-', 1, 0, 0), 0],
+    ['nine at once (below minOwnersToBlock)', deleted('a-', 9, 0, 1), 0],
+    ['churn: one every 2 s for two minutes', deleted('c-', 60, 0, 2_000), 0],
+  ])('%s never waits', (_name, log, settling) => {
+    const last = Math.max(...log.map((d) => d.at));
+    expect(settlingOwners(log, last + 500, limits).size).toBe(settling);
+  });
+
+  test('an older burst, more than a window before this one, is not part of it', () => {
+    const log = [...deleted('old-', 20, 0, 1), ...deleted('new-', 20, 60_000, 1)];
+    const keys = settlingOwners(log, 60_100, limits);
+    expect([...keys].every((key) => key.startsWith('new-'))).toBe(true);
+    expect(keys.size).toBe(20);
   });
 });

@@ -132,7 +132,18 @@ const inputs = fc.array(resource, { maxLength: 40 }).chain((resources) =>
         });
         return state;
       }),
-    options: fc.record({ selfContainerId: fc.constantFrom('0123456789ab', 'c1') }, { requiredKeys: [] }),
+    options: fc.record(
+      {
+        selfContainerId: fc.constantFrom('0123456789ab', 'c1'),
+        liveOwnerCount: fc.integer({ min: 0, max: 20 }),
+        deletionWaves: fc.array(
+          fc.subarray(keys, { minLength: 1 }).map((wave) => ({ keys: [...wave].sort(), firstAt: NOW, lastAt: NOW })),
+          { maxLength: 2 },
+        ),
+        settlingOwners: fc.subarray(keys).map((owners) => new Set(owners)),
+      },
+      { requiredKeys: [] },
+    ),
     blind: fc.constantFrom('none', 'none', 'none', 'runtime', 'owners'),
   }),
 );

@@ -773,6 +773,20 @@ describe('planReap as a whole', () => {
     expect(planReap(snapshot(resources), owners(['A']), approved, {}, NOW, options).selected).toHaveLength(1);
   });
 
+  test('an owner of a burst of deletions still arriving waits in grace; the others are judged now', () => {
+    const resources = [container('c1', 'gone7'), container('c2', 'other'), container('c3', 'A')];
+    const settling = new Set(Array.from({ length: 300 }, (_, i) => `gone${i}`));
+    const plan = planReap(snapshot(resources), owners(['A']), noGrace, {}, NOW, { settlingOwners: settling });
+    const decision = (id: string) => plan.items.find((i) => i.resource.id === id)!;
+    expect(decision('c1')).toMatchObject({
+      decision: 'inGrace',
+      reason: 'its owner went in a burst of 300 deletions still arriving; judged once it ends',
+    });
+    expect(decision('c2').decision).toBe('selected');
+    expect(plan.waitingForBurst).toBe(1);
+    expect(plan.blocked).toBeUndefined();
+  });
+
   test('a blocked sweep still keeps the grace clocks of its orphans', () => {
     const resources = [container('c1', 'gone'), container('c2', 'gone2'), container('c3', 'A')];
     const grace = { 'container:c1': NOW - 2 * MINUTE, 'container:c2': NOW - 2 * MINUTE, 'container:c3': NOW };

@@ -128,27 +128,37 @@ export function referencePlanReap(
     return { items, selected: [], graceState: { ...graceState }, failedClosed, orphanPercent: 0 };
   }
   const orphanPercent = attributable === 0 ? 0 : (orphaned / attributable) * 100;
+  const settling = options.settlingOwners ?? new Set<string>();
+  const judged = candidates.filter((index) => {
+    const key = items[index]!.ownerKey;
+    if (key === undefined || !settling.has(key)) return true;
+    const reason = `its owner went in a burst of ${settling.size} deletions still arriving; judged once it ends`;
+    items[index] = redecided(items[index]!, 'inGrace', reason);
+    return false;
+  });
+  const burst = judged.length < candidates.length ? { waitingForBurst: candidates.length - judged.length } : {};
   const blocked = blastRadiusBlock({
     policy,
     liveOwners: options.liveOwnerCount ?? liveOwners.keys.size,
     waves: options.deletionWaves ?? [],
     // A dangling lease names no owner: nothing for the guard to count.
     candidateOwnerKeys: new Set(
-      candidates.map((index) => items[index]!.ownerKey).filter((key): key is string => key !== undefined),
+      judged.map((index) => items[index]!.ownerKey).filter((key): key is string => key !== undefined),
     ),
-    candidates: candidates.length,
+    candidates: judged.length,
   });
   if (blocked) {
-    for (const index of candidates) items[index] = redecided(items[index]!, 'blocked', blocked.description);
-    return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent };
+    for (const index of judged) items[index] = redecided(items[index]!, 'blocked', blocked.description);
+    return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent, ...burst };
   }
-  applyDeletionLimit(items, candidates, policy.limits.maxDeletionsPerSweep, containerItems);
+  applyDeletionLimit(items, judged, policy.limits.maxDeletionsPerSweep, containerItems);
   return {
     items,
     selected: items.filter((item) => item.decision === 'selected'),
     graceState: nextGrace,
     failedClosed,
     orphanPercent,
+    ...burst,
   };
 }
 
