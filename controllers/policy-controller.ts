@@ -246,6 +246,7 @@ export class PolicyController {
       counts: report.counts,
       ...(plan.failedClosed.length > 0 ? { failedClosed: plan.failedClosed } : {}),
       ...(report.approvalId ? { approvalId: report.approvalId } : {}),
+      ...(plan.blocked ? { blocked: plan.blocked.description } : {}),
       ...(report.errors.length > 0 ? { errors: report.errors.slice(0, 5) } : {}),
     };
     if (report.outcome === 'Completed') this.logger.info('sweep finished', fields);
