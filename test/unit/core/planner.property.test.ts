@@ -123,6 +123,7 @@ const policies = fc
     prefix: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
     disabled: fc.subarray(['containers', 'networks', 'volumes', 'ipLeases'] as const, { maxLength: 2 }),
     namespaces: fc.constantFrom([], [], [], ['labs']),
+    minOwners: fc.constantFrom(1, 2, 10),
     rival: fc.constantFrom('none', 'none', 'none', 'none', 'Sandbox', 'Topology'),
   })
   .map((p) => {
@@ -145,7 +146,7 @@ const policies = fc
       rivals,
       resources: kinds,
       timing: { minAgeMs: p.minAge, gracePeriodMs: p.grace },
-      limits: { maxOrphanPercent: p.percent, maxDeletionsPerSweep: p.max },
+      limits: { maxOrphanPercent: p.percent, minOwnersToBlock: p.minOwners, maxDeletionsPerSweep: p.max },
     });
   });
 const graceTime = fc.oneof(
@@ -357,23 +358,34 @@ describe('planReap properties', () => {
   });
 
   test('a block holds every candidate, and only when the share is over the limit and not approved', () => {
+    let blocks = 0;
     fc.assert(
       fc.property(inputs, (input) => {
         const result = plan(input);
         if (result.blocked) {
           expect(result.selected).toEqual([]);
-          expect(result.orphanPercent).toBeGreaterThan(input.p.limits.maxOrphanPercent);
+          // Owners, not resources: more than the share, and at least minOwnersToBlock of them.
+          expect(result.blocked.ownerPercent).toBeGreaterThan(input.p.limits.maxOrphanPercent);
+          expect(result.blocked.owners).toBeGreaterThanOrEqual(input.p.limits.minOwnersToBlock);
+          // The owners held are the owners counted (a dangling lease names none).
+          const held = new Set(
+            result.items.filter((i) => i.decision === 'blocked' && i.ownerKey !== undefined).map((i) => i.ownerKey),
+          );
+          expect(held.size).toBe(result.blocked.owners);
           expect(result.items.some((i) => i.decision === 'blocked')).toBe(true);
           expect(result.items.every((i) => i.decision !== 'overLimit')).toBe(true);
           // Approving the id releases the block, and the same candidates then go on.
           const approved = plan({ ...input, p: { ...input.p, approvedSweep: result.blocked.approvalId } });
           expect(approved.blocked).toBeUndefined();
+          blocks++;
         } else {
           expect(result.items.every((i) => i.decision !== 'blocked')).toBe(true);
         }
       }),
       runs,
     );
+    // Not vacuous: random hosts do get blocked.
+    expect(blocks).toBeGreaterThan(0);
   });
 
   test('failing closed selects nothing and keeps the grace state as it was', () => {
