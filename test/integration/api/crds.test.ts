@@ -60,7 +60,13 @@ describe('reaper.dev CRDs on a real API server', () => {
         ipLeases: { enabled: false, cniDir: '/var/lib/cni/networks', networks: [] },
       },
       timing: { minAge: '5m', gracePeriod: '1m', interval: '5m' },
-      limits: { maxDeletionsPerSweep: 500, maxOrphanPercent: 50, concurrency: 8 },
+      limits: {
+        maxDeletionsPerSweep: 500,
+        maxOrphanPercent: 50,
+        minOwnersToBlock: 10,
+        massDeletionWindow: '10s',
+        concurrency: 8,
+      },
       teardown: 'Sweep',
     });
   });
@@ -175,7 +181,9 @@ describe('reaper.dev CRDs on a real API server', () => {
       expect(timing).toContain('gracePeriod <string> How long a resource must be seen orphaned, continuously');
       expect(timing).toContain('interval <string> Time between periodic sweeps. A duration such as 90s, 5m or 1h30m.');
     });
-    expect(explain('reappolicy.spec.limits')).toContain('If more than this percentage (1 to 100) of attributable');
+    expect(explain('reappolicy.spec.limits')).toContain(
+      'minOwnersToBlock <integer> Fewer owners gone than this (1 to 100000) never block a sweep',
+    );
     expect(explain('reappolicy.spec.match.nameRegex')).toContain('with a named group "key" holding the owner key');
     expect(explain('reappolicy.status.nodes')).toContain('lastHeartbeatTime <string> When the agent last wrote');
     expect(explain('topology.spec.nodes')).toContain('networks <[]string> Networks the node is attached to.');

@@ -58,8 +58,9 @@ beforeAll(async () => {
   await blocked.materialize('survivor', survivor, { containers: 1 });
   await blocked.materialize('mass', randomUUID(), { containers: 3 });
   await blocked.createPolicy({
-    // One owner gone against one live is 50%: over 40, and the guard judges from one owner on.
-    limits: { maxOrphanPercent: 40, minOwnersToBlock: 1 },
+    // One owner gone against the few live ones on this control plane (survivor, kept) is well over
+    // 10%, and the guard judges from one owner on.
+    limits: { maxOrphanPercent: 10, minOwnersToBlock: 1 },
     timing: { minAge: '0', gracePeriod: '0', interval: '1h' },
   });
 }, 300_000);

@@ -56,6 +56,22 @@ export const invalidPolicies: InvalidPolicy[] = [
   { name: 'no match rules', spec: { match: [] }, paths: ['spec.match'] },
   { name: 'percent 0', spec: { limits: { maxOrphanPercent: 0 } }, paths: ['spec.limits.maxOrphanPercent'] },
   { name: 'percent 101', spec: { limits: { maxOrphanPercent: 101 } }, paths: ['spec.limits.maxOrphanPercent'] },
+  { name: 'minOwnersToBlock 0', spec: { limits: { minOwnersToBlock: 0 } }, paths: ['spec.limits.minOwnersToBlock'] },
+  {
+    name: 'minOwnersToBlock not a whole number',
+    spec: { limits: { minOwnersToBlock: 2.5 } },
+    paths: ['spec.limits.minOwnersToBlock'],
+  },
+  {
+    name: 'massDeletionWindow without unit',
+    spec: { limits: { massDeletionWindow: '10' } },
+    paths: ['spec.limits.massDeletionWindow'],
+  },
+  {
+    name: 'massDeletionWindow beyond ten years',
+    spec: { limits: { massDeletionWindow: '100000h' } },
+    paths: ['spec.limits.massDeletionWindow'],
+  },
   { name: 'concurrency 0', spec: { limits: { concurrency: 0 } }, paths: ['spec.limits.concurrency'] },
   { name: 'concurrency 65', spec: { limits: { concurrency: 65 } }, paths: ['spec.limits.concurrency'] },
   { name: 'concurrency as text', spec: { limits: { concurrency: 'eight' } }, paths: ['spec.limits.concurrency'] },
