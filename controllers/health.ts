@@ -1,17 +1,17 @@
 // /healthz and /readyz. Live: the process answers (the kubelet restarts it otherwise). Ready: the
 // ReapPolicy informer and every owner informer a valid policy needs are synced and following the API
 // server, and Docker answers (checked at most every few seconds, so probes cost no engine calls).
-import type Docker from 'dockerode';
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ResilientInformer } from '../src/kube/informer.js';
 import { describeTarget } from '../src/kube/informer.js';
 import type { HealthCheck, HealthResult } from '../src/observe/http-server.js';
-import { assertDockerReachable } from '../src/runtime/docker-client.js';
+import type { RuntimeEngine } from '../src/runtime/engine.js';
 import type { PolicyRegistry } from './policy-registry.js';
 import { targetOf } from './policy-registry.js';
 
 export interface HealthOptions {
-  readonly docker: Docker;
+  /** Checked under the name "docker": the engine reaper ships. */
+  readonly engine: RuntimeEngine;
   readonly policyInformer: ResilientInformer;
   readonly informers: DynamicInformerSet;
   readonly registry: PolicyRegistry;
@@ -51,7 +51,8 @@ export class Health {
     const now = (this.options.now ?? Date.now)();
     const interval = this.options.dockerCheckIntervalMs ?? 5_000;
     if (this.dockerChecked && now - this.dockerChecked.at < interval) return Promise.resolve(this.dockerChecked.check);
-    this.dockerInFlight ??= assertDockerReachable(this.options.docker)
+    this.dockerInFlight ??= this.options.engine
+      .ping()
       .then((): HealthCheck => ({ name: 'docker', ok: true }))
       .catch((err: Error): HealthCheck => ({ name: 'docker', ok: false, message: err.message }))
       .then((check) => {

@@ -20,6 +20,8 @@ import type { Logger } from '../src/observe/logger.js';
 import { ReaperMetrics } from '../src/observe/metrics.js';
 import { KubeListOwnerSource } from '../src/owners/kube-list-source.js';
 import { createDockerClient } from '../src/runtime/docker-client.js';
+import { DockerEngine } from '../src/runtime/docker-engine.js';
+import type { RuntimeEngine } from '../src/runtime/engine.js';
 import type { ControllerConfig } from './config.js';
 import { DeletionTrigger } from './deletion-trigger.js';
 import { OwnerDeletionLog } from './owner-deletions.js';
@@ -41,15 +43,21 @@ export interface Manager {
 
 const POLICY_TARGET: InformerTarget = { apiVersion: POLICY_API_VERSION, kind: POLICY_KIND };
 
+export interface ManagerOptions {
+  /** The engine on this node; Docker, from DOCKER_HOST, unless given (the fleet benchmark's hollow agents). */
+  readonly engine?: RuntimeEngine;
+}
+
 export async function startManager(
   config: ControllerConfig,
   logger: Logger,
   unlimited: k8s.KubeConfig,
+  options: ManagerOptions = {},
 ): Promise<Manager> {
   // Every request draws from the agent's budget but leader election's: a renewal must never wait
   // behind a burst of status writes, or the leader would lose its lease while busy.
   const kubeConfig = withRequestBudget(unlimited, config.kubeApi);
-  const docker = createDockerClient();
+  const engine = options.engine ?? new DockerEngine(createDockerClient());
   const metrics = new ReaperMetrics();
   const resolver = new ResourceResolver(kubeConfig);
   const registry = new PolicyRegistry();
@@ -149,7 +157,7 @@ export async function startManager(
   });
   const status = new StatusApplier(kubeConfig, { resolver, requestTimeoutMs: config.requestTimeoutMs });
   // Owner status never lags the runtime by more than a resync, nor Docker gets listed more than every few seconds.
-  const runtime = new RuntimeView(docker, now, Math.max(2_000, Math.min(30_000, config.ownerResyncMs)), (...args) =>
+  const runtime = new RuntimeView(engine, now, Math.max(2_000, Math.min(30_000, config.ownerResyncMs)), (...args) =>
     ownerResync.onSnapshot(...args),
   );
   const ownerDeletions = new OwnerDeletionLog(now);
@@ -177,7 +185,7 @@ export async function startManager(
   const common = {
     registry,
     informers,
-    docker,
+    engine,
     status,
     events,
     metrics,
@@ -204,7 +212,7 @@ export async function startManager(
     resyncMs: config.ownerResyncMs,
   });
 
-  const health = new Health({ docker, policyInformer, informers, registry });
+  const health = new Health({ engine, policyInformer, informers, registry });
   const http: HttpServer = await startHttpServer({
     address: config.httpAddress,
     metrics,

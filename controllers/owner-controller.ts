@@ -2,7 +2,6 @@
 // the spec, found in the runtime), and for owners of a policy with `teardown: Finalizer`, hold the
 // owner's deletion with a finalizer until reaper has reaped what it owned.
 import * as k8s from '@kubernetes/client-node';
-import type Docker from 'dockerode';
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import type { LiveOwners } from '../src/core/model.js';
@@ -19,7 +18,7 @@ import type { ObjectRef, StatusApplier } from '../src/kube/status-apply.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import { fitReportToStatus } from '../src/api/status.js';
-import { backendsForPolicy } from '../src/runtime/backends-for-policy.js';
+import type { RuntimeEngine } from '../src/runtime/engine.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import type { FinalizerTarget, Finalizers } from './finalizer.js';
 import { hasFinalizer } from './finalizer.js';
@@ -44,7 +43,7 @@ export interface OwnerControllerOptions {
   readonly seesEveryPolicy: boolean;
   readonly informers: DynamicInformerSet;
   readonly kubeConfig: k8s.KubeConfig;
-  readonly docker: Docker;
+  readonly engine: RuntimeEngine;
   readonly finalizers: Finalizers;
   readonly status: StatusApplier;
   readonly events: EventRecorder;
@@ -206,7 +205,7 @@ export class OwnerController {
               leftBehind.push(`${outcome.key}: ${outcome.reason}`);
             }
           },
-          backends: backendsForPolicy(policy, this.options.docker),
+          backends: this.options.engine.backendsFor(policy),
           scope: (snapshot) => snapshotOfOwner(snapshot, policy, ownerKey),
           // Every owner but this object: a key it shares with another live owner stays live.
           listOwners: async () => this.ownersBesides(policy, object),

@@ -1,7 +1,6 @@
 // The policy controller (design §3): one reconcile of a ReapPolicy key is one sweep of this agent's
 // runtime. Sweeps come from the interval (the reconcile asks to be requeued), from owner deletions
 // and from spec or approval changes; the queue runs one key at a time and coalesces triggers.
-import type Docker from 'dockerode';
 import { formatProblems } from '../src/api/problems.js';
 import type { NodeStatus, ReapPolicy } from '../src/api/types.js';
 import type { DeletionWave } from '../src/core/deletion-wave.js';
@@ -20,7 +19,7 @@ import { withDeadline } from '../src/kube/timers.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import type { OwnerListing, OwnerSource } from '../src/owners/source.js';
-import { backendsForPolicy } from '../src/runtime/backends-for-policy.js';
+import type { RuntimeEngine } from '../src/runtime/engine.js';
 import type { SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
@@ -45,7 +44,7 @@ export const POLICY_KIND = 'ReapPolicy';
 export interface PolicyControllerOptions {
   readonly registry: PolicyRegistry;
   readonly informers: DynamicInformerSet;
-  readonly docker: Docker;
+  readonly engine: RuntimeEngine;
   /** Fresh owner reads for the re-check before deleting (never the cache). */
   readonly freshOwners: OwnerSource;
   readonly status: StatusApplier;
@@ -136,7 +135,7 @@ export class PolicyController {
     const memory = this.memoryOf(policy);
     const startedAt = this.options.now();
     const result = await runSweep(policy, memory.grace, {
-      backends: backendsForPolicy(policy, this.options.docker),
+      backends: this.options.engine.backendsFor(policy),
       listOwners: async () => {
         const owners = ownersFromInformers(policy, informers);
         for (const [kind, count] of owners.byKind) this.options.metrics.setLiveOwners(kind, count);

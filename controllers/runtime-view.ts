@@ -2,11 +2,10 @@
 // one taken on demand when none is recent), so thousands of owner status updates cost one Docker
 // listing, not thousands. Every snapshot it adopts is announced, with the one it replaces, so owner
 // status can follow what changed instead of recomputing every owner on a timer.
-import type Docker from 'dockerode';
 import type { RuntimeSnapshot } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
 import { takeSnapshot } from '../src/runtime/backend.js';
-import { backendsForPolicy } from '../src/runtime/backends-for-policy.js';
+import type { RuntimeEngine } from '../src/runtime/engine.js';
 
 interface Entry {
   readonly snapshot: RuntimeSnapshot;
@@ -21,7 +20,7 @@ export class RuntimeView {
   private readonly inFlight = new Map<string, { listing: Promise<RuntimeSnapshot>; startedAt: number }>();
 
   constructor(
-    private readonly docker: Docker,
+    private readonly engine: RuntimeEngine,
     private readonly now: () => number,
     private readonly maxAgeMs = 30_000,
     private readonly onSnapshot?: SnapshotListener,
@@ -57,7 +56,7 @@ export class RuntimeView {
     const running = this.inFlight.get(key);
     if (running && running.startedAt >= at) return running.listing;
     const startedAt = this.now();
-    const listing = takeSnapshot(backendsForPolicy(policy, this.docker), this.now);
+    const listing = takeSnapshot(this.engine.backendsFor(policy), this.now);
     this.inFlight.set(key, { listing, startedAt });
     try {
       const snapshot = await listing;

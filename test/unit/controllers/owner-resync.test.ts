@@ -8,6 +8,7 @@ import type { RuntimeSnapshot } from '../../../src/core/model.js';
 import type { InformerTarget } from '../../../src/kube/informer.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { NOW, container, policy, snapshot } from '../core/fixtures.js';
+import { DockerEngine } from '../../../src/runtime/docker-engine.js';
 
 const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' };
 const SANDBOX = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox' };
@@ -89,7 +90,7 @@ describe('OwnerResync', () => {
       intervalMs: 1_000,
       logger: silentLogger,
     });
-    const view = new RuntimeView(docker, () => NOW, 30_000, resync.onSnapshot);
+    const view = new RuntimeView(new DockerEngine(docker), () => NOW, 30_000, resync.onSnapshot);
     return { queued, view, resync, list: (s: RuntimeSnapshot) => (listed = s) };
   }
 

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { RuntimeView } from '../../../controllers/runtime-view.js';
 import type { RuntimeSnapshot } from '../../../src/core/model.js';
 import { NOW, container, policy, snapshot } from '../core/fixtures.js';
+import { DockerEngine } from '../../../src/runtime/docker-engine.js';
 
 // Leases off: their store is a host path; containers, networks and volumes come from the engine below.
 const base = policy({
@@ -30,7 +31,7 @@ function emptyEngine() {
 function setup(maxAgeMs = 30_000) {
   const clock = { now: NOW };
   const { engine, docker } = emptyEngine();
-  const view = new RuntimeView(docker, () => clock.now, maxAgeMs);
+  const view = new RuntimeView(new DockerEngine(docker), () => clock.now, maxAgeMs);
   return { clock, engine, view };
 }
 
@@ -132,7 +133,7 @@ describe('RuntimeView', () => {
       listNetworks: async () => [],
       listVolumes: async () => ({ Volumes: [] }),
     } as unknown as Docker;
-    const result = await new RuntimeView(broken, () => clock.now).snapshotFor(base);
+    const result = await new RuntimeView(new DockerEngine(broken), () => clock.now).snapshotFor(base);
     expect(result.complete).toBe(false);
     expect(result.errors.join('\n')).toMatch(/^listing containers: .*ENOENT/);
   });
