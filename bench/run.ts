@@ -7,6 +7,7 @@ import { onCleanup } from './lib/cleanup.js';
 import { loadAverage } from './lib/machine.js';
 import type { Engines } from './lib/testenv.js';
 import { BENCH_KUBE_DIR, testenvUp } from './lib/testenv.js';
+import { runFleet } from './fleet.js';
 import { runFootprint } from './footprint.js';
 import { runPlanner } from './planner.js';
 import { runReaction } from './reaction.js';
@@ -47,6 +48,12 @@ const BENCHMARKS: Record<string, Benchmark> = {
   startup: {
     description: 'how long reaper --help and a usage error take against a bare node -e 0',
     run: (o) => runStartup(o),
+  },
+  fleet: {
+    description:
+      'hollow agents (the real agent code, an in-memory engine each) at 100, 500 and 1,000 nodes: object sizes, writes, watch traffic, reaction',
+    engines: 'own-kube',
+    run: () => runFleet(),
   },
   footprint: {
     description: "the controller's memory, CPU and API requests per sweep with 20,000 owners and 10,000 containers",
