@@ -53,6 +53,8 @@ interface ScaleResult {
   readonly writeP99Ms: number;
   readonly violations: string[];
   readonly agentErrors: number;
+  /** This process's resident memory at the end of the idle phase: every hollow agent's. */
+  readonly rssBytes: number;
 }
 
 interface Phase {
@@ -160,6 +162,7 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
     const runStart = apiserverMetrics();
     console.error(`fleet: idle for ${IDLE_MS / 1000} s`);
     const idle = await phase(async () => sleep(IDLE_MS));
+    const rssBytes = process.memoryUsage().rss;
 
     console.error(`fleet: deleting ${BURST} owners`);
     const victims = owners.slice(0, BURST);
@@ -210,6 +213,7 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
       writeP99Ms: writeLatencyP99(runStart, runEnd) * 1000,
       violations,
       agentErrors,
+      rssBytes,
     };
   } finally {
     console.error('fleet: stopping the agents');
@@ -337,7 +341,8 @@ function report(results: ScaleResult[]): BenchReport {
       )} a second; burst writes ${describeCalls(r.burst.writes)}; watch events delivered idle ${describeCalls(
         r.idle.watchEvents,
         r.idle.seconds,
-      )} a second, in the burst ${describeCalls(r.burst.watchEvents)}; agent errors logged ${r.agentErrors}` +
+      )} a second, in the burst ${describeCalls(r.burst.watchEvents)}; agent errors logged ${r.agentErrors}; ` +
+      `the hollow agents' process ${(r.rssBytes / KIB / KIB).toFixed(0)} MiB resident` +
       (r.burst.timedOut ? '; the burst timed out' : '') +
       (r.violations.length > 0 ? `; VIOLATIONS: ${r.violations.slice(0, 5).join('; ')}` : ''),
   );

@@ -157,13 +157,16 @@ export class PolicyController {
       ...(this.options.selfContainerId ? { selfContainerId: this.options.selfContainerId } : {}),
     });
     memory.grace = result.graceState;
-    memory.waves = holdWaves({
-      held: memory.waves,
-      found: [],
-      windowMs: policy.limits.massDeletionWindowMs,
-      now: this.options.now(),
-      orphanOwnerKeys: orphanOwnerKeysOf(result),
-    });
+    // A blind sweep cannot tell which orphans this node still has: it lets go of no wave.
+    if (result.plan.failedClosed.length === 0) {
+      memory.waves = holdWaves({
+        held: memory.waves,
+        found: [],
+        windowMs: policy.limits.massDeletionWindowMs,
+        now: this.options.now(),
+        orphanOwnerKeys: orphanOwnerKeysOf(result),
+      });
+    }
     memory.totals = addSweepToTotals(memory.totals ?? this.totalsOf(entry.object), result.report);
     this.options.runtime.remember(policy, result.snapshot);
     this.options.metrics.recordSweep(result.report, (this.options.now() - startedAt) / 1000);
