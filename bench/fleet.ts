@@ -48,7 +48,7 @@ interface ScaleResult {
   readonly agents: number;
   readonly startSeconds: number;
   readonly idle: Phase;
-  readonly burst: Phase & { readonly goneMs: number[]; readonly timedOut: number };
+  readonly burst: Phase & { readonly goneMs: number[]; readonly timedOut: number; readonly retries: number };
   readonly sizes: Sizes;
   readonly writeP99Ms: number;
   readonly violations: string[];
@@ -170,13 +170,17 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
     // Each owner's resources sit on one node: its containers and its network.
     const expected = new Map(victims.map((o) => [o.uid, CONTAINERS_PER_OWNER + 1]));
     let timedOut = 0;
+    let burstRetries = 0;
     const burst = await phase(async () => {
       const deleteLimit = pLimit(10);
       await Promise.all(
         victims.map((owner) =>
           deleteLimit(async () => {
             deleted.set(owner.uid, Date.now());
-            await cluster.deleteOwner(owner);
+            await retried(
+              () => cluster.deleteOwner(owner),
+              () => burstRetries++,
+            );
           }),
         ),
       );
@@ -202,13 +206,16 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
       return last - deleted.get(owner.uid)!;
     });
     const runEnd = apiserverMetrics();
-    const sizes = await objectSizes(cluster, policyName, namespace);
+    const sizes = await retried(
+      () => objectSizes(cluster, policyName, namespace),
+      () => undefined,
+    );
     const agentErrors = [...records.values()].reduce((n, r) => n + r.errors, 0);
     return {
       agents: agentCount,
       startSeconds,
       idle,
-      burst: { ...burst, goneMs, timedOut },
+      burst: { ...burst, goneMs, timedOut, retries: burstRetries },
       sizes,
       writeP99Ms: writeLatencyP99(runStart, runEnd) * 1000,
       violations,
@@ -344,6 +351,9 @@ function report(results: ScaleResult[]): BenchReport {
       )} a second, in the burst ${describeCalls(r.burst.watchEvents)}; agent errors logged ${r.agentErrors}; ` +
       `the hollow agents' process ${(r.rssBytes / KIB / KIB).toFixed(0)} MiB resident` +
       (r.burst.timedOut ? '; the burst timed out' : '') +
+      (r.burst.retries > 0
+        ? `; the API server refused or timed out ${r.burst.retries} owner deletions (retried)`
+        : '') +
       (r.violations.length > 0 ? `; VIOLATIONS: ${r.violations.slice(0, 5).join('; ')}` : ''),
   );
   const largest = results.at(-1)!;
@@ -459,6 +469,20 @@ function fitAt(points: { x: number; y: number }[], x: number): number {
   const sxy = points.reduce((a, p) => a + (p.x - mx) * (p.y - my), 0);
   const slope = sxx === 0 ? 0 : sxy / sxx;
   return my + slope * (x - mx);
+}
+
+/** The API server saturated by a fleet answers 429 or 504 for a while: the benchmark's own calls try again. */
+async function retried<T>(call: () => Promise<T>, onRetry: () => void, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (attempt >= attempts || (code !== 429 && code !== 504 && code !== 500)) throw err;
+      onRetry();
+      await sleep(1_000 * attempt);
+    }
+  }
 }
 
 async function waitUntil(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
