@@ -15,6 +15,7 @@ import type { BackoffOptions } from './backoff.js';
 import { KeyedBackoff } from './backoff.js';
 import type { GroupVersionKind, ResolvedResource } from './discovery.js';
 import { collectionPath, ResourceResolver } from './discovery.js';
+import { LIST_PAGE_SIZE, PagedLister } from './paged-list.js';
 import type { TimerHandle, Timers } from './timers.js';
 import { systemTimers } from './timers.js';
 
@@ -46,6 +47,8 @@ export interface InformerOptions {
    */
   watchIdleTimeoutMs?: number;
   timers?: Timers;
+  /** Objects per page of the initial list and every relist; default 500. */
+  listPageSize?: number;
 }
 
 export type ObjectEvent = 'add' | 'update' | 'delete';
@@ -69,7 +72,8 @@ export function describeTarget(target: InformerTarget): string {
 
 export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
   private readonly kubeConfig: k8s.KubeConfig;
-  private readonly objects: k8s.KubernetesObjectApi;
+  private readonly lister: PagedLister;
+  private readonly listPageSize: number;
   private readonly resolver: ResourceResolver;
   private readonly logger: Logger;
   private readonly timers: Timers;
@@ -95,7 +99,8 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
     options: InformerOptions = {},
   ) {
     this.kubeConfig = kubeConfig;
-    this.objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.lister = new PagedLister(kubeConfig);
+    this.listPageSize = options.listPageSize ?? LIST_PAGE_SIZE;
     this.resolver = options.resolver ?? new ResourceResolver(kubeConfig);
     this.logger = (options.logger ?? silentLogger).child('informer', { target: describeTarget(target) });
     this.timers = options.timers ?? systemTimers;
@@ -213,7 +218,7 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
   private makeListWatch(resource: ResolvedResource): k8s.ListWatch<T> {
     const path = collectionPath(resource, this.target.namespace);
     const watch = new BoundedWatch(this.kubeConfig, this.watchTimeoutSeconds, this.watchIdleTimeoutMs, this.timers);
-    const listWatch = new k8s.ListWatch<T>(path, watch, () => this.listAll(), false, this.target.labelSelector);
+    const listWatch = new k8s.ListWatch<T>(path, watch, () => this.listAll(resource), false, this.target.labelSelector);
     for (const event of ['add', 'update', 'delete'] as const) {
       listWatch.on(event, (object) => this.emit(event, object));
     }
@@ -221,28 +226,14 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
     return listWatch;
   }
 
-  /**
-   * The whole collection in one list, not paged: client-node reads a list of custom objects with
-   * an object's metadata and drops `metadata.continue`, so a limited list would silently end at
-   * its first page (seen with 1,000 Topologies: the 500 past the first page looked deleted).
-   */
-  private async listAll(): Promise<k8s.KubernetesListObject<T>> {
-    const list = await this.objects.list<T>(
-      this.target.apiVersion,
-      this.target.kind,
-      this.target.namespace,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      this.target.labelSelector,
-    );
-    const resourceVersion = list.metadata?.resourceVersion ?? '';
+  /** The whole collection, page by page (paged-list.ts): never one response of every object. */
+  private async listAll(resource: ResolvedResource): Promise<k8s.KubernetesListObject<T>> {
+    const listed = await this.lister.listAll<T>(resource, this.target, withoutManagedFields, this.listPageSize);
     return {
       apiVersion: 'v1',
       kind: 'List',
-      metadata: { resourceVersion },
-      items: list.items.map(withoutManagedFields),
+      metadata: { resourceVersion: listed.resourceVersion },
+      items: listed.items,
     };
   }
 
