@@ -1,9 +1,12 @@
 // Owners listed straight from the API server (the CLI's source; the controller reads informers).
-// Every owner kind is listed completely, in one list per kind and namespace; any failure (a missing
-// CRD, RBAC, the server gone) makes the listing unsynced so nothing is reaped on a partial view.
+// Every owner kind is listed completely, page by page, per kind and namespace; any failure (a missing
+// CRD, RBAC, the server gone, a continue token that expired) makes the listing unsynced so nothing
+// is reaped on a partial view.
 import * as k8s from '@kubernetes/client-node';
 import type { OwnerRef } from '../core/model.js';
 import type { OwnerKind, Policy } from '../core/policy.js';
+import { ResourceResolver } from '../kube/discovery.js';
+import { PagedLister } from '../kube/paged-list.js';
 import type { KubeObjectLike } from './owner-objects.js';
 import { namespaceSelected, toOwnerRef } from './owner-objects.js';
 import type { OwnerListing, OwnerSource } from './source.js';
@@ -11,10 +14,12 @@ import { listingFrom, liveKeysByRelisting } from './source.js';
 
 export class KubeListOwnerSource implements OwnerSource {
   readonly description = 'cluster';
-  private readonly objects: k8s.KubernetesObjectApi;
+  private readonly resolver: ResourceResolver;
+  private readonly lister: PagedLister;
 
   constructor(kubeConfig: k8s.KubeConfig) {
-    this.objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
+    this.resolver = new ResourceResolver(kubeConfig);
+    this.lister = new PagedLister(kubeConfig);
   }
 
   async list(policy: Policy): Promise<OwnerListing> {
@@ -44,14 +49,10 @@ export class KubeListOwnerSource implements OwnerSource {
     return liveKeysByRelisting(this, policy, keys);
   }
 
-  /**
-   * Not paged: client-node reads a list of custom objects with an object's metadata and drops
-   * `metadata.continue`, so a limited list would silently end at its first page and every owner
-   * past it would look deleted.
-   */
   private async listAll(kind: OwnerKind, namespace: string | undefined): Promise<KubeObjectLike[]> {
-    const list = await this.objects.list(kind.apiVersion, kind.kind, namespace);
-    return list.items as KubeObjectLike[];
+    const resource = await this.resolver.resolve({ apiVersion: kind.apiVersion, kind: kind.kind });
+    const listed = await this.lister.listAll(resource, namespace === undefined ? {} : { namespace });
+    return listed.items as KubeObjectLike[];
   }
 }
 

@@ -2,7 +2,8 @@
 // with an object's metadata and drops `metadata.continue`, so a limited (paged) list ends silently
 // at its first page: with 1,000 Topologies the 500 past it looked deleted and their containers were
 // reaped. A tiny local server that pages whenever a limit is asked for shows whether every owner
-// arrives, for the controller's informer and for the CLI's (and the re-check's) cluster listing.
+// arrives, for the controller's informer and for the CLI's (and the re-check's) cluster listing,
+// both of which now list page by page.
 import * as k8s from '@kubernetes/client-node';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
@@ -101,6 +102,8 @@ describe('owner listings are complete past any page size (local server)', () => 
       const names = new Set(informer.list().map((o) => o.metadata?.name));
       expect(names.size).toBe(OWNERS);
       expect(names.has(`lab-${OWNERS - 1}`)).toBe(true);
+      // Page by page: never one answer of every owner.
+      expect(api.limits).toEqual(['500', '500', '500']);
     } finally {
       await informer.stop();
     }
@@ -117,6 +120,7 @@ describe('owner listings are complete past any page size (local server)', () => 
     const listing = await new KubeListOwnerSource(kc).list(parsed.policy);
     expect(listing.live).toMatchObject({ synced: true, errors: [] });
     expect(listing.owners).toHaveLength(OWNERS);
+    expect(api.limits).toEqual(['500', '500', '500']);
     const live = await new KubeListOwnerSource(kc).liveKeysNow(parsed.policy, [
       'uid-0',
       `uid-${OWNERS - 1}`,
