@@ -76,12 +76,17 @@ export function findDeletionWaves(
   return waves;
 }
 
+/** How long, in windows after its deletion, an owner of a burst still arriving may wait to be judged. */
+export const MAX_SETTLE_WINDOWS = 3;
+
 /**
  * Owners of a burst of deletions still arriving: at least minOwnersToBlock deletions within the
  * last window, and every deletion chained to them by gaps within the window. Such a burst cannot be
  * judged yet (a namespace of 800 owners takes seconds to delete, and 300 gone of 1,000 is not yet a
- * mass deletion); its owners' resources wait until it has ended. Owners deleted one at a time never
- * make one, so a platform's teardowns are reaped at once.
+ * mass deletion); its owners' resources wait until it has ended, or for at most
+ * MAX_SETTLE_WINDOWS windows after their own deletion, so deletions that never stop (a platform
+ * busy around the clock) delay each owner by a bounded time and never hold it forever. Owners
+ * deleted one at a time never make a burst, so a platform's teardowns are reaped at once.
  */
 export function settlingOwners(
   deletions: readonly OwnerDeletion[],
@@ -95,7 +100,7 @@ export function settlingOwners(
   const keys = new Set<string>();
   let previous = now;
   for (const deletion of sorted) {
-    if (previous - deletion.at > windowMs) break;
+    if (previous - deletion.at > windowMs || now - deletion.at > MAX_SETTLE_WINDOWS * windowMs) break;
     keys.add(deletion.key);
     previous = deletion.at;
   }

@@ -119,6 +119,17 @@ describe('settlingOwners', () => {
     expect(settlingOwners(log, last + 500, limits).size).toBe(settling);
   });
 
+  test('deletions that never stop hold no owner longer than three windows after its deletion', () => {
+    const busy = deleted('busy-', 600, 0, 500); // two a second for five minutes, still going
+    const now = 300_000;
+    const keys = settlingOwners(busy, now, limits);
+    expect(keys.size).toBeGreaterThan(0);
+    const at = new Map(busy.map((d) => [d.key, d.at]));
+    expect([...keys].every((key) => now - at.get(key)! <= 30_000)).toBe(true);
+    // And what is judged is a wave only if it is a mass deletion against the live owners.
+    expect(findDeletionWaves(busy, 5_000, limits)).toEqual([]);
+  });
+
   test('an older burst, more than a window before this one, is not part of it', () => {
     const log = [...deleted('old-', 20, 0, 1), ...deleted('new-', 20, 60_000, 1)];
     const keys = settlingOwners(log, 60_100, limits);
