@@ -199,16 +199,18 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
         },
       );
     });
+    // An owner not gone everywhere by the timeout counts as the timeout.
     const goneMs = victims.map((owner) => {
-      const last = Math.max(
-        ...removals.filter((r) => r.resource.labels['reaper.dev/owner-uid'] === owner.uid).map((r) => r.at),
-      );
-      return last - deleted.get(owner.uid)!;
+      const times = removals.filter((r) => r.resource.labels['reaper.dev/owner-uid'] === owner.uid).map((r) => r.at);
+      if (times.length < expected.get(owner.uid)!) return BURST_TIMEOUT_MS;
+      return Math.max(...times) - deleted.get(owner.uid)!;
     });
     const runEnd = apiserverMetrics();
     const sizes = await retried(
       () => objectSizes(cluster, policyName, namespace),
       () => undefined,
+      10,
+      true,
     );
     const agentErrors = [...records.values()].reduce((n, r) => n + r.errors, 0);
     return {
@@ -472,13 +474,14 @@ function fitAt(points: { x: number; y: number }[], x: number): number {
 }
 
 /** The API server saturated by a fleet answers 429 or 504 for a while: the benchmark's own calls try again. */
-async function retried<T>(call: () => Promise<T>, onRetry: () => void, attempts = 10): Promise<T> {
+async function retried<T>(call: () => Promise<T>, onRetry: () => void, attempts = 10, anyError = false): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (err) {
       const code = (err as { code?: number }).code;
-      if (attempt >= attempts || (code !== 429 && code !== 504 && code !== 500)) throw err;
+      const busy = code === 429 || code === 504 || code === 500;
+      if (attempt >= attempts || !(busy || anyError)) throw err;
       onRetry();
       await sleep(1_000 * attempt);
     }
