@@ -254,3 +254,19 @@ function logsOf(root: string): string {
     })
     .join('\n');
 }
+
+/** A created (not started) container that sleeps, on no network, with `labels`: an owner's resource on that engine. */
+export async function idleContainer(
+  engine: PrivateDockerd,
+  name: string,
+  labels: Record<string, string>,
+): Promise<string> {
+  const created = await engine.docker.createContainer({
+    name,
+    Image: testImage(),
+    Cmd: ['sleep', '3600'],
+    Labels: labels,
+    HostConfig: { NetworkMode: 'none' },
+  });
+  return created.id;
+}

@@ -5,12 +5,11 @@
 // with the same approval id on every node, until that id is approved.
 import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
 import { sweepsOf } from '../../support/controller-process.js';
-import { testImage } from '../../support/engines.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
 import { labelsOfOwner } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
-import { startPrivateDockerd } from '../../support/private-dockerd.js';
+import { idleContainer, startPrivateDockerd } from '../../support/private-dockerd.js';
 import { approvalIdFor } from '../../../src/core/blast-radius.js';
 import { waitFor } from '../kube/helpers.js';
 import { scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
@@ -76,16 +75,12 @@ afterAll(async () => {
 
 const [A, B] = [0, 1];
 
-async function containerOn(node: number, owner: KubeObject): Promise<string> {
-  const created = await nodes[node]!.engine.docker.createContainer({
-    name: `${scenario.fixtures.prefix}-${owner.metadata!.namespace}-${owner.metadata!.name}`,
-    Image: testImage(),
-    Cmd: ['sleep', '3600'],
-    Labels: labelsOfOwner(scenario.labelKey, owner),
-    HostConfig: { NetworkMode: 'none' },
-  });
-  return created.id;
-}
+const containerOn = (node: number, owner: KubeObject): Promise<string> =>
+  idleContainer(
+    nodes[node]!.engine,
+    `${scenario.fixtures.prefix}-${owner.metadata!.namespace}-${owner.metadata!.name}`,
+    labelsOfOwner(scenario.labelKey, owner),
+  );
 
 const exists = (node: number, id: string) =>
   nodes[node]!.engine.docker.getContainer(id)

@@ -3,10 +3,9 @@
 // of that owner sweep; the other looks at its own engine and stays quiet (no sweep, no write).
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
-import { testImage } from '../../support/engines.js';
 import { labelsOfOwner } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
-import { startPrivateDockerd } from '../../support/private-dockerd.js';
+import { idleContainer, startPrivateDockerd } from '../../support/private-dockerd.js';
 import { waitFor } from '../kube/helpers.js';
 import type { KubeObject } from './scenario.js';
 import { ControllerScenario } from './scenario.js';
@@ -21,16 +20,8 @@ afterAll(async () => {
   expect(codes.every((code) => code === undefined || code === 0)).toBe(true);
 }, 300_000);
 
-async function containerOn(engine: PrivateDockerd, name: string, owner: KubeObject): Promise<string> {
-  const created = await engine.docker.createContainer({
-    name: `${scenario.fixtures.prefix}-${name}`,
-    Image: testImage(),
-    Cmd: ['sleep', '3600'],
-    Labels: labelsOfOwner(scenario.labelKey, owner),
-    HostConfig: { NetworkMode: 'none' },
-  });
-  return created.id;
-}
+const containerOn = (engine: PrivateDockerd, name: string, owner: KubeObject): Promise<string> =>
+  idleContainer(engine, `${scenario.fixtures.prefix}-${name}`, labelsOfOwner(scenario.labelKey, owner));
 
 /** The agent's sweep of the policy that reaped one container. */
 const sweepReapingOne = (agent: ControllerProcess, who: string) =>
