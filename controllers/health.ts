@@ -11,7 +11,8 @@ import type { PolicyRegistry } from './policy-registry.js';
 import { targetOf } from './policy-registry.js';
 
 export interface HealthOptions {
-  readonly docker: Docker;
+  /** Absent in the summary role, which uses no engine. */
+  readonly docker?: Docker;
   readonly policyInformer: ResilientInformer;
   readonly informers: DynamicInformerSet;
   readonly registry: PolicyRegistry;
@@ -43,15 +44,15 @@ export class Health {
           : { name: `owners ${describeTarget(target)}`, ok: false, message: 'no informer' },
       );
     }
-    checks.push(await this.dockerCheck());
+    if (this.options.docker) checks.push(await this.dockerCheck(this.options.docker));
     return { ok: checks.every((c) => c.ok), checks };
   }
 
-  private dockerCheck(): Promise<HealthCheck> {
+  private dockerCheck(docker: Docker): Promise<HealthCheck> {
     const now = (this.options.now ?? Date.now)();
     const interval = this.options.dockerCheckIntervalMs ?? 5_000;
     if (this.dockerChecked && now - this.dockerChecked.at < interval) return Promise.resolve(this.dockerChecked.check);
-    this.dockerInFlight ??= assertDockerReachable(this.options.docker)
+    this.dockerInFlight ??= assertDockerReachable(docker)
       .then((): HealthCheck => ({ name: 'docker', ok: true }))
       .catch((err: Error): HealthCheck => ({ name: 'docker', ok: false, message: err.message }))
       .then((check) => {

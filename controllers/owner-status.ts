@@ -76,6 +76,14 @@ export class FoundIndex {
     return new FoundChanges(changed);
   }
 
+  /** Every index key with its counts; keyPrefixLength is set for keys a name rule cut to a prefix. */
+  *entries(): Generator<{ key: string; keyPrefixLength?: number; counts: ResourceCounts }> {
+    for (const [length, counts] of this.byLength) {
+      for (const [key, perKind] of counts)
+        yield { key, ...(length !== undefined ? { keyPrefixLength: length } : {}), counts: perKind };
+    }
+  }
+
   found(ownerKey: string): ResourceCounts {
     const total = zero();
     for (const [length, counts] of this.byLength) {
