@@ -199,7 +199,7 @@ export async function startManager(
       const owners = ownersFromInformers(policy, informers);
       return owners.live.synced ? owners.live.keys : undefined;
     },
-    requestWrite: (policy) => reportQueue.add(policy),
+    requestWrite: (policy, delayMs) => reportQueue.addAfter(policy, delayMs),
     heartbeatMs: config.reportHeartbeatMs,
     now,
     random: Math.random,

@@ -7,7 +7,6 @@ import type { RuntimeSnapshot } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
 import { jittered } from '../src/kube/backoff.js';
 import type { NodeReportObjects } from '../src/kube/node-reports.js';
-import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { FoundEntry, OwnersListing, SweptState } from './node-report.js';
 import { nodeReportStatus, ownersListing, reportChanged, sweptState } from './node-report.js';
@@ -24,8 +23,8 @@ export interface NodeReporterOptions {
   readonly objects: Pick<NodeReportObjects, 'read' | 'write' | 'delete'>;
   /** Live owner keys of a policy from the informer caches; undefined while they are not synced. */
   readonly liveKeys: (policy: Policy) => ReadonlySet<string> | undefined;
-  /** Asks for a write of the policy's report (a queue: writes of one policy never overlap). */
-  readonly requestWrite: (policy: string) => void;
+  /** Asks for a write of the policy's report after `delayMs` (0: soon), through a queue. */
+  readonly requestWrite: (policy: string, delayMs: number) => void;
   readonly heartbeatMs: number;
   readonly now: () => number;
   readonly random: () => number;
@@ -42,6 +41,8 @@ interface Memory {
 
 export class NodeReporter {
   private readonly memory = new Map<string, Memory>();
+  /** The write of each policy's report in progress: writes of one report never overlap. */
+  private readonly writing = new Map<string, Promise<void>>();
   private readonly logger: Logger;
 
   constructor(private readonly options: NodeReporterOptions) {
@@ -72,13 +73,16 @@ export class NodeReporter {
     });
   }
 
-  /** A sweep finished: its report, conditions and totals go into the report. */
-  afterSweep(policy: Policy, facts: SweepFacts): void {
+  /**
+   * A sweep finished: its report, conditions and totals go into the report, written before this
+   * resolves (so a sweep during shutdown is still reported).
+   */
+  async afterSweep(policy: Policy, facts: SweepFacts): Promise<void> {
     const memory = this.memory.get(policy.name);
     if (!memory) throw new Error(`the report of ${policy.name} was not loaded before its sweep`);
     memory.totals = addSweepToTotals(memory.totals, facts.report);
     memory.swept = sweptState(memory.swept, facts, new Date(this.options.now()));
-    this.options.requestWrite(policy.name);
+    await this.write(policy.name);
   }
 
   /** The runtime view's listener: what owners hold on this node may have changed. Never throws. */
@@ -97,7 +101,7 @@ export class NodeReporter {
       const owners = ownersListing(foundIndexFor(snapshot, policy).entries(), isLive);
       const before = memory.owners;
       memory.owners = owners;
-      if (!before || JSON.stringify(before) !== JSON.stringify(owners)) this.options.requestWrite(policy.name);
+      if (!before || JSON.stringify(before) !== JSON.stringify(owners)) this.options.requestWrite(policy.name, 0);
     } catch (err) {
       this.logger.error('could not count what owners hold on this node', {
         policy: policy.name,
@@ -106,21 +110,35 @@ export class NodeReporter {
     }
   };
 
-  /** Writes the report if it says something new or its heartbeat is due; says when to come back. */
-  async write(policyName: string): Promise<ReconcileResult | void> {
+  /**
+   * Writes the report if it says something new or its heartbeat is due, one write per report at a
+   * time, and asks to come back when the next heartbeat is due.
+   */
+  async write(policyName: string): Promise<void> {
+    const previous = this.writing.get(policyName) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.writeNow(policyName));
+    this.writing.set(policyName, next);
+    try {
+      await next;
+    } finally {
+      if (this.writing.get(policyName) === next) this.writing.delete(policyName);
+    }
+  }
+
+  private async writeNow(policyName: string): Promise<void> {
     const memory = this.memory.get(policyName);
     if (!memory) return;
     const now = this.options.now();
     const status = nodeReportStatus(memory.swept, memory.totals, memory.owners, new Date(now));
     const sinceWritten = memory.writtenAt === undefined ? Infinity : now - memory.writtenAt;
-    const heartbeatDue = sinceWritten >= this.heartbeatMs(memory);
-    if (!heartbeatDue && !reportChanged(memory.written, status)) {
-      return { requeueAfterMs: this.heartbeatMs(memory) - sinceWritten };
+    if (sinceWritten < this.heartbeatMs(memory) && !reportChanged(memory.written, status)) {
+      this.options.requestWrite(policyName, this.heartbeatMs(memory) - sinceWritten);
+      return;
     }
     await this.options.objects.write(policyName, status);
     memory.written = status;
     memory.writtenAt = now;
-    return { requeueAfterMs: this.heartbeatMs(memory) };
+    this.options.requestWrite(policyName, this.heartbeatMs(memory));
   }
 
   /** The policy is gone: so is this node's report of it. */

@@ -110,7 +110,7 @@ export class PolicyController {
     this.logSweep(result);
     this.emitEvents(entry.object, result);
     this.reportOverlaps(entry.object, memory);
-    this.options.reporter.afterSweep(policy, {
+    await this.options.reporter.afterSweep(policy, {
       report: result.report,
       generation: policy.generation,
       ...(result.plan.blocked ? { blockedDescription: result.plan.blocked.description } : {}),

@@ -22,7 +22,8 @@ interface LastSweep {
   counts: Record<string, { orphaned: number; reaped: number }>;
 }
 
-const lastSweepOf = (policy: { status?: Record<string, unknown> }) => policy.status?.lastSweep as LastSweep | undefined;
+const lastSweepOf = (report: { status?: Record<string, unknown> } | undefined) =>
+  report?.status?.lastSweep as LastSweep | undefined;
 const total = (left: { containers: number; networks: number; leases: number }) =>
   left.containers + left.networks + left.leases;
 
@@ -48,19 +49,29 @@ test('deleting the namespace holding most owners blocks the sweep until the appr
 
   await scenario.core.deleteNamespace({ name: crowded });
   // 4 of 5 owners gone: 12 of 15 attributable resources are orphans (80% > 50%).
-  const blocked = await waitFor(
+  const blockedReport = await waitFor(
     'the sweep to be blocked on all twelve orphans',
     async () => {
-      const policy = await scenario.policy();
-      const last = lastSweepOf(policy);
+      const report = await scenario.nodeReport('node-mass');
+      const last = lastSweepOf(report);
       const orphaned = last ? Object.values(last.counts).reduce((n, c) => n + c.orphaned, 0) : 0;
-      return last?.outcome === 'Blocked' && orphaned === 12 ? policy : undefined;
+      return last?.outcome === 'Blocked' && orphaned === 12 ? report : undefined;
     },
     60_000,
   );
-  const approvalId = lastSweepOf(blocked)!.approvalId!;
+  const approvalId = lastSweepOf(blockedReport)!.approvalId!;
   expect(approvalId).toMatch(/^b-[0-9a-f]{12}$/);
+  // The fleet summary names the blocked node and the id that releases its set.
+  const blocked = await waitFor('the policy to say it is blocked', async () => {
+    const policy = await scenario.policy();
+    return condition(policy, 'Blocked')?.status === 'True' ? policy : undefined;
+  });
   expect(condition(blocked, 'Blocked')).toMatchObject({ status: 'True', reason: 'TooManyOrphans' });
+  expect(blocked.status?.fleet).toMatchObject({
+    nodes: 1,
+    blocked: 1,
+    problems: [{ node: 'node-mass', reason: 'Blocked' }],
+  });
   expect(condition(blocked, 'Blocked')!.message).toContain(`reaper.dev/approve-sweep=${approvalId}`);
   expect(condition(blocked, 'Ready')).toMatchObject({ status: 'False', reason: 'Blocked' });
   for (const resources of doomed) expect(total(await scenario.remaining(resources))).toBe(3);
@@ -76,7 +87,7 @@ test('deleting the namespace holding most owners blocks the sweep until the appr
   const sweepsBefore = sweepsOf(controller, scenario.policyName).length;
   await waitFor('two more sweeps', () => sweepsOf(controller, scenario.policyName).length >= sweepsBefore + 2, 30_000);
   for (const resources of doomed) expect(total(await scenario.remaining(resources))).toBe(3);
-  const stillBlocked = await scenario.policy();
+  const stillBlocked = await scenario.nodeReport('node-mass');
   // The set did not change, so neither did the id that approves it.
   expect(lastSweepOf(stillBlocked)?.approvalId).toBe(approvalId);
 
@@ -92,7 +103,9 @@ test('deleting the namespace holding most owners blocks the sweep until the appr
   expect(total(await scenario.remaining(survivor))).toBe(3);
   const released = await waitFor('Blocked to clear', async () => {
     const policy = await scenario.policy();
-    return condition(policy, 'Blocked')?.status === 'False' ? policy : undefined;
+    return condition(policy, 'Blocked')?.status === 'False' && condition(policy, 'Ready')?.status === 'True'
+      ? policy
+      : undefined;
   });
   expect(condition(released, 'Ready')?.status).toBe('True');
   expect((released.status?.totals as { reaped?: number } | undefined)?.reaped).toBe(12);
