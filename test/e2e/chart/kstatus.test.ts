@@ -261,7 +261,7 @@ test('a blind agent (an owner kind the API server does not serve) is InProgress,
   ]);
   expect(argoHealthOf(blind.object)).toEqual({
     status: 'Degraded',
-    message: expect.stringMatching(/^Degraded: owners not fully visible: NoSuchKind/) as string,
+    message: expect.stringMatching(/^Degraded: node-kstatus: owners not fully visible: NoSuchKind/) as string,
   });
 });
 
