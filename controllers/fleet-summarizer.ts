@@ -8,8 +8,7 @@ import type { OwnerStatus, ReapNodeReport, ReapPolicy } from '../src/api/types.j
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import { describeError, statusCodeOf } from '../src/kube/api-errors.js';
 import { statusChanged } from '../src/kube/conditions.js';
-import type { DynamicInformerSet } from '../src/kube/informer-set.js';
-import type { ResilientInformer } from '../src/kube/informer.js';
+import type { InformerTarget, ResilientInformer } from '../src/kube/informer.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { StatusApplier } from '../src/kube/status-apply.js';
 import type { Logger } from '../src/observe/logger.js';
@@ -22,17 +21,20 @@ import type { PolicyRegistry } from './policy-registry.js';
 import { BUILT_IN_OWNER_KINDS } from './policy-registry.js';
 import { policyStatusForInvalidSpec, totalsFrom } from './policy-status.js';
 
+/** What the summary writer reads of an informer's cache. */
+export type Cache = Pick<ResilientInformer, 'list' | 'get' | 'synced' | 'healthy'>;
+
 export interface FleetSummarizerOptions {
   readonly registry: PolicyRegistry;
   readonly policiesSynced: () => boolean;
   /** Every ReapNodeReport. */
-  readonly reports: ResilientInformer;
+  readonly reports: Cache;
   /** Every Node. */
-  readonly nodes: ResilientInformer;
-  /** The owner informers the agent role also uses. */
-  readonly informers: DynamicInformerSet;
+  readonly nodes: Cache;
+  /** The owner caches the agent role also uses. */
+  readonly informers: { get(target: InformerTarget): Cache | undefined };
   /** Applies under the summary writer's own field manager, apart from the agents'. */
-  readonly status: StatusApplier;
+  readonly status: Pick<StatusApplier, 'applyIfChanged'>;
   readonly deleteReport: (name: string) => Promise<void>;
   readonly rules: StandingRules;
   readonly now: () => number;
