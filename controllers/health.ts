@@ -1,6 +1,7 @@
 // /healthz and /readyz. Live: the process answers (the kubelet restarts it otherwise). Ready: the
-// ReapPolicy informer and every owner informer a valid policy needs are synced and following the API
-// server, and Docker answers (checked at most every few seconds, so probes cost no engine calls).
+// ReapPolicy informer, every owner informer a valid policy needs and, for the summary writer, the
+// report and Node informers are synced and following the API server, and for an agent Docker answers
+// (checked at most every few seconds, so probes cost no engine calls).
 import type Docker from 'dockerode';
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ResilientInformer } from '../src/kube/informer.js';
@@ -16,6 +17,8 @@ export interface HealthOptions {
   readonly policyInformer: ResilientInformer;
   readonly informers: DynamicInformerSet;
   readonly registry: PolicyRegistry;
+  /** More caches readiness waits for, by name (the summary writer's reports and Nodes). */
+  readonly caches?: readonly { readonly name: string; readonly informer: ResilientInformer }[];
   readonly dockerCheckIntervalMs?: number;
   readonly now?: () => number;
 }
@@ -32,6 +35,7 @@ export class Health {
 
   async ready(): Promise<HealthResult> {
     const checks: HealthCheck[] = [informerCheck('policies', this.options.policyInformer)];
+    for (const { name, informer } of this.options.caches ?? []) checks.push(informerCheck(name, informer));
     const needed = new Map<string, ReturnType<typeof targetOf>>();
     for (const policy of this.options.registry.valid()) {
       for (const owner of policy.owners) needed.set(`${owner.apiVersion}|${owner.kind}`, targetOf(owner));

@@ -292,7 +292,20 @@ export async function startManager(
     logger,
   });
 
-  const health = new Health({ ...(agent ? { docker } : {}), policyInformer, informers, registry });
+  const health = new Health({
+    ...(agent ? { docker } : {}),
+    policyInformer,
+    informers,
+    registry,
+    ...(summarizing
+      ? {
+          caches: [
+            { name: 'node reports', informer: reportInformer },
+            { name: 'nodes', informer: nodeInformer },
+          ],
+        }
+      : {}),
+  });
   const http: HttpServer = await startHttpServer({
     address: config.httpAddress,
     metrics,

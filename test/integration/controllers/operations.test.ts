@@ -109,6 +109,9 @@ test('/readyz says ready only once the informers have synced; /healthz answers a
     );
   }
   expect(ready.body).toContain('[+]docker ok');
+  // It writes the fleet summary too (--role all): it waits for the reports and the Nodes as well.
+  expect(ready.body).toContain('[+]node reports ok');
+  expect(ready.body).toContain('[+]nodes ok');
 });
 
 test('the configuration is printed once, at start, with flags and environment fallbacks resolved', async () => {
