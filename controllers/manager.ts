@@ -1,9 +1,12 @@
-// The controller process (design §4): informers for ReapPolicies and for every owner kind a policy
-// names, two keyed work queues (policies: one sweep at a time; owners: status and teardown), the
-// HTTP endpoint, optional leader election, and an orderly shutdown on SIGTERM.
+// The controller process (design §4), in its roles. Both: informers for ReapPolicies and for every
+// owner kind a policy names, the HTTP endpoint, optional leader election, an orderly shutdown on
+// SIGTERM. The agent: keyed work queues for policies (one sweep at a time), owners (Managed
+// condition, teardown) and this node's ReapNodeReports. The summary writer: informers for every
+// report and Node, and a paced queue of policies whose fleet summary to write.
 import type * as k8s from '@kubernetes/client-node';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { describeError, isNotFound } from '../src/kube/api-errors.js';
+import { describeError } from '../src/kube/api-errors.js';
+import { withTimeout } from '../src/kube/request-options.js';
 import type { ReapPolicy } from '../src/api/types.js';
 import { coreV1EventSink, EventRecorder } from '../src/kube/event-recorder.js';
 import { DynamicInformerSet } from '../src/kube/informer-set.js';
@@ -21,6 +24,7 @@ import { startHttpServer } from '../src/observe/http-server.js';
 import type { Logger } from '../src/observe/logger.js';
 import { ReaperMetrics } from '../src/observe/metrics.js';
 import {
+  deleteNodeReport,
   NodeReportObjects,
   nodeOwnerReference,
   NODE_REPORT_API_VERSION,
@@ -279,6 +283,7 @@ export async function startManager(
   };
   nodeInformer.on('add', onNode);
   nodeInformer.on('delete', onNode);
+  const reportsApi = kubeConfig.makeApiClient(CustomObjectsApi);
   const summarizer = new FleetSummarizer({
     registry,
     policiesSynced: () => policyInformer.synced,
@@ -286,7 +291,7 @@ export async function startManager(
     nodes: nodeInformer,
     informers,
     status: summaryStatus,
-    deleteReport: (name) => deleteReport(kubeConfig, name),
+    deleteReport: (name) => deleteNodeReport(reportsApi, name, withTimeout(config.requestTimeoutMs)),
     rules: { staleAfterMs: config.staleAfterMs, removeAfterMs: 2 * config.staleAfterMs },
     now,
     logger,
@@ -433,14 +438,5 @@ async function lookUpNodeOwner(kubeConfig: k8s.KubeConfig, config: ControllerCon
       error: describeError(err),
     });
     return undefined;
-  }
-}
-
-async function deleteReport(kubeConfig: k8s.KubeConfig, name: string): Promise<void> {
-  const api = kubeConfig.makeApiClient(CustomObjectsApi);
-  try {
-    await api.deleteClusterCustomObject({ group: 'reaper.dev', version: 'v1alpha1', plural: 'reapnodereports', name });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
   }
 }

@@ -40,6 +40,19 @@ export async function nodeOwnerReference(
   }
 }
 
+/** Deletes a report by name; one already gone is fine. */
+export async function deleteNodeReport(
+  api: k8s.CustomObjectsApi,
+  name: string,
+  options?: k8s.ConfigurationOptions,
+): Promise<void> {
+  try {
+    await api.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name }, options);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
 export interface NodeReportObjectsOptions {
   readonly node: string;
   readonly nodeOwner?: OwnerReference;
@@ -87,14 +100,7 @@ export class NodeReportObjects {
 
   async delete(policy: string): Promise<void> {
     this.created.delete(policy);
-    try {
-      await this.api.deleteClusterCustomObject(
-        { group: GROUP, version: VERSION, plural: PLURAL, name: nodeReportName(policy, this.options.node) },
-        this.timeout(),
-      );
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteNodeReport(this.api, nodeReportName(policy, this.options.node), this.timeout());
   }
 
   private async create(policy: string): Promise<void> {
