@@ -4,6 +4,7 @@
 // deletes reports whose Node is gone when the garbage collector has not.
 import type * as k8s from '@kubernetes/client-node';
 import { formatProblems } from '../src/api/problems.js';
+import { MAX_FOUND_ON_NODES } from '../src/api/schema/owners.js';
 import type { OwnerStatus, ReapNodeReport, ReapPolicy } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import { describeError, statusCodeOf } from '../src/kube/api-errors.js';
@@ -89,7 +90,7 @@ export class FleetSummarizer {
     return this.nextLook(all, nodeExists, now);
   }
 
-  /** Owners whose first managing policy is `policyName`: status.resources from the nodes' counts. */
+  /** Owners whose first managing policy is `policyName`: status.resources (and where) from the nodes' counts. */
   private async writeOwners(policyName: string, counted: readonly ReapNodeReport[]): Promise<void> {
     // Before any node has counted, nothing is known: the last counts stand rather than read 0.
     if (!counted.some((r) => r.status?.owners !== undefined)) return;
@@ -105,11 +106,16 @@ export class FleetSummarizer {
         if (object.metadata?.deletionTimestamp) continue;
         const key = ownerKeyFromObject(object, first.ownerKind.key);
         if (key === undefined) continue;
-        const resources = ownerResources(expectedResources(target.kind, object.spec, first.policy), index.found(key));
-        if (!statusChanged(object.status?.resources, resources)) continue;
+        const onNodes = index.foundByNode(key);
+        const status: OwnerStatus = {
+          resources: ownerResources(expectedResources(target.kind, object.spec, first.policy), index.found(key)),
+          ...(onNodes.length > 0 ? { foundOnNodes: onNodes.slice(0, MAX_FOUND_ON_NODES) } : {}),
+          ...(onNodes.length > MAX_FOUND_ON_NODES ? { foundOnNodesOmitted: onNodes.length - MAX_FOUND_ON_NODES } : {}),
+        };
+        if (!statusChanged(summaryPart(object.status), status)) continue;
         const ref = { ...target, name: object.metadata!.name!, ...(namespace ? { namespace } : {}) };
         try {
-          await this.options.status.applyIfChanged(ref, { resources });
+          await this.options.status.applyIfChanged(ref, status);
         } catch (err) {
           // Deleted meanwhile: its status went with it.
           if (statusCodeOf(err) !== 404) throw err;
@@ -176,4 +182,13 @@ export class FleetSummarizer {
     });
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
   }
+}
+
+/** The part of an owner's status the summary writer writes. */
+function summaryPart(status: OwnerStatus | undefined): OwnerStatus {
+  return {
+    ...(status?.resources ? { resources: status.resources } : {}),
+    ...(status?.foundOnNodes ? { foundOnNodes: status.foundOnNodes } : {}),
+    ...(status?.foundOnNodesOmitted !== undefined ? { foundOnNodesOmitted: status.foundOnNodesOmitted } : {}),
+  };
 }

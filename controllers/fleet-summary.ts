@@ -18,6 +18,7 @@ import type {
   LastReap,
   ReapNodeReport,
   ReapPolicyStatus,
+  NodeResourceCounts,
   ResourceCounts,
   SweepTotals,
 } from '../src/api/types.js';
@@ -336,35 +337,48 @@ function ownConditions(status: ReapPolicyStatus | undefined): Condition[] {
 }
 
 /**
- * What every owner key claims across the fleet: the counts of the reports' owner lists, summed over
- * nodes. Built once per set of reports; a lookup costs one map read per key prefix length.
+ * What every owner key claims across the fleet: the counts of the reports' owner lists, per node
+ * and summed. Built once per set of reports; a lookup costs one map read per node and key prefix
+ * length.
  */
 export class FleetFoundIndex {
-  private readonly byLength = new Map<number | undefined, Map<string, ResourceCounts>>();
+  private readonly byNode: { node: string; byLength: Map<number | undefined, Map<string, ResourceCounts>> }[] = [];
   /** Reports whose owner lists were cut: their owners' counts may be short. */
   readonly incomplete: readonly string[];
 
   constructor(reports: readonly ReapNodeReport[]) {
     for (const report of reports) {
+      const byLength = new Map<number | undefined, Map<string, ResourceCounts>>();
       for (const entry of report.status?.owners ?? []) {
-        let counts = this.byLength.get(entry.keyPrefixLength);
-        if (!counts) this.byLength.set(entry.keyPrefixLength, (counts = new Map()));
-        const sum = counts.get(entry.key) ?? zeroCounts();
-        counts.set(entry.key, addCounts(sum, entry));
+        let counts = byLength.get(entry.keyPrefixLength);
+        if (!counts) byLength.set(entry.keyPrefixLength, (counts = new Map()));
+        counts.set(entry.key, addCounts(counts.get(entry.key) ?? zeroCounts(), entry));
       }
+      this.byNode.push({ node: report.spec.node, byLength });
     }
     this.incomplete = reports.filter((r) => (r.status?.ownersOmitted ?? 0) > 0).map((r) => r.spec.node);
   }
 
   found(ownerKey: string): ResourceCounts {
-    let total = zeroCounts();
-    for (const [length, counts] of this.byLength) {
-      const entry = counts.get(length === undefined ? ownerKey : ownerKey.slice(0, length));
-      if (entry) total = addCounts(total, entry);
+    return this.foundByNode(ownerKey).reduce<ResourceCounts>((sum, n) => addCounts(sum, n), zeroCounts());
+  }
+
+  /** The nodes that hold something of the owner, the most first (then by name). */
+  foundByNode(ownerKey: string): NodeResourceCounts[] {
+    const nodes: NodeResourceCounts[] = [];
+    for (const { node, byLength } of this.byNode) {
+      let total = zeroCounts();
+      for (const [length, counts] of byLength) {
+        const entry = counts.get(length === undefined ? ownerKey : ownerKey.slice(0, length));
+        if (entry) total = addCounts(total, entry);
+      }
+      if (sumOf(total) > 0) nodes.push({ node, ...total });
     }
-    return total;
+    return nodes.sort((a, b) => sumOf(b) - sumOf(a) || a.node.localeCompare(b.node));
   }
 }
+
+const sumOf = (c: ResourceCounts) => c.containers + c.networks + c.volumes + c.ipLeases;
 
 /** The reports an owner's counts are summed from: the live and stale ones (a gone node holds nothing). */
 export function countedReports(

@@ -168,8 +168,17 @@ export interface OwnerStatus {
     volumes?: ExpectedFound;
     ipLeases?: ExpectedFound;
   };
+  /** Where the found resources are: the nodes that hold most, capped. */
+  foundOnNodes?: NodeResourceCounts[];
+  /** Nodes holding some that did not fit in foundOnNodes. */
+  foundOnNodesOmitted?: number;
   /** Written when reaper tore the owner down through its finalizer. */
   lastReap?: ReapReport;
+}
+
+/** What an owner holds on one node. */
+export interface NodeResourceCounts extends Record<ReportKind, number> {
+  node: string;
 }
 
 export interface Topology {

@@ -119,6 +119,12 @@ test('an owner spread over two nodes shows their sum, is reaped on both, and a n
     60_000,
   );
   expect(summed).toMatchObject({ containers: { expected: 3, found: 3 }, networks: { expected: 1, found: 1 } });
+  // And where they are: both nodes, the one holding most first.
+  const spreadNow = await scenario.owner('topologies', namespace, 'spread');
+  expect(spreadNow?.status?.foundOnNodes).toEqual([
+    { node: nodeNames[0], containers: 2, networks: 1, volumes: 0, ipLeases: 0 },
+    { node: nodeNames[1], containers: 1, networks: 0, volumes: 0, ipLeases: 0 },
+  ]);
   await waitFor(
     'the Topology on B alone to count its container',
     async () => (await resourcesOf(namespace, 'on-b'))?.containers?.found === 1,

@@ -148,6 +148,8 @@ test('owner specs and status with every field', () => {
       volumes: { expected: 0, found: 0 },
       ipLeases: { expected: 2, found: 2 },
     },
+    foundOnNodes: [{ node: 'n1', containers: 1, networks: 1, volumes: 0, ipLeases: 2 }],
+    foundOnNodesOmitted: 0,
     lastReap: report,
   };
   expect(problems(topologySpecSchema, topology)).toEqual([]);

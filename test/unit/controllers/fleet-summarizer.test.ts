@@ -120,6 +120,10 @@ test('the policy gets the fleet summary and the owner the sum of its nodes’ co
       volumes: { found: 0 },
       ipLeases: { found: 0 },
     },
+    foundOnNodes: [
+      { node: 'a', containers: 1, networks: 1, volumes: 0, ipLeases: 0 },
+      { node: 'b', containers: 1, networks: 0, volumes: 0, ipLeases: 0 },
+    ],
   });
 });
 

@@ -335,6 +335,12 @@ describe('FleetFoundIndex', () => {
     expect(index.found('uid-2')).toEqual({ containers: 1, networks: 1, volumes: 0, ipLeases: 1 });
     expect(index.found('uid-3')).toEqual({ containers: 0, networks: 0, volumes: 0, ipLeases: 0 });
     expect(index.incomplete).toEqual([]);
+    // Where: the node holding most first.
+    expect(index.foundByNode('uid-1')).toEqual([
+      { node: 'b', containers: 3, networks: 1, volumes: 0, ipLeases: 3 },
+      { node: 'a', containers: 2, networks: 1, volumes: 0, ipLeases: 2 },
+    ]);
+    expect(index.foundByNode('uid-3')).toEqual([]);
   });
 
   test('a prefix key from a name rule counts for every owner key it starts', () => {
