@@ -14,8 +14,6 @@ import { foundIndexFor } from './owner-status.js';
 import type { SweepFacts, Totals } from './policy-status.js';
 import { addSweepToTotals, totalsFrom } from './policy-status.js';
 
-/** A report that says the same is written again after about this long: the heartbeat. */
-export const REPORT_HEARTBEAT_MS = 5 * 60_000;
 /** Up to this share of a heartbeat is taken off at random, so a fleet's heartbeats spread out. */
 const HEARTBEAT_JITTER = 0.2;
 
