@@ -166,7 +166,6 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
 
     console.error(`fleet: deleting ${BURST} owners`);
     const victims = owners.slice(0, BURST);
-    const victimKeys = new Set(victims.map((o) => o.uid));
     // Each owner's resources sit on one node: its containers and its network.
     const expected = new Map(victims.map((o) => [o.uid, CONTAINERS_PER_OWNER + 1]));
     let timedOut = 0;

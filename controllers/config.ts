@@ -27,7 +27,19 @@ export interface RunFlags {
   watchIdleTimeout?: string;
   kubeApiQps?: string;
   kubeApiBurst?: string;
+  role?: string;
+  summaryPeriod?: string;
+  reportHeartbeat?: string;
+  staleAfter?: string;
 }
+
+/**
+ * What a process does: `agent` sweeps its node and writes its ReapNodeReports; `summary` writes the
+ * fleet summary into policy and owner status (one per cluster, behind leader election); `all` is both,
+ * for one agent alone (a developer's machine, Deployment mode).
+ */
+export type Role = 'agent' | 'summary' | 'all';
+export const ROLES: readonly Role[] = ['agent', 'summary', 'all'];
 
 export interface ControllerConfig {
   readonly nodeName: string;
@@ -60,6 +72,13 @@ export interface ControllerConfig {
   readonly watchIdleTimeoutMs: number;
   /** The client-side budget of API requests (leader election draws from its own). */
   readonly kubeApi: RequestBudget;
+  readonly role: Role;
+  /** The summary writer writes a policy's status at most this often. */
+  readonly summaryPeriodMs: number;
+  /** An agent rewrites a report that says the same after about this long. */
+  readonly reportHeartbeatMs: number;
+  /** The summary writer takes a report not written for this long as stale, and deletes it after twice as long when its Node is gone. */
+  readonly staleAfterMs: number;
 }
 
 export const RUN_DEFAULTS = {
@@ -79,6 +98,11 @@ export const RUN_DEFAULTS = {
   watchIdleTimeout: '150s',
   kubeApiQps: '20',
   kubeApiBurst: '40',
+  role: 'agent',
+  summaryPeriod: '10s',
+  reportHeartbeat: '5m',
+  // Three heartbeats.
+  staleAfter: '15m',
 } as const;
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
@@ -132,6 +156,11 @@ export function controllerConfig(
   const requestTimeoutMs = duration('request-timeout', flags.requestTimeout, RUN_DEFAULTS.requestTimeout);
   const shutdownTimeoutMs = duration('shutdown-timeout', flags.shutdownTimeout, RUN_DEFAULTS.shutdownTimeout);
   const watchIdleTimeoutMs = duration('watch-idle-timeout', flags.watchIdleTimeout, RUN_DEFAULTS.watchIdleTimeout);
+  const role = (flags.role ?? RUN_DEFAULTS.role) as Role;
+  if (!ROLES.includes(role)) problems.push(`--role: "${flags.role}" is not one of ${ROLES.join(', ')}`);
+  const summaryPeriodMs = duration('summary-period', flags.summaryPeriod, RUN_DEFAULTS.summaryPeriod);
+  const reportHeartbeatMs = duration('report-heartbeat', flags.reportHeartbeat, RUN_DEFAULTS.reportHeartbeat);
+  const staleAfterMs = duration('stale-after', flags.staleAfter, RUN_DEFAULTS.staleAfter);
   let leaderElection: ControllerConfig['leaderElection'];
   if (flags.leaderElect) {
     const leaseDurationMs = duration('lease-duration', flags.leaseDuration, RUN_DEFAULTS.leaseDuration);
@@ -169,6 +198,10 @@ export function controllerConfig(
       shutdownTimeoutMs,
       watchIdleTimeoutMs,
       kubeApi,
+      role,
+      summaryPeriodMs,
+      reportHeartbeatMs,
+      staleAfterMs,
     },
   };
 }

@@ -1,6 +1,7 @@
 // /healthz and /readyz. Live: the process answers (the kubelet restarts it otherwise). Ready: the
-// ReapPolicy informer and every owner informer a valid policy needs are synced and following the API
-// server, and Docker answers (checked at most every few seconds, so probes cost no engine calls).
+// ReapPolicy informer, every owner informer a valid policy needs and, for the summary writer, the
+// report and Node informers are synced and following the API server, and for an agent its engine
+// answers (checked at most every few seconds, so probes cost no engine calls).
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ResilientInformer } from '../src/kube/informer.js';
 import { describeTarget } from '../src/kube/informer.js';
@@ -10,11 +11,13 @@ import type { PolicyRegistry } from './policy-registry.js';
 import { targetOf } from './policy-registry.js';
 
 export interface HealthOptions {
-  /** Checked under the name "docker": the engine reaper ships. */
-  readonly engine: RuntimeEngine;
+  /** Checked under the name "docker", the engine reaper ships; absent in the summary role, which uses none. */
+  readonly engine?: RuntimeEngine;
   readonly policyInformer: ResilientInformer;
   readonly informers: DynamicInformerSet;
   readonly registry: PolicyRegistry;
+  /** More caches readiness waits for, by name (the summary writer's reports and Nodes). */
+  readonly caches?: readonly { readonly name: string; readonly informer: ResilientInformer }[];
   readonly dockerCheckIntervalMs?: number;
   readonly now?: () => number;
 }
@@ -31,6 +34,7 @@ export class Health {
 
   async ready(): Promise<HealthResult> {
     const checks: HealthCheck[] = [informerCheck('policies', this.options.policyInformer)];
+    for (const { name, informer } of this.options.caches ?? []) checks.push(informerCheck(name, informer));
     const needed = new Map<string, ReturnType<typeof targetOf>>();
     for (const policy of this.options.registry.valid()) {
       for (const owner of policy.owners) needed.set(`${owner.apiVersion}|${owner.kind}`, targetOf(owner));
@@ -43,15 +47,15 @@ export class Health {
           : { name: `owners ${describeTarget(target)}`, ok: false, message: 'no informer' },
       );
     }
-    checks.push(await this.dockerCheck());
+    if (this.options.engine) checks.push(await this.engineCheck(this.options.engine));
     return { ok: checks.every((c) => c.ok), checks };
   }
 
-  private dockerCheck(): Promise<HealthCheck> {
+  private engineCheck(engine: RuntimeEngine): Promise<HealthCheck> {
     const now = (this.options.now ?? Date.now)();
     const interval = this.options.dockerCheckIntervalMs ?? 5_000;
     if (this.dockerChecked && now - this.dockerChecked.at < interval) return Promise.resolve(this.dockerChecked.check);
-    this.dockerInFlight ??= this.options.engine
+    this.dockerInFlight ??= engine
       .ping()
       .then((): HealthCheck => ({ name: 'docker', ok: true }))
       .catch((err: Error): HealthCheck => ({ name: 'docker', ok: false, message: err.message }))

@@ -1,7 +1,12 @@
-// The controller process (design §4): informers for ReapPolicies and for every owner kind a policy
-// names, two keyed work queues (policies: one sweep at a time; owners: status and teardown), the
-// HTTP endpoint, optional leader election, and an orderly shutdown on SIGTERM.
+// The controller process (design §4), in its roles. Both: informers for ReapPolicies and for every
+// owner kind a policy names, the HTTP endpoint, optional leader election, an orderly shutdown on
+// SIGTERM. The agent: keyed work queues for policies (one sweep at a time), owners (Managed
+// condition, teardown) and this node's ReapNodeReports. The summary writer: informers for every
+// report and Node, and a paced queue of policies whose fleet summary to write.
 import type * as k8s from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { describeError } from '../src/kube/api-errors.js';
+import { withTimeout } from '../src/kube/request-options.js';
 import type { ReapPolicy } from '../src/api/types.js';
 import { coreV1EventSink, EventRecorder } from '../src/kube/event-recorder.js';
 import { DynamicInformerSet } from '../src/kube/informer-set.js';
@@ -18,7 +23,16 @@ import type { HttpServer } from '../src/observe/http-server.js';
 import { startHttpServer } from '../src/observe/http-server.js';
 import type { Logger } from '../src/observe/logger.js';
 import { ReaperMetrics } from '../src/observe/metrics.js';
+import {
+  deleteNodeReport,
+  NodeReportObjects,
+  nodeOwnerReference,
+  NODE_REPORT_API_VERSION,
+  NODE_REPORT_KIND,
+} from '../src/kube/node-reports.js';
+import { PacedQueue } from '../src/kube/paced-queue.js';
 import { KubeListOwnerSource } from '../src/owners/kube-list-source.js';
+import type { ReapNodeReport } from '../src/api/types.js';
 import { createDockerClient } from '../src/runtime/docker-client.js';
 import { DockerEngine } from '../src/runtime/docker-engine.js';
 import type { RuntimeEngine } from '../src/runtime/engine.js';
@@ -26,9 +40,12 @@ import type { ControllerConfig } from './config.js';
 import { DeletionTrigger } from './deletion-trigger.js';
 import { OwnerDeletionLog } from './owner-deletions.js';
 import { Finalizers } from './finalizer.js';
+import { FleetSummarizer } from './fleet-summarizer.js';
+import { ownersFromInformers } from './informer-owners.js';
+import { NodeReporter } from './node-reporter.js';
 import { Health } from './health.js';
 import { OwnerController, ownerQueueKey } from './owner-controller.js';
-import { OwnerResync } from './owner-resync.js';
+import { RuntimeRefresh } from './runtime-refresh.js';
 import { POLICY_API_VERSION, POLICY_KIND, PolicyController } from './policy-controller.js';
 import { BUILT_IN_OWNER_KINDS, PolicyRegistry } from './policy-registry.js';
 import { RuntimeView } from './runtime-view.js';
@@ -42,6 +59,10 @@ export interface Manager {
 }
 
 const POLICY_TARGET: InformerTarget = { apiVersion: POLICY_API_VERSION, kind: POLICY_KIND };
+const REPORT_TARGET: InformerTarget = { apiVersion: NODE_REPORT_API_VERSION, kind: NODE_REPORT_KIND };
+const NODE_TARGET: InformerTarget = { apiVersion: 'v1', kind: 'Node' };
+/** The summary writer's field manager: apart from the agents', so neither's apply removes the other's fields. */
+export const SUMMARY_FIELD_MANAGER = 'reaper-summary';
 
 export interface ManagerOptions {
   /** The engine on this node; Docker, from DOCKER_HOST, unless given (the fleet benchmark's hollow agents). */
@@ -61,10 +82,18 @@ export async function startManager(
   const metrics = new ReaperMetrics();
   const resolver = new ResourceResolver(kubeConfig);
   const registry = new PolicyRegistry();
+  const agent = config.role !== 'summary';
+  const summarizing = config.role !== 'agent';
   const policyQueue = new WorkQueue();
   const ownerQueue = new WorkQueue();
+  const reportQueue = new WorkQueue();
+  const summaryQueue = new WorkQueue();
   const shutdown = new AbortController();
   const now = () => Date.now();
+  const summaries = new PacedQueue(summaryQueue, config.summaryPeriodMs, now);
+  const summarizeSoon = (policy: string | undefined) => {
+    if (summarizing && policy) summaries.add(policy);
+  };
   const isBuiltIn = (target: InformerTarget) =>
     BUILT_IN_OWNER_KINDS.some((k) => k.apiVersion === target.apiVersion && k.kind === target.kind);
 
@@ -75,8 +104,12 @@ export async function startManager(
     onEvent: (event, object, target) => {
       const namespace = object.metadata?.namespace;
       if (isBuiltIn(target) && object.metadata?.name) {
-        ownerQueue.add(ownerQueueKey(target.apiVersion, target.kind, namespace, object.metadata.name));
+        if (agent) ownerQueue.add(ownerQueueKey(target.apiVersion, target.kind, namespace, object.metadata.name));
+        // Its spec says what is expected, and a new owner needs its counts.
+        if (event !== 'delete')
+          summarizeSoon(registry.managing(target.apiVersion, target.kind, namespace)[0]?.policy.name);
       }
+      if (!agent) return;
       // An owner gone is the moment its resources became orphans: sweep soon, once per burst, where
       // this agent holds some of them.
       if (event === 'delete') {
@@ -89,8 +122,9 @@ export async function startManager(
       metrics.setInformerHealthy(describeTarget(target), state.synced && state.healthy);
       // Recovered, or just went blind: either way the policies should say so promptly.
       for (const policy of registry.valid()) {
-        if (policy.owners.some((o) => o.apiVersion === target.apiVersion && o.kind === target.kind))
-          policyQueue.add(policy.name);
+        if (!policy.owners.some((o) => o.apiVersion === target.apiVersion && o.kind === target.kind)) continue;
+        if (agent) policyQueue.add(policy.name);
+        summarizeSoon(policy.name);
       }
     },
   });
@@ -125,14 +159,17 @@ export async function startManager(
     const overlaps = registry.overlapSignature();
     const due = registry.upsert(object);
     syncTargets();
-    if (due) {
+    // Every change, the summary's own status writes included: paced, and it writes only what differs.
+    summarizeSoon(object.metadata.name);
+    if (due && agent) {
       policyQueue.add(object.metadata.name);
       enqueueOwners(BUILT_IN_OWNER_KINDS);
     }
     // A policy's claims overlap another's from the moment it exists: the others say so now too.
     // (The policy itself sweeps when its spec is new; queued twice it would sweep twice.)
     for (const name of registry.overlapsChangedSince(overlaps)) {
-      if (name !== object.metadata.name) policyQueue.add(name);
+      summarizeSoon(name);
+      if (name !== object.metadata.name && agent) policyQueue.add(name);
     }
   };
   policyInformer.on('add', onPolicy);
@@ -141,9 +178,13 @@ export async function startManager(
     const overlaps = registry.overlapSignature();
     if (!object.metadata?.name || !registry.remove(object.metadata.name)) return;
     syncTargets();
+    summaries.forget(object.metadata.name);
+    const changed = registry.overlapsChangedSince(overlaps);
+    for (const name of changed) summarizeSoon(name);
+    if (!agent) return;
     policyQueue.add(object.metadata.name);
     enqueueOwners(BUILT_IN_OWNER_KINDS);
-    for (const name of registry.overlapsChangedSince(overlaps)) policyQueue.add(name);
+    for (const name of changed) policyQueue.add(name);
   });
   policyInformer.onState((state) =>
     metrics.setInformerHealthy(describeTarget(policyTarget), state.synced && state.healthy),
@@ -156,9 +197,36 @@ export async function startManager(
     logger,
   });
   const status = new StatusApplier(kubeConfig, { resolver, requestTimeoutMs: config.requestTimeoutMs });
-  // Owner status never lags the runtime by more than a resync, nor Docker gets listed more than every few seconds.
-  const runtime = new RuntimeView(engine, now, Math.max(2_000, Math.min(30_000, config.ownerResyncMs)), (...args) =>
-    ownerResync.onSnapshot(...args),
+  const summaryStatus = new StatusApplier(kubeConfig, {
+    resolver,
+    requestTimeoutMs: config.requestTimeoutMs,
+    fieldManager: SUMMARY_FIELD_MANAGER,
+  });
+  // Looked up once: the garbage collector takes this node's reports with its Node.
+  const nodeOwner = agent ? await lookUpNodeOwner(kubeConfig, config, logger) : undefined;
+  const reporter = new NodeReporter({
+    objects: new NodeReportObjects(kubeConfig, {
+      node: config.nodeName,
+      ...(nodeOwner ? { nodeOwner } : {}),
+      status,
+      requestTimeoutMs: config.requestTimeoutMs,
+    }),
+    liveKeys: (policy) => {
+      const owners = ownersFromInformers(policy, informers);
+      return owners.live.synced ? owners.live.keys : undefined;
+    },
+    requestWrite: (policy, delayMs) => reportQueue.addAfter(policy, delayMs),
+    heartbeatMs: config.reportHeartbeatMs,
+    now,
+    random: Math.random,
+    logger,
+  });
+  // Reports follow the runtime within a resync, and Docker is listed at most every few seconds.
+  const runtime = new RuntimeView(
+    engine,
+    now,
+    Math.max(2_000, Math.min(30_000, config.ownerResyncMs)),
+    (policy, next) => reporter.onSnapshot(policy, next),
   );
   const ownerDeletions = new OwnerDeletionLog(now);
   const deletions = new DeletionTrigger({
@@ -172,11 +240,9 @@ export async function startManager(
     now,
     logger,
   });
-  // Owners are queued only when a snapshot changes what is found for them, not every resync.
-  const ownerResync = new OwnerResync({
+  // The runtime view is listed again every resync, so what owners hold on this node stays current.
+  const runtimeRefresh = new RuntimeRefresh({
     isStatusKind: isBuiltIn,
-    ownersOf: cachedOwners,
-    enqueue: enqueueOwner,
     validPolicies: () => registry.valid().map((policy) => registry.scoped(policy)),
     refresh: (policy) => runtime.snapshotFor(policy),
     intervalMs: config.ownerResyncMs,
@@ -199,6 +265,7 @@ export async function startManager(
   };
   const policyController = new PolicyController({
     ...common,
+    reporter,
     freshOwners: new KubeListOwnerSource(kubeConfig),
     deletions: ownerDeletions,
     recheckTimeoutMs: config.requestTimeoutMs,
@@ -212,7 +279,52 @@ export async function startManager(
     resyncMs: config.ownerResyncMs,
   });
 
-  const health = new Health({ engine, policyInformer, informers, registry });
+  // The summary role's view of the fleet: every report and every Node (agents watch neither).
+  const reportInformer = new ResilientInformer(kubeConfig, REPORT_TARGET, {
+    logger,
+    resolver,
+    watchIdleTimeoutMs: config.watchIdleTimeoutMs,
+  });
+  const nodeInformer = new ResilientInformer(kubeConfig, NODE_TARGET, {
+    logger,
+    resolver,
+    watchIdleTimeoutMs: config.watchIdleTimeoutMs,
+  });
+  const onReport = (object: k8s.KubernetesObject) => summarizeSoon((object as unknown as ReapNodeReport).spec?.policy);
+  for (const event of ['add', 'update', 'delete'] as const) reportInformer.on(event, onReport);
+  const onNode = () => {
+    for (const name of registry.names()) summarizeSoon(name);
+  };
+  nodeInformer.on('add', onNode);
+  nodeInformer.on('delete', onNode);
+  const reportsApi = kubeConfig.makeApiClient(CustomObjectsApi);
+  const summarizer = new FleetSummarizer({
+    registry,
+    policiesSynced: () => policyInformer.synced,
+    reports: reportInformer,
+    nodes: nodeInformer,
+    informers,
+    status: summaryStatus,
+    deleteReport: (name) => deleteNodeReport(reportsApi, name, withTimeout(config.requestTimeoutMs)),
+    rules: { staleAfterMs: config.staleAfterMs, removeAfterMs: 2 * config.staleAfterMs },
+    now,
+    logger,
+  });
+
+  const health = new Health({
+    ...(agent ? { engine } : {}),
+    policyInformer,
+    informers,
+    registry,
+    ...(summarizing
+      ? {
+          caches: [
+            { name: 'node reports', informer: reportInformer },
+            { name: 'nodes', informer: nodeInformer },
+          ],
+        }
+      : {}),
+  });
   const http: HttpServer = await startHttpServer({
     address: config.httpAddress,
     metrics,
@@ -223,10 +335,11 @@ export async function startManager(
 
   syncTargets();
   await policyInformer.start();
+  if (summarizing) await Promise.all([reportInformer.start(), nodeInformer.start()]);
 
-  const work = async () => {
-    ownerResync.start();
-    await Promise.all([
+  const agentWork = () => {
+    runtimeRefresh.start();
+    return [
       runWorkers(policyQueue, (key) => policyController.reconcile(key), {
         concurrency: 1, // one sweep at a time per agent
         logger: logger.child('policy-workers'),
@@ -235,9 +348,27 @@ export async function startManager(
         concurrency: config.ownerWorkers,
         logger: logger.child('owner-workers'),
       }),
-    ]);
+      runWorkers(reportQueue, (key) => reporter.write(key), { concurrency: 2, logger: logger.child('report-workers') }),
+    ];
   };
-  const drainQueues = () => Promise.all([policyQueue.shutDown(), ownerQueue.shutDown()]);
+  const summaryWork = () => {
+    for (const name of registry.names()) summarizeSoon(name);
+    return [
+      runWorkers(
+        summaryQueue,
+        summaries.paced((key) => summarizer.summarize(key)),
+        { concurrency: 2, logger: logger.child('summary-workers') },
+      ),
+    ];
+  };
+  const work = async () => {
+    await Promise.all([...(agent ? agentWork() : []), ...(summarizing ? summaryWork() : [])]);
+  };
+  // The report queue drains after the policy queue: the last sweeps' reports are still written.
+  const drainQueues = async () => {
+    await Promise.all([policyQueue.shutDown(), ownerQueue.shutDown(), summaryQueue.shutDown()]);
+    await reportQueue.shutDown();
+  };
 
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
@@ -249,7 +380,7 @@ export async function startManager(
     stopping ??= (async () => {
       logger.info('shutting down: finishing the work in flight, starting nothing new');
       shutdown.abort();
-      ownerResync.stop();
+      runtimeRefresh.stop();
       deletions.stop();
       // A hung API server (or engine) must not keep the process from ending: past the deadline it
       // stops without the work in flight, and without releasing the lease (that work may still write).
@@ -267,7 +398,7 @@ export async function startManager(
           shutdownTimeoutMs: config.shutdownTimeoutMs,
         });
       }
-      await Promise.all([informers.stop(), policyInformer.stop()]);
+      await Promise.all([informers.stop(), policyInformer.stop(), reportInformer.stop(), nodeInformer.stop()]);
       await settlesWithin(events.stop(), Math.max(0, deadline - Date.now()));
       await http.close();
       logger.info('stopped', { exitCode });
@@ -305,4 +436,21 @@ export async function startManager(
   }
 
   return { done, stop: () => stop(0), httpAddress: http.address };
+}
+
+async function lookUpNodeOwner(kubeConfig: k8s.KubeConfig, config: ControllerConfig, logger: Logger) {
+  try {
+    const owner = await nodeOwnerReference(kubeConfig, config.nodeName, config.requestTimeoutMs);
+    if (!owner)
+      logger.warn('no Node object of this name: its reports have no owner and go only when stale', {
+        node: config.nodeName,
+      });
+    return owner;
+  } catch (err) {
+    logger.warn('could not read this agent’s Node: its reports have no owner and go only when stale', {
+      node: config.nodeName,
+      error: describeError(err),
+    });
+    return undefined;
+  }
 }

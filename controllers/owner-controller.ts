@@ -1,6 +1,7 @@
-// The Topology and Sandbox controllers (design §3, teardown): keep status.resources (expected from
-// the spec, found in the runtime), and for owners of a policy with `teardown: Finalizer`, hold the
-// owner's deletion with a finalizer until reaper has reaped what it owned.
+// The Topology and Sandbox controllers (design §3, teardown): keep the Managed condition, and for
+// owners of a policy with `teardown: Finalizer`, hold the owner's deletion with a finalizer until
+// this agent has reaped what it owned on its node. status.resources (the fleet's counts) is the
+// summary writer's.
 import * as k8s from '@kubernetes/client-node';
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
@@ -23,10 +24,8 @@ import { runSweep } from '../src/sweep/run-sweep.js';
 import type { FinalizerTarget, Finalizers } from './finalizer.js';
 import { hasFinalizer } from './finalizer.js';
 import { ownersFromInformers } from './informer-owners.js';
-import { expectedResources, foundIndexFor, ownerResources } from './owner-status.js';
 import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
 import { mayTearDown } from './policy-registry.js';
-import type { RuntimeView } from './runtime-view.js';
 
 export const CONDITION_MANAGED = 'Managed';
 export const CONDITION_TORN_DOWN = 'TornDown';
@@ -48,7 +47,6 @@ export interface OwnerControllerOptions {
   readonly status: StatusApplier;
   readonly events: EventRecorder;
   readonly metrics: ReaperMetrics;
-  readonly runtime: RuntimeView;
   readonly node: string;
   readonly selfContainerId?: string;
   readonly logger: Logger;
@@ -109,8 +107,7 @@ export class OwnerController {
       // No policy asks for teardown any more (changed, deleted): do not hold deletions for nothing.
       await this.options.finalizers.remove(object);
     }
-    // No requeue: a runtime change that alters this owner's found counts queues it (owner-resync.ts).
-    await this.writeResources(ref, object, managing);
+    await this.writeManaged(ref, object, managing);
   }
 
   /** An owner being deleted that carries reaper's finalizer: tear it down, then let it go. */
@@ -140,7 +137,8 @@ export class OwnerController {
     }
   }
 
-  private async writeResources(ref: ObjectRef, object: OwnerObject, managing: readonly ManagingPolicy[]) {
+  /** The Managed condition; status.resources is the summary writer's (fleet-owner-status.ts). */
+  private async writeManaged(ref: ObjectRef, object: OwnerObject, managing: readonly ManagingPolicy[]) {
     const first = managing[0];
     const now = new Date(this.options.now());
     const generation = object.metadata.generation;
@@ -164,23 +162,12 @@ export class OwnerController {
       generation,
       now,
     );
-    // Without a complete listing the last counts stand rather than vanish.
-    let resources = object.status?.resources;
-    if (first) {
-      const ownerKey = ownerKeyFromObject(object, first.ownerKind.key);
-      const snapshot = await this.options.runtime.snapshotFor(first.policy);
-      if (ownerKey !== undefined && snapshot.complete) {
-        const found = foundIndexFor(snapshot, first.policy).found(ownerKey);
-        resources = ownerResources(expectedResources(ref.kind, object.spec, first.policy), found);
-      }
-    }
     const status: OwnerStatus = {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       conditions,
-      ...(resources ? { resources } : {}),
     };
-    // Only reaper writes owner status: what is stored already says it (e.g. after a restart), skip the call.
-    if (!statusChanged(object.status, status)) return;
+    // What is stored already says it (e.g. after a restart, or another agent wrote the same): skip the call.
+    if (!statusChanged(agentPart(object.status), status)) return;
     await this.options.status.applyIfChanged(ref, status);
   }
 
@@ -269,7 +256,6 @@ export class OwnerController {
     const status: OwnerStatus = {
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       conditions,
-      ...(object.status?.resources ? { resources: object.status.resources } : {}),
       ...(report ? { lastReap: fitReportToStatus(report) } : {}),
     };
     await this.options.status.apply(ref, status);
@@ -312,6 +298,15 @@ export class OwnerController {
     }
     return { ...others, keys };
   }
+}
+
+/** The part of an owner's status this agent writes (no resources: the summary writer's). */
+function agentPart(status: OwnerStatus | undefined): OwnerStatus | undefined {
+  if (!status) return undefined;
+  return {
+    ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
+    ...(status.conditions ? { conditions: status.conditions.filter((c) => c.type === CONDITION_MANAGED) } : {}),
+  };
 }
 
 function describeRef(ref: ObjectRef): string {

@@ -1,6 +1,7 @@
 // What a Topology's or Sandbox's status.resources says: how many containers, networks, volumes and
-// IP leases its spec asks for, and how many the runtime holds that the policy attributes to it.
-// Pure: the snapshot and policy come in.
+// IP leases its spec asks for, and how many the runtime holds that the policy attributes to it. An
+// agent counts per owner key on its node (FoundIndex, into its ReapNodeReport); the summary writer
+// sums the nodes' counts (fleet-summary.ts) and shapes them here. Pure: the data comes in.
 import type { ExpectedFound, OwnerStatus, SandboxSpec, TopologySpec } from '../src/api/types.js';
 import type { Claim } from '../src/core/attribution.js';
 import { attributeResources } from '../src/core/attribution.js';
@@ -74,6 +75,14 @@ export class FoundIndex {
       for (const key of then.keys()) if (!now.has(key)) note(length, key);
     }
     return new FoundChanges(changed);
+  }
+
+  /** Every index key with its counts; keyPrefixLength is set for keys a name rule cut to a prefix. */
+  *entries(): Generator<{ key: string; keyPrefixLength?: number; counts: ResourceCounts }> {
+    for (const [length, counts] of this.byLength) {
+      for (const [key, perKind] of counts)
+        yield { key, ...(length !== undefined ? { keyPrefixLength: length } : {}), counts: perKind };
+    }
   }
 
   found(ownerKey: string): ResourceCounts {

@@ -2,18 +2,16 @@
 // runtime. Sweeps come from the interval (the reconcile asks to be requeued), from owner deletions
 // and from spec or approval changes; the queue runs one key at a time and coalesces triggers.
 import { formatProblems } from '../src/api/problems.js';
-import type { NodeStatus, ReapPolicy } from '../src/api/types.js';
+import type { ReapPolicy } from '../src/api/types.js';
 import type { DeletionWave } from '../src/core/deletion-wave.js';
 import { findDeletionWaves, holdWaves, settlingOwners } from '../src/core/deletion-wave.js';
 import type { GraceState } from '../src/core/model.js';
 import { ORPHAN_DECISIONS } from '../src/core/planner.js';
 import type { Policy } from '../src/core/policy.js';
-import type { ReapReport } from '../src/core/report-types.js';
-import { describeError, statusCodeOf } from '../src/kube/api-errors.js';
 import type { EventRecorder, EventSubject } from '../src/kube/event-recorder.js';
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
-import type { ObjectRef, StatusApplier } from '../src/kube/status-apply.js';
+import type { ObjectRef } from '../src/kube/status-apply.js';
 import { jittered } from '../src/kube/backoff.js';
 import { withDeadline } from '../src/kube/timers.js';
 import type { Logger } from '../src/observe/logger.js';
@@ -26,15 +24,7 @@ import { describeOverlaps } from '../src/core/owner-scope.js';
 import { ownersFromInformers } from './informer-owners.js';
 import type { OwnerDeletionLog } from './owner-deletions.js';
 import type { PolicyRegistry } from './policy-registry.js';
-import type { Totals } from './policy-status.js';
-import {
-  addSweepToTotals,
-  nodeEntryAfterSweep,
-  policyStatusAfterSweep,
-  policyStatusForInvalidSpec,
-  sameFindings,
-  totalsFrom,
-} from './policy-status.js';
+import type { NodeReporter } from './node-reporter.js';
 import type { RuntimeView } from './runtime-view.js';
 import { sweepEvents } from './sweep-events.js';
 
@@ -47,7 +37,8 @@ export interface PolicyControllerOptions {
   readonly engine: RuntimeEngine;
   /** Fresh owner reads for the re-check before deleting (never the cache). */
   readonly freshOwners: OwnerSource;
-  readonly status: StatusApplier;
+  /** This node's report of each policy (its ReapNodeReport); the policy's status is the summary writer's. */
+  readonly reporter: Pick<NodeReporter, 'load' | 'afterSweep' | 'forget'>;
   readonly events: EventRecorder;
   readonly metrics: ReaperMetrics;
   readonly runtime: RuntimeView;
@@ -64,8 +55,6 @@ export interface PolicyControllerOptions {
   readonly recheckTimeoutMs?: number;
 }
 
-/** A status that says the same is written again after this long anyway: a heartbeat. */
-export const STATUS_HEARTBEAT_MS = 5 * 60_000;
 /** While starting, and while blind, look again this soon rather than after a whole interval. */
 const STARTING_RETRY_MS = 1_000;
 const BLIND_RETRY_MS = 10_000;
@@ -79,9 +68,6 @@ interface PolicyMemory {
   generation: number;
   /** Waves of owner deletions the guard holds until approved (deletion-wave.ts holdWaves). */
   waves: readonly DeletionWave[];
-  totals?: Totals;
-  lastWritten?: ReapReport;
-  lastWrittenAt?: number;
   /** The overlap message last reported in an event; empty when there was none. */
   overlaps?: string;
 }
@@ -98,34 +84,12 @@ export class PolicyController {
     const { registry, informers } = this.options;
     const entry = registry.get(name);
     if (!entry) return this.forget(name);
-    const ref = policyRef(name);
     if (!entry.parsed.ok) {
       const problems = formatProblems(entry.parsed.problems).replace(/\n/g, '; ');
       this.logger.warn('policy is invalid; nothing is swept', { policy: name, problems });
-      const generation = entry.object.metadata.generation ?? 0;
-      const status = policyStatusForInvalidSpec(
-        entry.object.status,
-        problems,
-        generation,
-        this.totalsOf(entry.object),
-        new Date(this.options.now()),
-      );
-      // The event first: it is a separate object, so it reaches `kubectl describe` even when the
-      // status write below cannot.
+      // The summary writer puts it in the policy's status; the event reaches `kubectl describe`
+      // even when no status can be written.
       this.options.events.warning(subjectOf(entry.object), 'InvalidSpec', problems);
-      try {
-        await this.options.status.applyIfChanged(ref, status);
-      } catch (err) {
-        // A stored spec that fails the CRD's own rules at evaluation (e.g. a duration too large to
-        // convert, stored under an older schema) makes the API server refuse every write to the
-        // object, status included. Retrying cannot help; a spec change brings the policy back here.
-        if (statusCodeOf(err) !== 422) throw err;
-        this.logger.warn('the API server refuses any status for this invalid policy', {
-          policy: name,
-          problems,
-          error: describeError(err),
-        });
-      }
       return;
     }
     const policy = registry.scoped(entry.parsed.policy);
@@ -133,6 +97,7 @@ export class PolicyController {
     if (ownersFromInformers(policy, informers).starting) return { requeueAfterMs: STARTING_RETRY_MS };
 
     const memory = this.memoryOf(policy);
+    await this.options.reporter.load(policy);
     const startedAt = this.options.now();
     const result = await runSweep(policy, memory.grace, {
       backends: this.options.engine.backendsFor(policy),
@@ -167,13 +132,18 @@ export class PolicyController {
         orphanOwnerKeys: orphanOwnerKeysOf(result),
       });
     }
-    memory.totals = addSweepToTotals(memory.totals ?? this.totalsOf(entry.object), result.report);
     this.options.runtime.remember(policy, result.snapshot);
     this.options.metrics.recordSweep(result.report, (this.options.now() - startedAt) / 1000);
     this.logSweep(result);
     this.emitEvents(entry.object, result);
     this.reportOverlaps(entry.object, memory);
-    await this.writeStatus(entry.object, policy, memory, result);
+    await this.options.reporter.afterSweep(policy, {
+      report: result.report,
+      generation: policy.generation,
+      ...(result.plan.blocked ? { blockedDescription: result.plan.blocked.description } : {}),
+      failedClosed: result.plan.failedClosed,
+      overlaps: this.options.registry.overlapsOf(policy.name),
+    });
     return { requeueAfterMs: jittered(this.nextSweepIn(policy, memory, result), INTERVAL_JITTER, this.options.random) };
   }
 
@@ -195,28 +165,6 @@ export class PolicyController {
     const listing = this.options.freshOwners.list(policy);
     const timeoutMs = this.options.recheckTimeoutMs;
     return timeoutMs === undefined ? listing : withDeadline(listing, timeoutMs, 'the re-check of owners');
-  }
-
-  private async writeStatus(object: ReapPolicy, policy: Policy, memory: PolicyMemory, result: SweepResult) {
-    const now = this.options.now();
-    const fresh = memory.lastWrittenAt === undefined || now - memory.lastWrittenAt >= STATUS_HEARTBEAT_MS;
-    if (!fresh && sameFindings(memory.lastWritten, result.report)) return;
-    const facts = {
-      report: result.report,
-      generation: policy.generation,
-      ...(result.plan.blocked ? { blockedDescription: result.plan.blocked.description } : {}),
-      failedClosed: result.plan.failedClosed,
-      overlaps: this.options.registry.overlapsOf(policy.name),
-    };
-    const ref = policyRef(policy.name);
-    const at = new Date(now);
-    await this.options.status.apply(ref, policyStatusAfterSweep(object.status, facts, memory.totals!, at));
-    const previousEntry = object.status?.nodes?.find((n: NodeStatus) => n.node === this.options.node);
-    await this.options.status.applyNodeEntry(ref, this.options.node, {
-      ...nodeEntryAfterSweep(previousEntry, facts, at),
-    });
-    memory.lastWritten = result.report;
-    memory.lastWrittenAt = now;
   }
 
   /** A Warning when this policy's overlaps change to some: once per change, not once per sweep. */
@@ -258,30 +206,21 @@ export class PolicyController {
   private memoryOf(policy: Policy): PolicyMemory {
     let memory = this.memory.get(policy.name);
     if (!memory || memory.generation !== policy.generation) {
-      // A new generation may attribute differently: grace clocks start over, totals carry on. Held
-      // waves are judged anew, under the new limits, from the deletions of the last hour.
-      memory = {
-        grace: {},
-        generation: policy.generation,
-        waves: [],
-        ...(memory?.totals ? { totals: memory.totals } : {}),
-      };
+      // A new generation may attribute differently: grace clocks start over. Held waves are judged
+      // anew, under the new limits, from the deletions of the last hour.
+      memory = { grace: {}, generation: policy.generation, waves: [] };
       this.memory.set(policy.name, memory);
     }
     return memory;
   }
 
-  private totalsOf(object: ReapPolicy): Totals {
-    return this.memory.get(object.metadata.name)?.totals ?? totalsFrom(object.status);
-  }
-
-  private forget(name: string): void {
+  private async forget(name: string): Promise<void> {
     this.memory.delete(name);
     this.options.deletions.forget(name);
     this.options.runtime.forget(name);
     this.options.metrics.forgetPolicy(name);
-    this.options.status.forget(policyRef(name));
     this.logger.info('policy deleted; forgot its state', { policy: name });
+    await this.options.reporter.forget(name);
   }
 }
 

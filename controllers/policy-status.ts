@@ -1,5 +1,6 @@
-// What a ReapPolicy's status says after a sweep, or when its spec is invalid. Pure: the previous
-// status and the clock come in, the status to apply comes out.
+// The conditions one node's sweep implies (its ReapNodeReport's), cumulative totals, and what a
+// ReapPolicy's status says when its spec is invalid. Pure: the previous status and the clock come
+// in. The fleet summary (fleet-summary.ts) reads the nodes' conditions into the policy's.
 //
 // Conditions (design §2):
 // - Ready: True after a clean sweep (Completed) of the current generation;
@@ -10,9 +11,9 @@
 // - Stalled: True only while the spec is invalid, so kstatus (Flux, kpt) reads Failed rather than
 //   waiting on a Ready that no agent can reach without a change in Git; gone after the next sweep.
 import type { ConditionUpdate } from '../src/kube/conditions.js';
-import { formatTime, setConditions } from '../src/kube/conditions.js';
-import { fitReportToStatus, sweepSummary, sweepTotals } from '../src/api/status.js';
-import type { Condition, NodeStatus, ReapPolicyStatus } from '../src/api/types.js';
+import { setConditions } from '../src/kube/conditions.js';
+import { sweepTotals } from '../src/api/status.js';
+import type { Condition, ReapPolicyStatus, SweepCounts } from '../src/api/types.js';
 import type { KindCounts, ReapReport, ReportKind } from '../src/core/report-types.js';
 import type { ClaimOverlap } from '../src/core/owner-scope.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
@@ -23,10 +24,7 @@ export const CONDITION_DEGRADED = 'Degraded';
 export const CONDITION_STALLED = 'Stalled';
 export const CONDITION_CLAIMS_OVERLAP = 'ClaimsOverlap';
 
-/** The policy-wide part of the status, applied under the field manager "reaper". */
-export type PolicyWideStatus = Omit<ReapPolicyStatus, 'nodes'>;
-
-export type Totals = Required<NonNullable<ReapPolicyStatus['totals']>>;
+export type Totals = Required<SweepCounts>;
 
 export interface SweepFacts {
   readonly report: ReapReport;
@@ -57,7 +55,7 @@ export function addSweepToTotals(totals: Totals, report: ReapReport): Totals {
 }
 
 /** Totals as stored, with absent or nonsense fields read as zero (status is anyone's to edit). */
-export function totalsFrom(status: ReapPolicyStatus | undefined): Totals {
+export function totalsFrom(status: { totals?: SweepCounts } | undefined): Totals {
   const read = (value: unknown) => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0);
   const stored = status?.totals;
   return {
@@ -163,37 +161,21 @@ function outcomeConditionUpdates(facts: SweepFacts): ConditionUpdate[] {
   }
 }
 
-/** The policy-wide status after a sweep; `previous` supplies the conditions' transition times. */
-export function policyStatusAfterSweep(
-  previous: ReapPolicyStatus | undefined,
-  facts: SweepFacts,
-  totals: Totals,
-  now: Date,
-): PolicyWideStatus {
-  return {
-    observedGeneration: facts.generation,
-    conditions: ensureAllConditions(
-      setConditions(ownConditions(previous), sweepConditionUpdates(facts), facts.generation, now),
-      facts.generation,
-      now,
-    ),
-    lastSweep: fitReportToStatus(facts.report),
-    summary: sweepTotals(facts.report),
-    totals,
-  };
-}
-
-/** This agent's status.nodes[] entry after a sweep. */
-export function nodeEntryAfterSweep(
-  previous: NodeStatus | undefined,
+/**
+ * A node's conditions after a sweep: only reaper's own types carried over (a sweep drops Stalled),
+ * every type present, lastTransitionTime moved only where the status changed.
+ */
+export function conditionsAfterSweep(
+  previous: readonly Condition[] | undefined,
   facts: SweepFacts,
   now: Date,
-): Omit<NodeStatus, 'node'> {
-  return {
-    lastHeartbeatTime: formatTime(now),
-    lastSweep: sweepSummary(facts.report),
-    conditions: setConditions(previous?.conditions, sweepConditionUpdates(facts), facts.generation, now),
-  };
+): Condition[] {
+  const own = (previous ?? []).filter((c) => SWEEP_CONDITIONS.includes(c.type));
+  return ensureAllConditions(
+    setConditions(own, sweepConditionUpdates(facts), facts.generation, now),
+    facts.generation,
+    now,
+  );
 }
 
 /** Status for a spec the API server accepted but reaper cannot use (e.g. a regex without a key group). */
@@ -203,7 +185,7 @@ export function policyStatusForInvalidSpec(
   generation: number,
   totals: Totals,
   now: Date,
-): PolicyWideStatus {
+): ReapPolicyStatus {
   const updates: ConditionUpdate[] = [
     { type: CONDITION_READY, status: 'False', reason: 'InvalidSpec', message: `nothing is swept: ${problems}` },
     { type: CONDITION_DEGRADED, status: 'True', reason: 'InvalidSpec', message: problems },
@@ -220,20 +202,11 @@ export function policyStatusForInvalidSpec(
   return {
     observedGeneration: generation,
     conditions: ensureAllConditions(setConditions(previousConditions, updates, generation, now), generation, now),
-    ...(previous?.lastSweep ? { lastSweep: previous.lastSweep } : {}),
     ...(previous?.summary ? { summary: previous.summary } : {}),
+    ...(previous?.fleet ? { fleet: previous.fleet } : {}),
+    ...(previous?.lastSweepTime ? { lastSweepTime: previous.lastSweepTime } : {}),
     totals,
   };
-}
-
-/**
- * Whether two reports say the same apart from their identity and times: a periodic sweep that found
- * the host as before need not rewrite status (a heartbeat still does, now and then).
- */
-export function sameFindings(a: ReapReport | undefined, b: ReapReport): boolean {
-  if (a === undefined) return false;
-  const strip = ({ sweepId: _id, startTime: _s, finishTime: _f, ...rest }: ReapReport) => rest;
-  return JSON.stringify(strip(fitReportToStatus(a))) === JSON.stringify(strip(fitReportToStatus(b)));
 }
 
 function reapedOrWould(report: ReapReport): string {

@@ -104,6 +104,31 @@ export function addRunCommand(program: Command): Command {
         RUN_DEFAULTS.kubeApiBurst,
       ),
     )
+    .addOption(
+      new Option(
+        '--role <role>',
+        'agent: sweep this node and write its ReapNodeReports; summary: write the fleet summary into policy and owner status (one per cluster: use --leader-elect); all: both',
+      )
+        .env('REAPER_ROLE')
+        .default(RUN_DEFAULTS.role),
+    )
+    .addOption(
+      new Option('--summary-period <duration>', 'summary role: write a policy status at most this often').default(
+        RUN_DEFAULTS.summaryPeriod,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--report-heartbeat <duration>',
+        'agent role: rewrite a ReapNodeReport that says the same after about this long',
+      ).default(RUN_DEFAULTS.reportHeartbeat),
+    )
+    .addOption(
+      new Option(
+        '--stale-after <duration>',
+        'summary role: a ReapNodeReport not written for this long is stale (several heartbeats); one whose Node is gone is deleted after twice as long',
+      ).default(RUN_DEFAULTS.staleAfter),
+    )
     .action(withExitCode(runCommand));
   return program;
 }

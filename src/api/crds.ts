@@ -3,6 +3,7 @@
 import type { CelRule, Schema } from './schema-helpers.js';
 import { RULES_KEY, obj, str } from './schema-helpers.js';
 import { ownerStatusSchema, sandboxSpecSchema, topologySpecSchema } from './schema/owners.js';
+import { reapNodeReportSpecSchema, reapNodeReportStatusSchema } from './schema/node-report.js';
 import { reapPolicySpecSchema, reapPolicyStatusSchema } from './schema/reappolicy.js';
 
 export const GROUP = 'reaper.dev';
@@ -122,27 +123,50 @@ export const reapPolicyCrd = crd({
       name: 'Ready',
       type: 'string',
       jsonPath: '.status.conditions[?(@.type=="Ready")].status',
-      description: 'Whether the last sweep of the current generation was clean.',
+      description: 'Whether every live node swept the current generation cleanly.',
+    },
+    {
+      name: 'Nodes',
+      type: 'integer',
+      jsonPath: '.status.fleet.nodes',
+      description: 'Nodes whose agents report on this policy.',
     },
     {
       name: 'Last Sweep',
       type: 'date',
-      jsonPath: '.status.lastSweep.finishTime',
-      description: 'When the most recent sweep finished.',
+      jsonPath: '.status.lastSweepTime',
+      description: 'When the most recent sweep of any node finished.',
     },
     {
       name: 'Orphans',
       type: 'integer',
       jsonPath: '.status.summary.orphans',
-      description: 'Orphans seen by the last sweep.',
+      description: "Orphans seen by the nodes' last sweeps.",
     },
-    { name: 'Reaped', type: 'integer', jsonPath: '.status.summary.reaped', description: 'Reaped by the last sweep.' },
-    { name: 'Failed', type: 'integer', jsonPath: '.status.summary.failed', description: 'Failed in the last sweep.' },
     {
-      name: 'Outcome',
-      type: 'string',
-      jsonPath: '.status.lastSweep.outcome',
-      description: 'Completed, PartiallyFailed, Blocked or FailedClosed.',
+      name: 'Reaped',
+      type: 'integer',
+      jsonPath: '.status.summary.reaped',
+      description: "Reaped by the nodes' last sweeps.",
+    },
+    {
+      name: 'Failed',
+      type: 'integer',
+      jsonPath: '.status.summary.failed',
+      description: "Failed in the nodes' last sweeps.",
+    },
+    {
+      name: 'Blocked',
+      type: 'integer',
+      jsonPath: '.status.fleet.blocked',
+      description: 'Nodes whose last sweep the blast-radius guard blocked.',
+      priority: 1,
+    },
+    {
+      name: 'Stale',
+      type: 'integer',
+      jsonPath: '.status.fleet.stale',
+      description: 'Nodes whose agent stopped reporting.',
       priority: 1,
     },
   ],
@@ -170,4 +194,53 @@ export const sandboxCrd = crd({
   columns: ownerColumns,
 });
 
-export const ALL_CRDS = [reapPolicyCrd, topologyCrd, sandboxCrd] as const;
+export const reapNodeReportCrd = crd({
+  kind: 'ReapNodeReport',
+  plural: 'reapnodereports',
+  shortNames: ['rnr'],
+  scope: 'Cluster',
+  description:
+    "ReapNodeReport is one agent's state for one ReapPolicy: its last sweep, conditions, totals and what each owner holds on its node. The agent writes it; it goes with its Node.",
+  spec: reapNodeReportSpecSchema,
+  status: reapNodeReportStatusSchema,
+  columns: [
+    { name: 'Policy', type: 'string', jsonPath: '.spec.policy', description: 'The ReapPolicy.' },
+    { name: 'Node', type: 'string', jsonPath: '.spec.node', description: 'The node.' },
+    {
+      name: 'Ready',
+      type: 'string',
+      jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+      description: "Whether this node's last sweep of the current generation was clean.",
+    },
+    {
+      name: 'Last Sweep',
+      type: 'date',
+      jsonPath: '.status.lastSweep.finishTime',
+      description: "When this node's most recent sweep finished.",
+    },
+    {
+      name: 'Orphans',
+      type: 'integer',
+      jsonPath: '.status.summary.orphans',
+      description: 'Orphans seen by the last sweep.',
+    },
+    { name: 'Reaped', type: 'integer', jsonPath: '.status.summary.reaped', description: 'Reaped by the last sweep.' },
+    { name: 'Failed', type: 'integer', jsonPath: '.status.summary.failed', description: 'Failed in the last sweep.' },
+    {
+      name: 'Outcome',
+      type: 'string',
+      jsonPath: '.status.lastSweep.outcome',
+      description: 'Completed, PartiallyFailed, Blocked or FailedClosed.',
+      priority: 1,
+    },
+    {
+      name: 'Heartbeat',
+      type: 'date',
+      jsonPath: '.status.lastHeartbeatTime',
+      description: 'When the agent last wrote this report.',
+      priority: 1,
+    },
+  ],
+});
+
+export const ALL_CRDS = [reapPolicyCrd, topologyCrd, sandboxCrd, reapNodeReportCrd] as const;

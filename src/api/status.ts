@@ -1,10 +1,10 @@
 // Shapes a ReapReport for status: cut to the schema's bounds (a status write rejected for one long
-// Docker error message would lose the whole report), summarized for an agent's status.nodes[]
-// entry, and totalled across kinds for the printer columns.
+// Docker error message would lose the whole report), and totalled across kinds for the printer
+// columns.
 import type { ReapReport, ReportKind } from '../core/report-types.js';
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP } from '../core/report-types.js';
 import { REPORT_STRING_LIMITS as L } from './schema/report.js';
-import type { SweepSummary, SweepTotals } from './types.js';
+import type { SweepTotals } from './types.js';
 
 const KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];
 
@@ -37,23 +37,7 @@ export function fitReportToStatus(report: ReapReport): ReapReport {
   };
 }
 
-/** What an agent keeps of its last sweep in its status.nodes[] entry. */
-export function sweepSummary(report: ReapReport): SweepSummary {
-  const fitted = fitReportToStatus(report);
-  return {
-    sweepId: fitted.sweepId,
-    mode: fitted.mode,
-    startTime: fitted.startTime,
-    finishTime: fitted.finishTime,
-    outcome: fitted.outcome,
-    liveOwners: fitted.liveOwners,
-    counts: fitted.counts,
-    ...(fitted.approvalId !== undefined ? { approvalId: fitted.approvalId } : {}),
-    errorCount: report.errors.length + report.errorsOmitted,
-  };
-}
-
-/** The ORPHANS, REAPED and FAILED columns of kubectl get reappolicies (status.summary). */
+/** The ORPHANS, REAPED and FAILED columns of kubectl get reapnodereports (status.summary). */
 export function sweepTotals(report: Pick<ReapReport, 'counts'>): SweepTotals {
   const sum = (field: 'orphaned' | 'reaped' | 'failed') => KINDS.reduce((n, k) => n + report.counts[k][field], 0);
   return { orphans: sum('orphaned'), reaped: sum('reaped'), failed: sum('failed') };

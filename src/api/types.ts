@@ -1,7 +1,7 @@
 // TypeScript shapes of the reaper.dev/v1alpha1 objects, matching the schemas in ./schema (unit
 // tests validate fully populated objects of these types against the schemas).
 import type { ReapMode, RunningContainerAction, TeardownMode } from '../core/policy.js';
-import type { ReapReport } from '../core/report-types.js';
+import type { ReapReport, ReportKind } from '../core/report-types.js';
 
 export interface ObjectMeta {
   name: string;
@@ -89,20 +89,6 @@ export interface DefaultedReapPolicySpec {
 
 // ---- ReapPolicy status
 
-/** A ReapReport without its lists: what each agent keeps in its status.nodes[] entry. */
-export type SweepSummary = Pick<
-  ReapReport,
-  'sweepId' | 'mode' | 'startTime' | 'finishTime' | 'outcome' | 'liveOwners' | 'counts' | 'approvalId'
-> & { errorCount: number };
-
-/** One agent's entry of status.nodes, server-side applied by that agent alone. */
-export interface NodeStatus {
-  node: string;
-  lastHeartbeatTime?: string;
-  lastSweep?: SweepSummary;
-  conditions?: Condition[];
-}
-
 /** Totals of one sweep across kinds: what kubectl get shows. */
 export interface SweepTotals {
   orphans: number;
@@ -110,14 +96,52 @@ export interface SweepTotals {
   failed: number;
 }
 
+/** Cumulative counts over sweeps. */
+export interface SweepCounts {
+  sweeps?: number;
+  reaped?: number;
+  failed?: number;
+  blocked?: number;
+}
+
+export type ProblemReason = 'Blocked' | 'Degraded' | 'Stale' | 'RemovalsFailed' | 'OldGeneration' | 'NotSwept';
+
+/** A node that is not Ready for a policy, in the policy's fleet summary. */
+export interface FleetProblem {
+  node: string;
+  reason: ProblemReason;
+  message: string;
+}
+
+export interface FleetStatus {
+  nodes: number;
+  ready: number;
+  blocked: number;
+  degraded: number;
+  stale: number;
+  problems: FleetProblem[];
+  problemsOmitted: number;
+}
+
+/** One resource a node reaped, in the policy's status.lastReaps. */
+export interface LastReap {
+  node: string;
+  finishTime: string;
+  kind: ReportKind;
+  name: string;
+  ownerKey?: string;
+}
+
+/** The fleet summary, written by the one summary writer. */
 export interface ReapPolicyStatus {
   observedGeneration?: number;
-  /** Ready, Blocked, Degraded. */
+  /** Ready, Blocked, Degraded, ClaimsOverlap, Stalled. */
   conditions?: Condition[];
-  lastSweep?: ReapReport;
+  lastSweepTime?: string;
   summary?: Partial<SweepTotals>;
-  nodes?: NodeStatus[];
-  totals?: { sweeps?: number; reaped?: number; failed?: number; blocked?: number };
+  fleet?: FleetStatus;
+  lastReaps?: LastReap[];
+  totals?: SweepCounts;
 }
 
 export interface ReapPolicy<Spec = ReapPolicySpec> {
@@ -156,8 +180,17 @@ export interface OwnerStatus {
     volumes?: ExpectedFound;
     ipLeases?: ExpectedFound;
   };
+  /** Where the found resources are: the nodes that hold most, capped. */
+  foundOnNodes?: NodeResourceCounts[];
+  /** Nodes holding some that did not fit in foundOnNodes. */
+  foundOnNodesOmitted?: number;
   /** Written when reaper tore the owner down through its finalizer. */
   lastReap?: ReapReport;
+}
+
+/** What an owner holds on one node. */
+export interface NodeResourceCounts extends Record<ReportKind, number> {
+  node: string;
 }
 
 export interface Topology {
@@ -174,4 +207,49 @@ export interface Sandbox {
   metadata: ObjectMeta;
   spec: SandboxSpec;
   status?: OwnerStatus;
+}
+
+// ---- ReapNodeReport
+
+export type ResourceCounts = Record<ReportKind, number>;
+
+/** What one owner key claims on one node. */
+export interface OwnerCounts extends ResourceCounts {
+  key: string;
+  /** The key is a prefix (a name rule's keyPrefixLength): it stands for every owner key starting with it. */
+  keyPrefixLength?: number;
+}
+
+export interface ReapNodeReportSpec {
+  policy: string;
+  node: string;
+}
+
+export interface ReapNodeReportStatus {
+  observedGeneration?: number;
+  lastHeartbeatTime?: string;
+  conditions?: Condition[];
+  lastSweep?: ReapReport;
+  summary?: SweepTotals;
+  totals?: SweepCounts;
+  owners?: OwnerCounts[];
+  ownersOmitted?: number;
+  omittedCounts?: ResourceCounts;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  blockOwnerDeletion?: boolean;
+  controller?: boolean;
+}
+
+export interface ReapNodeReport {
+  apiVersion: 'reaper.dev/v1alpha1';
+  kind: 'ReapNodeReport';
+  metadata: ObjectMeta & { ownerReferences?: OwnerReference[] };
+  spec: ReapNodeReportSpec;
+  status?: ReapNodeReportStatus;
 }

@@ -1,6 +1,6 @@
-// Writes status with server-side apply through the status subresource. reaper applies under its own
-// field manager ("reaper"), and each agent applies its entry of a per-node map list under
-// "reaper/<node>", so agents never overwrite each other and fields set by anyone else are left alone.
+// Writes status with server-side apply through the status subresource. Agents apply under the field
+// manager "reaper", the summary writer under "reaper-summary", so neither removes the other's fields
+// (an owner's Managed condition, its resources) and fields set by anyone else are left alone.
 // An apply states everything the manager wants: a field it applied before and leaves out now is
 // removed. Only status is sent, so spec can never be written from here; force takes our own fields
 // back if another manager (e.g. a hand edit) claimed them.
@@ -49,11 +49,6 @@ export class StatusApplier {
     this.requestOptions = timeoutMs === undefined ? applyPatch : () => withTimeout(timeoutMs, applyPatch());
   }
 
-  /** The field manager of one agent's per-node entry. */
-  nodeFieldManager(node: string): string {
-    return `${this.fieldManager}/${node}`;
-  }
-
   /** Applies `status` as all of the status this manager owns; returns the object as stored. */
   async apply(ref: ObjectRef, status: object, fieldManager = this.fieldManager): Promise<k8s.KubernetesObject> {
     const resource = await this.resolver.resolve(ref);
@@ -96,18 +91,5 @@ export class StatusApplier {
   forget(ref: ObjectRef): void {
     const prefix = [ref.apiVersion, ref.kind, ref.namespace ?? '', ref.name, ''].join('|');
     for (const key of this.lastApplied.keys()) if (key.startsWith(prefix)) this.lastApplied.delete(key);
-  }
-
-  /**
-   * Applies this agent's entry of `status.<listField>` (a map list keyed by `node`) under
-   * "reaper/<node>", leaving the policy-wide fields and other agents' entries to their managers.
-   */
-  applyNodeEntry(
-    ref: ObjectRef,
-    node: string,
-    entry: Record<string, unknown>,
-    listField = 'nodes',
-  ): Promise<k8s.KubernetesObject> {
-    return this.apply(ref, { [listField]: [{ ...entry, node }] }, this.nodeFieldManager(node));
   }
 }

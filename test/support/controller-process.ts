@@ -47,6 +47,12 @@ export interface ControllerOptions {
    * purpose; a test that passes it says why.
    */
   policySelector: string | null;
+  /**
+   * `--role`: `all` (the default) sweeps and writes the fleet summary, so a test with one agent sees
+   * policy and owner status; a test with several agents starts exactly one `all` (or `summary`) and
+   * the others as `agent`, as the chart runs one summary writer per cluster.
+   */
+  role?: 'agent' | 'summary' | 'all';
   args?: string[];
   env?: NodeJS.ProcessEnv;
 }
@@ -64,6 +70,11 @@ export async function startController(options: ControllerOptions): Promise<Contr
       '--http-address',
       '127.0.0.1:0',
       ...(options.policySelector === null ? [] : ['--policy-selector', options.policySelector]),
+      '--role',
+      options.role ?? 'all',
+      // Tests wait on status: the summary follows the reports within half a second.
+      '--summary-period',
+      '500ms',
       ...(options.args ?? []),
     ],
     {

@@ -63,6 +63,17 @@ app.kubernetes.io/part-of: reaper
 {{- end }}
 {{- end }}
 
+{{/* The summary writer's pods (DaemonSet mode). */}}
+{{- define "reaper.summarySelectorLabels" -}}
+{{ include "reaper.selectorLabels" . }}
+app.kubernetes.io/component: summary
+{{- end }}
+
+{{/* DaemonSet mode runs the summary writer as a Deployment of its own. */}}
+{{- define "reaper.summaryDeployment" -}}
+{{- if eq .Values.mode "DaemonSet" }}true{{ end }}
+{{- end }}
+
 {{- define "reaper.leaderElection" -}}
 {{- if and (eq .Values.mode "Deployment") .Values.leaderElection.enabled }}true{{ end }}
 {{- end }}

@@ -33,6 +33,14 @@ spec:
       imagePullPolicy: {{ .Values.image.pullPolicy }}
       args:
         - run
+        {{- if $daemonSet }}
+        - --role=agent
+        {{- else }}
+        # The active replica is the only agent of its engine and the cluster's summary writer.
+        - --role=all
+        - --summary-period={{ .Values.summary.period }}
+        - --stale-after={{ .Values.summary.staleAfter }}
+        {{- end }}
         - --node-name=$(NODE_NAME)
         - --http-address=0.0.0.0:{{ .Values.http.port }}
         - --log-level={{ .Values.logLevel }}

@@ -17,6 +17,9 @@ import {
 import { conditionsSchema } from './conditions.js';
 import { reapReportSchema } from './report.js';
 
+/** Nodes listed in an owner's status.foundOnNodes; the rest are counted in foundOnNodesOmitted. */
+export const MAX_FOUND_ON_NODES = 10;
+
 const dnsLabel = { maxLength: 63, pattern: DNS_LABEL_PATTERN };
 const image = str('Container image.', { maxLength: 512, minLength: 1 });
 
@@ -129,5 +132,21 @@ export const ownerStatusSchema: Schema = obj('What reaper sees for this owner; w
     volumes: expectedFound('Volumes'),
     ipLeases: expectedFound('IP leases'),
   }),
+  foundOnNodes: arr(
+    `Where the found resources are: one entry per node that holds some, the most first; at most ${MAX_FOUND_ON_NODES}.`,
+    obj(
+      'What this owner holds on one node.',
+      {
+        node: str('The node.', { maxLength: 253 }),
+        containers: int('Containers.', { minimum: 0 }),
+        networks: int('Networks.', { minimum: 0 }),
+        volumes: int('Volumes.', { minimum: 0 }),
+        ipLeases: int('IP leases.', { minimum: 0 }),
+      },
+      { required: ['node', 'containers', 'networks', 'volumes', 'ipLeases'] },
+    ),
+    { maxItems: MAX_FOUND_ON_NODES },
+  ),
+  foundOnNodesOmitted: int('Nodes holding some that did not fit in foundOnNodes.', { minimum: 0 }),
   lastReap: reapReportSchema("The report of the teardown reaper ran through the owner's finalizer."),
 });

@@ -20,17 +20,14 @@ import {
   time,
 } from '../schema-helpers.js';
 import { conditionsSchema } from './conditions.js';
-import { reapReportSchema, sweepSummarySchema } from './report.js';
 
 export const MAX_NAME_REGEX_LENGTH = 512;
 export const MAX_OWNER_KINDS = 16;
 export const MAX_MATCH_RULES = 16;
-/**
- * Each agent applies its status.nodes[] entry under its own field manager, so an entry costs its own
- * size plus its managedFields: about 2.6 KB measured on kube-apiserver 1.36 (summary and three
- * conditions). 250 entries stay well inside etcd's 1.5 MiB object limit next to lastSweep.
- */
-export const MAX_NODES = 250;
+/** Nodes named in status.fleet.problems; the count of the rest is in problemsOmitted. */
+export const MAX_FLEET_PROBLEMS = 5;
+/** Reaped resources listed in status.lastReaps. */
+export const MAX_LAST_REAPS = 10;
 
 const ownerKind = obj(
   'A kind of Kubernetes object whose live instances own runtime resources.',
@@ -235,15 +232,30 @@ export const reapPolicySpecSchema: Schema = obj('What is reaped and how.', {
 
 const nonNegative = (description: string) => int(description, { minimum: 0 });
 
-const nodeEntry = obj(
-  "One agent's view. Each agent server-side applies only its own entry, under its own field manager.",
+const fleetProblem = obj(
+  'A node whose agent is not Ready for this policy, and why.',
   {
-    node: str('The node name of the agent.', { maxLength: 253 }),
-    lastHeartbeatTime: time('When the agent last wrote this entry; a stale one belongs to an agent that is gone.'),
-    lastSweep: sweepSummarySchema("The agent's most recent sweep, without its item list."),
-    conditions: conditionsSchema,
+    node: str('The node name.', { maxLength: 253 }),
+    reason: str('Blocked, Degraded, Stale, RemovalsFailed, OldGeneration or NotSwept.', {
+      enum: ['Blocked', 'Degraded', 'Stale', 'RemovalsFailed', 'OldGeneration', 'NotSwept'],
+    }),
+    message: str('What its report says.', { maxLength: 1024 }),
   },
-  { required: ['node'] },
+  { required: ['node', 'reason', 'message'] },
+);
+
+const lastReap = obj(
+  'One resource a node reaped.',
+  {
+    node: str('The node that reaped it.', { maxLength: 253 }),
+    finishTime: time('When that sweep finished.'),
+    kind: str('containers, networks, volumes or ipLeases.', {
+      enum: ['containers', 'networks', 'volumes', 'ipLeases'],
+    }),
+    name: str('Name in the runtime.', { maxLength: 1024 }),
+    ownerKey: str('The owner key a match rule extracted.', { maxLength: 512 }),
+  },
+  { required: ['node', 'finishTime', 'kind', 'name'] },
 );
 
 // The API server fills in observedGeneration 0 until an agent writes status, so kstatus (Flux, kpt)
@@ -253,14 +265,36 @@ export const reapPolicyStatusSchema: Schema = obj(
   {
     observedGeneration: nonNegative('The metadata.generation the status reflects.'),
     conditions: conditionsSchema,
-    lastSweep: reapReportSchema('The report of the most recent sweep by any agent.'),
-    summary: obj('Totals of the most recent sweep across resource kinds, for kubectl get.', {
-      orphans: nonNegative('Orphaned resources seen.'),
-      reaped: nonNegative('Resources reaped.'),
-      failed: nonNegative('Removals that failed.'),
+    lastSweepTime: time("When the most recent sweep of any node finished (each node's report is its ReapNodeReport)."),
+    summary: obj(
+      "Totals of each live node's most recent sweep, summed across nodes and resource kinds, for kubectl get.",
+      {
+        orphans: nonNegative('Orphaned resources seen.'),
+        reaped: nonNegative('Resources reaped.'),
+        failed: nonNegative('Removals that failed.'),
+      },
+    ),
+    fleet: obj('The nodes whose agents report on this policy (one ReapNodeReport each).', {
+      nodes: nonNegative('Nodes with a report, stale ones included.'),
+      ready: nonNegative('Nodes whose last sweep of the current generation was clean.'),
+      blocked: nonNegative('Nodes whose last sweep the blast-radius guard blocked.'),
+      degraded: nonNegative('Nodes whose agent could not see all owners or its runtime.'),
+      stale: nonNegative('Nodes whose agent has not written its report for several heartbeats.'),
+      problems: arr(
+        `Nodes that are not Ready, blocked and degraded first; at most ${MAX_FLEET_PROBLEMS}.`,
+        fleetProblem,
+        { maxItems: MAX_FLEET_PROBLEMS },
+      ),
+      problemsOmitted: nonNegative('How many nodes that are not Ready did not fit in problems.'),
     }),
-    nodes: arr('One entry per agent (node).', nodeEntry, { ...mapList('node'), maxItems: MAX_NODES }),
-    totals: obj('Cumulative counts over all sweeps of this policy.', {
+    lastReaps: arr(
+      `The resources most recently reaped across nodes, newest first; at most ${MAX_LAST_REAPS}.`,
+      lastReap,
+      {
+        maxItems: MAX_LAST_REAPS,
+      },
+    ),
+    totals: obj("Cumulative counts over the sweeps of this policy, summed over the nodes' reports.", {
       sweeps: nonNegative('Sweeps run.'),
       reaped: nonNegative('Resources reaped.'),
       failed: nonNegative('Removals that failed.'),

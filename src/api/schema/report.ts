@@ -1,6 +1,6 @@
-// The ReapReport (src/core/report-types.ts) as it appears in status, and the compact sweep summary
-// each agent keeps in its status.nodes[] entry. Lists are capped and so is every string, so a
-// status write can never fail on size; src/api/status.ts fits a report into these bounds.
+// The ReapReport (src/core/report-types.ts) as it appears in status (a node's ReapNodeReport, an
+// owner's lastReap). Lists are capped and so is every string, so a status write can never fail on
+// size; src/api/status.ts fits a report into these bounds.
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP } from '../../core/report-types.js';
 import type { Schema } from '../schema-helpers.js';
 import { arr, int, obj, str, time } from '../schema-helpers.js';
@@ -104,12 +104,4 @@ export const reapReportSchema = (description: string): Schema =>
       errorsOmitted: count('How many errors did not fit in errors.'),
     },
     { required: [...SWEEP_REQUIRED, 'policy', 'node', 'items', 'itemsOmitted', 'errors', 'errorsOmitted'] },
-  );
-
-/** A report without its lists: small enough to keep one per node. */
-export const sweepSummarySchema = (description: string): Schema =>
-  obj(
-    description,
-    { ...sweepFields, errorCount: count('Errors of the sweep (the full list is in the report of that sweep).') },
-    { required: [...SWEEP_REQUIRED, 'errorCount'] },
   );

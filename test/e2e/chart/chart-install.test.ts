@@ -120,6 +120,9 @@ function expectCan(serviceAccount: string, table: Check[]) {
 
 const AGENT_RULES = [
   'events [] create,patch',
+  'nodes [] get,list,watch',
+  'reapnodereports.reaper.dev [] create,delete,get,list,patch,watch',
+  'reapnodereports.reaper.dev/status [] patch',
   'reappolicies.reaper.dev [] get,list,watch',
   'reappolicies.reaper.dev/status [] patch',
   'sandboxes.reaper.dev [] get,list,patch,watch',
@@ -141,6 +144,12 @@ const everyMode = (otherNamespace: string): Check[] => [
   ['patch', 'sandboxes.reaper.dev', ['-n', otherNamespace], true],
   ['patch', 'topologies.reaper.dev', ['--subresource=status', '-n', otherNamespace], true],
   ['patch', 'sandboxes.reaper.dev', ['--subresource=status', '-n', otherNamespace], true],
+  // Its own ReapNodeReports (the summary writer deletes those of Nodes long gone), and the Nodes.
+  ['create', 'reapnodereports.reaper.dev', [], true],
+  ['patch', 'reapnodereports.reaper.dev', [], true],
+  ['patch', 'reapnodereports.reaper.dev', ['--subresource=status'], true],
+  ['delete', 'reapnodereports.reaper.dev', [], true],
+  ['watch', 'nodes', [], true],
   ['create', 'events', ['-n', 'default'], true],
   ['create', 'events', ['-n', otherNamespace], true],
   ['patch', 'events', ['-n', otherNamespace], true],
@@ -200,7 +209,9 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
     ] as const) {
       expect(`${kind}/${name} ${exists(kind, name, ns)}`).toBe(`${kind}/${name} true`);
     }
-    expect(exists('role', `${fullname}-leader-election`, namespace)).toBe(false);
+    // The summary writer: a Deployment of its own, elected through its Lease.
+    expect(exists('deployment', `${fullname}-summary`, namespace)).toBe(true);
+    expect(exists('role', `${fullname}-leader-election`, namespace)).toBe(true);
     const daemonSet = getObject('daemonset', fullname, namespace) as {
       spec?: { template: { spec: { serviceAccountName: string } } };
     };
@@ -213,11 +224,19 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
     expect(status.info.status).toBe('deployed');
   });
 
-  test('DaemonSet mode: the ServiceAccount can do exactly what the agent needs, and no Lease', () => {
-    expect(resourceRules(agentSA, namespace)).toEqual([...AGENT_RULES, ...BASIC_USER_RULES].sort());
+  test('DaemonSet mode: the ServiceAccount can do exactly what the agents and the summary writer need, and only its Lease', () => {
+    expect(resourceRules(agentSA, namespace)).toEqual(
+      [
+        ...AGENT_RULES,
+        ...BASIC_USER_RULES,
+        'leases.coordination.k8s.io [] create',
+        'leases.coordination.k8s.io [reaper-summary] get,update',
+      ].sort(),
+    );
     expectCan(agentSA, [
       ...everyMode('default'),
-      ['create', 'leases.coordination.k8s.io', ['-n', namespace], false],
+      ['create', 'leases.coordination.k8s.io', ['-n', namespace], true],
+      ['get', 'leases.coordination.k8s.io/reaper-summary', ['-n', namespace], true],
       ['get', 'leases.coordination.k8s.io/reaper', ['-n', namespace], false],
       ['update', 'leases.coordination.k8s.io/reaper', ['-n', namespace], false],
     ]);
@@ -237,6 +256,8 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
     expect(out).toMatch(/REVISION: 2/);
     expect(out).toContain(`Lease ${namespace}/reaper`);
     expect(exists('daemonset', fullname, namespace)).toBe(false);
+    // The active replica writes the summary too.
+    expect(exists('deployment', `${fullname}-summary`, namespace)).toBe(false);
     const deployment = getObject('deployment', fullname, namespace) as {
       spec?: { replicas: number; template: { spec: { containers: { args: string[] }[] } } };
     };
@@ -266,7 +287,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
     ]);
   });
 
-  test('helm upgrade back to a DaemonSet with an extra owner kind (batch Jobs): read-only access to it, the Lease Role gone', () => {
+  test('helm upgrade back to a DaemonSet with an extra owner kind (batch Jobs): read-only access to it, only the summary Lease', () => {
     const out = helm([
       'upgrade',
       release,
@@ -284,9 +305,15 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
     expect(out).toMatch(/WARNING: metrics.serviceMonitor.enabled is true, but this cluster does not serve/);
     expect(exists('deployment', fullname, namespace)).toBe(false);
     expect(exists('daemonset', fullname, namespace)).toBe(true);
-    expect(exists('role', `${fullname}-leader-election`, namespace)).toBe(false);
+    expect(exists('deployment', `${fullname}-summary`, namespace)).toBe(true);
     expect(resourceRules(agentSA, namespace)).toEqual(
-      [...AGENT_RULES, ...BASIC_USER_RULES, 'jobs.batch [] get,list,watch'].sort(),
+      [
+        ...AGENT_RULES,
+        ...BASIC_USER_RULES,
+        'jobs.batch [] get,list,watch',
+        'leases.coordination.k8s.io [] create',
+        'leases.coordination.k8s.io [reaper-summary] get,update',
+      ].sort(),
     );
     expectCan(agentSA, [
       ['list', 'jobs.batch', ['-A'], true],
@@ -295,7 +322,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
       ['patch', 'jobs.batch', ['-n', 'default'], false],
       ['delete', 'jobs.batch', ['-n', 'default'], false],
       ['create', 'jobs.batch', ['-n', 'default'], false],
-      ['create', 'leases.coordination.k8s.io', ['-n', namespace], false],
+      ['update', 'leases.coordination.k8s.io/reaper', ['-n', namespace], false],
     ]);
   });
 

@@ -81,7 +81,7 @@ describe('helm lint', () => {
 describe('helm template with the default values', () => {
   const objects = () => rendered();
 
-  test('renders the agent DaemonSet, its ServiceAccount and RBAC, the metrics Service, and hooks only', () => {
+  test('renders the agent DaemonSet, the summary Deployment, their ServiceAccount and RBAC, the metrics Service, and hooks only', () => {
     const plain = objects()
       .filter((o) => !o.metadata.annotations?.['helm.sh/hook'])
       .map((o) => `${o.kind}/${o.metadata.name}`)
@@ -90,8 +90,11 @@ describe('helm template with the default values', () => {
       `ClusterRole/${fullname}`,
       `ClusterRoleBinding/${fullname}`,
       `DaemonSet/${fullname}`,
+      `Deployment/${fullname}-summary`,
       `FlowSchema/${fullname}`,
       `PriorityLevelConfiguration/${fullname}`,
+      `Role/${fullname}-leader-election`,
+      `RoleBinding/${fullname}-leader-election`,
       `Service/${fullname}-metrics`,
       `ServiceAccount/${fullname}`,
     ]);
@@ -109,6 +112,30 @@ describe('helm template with the default values', () => {
     ]);
   });
 
+  test('one summary writer: a Deployment of its own, leader-elected, with no engine, no host path, not root', () => {
+    const summary = find(objects(), 'Deployment', `${fullname}-summary`) as Workload;
+    expect(summary.spec.replicas).toBe(1);
+    const pod = summary.spec.template.spec;
+    const [container] = pod.containers;
+    expect(container!.args).toEqual([
+      'run',
+      '--role=summary',
+      `--node-name=${fullname}-summary`,
+      '--http-address=0.0.0.0:8080',
+      '--log-level=info',
+      '--summary-period=10s',
+      '--stale-after=15m',
+      '--leader-elect',
+      '--leader-election-namespace=$(POD_NAMESPACE)',
+      '--leader-election-id=reaper-summary',
+      '--identity=$(POD_NAME)',
+    ]);
+    expect(env(container!, 'DOCKER_HOST')).toBeUndefined();
+    expect((pod.volumes ?? []).filter((v) => v.hostPath)).toEqual([]);
+    const role = find(objects(), 'Role', `${fullname}-leader-election`) as KubeObject & { rules: Rule[] };
+    expect(role.rules[1]).toMatchObject({ resourceNames: ['reaper-summary'], verbs: ['get', 'update'] });
+  });
+
   test('the DaemonSet mounts the Docker socket and the CNI lease store, and takes its node name from the downward API', () => {
     const ds = agent(objects());
     const pod = ds.spec.template.spec;
@@ -117,6 +144,7 @@ describe('helm template with the default values', () => {
     expect(container!.image).toBe('reaper:0.1.0');
     expect(container!.args).toEqual([
       'run',
+      '--role=agent',
       '--node-name=$(NODE_NAME)',
       '--http-address=0.0.0.0:8080',
       '--log-level=info',
@@ -234,12 +262,17 @@ describe('helm template with the example values files', () => {
   test('deployment-values.yaml: a leader-elected Deployment for a remote engine, no hostPath, a Lease Role', () => {
     const objects = rendered('deployment-values.yaml');
     expect(objects.some((o) => o.kind === 'DaemonSet')).toBe(false);
+    // The active replica writes the summary too: no Deployment of its own.
+    expect(objects.filter((o) => o.kind === 'Deployment')).toHaveLength(1);
     const deployment = agent(objects, 'Deployment');
     expect(deployment.spec.replicas).toBe(2);
     const pod = deployment.spec.template.spec;
     const container = pod.containers[0]!;
     expect(container.args).toEqual([
       'run',
+      '--role=all',
+      '--summary-period=10s',
+      '--stale-after=15m',
       '--node-name=$(NODE_NAME)',
       '--http-address=0.0.0.0:8080',
       '--log-level=info',
@@ -312,7 +345,7 @@ describe('helm template with the example values files', () => {
     expect(pod.priorityClassName).toBe('system-node-critical');
   });
 
-  test('no render grants Secrets, delete, or a wildcard, to the agents or to the uninstall hook', () => {
+  test('no render grants Secrets, delete (but on reaper’s own ReapNodeReports), or a wildcard, to the agents or to the uninstall hook', () => {
     const all = [
       rendered(),
       ...valuesFiles.map((f) => rendered(f)),
@@ -326,9 +359,12 @@ describe('helm template with the example values files', () => {
           expect(rule.resources).not.toContain('secrets');
           expect(rule.resources).not.toContain('*');
           expect(rule.apiGroups).not.toContain('*');
-          for (const verb of ['delete', 'deletecollection', '*', 'escalate', 'bind', 'impersonate']) {
+          for (const verb of ['deletecollection', '*', 'escalate', 'bind', 'impersonate']) {
             expect(rule.verbs).not.toContain(verb);
           }
+          // An agent deletes its own report when its policy goes; the summary writer, those of nodes long gone.
+          if (rule.verbs.includes('delete'))
+            expect(rule).toMatchObject({ apiGroups: ['reaper.dev'], resources: ['reapnodereports'] });
         }
       }
     }
@@ -502,7 +538,7 @@ describe('the chart CRDs', () => {
     const top = path.join(repoRoot, 'crds');
     const ours = path.join(chartDir, 'crds');
     expect(names(ours)).toEqual(names(top));
-    expect(names(top).length).toBe(3);
+    expect(names(top).length).toBe(4);
     for (const name of names(top)) {
       const same = readFileSync(path.join(ours, name)).equals(readFileSync(path.join(top, name)));
       if (!same) throw new Error(`charts/reaper/crds/${name} differs from crds/${name}: run npm run gen:chart-crds`);

@@ -289,10 +289,11 @@ test('reaper run starts in the image on a read-only root, reaches the API server
     sh('docker', ['stop', '--time', '30', name]);
     expect(sh('docker', ['inspect', name, '--format', '{{.State.ExitCode}}']).stdout.trim()).toBe('0');
     expect(sh('docker', ['logs', name]).stderr).toMatch(/"msg":"stopped"/);
-    const stored = JSON.parse(kubectl(['get', 'reappolicy', policy, '-o', 'json'])) as {
-      status?: { nodes?: { node: string }[] };
-    };
-    expect((stored.status?.nodes ?? []).map((n) => n.node)).not.toContain(name);
+    // It swept nothing (its owners are forbidden), so it reported nothing.
+    const reports = JSON.parse(
+      kubectl(['get', 'reapnodereports', '-l', `reaper.dev/policy=${policy}`, '-o', 'json']),
+    ) as { items: { spec: { node: string } }[] };
+    expect(reports.items.map((r) => r.spec.node)).not.toContain(name);
   } finally {
     sh('docker', ['rm', '-f', name]);
     kubectl(['delete', 'reappolicy', policy, '--ignore-not-found']);

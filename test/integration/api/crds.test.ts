@@ -185,7 +185,8 @@ describe('reaper.dev CRDs on a real API server', () => {
       'minOwnersToBlock <integer> Fewer owners gone than this (1 to 100000) never block a sweep',
     );
     expect(explain('reappolicy.spec.match.nameRegex')).toContain('with a named group "key" holding the owner key');
-    expect(explain('reappolicy.status.nodes')).toContain('lastHeartbeatTime <string> When the agent last wrote');
+    expect(explain('reapnodereport.status')).toContain('lastHeartbeatTime <string> When the agent last wrote');
+    expect(explain('reappolicy.status.fleet')).toContain('stale <integer> Nodes whose agent has not written');
     expect(explain('topology.spec.nodes')).toContain('networks <[]string> Networks the node is attached to.');
     expect(explain('sandbox.status.lastReap.counts')).toContain(
       'ipLeases <Object> -required- Counts for IP leases in this sweep.',

@@ -32,6 +32,7 @@ export class ReaperApi {
   readonly custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
   readonly core = this.kc.makeApiClient(k8s.CoreV1Api);
   private readonly policies = new Set<string>();
+  private readonly reports = new Set<string>();
   private readonly namespaces = new Set<string>();
 
   policyName(prefix = 'policy'): string {
@@ -89,7 +90,44 @@ export class ReaperApi {
     )) as Stored;
   }
 
+  /** Creates a ReapNodeReport as an agent does (server-side apply of metadata and spec). */
+  async createNodeReport(name: string, spec: { policy: string; node: string }): Promise<Stored> {
+    this.reports.add(name);
+    return (await this.custom.patchClusterCustomObject(
+      {
+        group,
+        version,
+        plural: 'reapnodereports',
+        name,
+        fieldManager: 'reaper',
+        force: true,
+        body: { apiVersion, kind: 'ReapNodeReport', metadata: { name }, spec },
+      },
+      applyPatch,
+    )) as Stored;
+  }
+
+  async applyNodeReportStatus(name: string, status: unknown): Promise<Stored> {
+    return (await this.custom.patchClusterCustomObjectStatus(
+      {
+        group,
+        version,
+        plural: 'reapnodereports',
+        name,
+        fieldManager: 'reaper',
+        force: true,
+        body: { apiVersion, kind: 'ReapNodeReport', metadata: { name }, status },
+      },
+      applyPatch,
+    )) as Stored;
+  }
+
   async cleanup(): Promise<void> {
+    for (const name of this.reports) {
+      await this.custom
+        .deleteClusterCustomObject({ group, version, plural: 'reapnodereports', name })
+        .catch(() => undefined);
+    }
     for (const name of this.policies) {
       await this.custom
         .deleteClusterCustomObject({ group, version, plural: 'reappolicies', name })

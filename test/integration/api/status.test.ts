@@ -1,11 +1,11 @@
-// Status on the real API server: a ReapReport is stored exactly as reaper writes it (nothing
-// pruned, bounds enforced), each agent server-side applies only its own status.nodes[] entry, and
-// the printer columns show what status holds.
-import { fitReportToStatus, sweepSummary, sweepTotals } from '../../../src/api/status.js';
-import type { NodeStatus, ReapPolicyStatus } from '../../../src/api/types.js';
+// Status on the real API server: a ReapReport is stored in a node's ReapNodeReport exactly as reaper
+// writes it (nothing pruned, bounds enforced), a report's policy and node never change, the fleet
+// summary is stored as written, and the printer columns show what status holds.
+import { fitReportToStatus, sweepTotals } from '../../../src/api/status.js';
+import type { ReapNodeReportStatus, ReapPolicyStatus } from '../../../src/api/types.js';
 import type { KindCounts, ReapReport, ReportItem } from '../../../src/core/report-types.js';
 import { installCrds, kubectl } from '../../support/kubectl.js';
-import { ReaperApi, apiVersion, applyPatch } from './reaper-api.js';
+import { ReaperApi, apiVersion, applyPatch, mergePatch } from './reaper-api.js';
 
 const counts = (orphaned: number, reaped: number, failed: number): KindCounts => ({
   scanned: 100,
@@ -71,25 +71,36 @@ describe('reaper.dev status on a real API server', () => {
     return name;
   }
 
-  test('a fitted report is stored exactly as written: nothing pruned, nothing changed', async () => {
-    const name = await newPolicy();
+  async function newReport(node: string): Promise<string> {
+    const policy = await newPolicy();
+    const name = `${policy}.${node}`;
+    await api.createNodeReport(name, { policy, node });
+    return name;
+  }
+
+  test('a fitted report is stored exactly as written in a node report: nothing pruned, nothing changed', async () => {
+    const name = await newReport('node-a');
     const report = fitReportToStatus(bigReport('node-a'));
-    const status: ReapPolicyStatus = {
+    const status: ReapNodeReportStatus = {
       observedGeneration: 1,
+      lastHeartbeatTime: '2026-11-25T05:37:02Z',
       conditions: [ready('False', 'RemovalsFailed')],
       lastSweep: report,
       summary: sweepTotals(report),
       totals: { sweeps: 1, reaped: 62, failed: 1, blocked: 0 },
+      owners: [{ key: 'labs/lab-1', containers: 2, networks: 1, volumes: 0, ipLeases: 2 }],
+      ownersOmitted: 0,
+      omittedCounts: { containers: 0, networks: 0, volumes: 0, ipLeases: 0 },
     };
-    const stored = await api.applyPolicyStatus(name, status, 'reaper');
+    const stored = await api.applyNodeReportStatus(name, status);
     expect(stored.status).toEqual(status);
     expect(report.items).toHaveLength(50);
     expect(report.itemsOmitted).toBe(14);
   });
 
   test('status is validated: an unfitted report is refused at its fields', async () => {
-    const name = await newPolicy();
-    const error = await api.applyPolicyStatus(name, { lastSweep: bigReport('node-a') }, 'reaper').then(
+    const name = await newReport('node-a');
+    const error = await api.applyNodeReportStatus(name, { lastSweep: bigReport('node-a') }).then(
       () => undefined,
       (err: { code: number; body: string }) => err,
     );
@@ -100,54 +111,84 @@ describe('reaper.dev status on a real API server', () => {
     expect(fields).toEqual(expect.arrayContaining(['status.lastSweep.items', 'status.lastSweep.errors']));
   });
 
-  test('each agent applies only its own status.nodes[] entry', async () => {
-    const name = await newPolicy();
-    const entry = (node: string, outcome: 'Completed' | 'Blocked'): NodeStatus => ({
-      node,
-      lastHeartbeatTime: '2026-11-25T05:40:00Z',
-      lastSweep: { ...sweepSummary(bigReport(node)), outcome },
-      conditions: [ready('True', 'Swept')],
-    });
-    const nodesOf = async () =>
-      Object.fromEntries((((await api.getPolicy(name)).status?.nodes ?? []) as NodeStatus[]).map((n) => [n.node, n]));
-
-    await api.applyPolicyStatus(name, { nodes: [entry('node-a', 'Completed')] }, 'reaper/node-a');
-    await api.applyPolicyStatus(name, { nodes: [entry('node-b', 'Completed')] }, 'reaper/node-b');
-    // The policy-wide writer applies its own fields and leaves the agents' entries alone.
-    await api.applyPolicyStatus(name, { observedGeneration: 1, conditions: [ready('True', 'Swept')] }, 'reaper');
-    expect(Object.keys(await nodesOf()).sort()).toEqual(['node-a', 'node-b']);
-
-    // node-a changes its entry; node-b's stays as it was.
-    await api.applyPolicyStatus(name, { nodes: [entry('node-a', 'Blocked')] }, 'reaper/node-a');
-    let nodes = await nodesOf();
-    expect(nodes['node-a']).toEqual(entry('node-a', 'Blocked'));
-    expect(nodes['node-b']).toEqual(entry('node-b', 'Completed'));
-
-    // An agent that leaves a field out of its next apply removes only that field of its own entry.
-    const { lastSweep: _dropped, ...withoutSweep } = entry('node-a', 'Blocked');
-    await api.applyPolicyStatus(name, { nodes: [withoutSweep] }, 'reaper/node-a');
-    nodes = await nodesOf();
-    expect(nodes['node-a']).toEqual(withoutSweep);
-    expect(nodes['node-b']).toEqual(entry('node-b', 'Completed'));
-    const policy = await api.getPolicy(name);
-    expect(policy.status).toMatchObject({ observedGeneration: 1 });
-    expect(policy.metadata?.managedFields?.map((f) => f.manager).sort()).toEqual(
-      expect.arrayContaining(['reaper', 'reaper/node-a', 'reaper/node-b']),
-    );
+  test("a node report's policy and node never change", async () => {
+    const name = await newReport('node-a');
+    const error = await api.custom
+      .patchClusterCustomObject(
+        {
+          group: 'reaper.dev',
+          version: 'v1alpha1',
+          plural: 'reapnodereports',
+          name,
+          body: { spec: { node: 'node-b' } },
+        },
+        mergePatch,
+      )
+      .then(
+        () => undefined,
+        (err: { code: number; body: string }) => err,
+      );
+    expect(error?.code).toBe(422);
+    expect(error?.body).toContain('is immutable');
   });
 
-  test('kubectl get reappolicies shows mode, readiness, last sweep and its totals', async () => {
+  test('the fleet summary is stored as written; kubectl get reappolicies shows it in one line', async () => {
     const name = await newPolicy();
-    const report = fitReportToStatus(bigReport('node-a'));
-    await api.applyPolicyStatus(
-      name,
-      { conditions: [ready('True', 'Swept')], lastSweep: report, summary: sweepTotals(report) },
-      'reaper',
-    );
+    const status: ReapPolicyStatus = {
+      observedGeneration: 1,
+      conditions: [ready('False', 'Blocked')],
+      lastSweepTime: '2026-11-25T05:37:02Z',
+      summary: { orphans: 63, reaped: 62, failed: 1 },
+      fleet: {
+        nodes: 3,
+        ready: 1,
+        blocked: 1,
+        degraded: 0,
+        stale: 1,
+        problems: [
+          { node: 'node-b', reason: 'Blocked', message: 'approve with reaper.dev/approve-sweep=b-1' },
+          { node: 'node-c', reason: 'Stale', message: 'its agent has not written its report for 20m' },
+        ],
+        problemsOmitted: 0,
+      },
+      lastReaps: [{ node: 'node-a', finishTime: '2026-11-25T05:37:02Z', kind: 'containers', name: 'lab-r1' }],
+      totals: { sweeps: 5, reaped: 62, failed: 1, blocked: 1 },
+    };
+    const stored = await api.applyPolicyStatus(name, status, 'reaper-summary');
+    expect(stored.status).toEqual(status);
     const [header, row] = kubectl(['get', 'reappolicies', name]).trim().split('\n');
     expect(header!.split(/\s{2,}/)).toEqual([
       'NAME',
       'MODE',
+      'READY',
+      'NODES',
+      'LAST SWEEP',
+      'ORPHANS',
+      'REAPED',
+      'FAILED',
+      'AGE',
+    ]);
+    const cells = row!.split(/\s+/);
+    expect(cells.slice(0, 4)).toEqual([name, 'Reap', 'False', '3']);
+    expect(cells[4]).toMatch(/^\d+[smhdy]/);
+    expect(cells.slice(5, 8)).toEqual(['63', '62', '1']);
+    const wide = kubectl(['get', 'reappolicies', name, '-o', 'wide']).trim().split('\n');
+    expect(wide[0]).toMatch(/BLOCKED\s+STALE/);
+  });
+
+  test('kubectl get reapnodereports shows each node', async () => {
+    const name = await newReport('node-a');
+    const report = fitReportToStatus(bigReport('node-a'));
+    await api.applyNodeReportStatus(name, {
+      conditions: [ready('False', 'RemovalsFailed')],
+      lastSweep: report,
+      summary: sweepTotals(report),
+    });
+    const [header, row] = kubectl(['get', 'reapnodereports', name]).trim().split('\n');
+    expect(header!.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'POLICY',
+      'NODE',
       'READY',
       'LAST SWEEP',
       'ORPHANS',
@@ -156,11 +197,9 @@ describe('reaper.dev status on a real API server', () => {
       'AGE',
     ]);
     const cells = row!.split(/\s+/);
-    expect(cells.slice(0, 3)).toEqual([name, 'Reap', 'True']);
-    expect(cells[3]).toMatch(/^\d+[smhdy]/);
-    expect(cells.slice(4, 7)).toEqual(['63', '62', '1']);
-    expect(kubectl(['get', 'reappolicies', name, '-o', 'wide']).split('\n')[0]).toMatch(/OUTCOME/);
-    expect(kubectl(['get', 'reappolicies', name, '-o', 'wide'])).toMatch(/PartiallyFailed/);
+    expect(cells.slice(0, 4)).toEqual([name, name.replace(/\.node-a$/, ''), 'node-a', 'False']);
+    expect(cells.slice(5, 8)).toEqual(['63', '62', '1']);
+    expect(kubectl(['get', 'rnr', name, '-o', 'wide'])).toMatch(/PartiallyFailed/);
   });
 
   test('owners carry expected/found counts and the teardown report; kubectl get shows them', async () => {

@@ -54,15 +54,17 @@ test('an owner deletion sweeps only on the agent that holds its resources', asyn
     resources: { containers: { stopTimeoutSeconds: 1 } },
     timing: { minAge: '0', gracePeriod: '0', interval: '1h' },
   });
-  const start = (nodeName: string, engine: PrivateDockerd) =>
+  const start = (nodeName: string, engine: PrivateDockerd, role: 'all' | 'agent') =>
     startController({
       nodeName,
       policySelector: scenario.policySelector,
+      role,
       args: ['--trigger-delay', '200ms', '--log-level', 'debug'],
       env: { DOCKER_HOST: engine.dockerHost },
     });
-  nodes[0]!.agent = await start('node-fleet-a', a!);
-  nodes[1]!.agent = await start('node-fleet-b', b!);
+  // One summary writer for the fleet, as the chart runs it.
+  nodes[0]!.agent = await start('node-fleet-a', a!, 'all');
+  nodes[1]!.agent = await start('node-fleet-b', b!, 'agent');
   const [agentA, agentB] = [nodes[0]!.agent, nodes[1]!.agent];
   for (const agent of [agentA, agentB]) {
     await waitFor('each agent’s first sweep', () => sweepsOf(agent, scenario.policyName).length > 0, 60_000);

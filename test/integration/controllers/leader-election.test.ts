@@ -1,5 +1,5 @@
 // Deployment mode (`reaper run --leader-elect`): of two processes with distinct identities exactly
-// one leads, and only it sweeps and writes status; SIGKILL on the leader hands over once the lease
+// one leads, and only it sweeps and writes its report and the policy's status; SIGKILL on the leader hands over once the lease
 // has run out, and the new leader reaps; SIGTERM on a leader releases the lease, so a follower takes
 // over without waiting the lease out, and the process exits 0; a leader cut off from its API server
 // stops leading (exit 1) before the other, on another API server of the cluster, takes over. On a
@@ -11,7 +11,7 @@ import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
 import { waitFor } from '../kube/helpers.js';
 import { scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario, KubeObject } from './scenario.js';
+import type { ControllerScenario } from './scenario.js';
 
 const LEASE = 'reaper-election-test';
 const PARTITION_LEASE = 'reaper-election-partition';
@@ -58,8 +58,8 @@ async function candidate(name: string, via = server, leaseName = LEASE): Promise
 const lease = (name = LEASE) => coordination.readNamespacedLease({ name, namespace: LEASE_NAMESPACE });
 const leads = (c: ControllerProcess) => c.logs.some((l) => l.msg === 'became leader');
 const ms = (time: Date | string | undefined) => new Date(time ?? NaN).getTime();
-const nodesOf = (policy: KubeObject) =>
-  ((policy.status?.nodes as { node: string }[] | undefined) ?? []).map((n) => n.node).sort();
+/** The nodes that wrote a report of the policy: only leaders sweep, so only they write one. */
+const reportingNodes = async () => (await scenario.nodeReports()).map((r) => (r.spec as { node: string }).node).sort();
 
 test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM releases it at once', async () => {
   const namespace = await scenario.namespace();
@@ -86,7 +86,7 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   expect(leads(first)).toBe(true);
   expect(leads(follower)).toBe(false);
   expect(sweepsOf(follower, scenario.policyName)).toHaveLength(0);
-  expect(nodesOf(await scenario.policy())).toEqual([firstNode]);
+  expect(await reportingNodes()).toEqual([firstNode]);
   expect(await scenario.remaining(resources)).toEqual({ containers: 1, networks: 1, leases: 1 });
 
   // The leader dies without a word; its owner goes while nobody leads.
@@ -122,7 +122,7 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
       (s) => (s.counts as { containers: { reaped: number } }).containers.reaped === 1,
     ),
   );
-  await waitFor('the new leader’s status entry', async () => nodesOf(await scenario.policy()).includes(followerNode));
+  await waitFor('the new leader’s report', async () => (await reportingNodes()).includes(followerNode));
 
   // A third candidate follows the new leader; SIGTERM on the leader releases the lease.
   const c = await candidate('c');

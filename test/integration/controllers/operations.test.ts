@@ -15,7 +15,7 @@ import { uniqueName } from '../../support/engines.js';
 import { repoRoot } from '../../support/kubectl.js';
 import { waitFor } from '../kube/helpers.js';
 import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario, KubeObject, OwnerResources } from './scenario.js';
+import type { ControllerScenario, OwnerResources } from './scenario.js';
 import { condition } from './scenario.js';
 
 const KINDS = ['containers', 'networks', 'volumes', 'ipLeases'] as const;
@@ -111,6 +111,9 @@ test('/readyz says ready only once the informers have synced; /healthz answers a
     );
   }
   expect(ready.body).toContain('[+]docker ok');
+  // It writes the fleet summary too (--role all): it waits for the reports and the Nodes as well.
+  expect(ready.body).toContain('[+]node reports ok');
+  expect(ready.body).toContain('[+]nodes ok');
 });
 
 test('the configuration is printed once, at start, with flags and environment fallbacks resolved', async () => {
@@ -150,12 +153,13 @@ test('/metrics holds what the sweeps did', async () => {
   );
   const p = reaping.policyName;
   const b = blocked.policyName;
-  // Settled: the same sweeps logged before and after reading the status and then the metrics (in
-  // that order: a sweep records its metrics before it writes its status, so the status read first
-  // comes from the metrics' sweep or an earlier one).
+  // Settled: the same sweeps logged before and after reading the node's report and then the metrics
+  // (in that order: a sweep records its metrics before it writes its report, so the report read
+  // first comes from the metrics' sweep or an earlier one).
   const { text, sweeps, status } = await waitFor('the sweeps to be logged and settle', async () => {
     const before = sweepsOf(c, p).length + sweepsOf(c, b).length;
-    const status = (await reaping.policy()).status?.lastSweep as { finishTime: string; outcome: string };
+    const status = (await reaping.nodeReport('node-ops'))?.status?.lastSweep as
+      { finishTime: string; outcome: string } | undefined;
     const body = (await c.get('/metrics')).body;
     const after = { reaping: sweepsOf(c, p), blocked: sweepsOf(c, b) };
     const reapedSoFar = after.reaping.reduce((n, s) => n + countsOf(s).containers.reaped, 0);
@@ -230,6 +234,7 @@ test('with DOCKER_HOST on a dead socket the informers sync, /readyz stays not re
   const blind = await startControllerOn(server, {
     nodeName: 'node-no-docker',
     policySelector: reaping.policySelector,
+    role: 'agent', // node-ops writes the fleet summary
     env: { DOCKER_HOST: `unix://${dir}/docker.sock` },
   });
   try {
@@ -249,23 +254,30 @@ test('with DOCKER_HOST on a dead socket the informers sync, /readyz stays not re
     expect(answer.body).toMatch(/\[-\]docker failed: .*docker\.sock/);
     expect(await blind.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
 
-    // Its sweeps reap nothing and the policy says why (policy-wide, then in the agent's own entry).
-    const entryOf = (policy: KubeObject) =>
-      (policy.status?.nodes as { node: string; lastSweep?: { outcome: string } }[] | undefined)?.find(
-        (n) => n.node === 'node-no-docker',
-      );
+    // Its sweeps reap nothing and say why: in its own report, and in the policy's fleet summary.
+    const report = await waitFor(
+      'the agent to report the runtime not visible',
+      async () => {
+        const current = await reaping.nodeReport('node-no-docker');
+        return condition(current, 'Degraded')?.reason === 'RuntimeNotVisible' && current;
+      },
+      60_000,
+    );
+    expect((report.status?.lastSweep as { outcome: string }).outcome).toBe('FailedClosed');
     const policy = await waitFor(
-      'the policy to say the runtime is not visible',
+      'the policy to say the runtime is not visible on that node',
       async () => {
         const current = await reaping.policy();
-        const degraded = condition(current, 'Degraded')?.reason === 'RuntimeNotVisible';
-        return degraded && entryOf(current) !== undefined && current;
+        return condition(current, 'Degraded')?.reason === 'RuntimeNotVisible' && current;
       },
       60_000,
     );
     expect(condition(policy, 'Degraded')?.status).toBe('True');
     expect(condition(policy, 'Ready')?.status).toBe('False');
-    expect(entryOf(policy)?.lastSweep?.outcome).toBe('FailedClosed');
+    expect(policy.status?.fleet).toMatchObject({
+      degraded: 1,
+      problems: [{ node: 'node-no-docker', reason: 'Degraded' }],
+    });
     const blindSweeps = sweepsOf(blind, reaping.policyName);
     expect(blindSweeps.length).toBeGreaterThan(0);
     expect(blindSweeps.every((s) => s.outcome === 'FailedClosed' && countsOf(s).containers.reaped === 0)).toBe(true);
@@ -321,7 +333,7 @@ test('SIGTERM while a removal is in flight: it finishes, nothing new starts, the
     expect(exists.filter(Boolean)).toHaveLength(1); // the one in flight went, the other never started
     const sweep = sweepsOf(c, b.policyName).at(-1)!;
     expect(countsOf(sweep).containers).toMatchObject({ reaped: 1, skipped: 1 });
-    const report = (await b.policy()).status?.lastSweep as { counts: Counts; items: ReportItem[] };
+    const report = (await b.nodeReport('node-busy'))?.status?.lastSweep as { counts: Counts; items: ReportItem[] };
     expect(report.counts.containers.reaped).toBe(1);
     const notStarted = report.items.filter((i) => i.reason === 'shutting down: not started');
     // The second container and the network (after the containers) were never started.

@@ -43,7 +43,7 @@ export function scenarioOn(server: ExtraApiServer, label: string, options: Scena
  */
 export async function waitUntilServed(servers: readonly ExtraApiServer[]): Promise<void> {
   for (const server of servers) {
-    for (const plural of ['reappolicies', 'topologies', 'sandboxes']) {
+    for (const plural of ['reappolicies', 'topologies', 'sandboxes', 'reapnodereports']) {
       let last = '';
       await waitFor(
         `${server.url} to serve ${plural}`,

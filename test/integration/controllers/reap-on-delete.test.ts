@@ -1,6 +1,6 @@
 // `reaper run` against the real API server and Docker: deleting an owner reaps exactly its
-// containers, network and leases within seconds, and says so in the policy status, an event and
-// kubectl's columns. A recreated owner of the same name does not shield the old one's resources.
+// containers, network and leases within seconds, and says so in the node's report, the policy's
+// fleet summary, an event and kubectl's columns. A recreated owner of the same name does not shield the old one's resources.
 // A Sandbox is kept and reaped the same way as a Topology.
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
@@ -64,13 +64,13 @@ test('deleting a Topology reaps its containers, network and leases; other owners
   expect(await scenario.fixtures.exists('container', foreign)).toBe(true);
   expect(await scenario.fixtures.exists('container', otherLabel)).toBe(true);
 
-  const policy = await waitFor('the report in the policy status', async () => {
-    const p = await scenario.policy();
-    const reaped = (p.status?.lastSweep as { counts?: { containers?: { reaped?: number } } } | undefined)?.counts
+  const nodeReport = await waitFor("the report in the node's ReapNodeReport", async () => {
+    const r = await scenario.nodeReport('node-del');
+    const reaped = (r?.status?.lastSweep as { counts?: { containers?: { reaped?: number } } } | undefined)?.counts
       ?.containers?.reaped;
-    return reaped === 2 ? p : undefined;
+    return reaped === 2 ? r : undefined;
   });
-  const report = policy.status!.lastSweep as {
+  const report = nodeReport!.status!.lastSweep as {
     outcome: string;
     node: string;
     counts: Record<string, { reaped: number; failed: number }>;
@@ -81,11 +81,28 @@ test('deleting a Topology reaps its containers, network and leases; other owners
   expect(report.counts.networks!.reaped).toBe(1);
   expect(report.counts.ipLeases!.reaped).toBe(2);
   expect(report.items.filter((i) => i.action === 'Reaped').every((i) => i.ownerKey === doomed.uid)).toBe(true);
+  expect(condition(nodeReport, 'Ready')).toMatchObject({ status: 'True', reason: 'SweepCompleted' });
+
+  // The summary writer (this agent runs it too) sums the one node into the policy's status.
+  const policy = await waitFor('the fleet summary in the policy status', async () => {
+    const p = await scenario.policy();
+    return (p.status?.summary as { reaped?: number } | undefined)?.reaped === 5 ? p : undefined;
+  });
   expect(condition(policy, 'Ready')).toMatchObject({ status: 'True', reason: 'SweepCompleted', observedGeneration: 1 });
   expect(condition(policy, 'Blocked')?.status).toBe('False');
   expect(condition(policy, 'Degraded')?.status).toBe('False');
-  const nodes = policy.status!.nodes as { node: string; lastSweep?: { outcome: string } }[];
-  expect(nodes.find((n) => n.node === 'node-del')?.lastSweep?.outcome).toBe('Completed');
+  expect(policy.status!.fleet).toEqual({
+    nodes: 1,
+    ready: 1,
+    blocked: 0,
+    degraded: 0,
+    stale: 0,
+    problems: [],
+    problemsOmitted: 0,
+  });
+  const lastReaps = policy.status!.lastReaps as { node: string; kind: string; ownerKey?: string }[];
+  expect(lastReaps).toHaveLength(5);
+  expect(lastReaps.every((r) => r.node === 'node-del' && r.ownerKey === doomed.uid)).toBe(true);
 
   const events = await waitFor('a Reaped event', async () => {
     const list = await scenario.policyEvents();
@@ -98,12 +115,13 @@ test('deleting a Topology reaps its containers, network and leases; other owners
 
   // kubectl get shows the columns filled in.
   const table = kubectl(['get', 'reappolicies', scenario.policyName, '--no-headers']).trim().split(/\s+/);
-  // NAME MODE READY LAST-SWEEP ORPHANS REAPED FAILED AGE
+  // NAME MODE READY NODES LAST-SWEEP ORPHANS REAPED FAILED AGE
   expect(table[0]).toBe(scenario.policyName);
   expect(table[1]).toBe('Reap');
   expect(table[2]).toBe('True');
-  expect(table[3]).toMatch(/^\d+[smh]/);
-  expect(table.slice(4, 7)).toEqual(['5', '5', '0']);
+  expect(table[3]).toBe('1');
+  expect(table[4]).toMatch(/^\d+[smh]/);
+  expect(table.slice(5, 8)).toEqual(['5', '5', '0']);
 });
 
 test('a Topology recreated with the same name does not protect the old uid’s resources', async () => {
@@ -182,7 +200,7 @@ test('a Sandbox: its status shows its container, network and lease; deleting it 
   );
   expect(await scenario.remaining(bystander.resources)).toEqual({ containers: 2, networks: 1, leases: 2 });
   const report = await waitFor('the Sandbox in the report', async () => {
-    const last = (await scenario.policy()).status?.lastSweep as
+    const last = (await scenario.nodeReport('node-del'))?.status?.lastSweep as
       { items: { kind: string; action: string; ownerKey?: string }[] } | undefined;
     const reaped = last?.items.filter((i) => i.action === 'Reaped' && i.ownerKey === uid) ?? [];
     return reaped.length === 3 ? reaped : undefined;

@@ -4,6 +4,7 @@
 // labels of the ownership contract. cleanUp() removes all of it. Its policy is labelled with an
 // agent set (its own unless it shares one): agents started with `policySelector` sweep only it.
 import * as k8s from '@kubernetes/client-node';
+import { labelValue } from '../../../src/api/node-report-name.js';
 import { AGENT_SET_LABEL, agentSetSelector } from '../../support/controller-process.js';
 import { kubeConfig, testImage, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
@@ -253,6 +254,22 @@ export class ControllerScenario {
     return existsSync(`${this.fixtures.cniDir}/${lease}`);
   }
 
+  /** The ReapNodeReport of a policy (this scenario's by default) written by the agent of `node`. */
+  async nodeReport(node: string, policy = this.policyName): Promise<KubeObject | undefined> {
+    return (await this.nodeReports(policy)).find((r) => (r.spec as { node?: string } | undefined)?.node === node);
+  }
+
+  /** Every ReapNodeReport of a policy (this scenario's by default). */
+  async nodeReports(policy = this.policyName): Promise<KubeObject[]> {
+    const list = (await this.custom.listClusterCustomObject({
+      group,
+      version,
+      plural: 'reapnodereports',
+      labelSelector: `reaper.dev/policy=${labelValue(policy)}`,
+    })) as { items: KubeObject[] };
+    return list.items.filter((r) => (r.spec as { policy?: string } | undefined)?.policy === policy);
+  }
+
   /** Events about the policy (core/v1, in "default", where cluster-scoped objects' events go). */
   async policyEvents(): Promise<k8s.CoreV1Event[]> {
     const list = await this.core.listEventForAllNamespaces({
@@ -312,6 +329,12 @@ export class ControllerScenario {
     await this.custom
       .deleteClusterCustomObject({ group, version, plural: 'reappolicies', name: this.policyName })
       .catch(() => undefined);
+    // Agents delete their reports when they see the policy go; one already stopped cannot.
+    for (const report of await this.nodeReports().catch(() => [])) {
+      await this.custom
+        .deleteClusterCustomObject({ group, version, plural: 'reapnodereports', name: report.metadata!.name! })
+        .catch(() => undefined);
+    }
     for (const namespace of this.namespaces) {
       // Owners may still carry reaper's finalizer if a test failed midway: drop it so the namespace goes.
       for (const plural of ['topologies', 'sandboxes'] as const) {

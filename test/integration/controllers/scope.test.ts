@@ -162,9 +162,9 @@ interface Expected {
 }
 
 /**
- * The policy once status.lastSweep holds a completed sweep of its current generation that saw the
- * test's containers as `expected` (whichever agent swept), checked in detail. A timeout says what
- * the status held last.
+ * The agent's report once its lastSweep holds a completed sweep of the policy's current generation
+ * that saw the test's containers as `expected`, checked in detail, and the policy once its fleet
+ * summary has taken that sweep in. A timeout says what the report held last.
  */
 async function sweepOf(
   s: ControllerScenario,
@@ -188,10 +188,15 @@ async function sweepOf(
   try {
     found = await waitFor(`${what} (policy ${s.policyName})`, async () => {
       const policy = await s.policy();
-      status = policy.status;
-      const sweep = policy.status?.lastSweep as LastSweep | undefined;
-      const current = policy.status?.observedGeneration === policy.metadata?.generation;
-      return sweep?.outcome === 'Completed' && current && seen(sweep) ? { policy, sweep } : undefined;
+      // One agent per test: its report is the policy's only one.
+      const [report] = await s.nodeReports();
+      status = report?.status;
+      const sweep = report?.status?.lastSweep as (LastSweep & { finishTime?: string }) | undefined;
+      const generation = policy.metadata?.generation;
+      const current = report?.status?.observedGeneration === generation;
+      const summarized =
+        policy.status?.observedGeneration === generation && policy.status?.lastSweepTime === sweep?.finishTime;
+      return sweep?.outcome === 'Completed' && current && summarized && seen(sweep) ? { policy, sweep } : undefined;
     });
   } catch (err) {
     throw new Error(`${(err as Error).message}; the status held ${JSON.stringify(status)}`);

@@ -1,6 +1,7 @@
 // Server-side apply of status on reaper's own CRDs (cluster-scoped ReapPolicy, namespaced Topology):
-// spec and generation are never touched, an unchanged apply changes nothing, each agent owns its
-// own entry of status.nodes, and our fields are taken back from another manager.
+// spec and generation are never touched, an unchanged apply changes nothing, the agent's and the
+// summary writer's field managers each keep their own fields of one status, and our fields are taken
+// back from another manager.
 import * as k8s from '@kubernetes/client-node';
 import type { Condition } from '../../../src/api/types.js';
 import { setCondition } from '../../../src/kube/conditions.js';
@@ -15,7 +16,6 @@ interface StoredObject extends k8s.KubernetesObject {
   status?: {
     observedGeneration?: number;
     conditions?: Condition[];
-    nodes?: { node: string; conditions?: Condition[] }[];
     totals?: Record<string, number>;
     resources?: Record<string, unknown>;
   };
@@ -89,18 +89,17 @@ describe('StatusApplier on the real API server', () => {
     expect(trimmed.status?.conditions).toEqual(status.conditions);
   });
 
-  test('each agent owns its own entry of status.nodes; policy-wide applies leave them alone', async () => {
-    await applier.applyNodeEntry(policy, 'node-a', { conditions: ready('True', 'a swept') });
-    await applier.applyNodeEntry(policy, 'node-b', { conditions: ready('False', 'b blocked') });
-    await applier.apply(policy, { observedGeneration: 1, conditions: ready('True', 'policy ok') });
-    await applier.applyNodeEntry(policy, 'node-a', { conditions: ready('True', 'a swept again') });
-
-    const stored = await read(policy);
-    const byNode = Object.fromEntries((stored.status?.nodes ?? []).map((n) => [n.node, n.conditions?.[0]?.message]));
-    expect(byNode).toEqual({ 'node-a': 'a swept again', 'node-b': 'b blocked' });
-    expect(stored.status?.conditions?.[0]?.message).toBe('policy ok');
+  test("an agent's apply and the summary writer's apply of one owner's status leave each other's fields alone", async () => {
+    const summary = new StatusApplier(kc, { fieldManager: 'reaper-summary' });
+    const resources = { containers: { expected: 1, found: 2 }, networks: { expected: 1, found: 1 } };
+    await applier.apply(topology, { observedGeneration: 1, conditions: ready('True', 'managed') });
+    await summary.apply(topology, { resources });
+    await applier.apply(topology, { observedGeneration: 1, conditions: ready('True', 'managed again') });
+    const stored = await read(topology);
+    expect(stored.status?.resources).toEqual(resources);
+    expect(stored.status?.conditions?.[0]?.message).toBe('managed again');
     const managers = (stored.metadata?.managedFields ?? []).map((m) => m.manager);
-    expect(managers).toEqual(expect.arrayContaining(['reaper', 'reaper/node-a', 'reaper/node-b']));
+    expect(managers).toEqual(expect.arrayContaining(['reaper', 'reaper-summary']));
   });
 
   test('takes its fields back from another manager that set them', async () => {

@@ -11,7 +11,7 @@ import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
 import { ControllerScenario } from '../controllers/scenario.js';
-import { nodeConditions } from '../../support/node-status.js';
+import { reportConditions } from '../../support/node-report.js';
 
 const scenario = new ControllerScenario('rel-kill');
 const NODE = 'node-kill';
@@ -195,7 +195,7 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
   expect(second.child.exitCode).toBeNull();
   expect(second.logs.filter((l) => l.level === 'error')).toEqual([]);
   expect(second.otherOutput).toEqual([]);
-  const own = nodeConditions(await scenario.policy(), NODE);
+  const own = reportConditions(await scenario.nodeReport(NODE));
   expect(own('Ready')).toMatchObject({ status: 'True', reason: 'SweepCompleted' });
   expect(own('Degraded')?.status).toBe('False');
 }, 400_000);

@@ -12,7 +12,7 @@ import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
 import type { KubeObject, OwnerResources } from '../controllers/scenario.js';
 import { apiVersion as reaperApiVersion, ControllerScenario } from '../controllers/scenario.js';
-import { nodeConditions } from '../../support/node-status.js';
+import { reportConditions } from '../../support/node-report.js';
 
 const scenario = new ControllerScenario('rel-crd');
 const group = `${uniqueName('labs')}.reliability.test`;
@@ -128,7 +128,7 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
   const blind = await waitFor(
     'the policy to say this agent cannot see the Lab owners',
     async () => {
-      const own = nodeConditions(await scenario.policy(), NODE);
+      const own = reportConditions(await scenario.nodeReport(NODE));
       return own('Degraded')?.status === 'True' ? own : undefined;
     },
     60_000,
@@ -152,7 +152,7 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
   );
   expect(countOf(blockedSweep, 'orphaned')).toBe(20);
   const blocked = await waitFor('the policy status to say so', async () => {
-    const own = nodeConditions(await scenario.policy(), NODE);
+    const own = reportConditions(await scenario.nodeReport(NODE));
     return own('Degraded')?.status === 'False' && own('Blocked')?.status === 'True' ? own : undefined;
   });
   expect(blocked('Blocked')?.reason).toBe('TooManyOrphans');
@@ -189,7 +189,7 @@ test('a controller started while the owners’ kind is not served at all fails c
   expect(sweeps().map((s) => s.outcome)).toEqual(sweeps().map(() => 'FailedClosed'));
   expect(sweeps().map(reapedIn)).toEqual(sweeps().map(() => 0));
   const own = await waitFor('this agent’s view in the policy status', async () => {
-    const view = nodeConditions(await absent.policy(), node);
+    const view = reportConditions(await absent.nodeReport(node));
     return view('Degraded')?.status === 'True' ? view : undefined;
   });
   expect(own('Degraded')).toMatchObject({ reason: 'OwnersNotVisible' });

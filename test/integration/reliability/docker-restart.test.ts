@@ -22,7 +22,7 @@ import { startController, sweepsOf } from '../../support/controller-process.js';
 import { waitFor } from '../kube/helpers.js';
 import type { KubeObject } from '../controllers/scenario.js';
 import { ControllerScenario } from '../controllers/scenario.js';
-import { nodeConditions } from '../../support/node-status.js';
+import { reportConditions } from '../../support/node-report.js';
 
 const ORPHAN_CONTAINERS = 20;
 const STOP_TIMEOUT_SECONDS = 2;
@@ -199,12 +199,11 @@ test('dockerd killed mid-sweep: failures reported, no lease freed early, the nex
   );
 }, 300_000);
 
-// Every `reaper run` sharing the API server sweeps this policy on its own engine, so the policy-wide
-// conditions are whoever swept last: this agent's own view is its status.nodes[] entry. The policy
+// This agent's own view is its ReapNodeReport (the policy's conditions are the fleet's). The policy
 // manages no leases here: the agents of the shared engine would find this engine's lease store on
 // the same filesystem and, not seeing its containers, rightly take the leases for dangling (the CLI
 // test above covers leases).
-const nodeView = async (node: string) => nodeConditions(await scenario.policy(), node);
+const nodeView = async (node: string) => reportConditions(await scenario.nodeReport(node));
 
 test('reaper run: dockerd killed mid-reap, the controller keeps running, fails closed while blind, and finishes the job once the engine is back', async () => {
   const node = 'node-drun';

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { ALL_CRDS } from '../../../src/api/crds.js';
+import { ALL_CRDS, reapNodeReportCrd } from '../../../src/api/crds.js';
 import { renderCrdFiles } from '../../../src/api/render-crds.js';
 import { reapPolicySpecSchema } from '../../../src/api/schema/reappolicy.js';
 import type { CelRule } from '../../../src/api/schema-helpers.js';
@@ -90,6 +90,13 @@ test('names, scope, category, short names and the status subresource', () => {
       categories: ['reaper'],
       status: { status: {} },
     },
+    {
+      name: 'reapnodereports.reaper.dev',
+      scope: 'Cluster',
+      shortNames: ['rnr'],
+      categories: ['reaper'],
+      status: { status: {} },
+    },
   ]);
 });
 
@@ -117,12 +124,23 @@ test('printer columns read fields the schema has', () => {
   }
 });
 
-test('status lists others apply into are map lists: conditions by type, agent entries by node', () => {
-  const status = (rootSchema(ALL_CRDS[0]).properties as Record<string, Node>).status!;
-  const props = status.properties as Record<string, Node>;
-  expect(props.conditions).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] });
-  expect(props.nodes).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['node'] });
-  expect((props.nodes!.items as Node).required).toEqual(['node']);
+test('conditions are map lists by type; a policy holds no per-node list (each node has its ReapNodeReport)', () => {
+  for (const crd of ALL_CRDS) {
+    const status = (rootSchema(crd).properties as Record<string, Node>).status!;
+    const props = status.properties as Record<string, Node>;
+    expect(props.conditions).toMatchObject({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] });
+  }
+  const policyStatus = (rootSchema(ALL_CRDS[0]).properties as Record<string, Node>).status!;
+  expect(policyStatus.properties).not.toHaveProperty('nodes');
+});
+
+test("a node report's policy and node cannot change", () => {
+  const spec = (rootSchema(reapNodeReportCrd).properties as Record<string, Node>).spec!;
+  for (const field of ['policy', 'node']) {
+    expect((spec.properties as Record<string, Node>)[field]!['x-kubernetes-validations']).toEqual([
+      { rule: 'self == oldSelf', message: 'is immutable' },
+    ]);
+  }
 });
 
 test('the rendered files parse back to the CRD objects', () => {

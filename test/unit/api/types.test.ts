@@ -1,12 +1,15 @@
 // The TypeScript types and the schemas describe the same objects: fully populated objects of each
 // type pass the closed schemas (which reject any field the schema does not know).
 import { ownerStatusSchema, sandboxSpecSchema, topologySpecSchema } from '../../../src/api/schema/owners.js';
+import { reapNodeReportSpecSchema, reapNodeReportStatusSchema } from '../../../src/api/schema/node-report.js';
 import { reapPolicySpecSchema, reapPolicyStatusSchema } from '../../../src/api/schema/reappolicy.js';
 import type { Schema } from '../../../src/api/schema-helpers.js';
 import type {
   Condition,
   DefaultedReapPolicySpec,
   OwnerStatus,
+  ReapNodeReportSpec,
+  ReapNodeReportStatus,
   ReapPolicySpec,
   ReapPolicyStatus,
   SandboxSpec,
@@ -90,33 +93,45 @@ test('the defaulted spec of an empty one has exactly the DefaultedReapPolicySpec
   expect(value).toEqual(expected);
 });
 
-test('a ReapPolicyStatus with every field, a ReapReport as lastSweep', () => {
+test('a ReapPolicyStatus with every field', () => {
   const status: Required<ReapPolicyStatus> = {
     observedGeneration: 2,
     conditions: [condition],
-    lastSweep: report,
+    lastSweepTime: '2026-11-25T05:00:01Z',
     summary: { orphans: 4, reaped: 4, failed: 0 },
-    nodes: [
-      {
-        node: 'n1',
-        lastHeartbeatTime: '2026-11-25T05:00:01Z',
-        lastSweep: {
-          sweepId: 's-1',
-          mode: 'Reap',
-          startTime: '2026-11-25T05:00:00Z',
-          finishTime: '2026-11-25T05:00:01Z',
-          outcome: 'Completed',
-          liveOwners: 1,
-          counts: report.counts,
-          approvalId: 'b-0123',
-          errorCount: 1,
-        },
-        conditions: [condition],
-      },
-    ],
+    fleet: {
+      nodes: 3,
+      ready: 1,
+      blocked: 1,
+      degraded: 0,
+      stale: 1,
+      problems: [{ node: 'n2', reason: 'Blocked', message: 'approve with reaper.dev/approve-sweep=b-0123' }],
+      problemsOmitted: 1,
+    },
+    lastReaps: [{ node: 'n1', finishTime: '2026-11-25T05:00:01Z', kind: 'containers', name: 'lab-r1', ownerKey: 'k' }],
     totals: { sweeps: 3, reaped: 9, failed: 1, blocked: 1 },
   };
   expect(problems(reapPolicyStatusSchema, status)).toEqual([]);
+});
+
+test('a ReapNodeReport spec and status with every field', () => {
+  const spec: Required<ReapNodeReportSpec> = { policy: 'default', node: 'n1' };
+  expect(problems(reapNodeReportSpecSchema, spec)).toEqual([]);
+  const status: Required<ReapNodeReportStatus> = {
+    observedGeneration: 2,
+    lastHeartbeatTime: '2026-11-25T05:00:01Z',
+    conditions: [condition],
+    lastSweep: report,
+    summary: { orphans: 4, reaped: 4, failed: 0 },
+    totals: { sweeps: 3, reaped: 9, failed: 1, blocked: 1 },
+    owners: [
+      { key: 'k', containers: 2, networks: 1, volumes: 0, ipLeases: 2 },
+      { key: 'ab12', keyPrefixLength: 4, containers: 1, networks: 0, volumes: 0, ipLeases: 0 },
+    ],
+    ownersOmitted: 1,
+    omittedCounts: { containers: 1, networks: 0, volumes: 0, ipLeases: 0 },
+  };
+  expect(problems(reapNodeReportStatusSchema, status)).toEqual([]);
 });
 
 test('owner specs and status with every field', () => {
@@ -139,6 +154,8 @@ test('owner specs and status with every field', () => {
       volumes: { expected: 0, found: 0 },
       ipLeases: { expected: 2, found: 2 },
     },
+    foundOnNodes: [{ node: 'n1', containers: 1, networks: 1, volumes: 0, ipLeases: 2 }],
+    foundOnNodesOmitted: 0,
     lastReap: report,
   };
   expect(problems(topologySpecSchema, topology)).toEqual([]);

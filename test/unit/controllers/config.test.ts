@@ -32,6 +32,10 @@ describe('controllerConfig', () => {
       shutdownTimeoutMs: 45_000,
       watchIdleTimeoutMs: 150_000,
       kubeApi: { qps: 20, burst: 40 },
+      role: 'agent',
+      summaryPeriodMs: 10_000,
+      reportHeartbeatMs: 300_000,
+      staleAfterMs: 900_000,
     });
     expect(config(given)).toEqual(config({ nodeName: 'node-a' }));
   });
@@ -51,6 +55,10 @@ describe('controllerConfig', () => {
         watchIdleTimeout: '3m',
         kubeApiQps: '5',
         kubeApiBurst: '10',
+        role: 'all',
+        summaryPeriod: '1s',
+        reportHeartbeat: '30s',
+        staleAfter: '2m',
       }),
     ).toEqual({
       nodeName: 'worker-3.example.com',
@@ -64,6 +72,10 @@ describe('controllerConfig', () => {
       shutdownTimeoutMs: 20_000,
       watchIdleTimeoutMs: 180_000,
       kubeApi: { qps: 5, burst: 10 },
+      role: 'all',
+      summaryPeriodMs: 1_000,
+      reportHeartbeatMs: 30_000,
+      staleAfterMs: 120_000,
     });
   });
 
@@ -122,6 +134,12 @@ describe('controllerConfig', () => {
     ['a trigger delay without unit', { triggerDelay: '500' }, ['--trigger-delay: "500" is not a duration']],
     ['a negative trigger delay', { triggerDelay: '-1s' }, ['--trigger-delay: "-1s" is not a duration']],
     ['a zero resync', { ownerResync: '0' }, ['--owner-resync: "0" is not a positive duration such as 10s or 1m']],
+    ['an unknown role', { role: 'leader' }, ['--role: "leader" is not one of agent, summary, all']],
+    [
+      'a zero summary period',
+      { summaryPeriod: '0' },
+      ['--summary-period: "0" is not a positive duration such as 10s or 1m'],
+    ],
     ['a resync in days', { ownerResync: '1d' }, ['--owner-resync: "1d" is not a positive duration such as 10s or 1m']],
     [
       'a zero request timeout',

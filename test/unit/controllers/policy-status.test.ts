@@ -10,13 +10,11 @@ import {
   addSweepToTotals,
   claimsOverlapCondition,
   emptyTotals,
-  nodeEntryAfterSweep,
-  policyStatusAfterSweep,
   policyStatusForInvalidSpec,
-  sameFindings,
   sweepConditionUpdates,
   totalsFrom,
 } from '../../../controllers/policy-status.js';
+import { sweptState } from '../../../controllers/node-report.js';
 import { container, owners, policy, snapshot } from '../core/fixtures.js';
 import type { Swept } from './reports.js';
 import { report, sweep } from './reports.js';
@@ -160,10 +158,10 @@ describe('conditions after a sweep', () => {
   });
 });
 
-describe('policyStatusAfterSweep', () => {
+describe("a node's report after a sweep (sweptState)", () => {
   test('a first status has all four conditions, observedGeneration everywhere, and the report', () => {
     const r = report({ counts: { containers: { scanned: 5, attributable: 4, orphaned: 2, reaped: 2 } } });
-    const status = policyStatusAfterSweep(undefined, facts(r, { generation: 7 }), emptyTotals(), T0);
+    const status = sweptState(undefined, facts(r, { generation: 7 }), T0);
     expect(status.observedGeneration).toBe(7);
     expect(status.conditions!.map((c) => c.type)).toEqual(['Ready', 'Blocked', 'Degraded', 'ClaimsOverlap']);
     for (const c of status.conditions!) {
@@ -178,10 +176,9 @@ describe('policyStatusAfterSweep', () => {
   });
 
   test('a failed-closed first sweep still shows Blocked, as not evaluated', () => {
-    const status = policyStatusAfterSweep(
+    const status = sweptState(
       undefined,
       facts(report({ outcome: 'FailedClosed' }), { failedClosed: ['owners not fully visible'] }),
-      emptyTotals(),
       T0,
     );
     expect(summaryOf(status.conditions)).toEqual({
@@ -193,23 +190,21 @@ describe('policyStatusAfterSweep', () => {
   });
 
   test('lastTransitionTime moves only when a status changes; reason, message and generation follow every sweep', () => {
-    const first = policyStatusAfterSweep(undefined, facts(report()), emptyTotals(), T0);
-    const again = policyStatusAfterSweep(
+    const first = sweptState(undefined, facts(report()), T0);
+    const again = sweptState(
       first,
       facts(report({ sweepId: 'second', counts: { containers: { orphaned: 1, reaped: 1 } } }), { generation: 2 }),
-      emptyTotals(),
       T1,
     );
     expect(again.conditions!.map((c) => c.lastTransitionTime)).toEqual([at(T0), at(T0), at(T0), at(T0)]);
     expect(again.conditions!.map((c) => c.observedGeneration)).toEqual([2, 2, 2, 2]);
     expect(condition(again, 'Ready').message).toMatch(/^sweep second on node-a: 1 orphans, reaped 1 containers$/);
 
-    const failed = policyStatusAfterSweep(
+    const failed = sweptState(
       again,
       facts(report({ outcome: 'PartiallyFailed', counts: { containers: { orphaned: 1, failed: 1 } } }), {
         generation: 2,
       }),
-      emptyTotals(),
       T2,
     );
     expect(condition(failed, 'Ready')).toMatchObject({ status: 'False', lastTransitionTime: at(T2) });
@@ -231,7 +226,7 @@ describe('policyStatusAfterSweep', () => {
         { type: 'Ready', status: 'True', lastTransitionTime: at(T0), reason: 'SweepCompleted', message: '' },
       ],
     };
-    const status = policyStatusAfterSweep(previous, facts(report()), emptyTotals(), T1);
+    const status = sweptState(previous, facts(report()), T1);
     expect(status.conditions!.map((c) => c.type)).toEqual(['Degraded', 'Ready', 'Blocked', 'ClaimsOverlap']);
     expect(condition(status, 'Ready').lastTransitionTime).toBe(at(T0));
   });
@@ -244,7 +239,7 @@ describe('policyStatusAfterSweep', () => {
       action: 'Reaped' as const,
       reason: 'owner gone',
     }));
-    const status = policyStatusAfterSweep(undefined, facts(report({ items })), emptyTotals(), T0);
+    const status = sweptState(undefined, facts(report({ items })), T0);
     expect(status.lastSweep!.items).toHaveLength(REPORT_ITEM_CAP);
     expect(status.lastSweep!.itemsOmitted).toBe(25);
   });
@@ -255,7 +250,7 @@ describe('Blocked through the real planner', () => {
 
   test('a blocked sweep names the approval id and reaps nothing', () => {
     const blocked = blockedSweep();
-    const status = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const status = sweptState(undefined, factsOf(blocked, eager), T0);
     const approvalId = blocked.report.approvalId!;
     expect(approvalId).toMatch(/^b-[0-9a-f]{12}$/);
     expect(condition(status, 'Blocked')).toMatchObject({ status: 'True', reason: 'TooManyOrphans' });
@@ -266,10 +261,10 @@ describe('Blocked through the real planner', () => {
 
   test('the approval annotation clears Blocked: the same set is reaped and Blocked turns False', () => {
     const blocked = blockedSweep();
-    const before = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const before = sweptState(undefined, factsOf(blocked, eager), T0);
     const approved = policy({ ...eager, approvedSweep: blocked.report.approvalId! });
     const released = sweep({ snapshot: mostlyOrphaned, owners: owners(['A']), policy: approved });
-    const after = policyStatusAfterSweep(before, factsOf(released, approved), emptyTotals(), T1);
+    const after = sweptState(before, factsOf(released, approved), T1);
     expect(released.report.outcome).toBe('Completed');
     expect(condition(after, 'Blocked')).toMatchObject({
       status: 'False',
@@ -282,10 +277,10 @@ describe('Blocked through the real planner', () => {
 
   test('an approval of another set does not clear Blocked', () => {
     const blocked = blockedSweep();
-    const before = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const before = sweptState(undefined, factsOf(blocked, eager), T0);
     const wrong = policy({ ...eager, approvedSweep: 'b-000000000000' });
     const still = sweep({ snapshot: mostlyOrphaned, owners: owners(['A']), policy: wrong });
-    const after = policyStatusAfterSweep(before, factsOf(still, wrong), emptyTotals(), T1);
+    const after = sweptState(before, factsOf(still, wrong), T1);
     expect(condition(after, 'Blocked')).toMatchObject({ status: 'True', lastTransitionTime: at(T0) });
   });
 
@@ -294,10 +289,10 @@ describe('Blocked through the real planner', () => {
     ['a new generation that does not keeps Blocked', { maxOrphanPercent: 60 }, 'True'],
   ])('%s', (_name, limits, blockedStatus) => {
     const blocked = blockedSweep();
-    const before = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const before = sweptState(undefined, factsOf(blocked, eager), T0);
     const changed = policy({ ...eager, generation: 2, limits: { ...eager.limits, ...limits } });
     const next = sweep({ snapshot: mostlyOrphaned, owners: owners(['A']), policy: changed });
-    const after = policyStatusAfterSweep(before, factsOf(next, changed), emptyTotals(), T1);
+    const after = sweptState(before, factsOf(next, changed), T1);
     expect(after.observedGeneration).toBe(2);
     expect(condition(after, 'Blocked')).toMatchObject({
       status: blockedStatus,
@@ -308,13 +303,13 @@ describe('Blocked through the real planner', () => {
 
   test('a sweep that fails closed leaves Blocked as it was, and the next clean sweep clears Degraded', () => {
     const blocked = blockedSweep();
-    const first = policyStatusAfterSweep(undefined, factsOf(blocked, eager), emptyTotals(), T0);
+    const first = sweptState(undefined, factsOf(blocked, eager), T0);
     const blind = sweep({
       snapshot: mostlyOrphaned,
       owners: owners(['A'], { synced: false, errors: ['reaper.dev/v1alpha1 Topology is not synced'] }),
       policy: eager,
     });
-    const second = policyStatusAfterSweep(first, factsOf(blind, eager), emptyTotals(), T1);
+    const second = sweptState(first, factsOf(blind, eager), T1);
     expect(blind.report.outcome).toBe('FailedClosed');
     expect(condition(second, 'Blocked')).toEqual(condition(first, 'Blocked'));
     expect(condition(second, 'Degraded')).toMatchObject({
@@ -326,7 +321,7 @@ describe('Blocked through the real planner', () => {
     expect(blind.report.counts.containers.reaped).toBe(0);
 
     const seeing = sweep({ snapshot: mostlyOrphaned, owners: owners(['A', 'gone-1', 'gone-2']), policy: eager });
-    const third = policyStatusAfterSweep(second, factsOf(seeing, eager), emptyTotals(), T2);
+    const third = sweptState(second, factsOf(seeing, eager), T2);
     expect(summaryOf(third.conditions)).toEqual({
       Ready: 'True/SweepCompleted',
       Blocked: 'False/WithinLimits',
@@ -338,13 +333,14 @@ describe('Blocked through the real planner', () => {
 });
 
 describe('policyStatusForInvalidSpec', () => {
-  test('Ready False and Degraded True with the problems; the last sweep, summary and totals stay', () => {
-    const previous = policyStatusAfterSweep(
-      undefined,
-      facts(report({ counts: { containers: { orphaned: 1, reaped: 1 } } })),
-      emptyTotals(),
-      T0,
-    );
+  test('Ready False and Degraded True with the problems; the fleet, summary and totals stay', () => {
+    const previous: ReapPolicyStatus = {
+      observedGeneration: 2,
+      conditions: sweptState(undefined, facts(report()), T0).conditions,
+      lastSweepTime: at(T0),
+      summary: { orphans: 1, reaped: 1, failed: 0 },
+      fleet: { nodes: 1, ready: 1, blocked: 0, degraded: 0, stale: 0, problems: [], problemsOmitted: 0 },
+    };
     const totals = { sweeps: 4, reaped: 9, failed: 0, blocked: 1 };
     const status = policyStatusForInvalidSpec(previous, 'spec.match[0].nameRegex: needs a group "key"', 3, totals, T1);
     expect(status.observedGeneration).toBe(3);
@@ -358,7 +354,8 @@ describe('policyStatusForInvalidSpec', () => {
     });
     expect(condition(status, 'Ready').message).toBe('nothing is swept: spec.match[0].nameRegex: needs a group "key"');
     expect(condition(status, 'Ready')).toMatchObject({ observedGeneration: 3, lastTransitionTime: at(T1) });
-    expect(status.lastSweep).toEqual(previous.lastSweep);
+    expect(status.lastSweepTime).toBe(previous.lastSweepTime);
+    expect(status.fleet).toEqual(previous.fleet);
     expect(status.summary).toEqual(previous.summary);
     expect(status.totals).toBe(totals);
   });
@@ -372,16 +369,16 @@ describe('policyStatusForInvalidSpec', () => {
       Stalled: 'True/InvalidSpec',
       ClaimsOverlap: 'False/InvalidSpec',
     });
-    expect(status).not.toHaveProperty('lastSweep');
+    expect(status).not.toHaveProperty('fleet');
     expect(status).not.toHaveProperty('summary');
   });
 
   // Stalled is what kstatus (Flux, kpt) reads as Failed: held while the spec stays invalid, gone once a sweep runs.
-  test('Stalled keeps its transition time while the spec stays invalid, and the next sweep drops it', () => {
+  test('Stalled keeps its transition time while the spec stays invalid; conditions after a sweep drop it', () => {
     const first = policyStatusForInvalidSpec(undefined, 'bad', 1, emptyTotals(), T0);
     const again = policyStatusForInvalidSpec(first, 'bad', 1, emptyTotals(), T1);
     expect(condition(again, 'Stalled')).toMatchObject({ status: 'True', message: 'bad', lastTransitionTime: at(T0) });
-    const fixed = policyStatusAfterSweep(again, facts(report(), { generation: 2 }), emptyTotals(), T2);
+    const fixed = sweptState(again, facts(report(), { generation: 2 }), T2);
     expect(summaryOf(fixed.conditions)).toEqual({
       Ready: 'True/SweepCompleted',
       Blocked: 'False/WithinLimits',
@@ -432,9 +429,9 @@ describe('ClaimsOverlap', () => {
   });
 
   test('in status: turns True when an overlap appears, keeps its time while it lasts, turns False when it goes', () => {
-    const first = policyStatusAfterSweep(undefined, facts(report()), emptyTotals(), T0);
+    const first = sweptState(undefined, facts(report()), T0);
     expect(condition(first, 'ClaimsOverlap')).toMatchObject({ status: 'False', lastTransitionTime: at(T0) });
-    const overlapping = policyStatusAfterSweep(first, facts(report(), { overlaps: [shared] }), emptyTotals(), T1);
+    const overlapping = sweptState(first, facts(report(), { overlaps: [shared] }), T1);
     expect(condition(overlapping, 'ClaimsOverlap')).toMatchObject({
       status: 'True',
       reason: 'SharedMatchRule',
@@ -442,25 +439,15 @@ describe('ClaimsOverlap', () => {
       lastTransitionTime: at(T1),
     });
     expect(condition(overlapping, 'Ready').lastTransitionTime).toBe(at(T0));
-    const more = policyStatusAfterSweep(
-      overlapping,
-      facts(report(), { overlaps: [shared, pattern] }),
-      emptyTotals(),
-      T2,
-    );
+    const more = sweptState(overlapping, facts(report(), { overlaps: [shared, pattern] }), T2);
     expect(condition(more, 'ClaimsOverlap')).toMatchObject({ status: 'True', lastTransitionTime: at(T1) });
     expect(condition(more, 'ClaimsOverlap').message).toMatch(/policy labs/);
-    const gone = policyStatusAfterSweep(more, facts(report()), emptyTotals(), T2);
+    const gone = sweptState(more, facts(report()), T2);
     expect(condition(gone, 'ClaimsOverlap')).toMatchObject({
       status: 'False',
       reason: 'NoOverlap',
       lastTransitionTime: at(T2),
     });
-  });
-
-  test('a node entry carries it too', () => {
-    const entry = nodeEntryAfterSweep(undefined, facts(report(), { overlaps: [shared] }), T0);
-    expect(condition(entry, 'ClaimsOverlap')).toMatchObject({ status: 'True', reason: 'SharedMatchRule' });
   });
 });
 
@@ -512,90 +499,5 @@ describe('totals', () => {
     ],
   ])('totalsFrom: %s', (_name, status, expected) => {
     expect(totalsFrom(status)).toEqual(expected);
-  });
-});
-
-describe('sameFindings', () => {
-  const base = report({ counts: { containers: { scanned: 3, attributable: 3, orphaned: 1, pending: 1 } } });
-  test.each<[string, ReapReport | undefined, ReapReport, boolean]>([
-    ['nothing written yet', undefined, base, false],
-    ['the same report', base, base, true],
-    [
-      'another sweep id and other times',
-      base,
-      { ...base, sweepId: 'other', startTime: '2026-11-25T12:05:00.000Z', finishTime: '2026-11-25T12:05:02.000Z' },
-      true,
-    ],
-    [
-      'another count',
-      base,
-      report({ counts: { containers: { scanned: 4, attributable: 3, orphaned: 1, pending: 1 } } }),
-      false,
-    ],
-    ['another outcome', base, { ...base, outcome: 'PartiallyFailed' }, false],
-    ['another number of live owners', base, { ...base, liveOwners: 3 }, false],
-    ['another mode', base, { ...base, mode: 'DryRun' }, false],
-    ['another node', base, { ...base, node: 'node-b' }, false],
-    ['an error more', base, { ...base, errors: ['re-check of owners failed: timeout'] }, false],
-    ['another approval id', { ...base, approvalId: 'b-1' }, { ...base, approvalId: 'b-2' }, false],
-    [
-      'an item that changed its reason',
-      { ...base, items: [{ kind: 'containers', name: 'c', id: 'i', action: 'Pending', reason: 'in grace' }] },
-      { ...base, items: [{ kind: 'containers', name: 'c', id: 'i', action: 'Failed', reason: 'in use' }] },
-      false,
-    ],
-  ])('%s: %s', (_name, written, next, expected) => {
-    expect(sameFindings(written, next)).toBe(expected);
-  });
-
-  test('reports that differ only beyond what status keeps are the same: the write would not change anything', () => {
-    const items = (last: string) =>
-      Array.from({ length: REPORT_ITEM_CAP + 1 }, (_, i) => ({
-        kind: 'containers' as const,
-        name: i === REPORT_ITEM_CAP ? last : `c-${i}`,
-        id: `id-${i}`,
-        action: 'Reaped' as const,
-        reason: 'owner gone',
-      }));
-    expect(sameFindings(report({ items: items('x') }), report({ items: items('y') }))).toBe(true);
-  });
-
-  test('a periodic sweep of an unchanged host finds the same through the real planner', () => {
-    const host = snapshot([container('live', 'A'), container('o1', 'gone')]);
-    const first = sweep({ snapshot: host, owners: owners(['A']), policy: policy({ timing: { minAgeMs: 0 } }) });
-    const grace = first.plan.graceState;
-    const second = sweep({ snapshot: host, owners: owners(['A']), policy: policy({ timing: { minAgeMs: 0 } }), grace });
-    expect(first.report.counts.containers.pending).toBe(1);
-    expect(sameFindings(first.report, { ...second.report, sweepId: 'next' })).toBe(true);
-  });
-});
-
-describe('nodeEntryAfterSweep', () => {
-  test('the heartbeat moves on every write, the conditions only when their status changes', () => {
-    const r = report({ counts: { containers: { orphaned: 1, reaped: 1 } }, errors: ['a warning'] });
-    const first = nodeEntryAfterSweep(undefined, facts(r), T0);
-    expect(first.lastHeartbeatTime).toBe(at(T0));
-    expect(first.lastSweep).toMatchObject({ sweepId: r.sweepId, outcome: 'Completed', errorCount: 1 });
-    expect(first.conditions!.map((c) => [c.type, c.lastTransitionTime, c.observedGeneration])).toEqual([
-      ['Ready', at(T0), 1],
-      ['Blocked', at(T0), 1],
-      ['Degraded', at(T0), 1],
-      ['ClaimsOverlap', at(T0), 1],
-    ]);
-    const heartbeat = nodeEntryAfterSweep({ node: 'node-a', ...first }, facts(r), T1);
-    expect(heartbeat.lastHeartbeatTime).toBe(at(T1));
-    expect(heartbeat.conditions).toEqual(first.conditions);
-    const blind = nodeEntryAfterSweep(
-      { node: 'node-a', ...heartbeat },
-      facts(report({ outcome: 'FailedClosed' }), { failedClosed: ['runtime not fully listed'] }),
-      T2,
-    );
-    expect(condition(blind, 'Degraded')).toMatchObject({ status: 'True', lastTransitionTime: at(T2) });
-    expect(condition(blind, 'Blocked').lastTransitionTime).toBe(at(T0));
-  });
-
-  test('the time has the seconds precision the API server keeps', () => {
-    const entry = nodeEntryAfterSweep(undefined, facts(report()), new Date('2026-11-25T10:00:00.999Z'));
-    expect(entry.lastHeartbeatTime).toBe('2026-11-25T10:00:00Z');
   });
 });

@@ -259,7 +259,9 @@ test('catastrophic-backtracking patterns against names up to 5000 characters, un
     'a dry-run sweep of the pattern policy that saw the containers',
     async () => {
       const p = await getPolicy(longName);
-      const counts = (p.status?.lastSweep as { counts?: { containers?: { scanned?: number } } } | undefined)?.counts;
+      const nodeReport = await scenario.nodeReport('node-bad-pol', longName);
+      const counts = (nodeReport?.status?.lastSweep as { counts?: { containers?: { scanned?: number } } } | undefined)
+        ?.counts;
       return condition(p, 'Ready')?.status === 'True' && (counts?.containers?.scanned ?? 0) > 0 ? p : undefined;
     },
     300_000,
@@ -268,11 +270,11 @@ test('catastrophic-backtracking patterns against names up to 5000 characters, un
   const report = await waitFor(
     'a report naming the attributed container',
     async () => {
-      const r = (await getPolicy(longName)).status?.lastSweep as {
+      const r = (await scenario.nodeReport('node-bad-pol', longName))?.status?.lastSweep as {
         counts: { containers: { attributable: number; orphaned: number } };
         items: { id: string; action: string; ownerKey?: string }[];
       };
-      return r.items.some((i) => i.id === attributed) ? r : undefined;
+      return r?.items.some((i) => i.id === attributed) ? r : undefined;
     },
     300_000,
   );

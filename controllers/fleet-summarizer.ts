@@ -1,0 +1,194 @@
+// The one summary writer (design §4): reads every node's ReapNodeReport and the Nodes, and writes
+// each ReapPolicy's status (the fleet summary) and each Topology's and Sandbox's status.resources
+// (the fleet's counts), on change and never more often than once a period per policy. It also
+// deletes reports whose Node is gone when the garbage collector has not.
+import type * as k8s from '@kubernetes/client-node';
+import { formatProblems } from '../src/api/problems.js';
+import { MAX_FOUND_ON_NODES } from '../src/api/schema/owners.js';
+import type { OwnerStatus, ReapNodeReport, ReapPolicy } from '../src/api/types.js';
+import { ownerKeyFromObject } from '../src/core/attribution.js';
+import { describeError, statusCodeOf } from '../src/kube/api-errors.js';
+import { statusChanged } from '../src/kube/conditions.js';
+import type { InformerTarget, ResilientInformer } from '../src/kube/informer.js';
+import type { ReconcileResult } from '../src/kube/run-workers.js';
+import type { StatusApplier } from '../src/kube/status-apply.js';
+import type { Logger } from '../src/observe/logger.js';
+import { namespaceSelected } from '../src/owners/owner-objects.js';
+import type { NodeExists, StandingRules } from './fleet-summary.js';
+import { countedReports, FleetFoundIndex, fleetStatus, reportAge, reportsToRemove } from './fleet-summary.js';
+import { expectedResources, ownerResources } from './owner-status.js';
+import { policyRef } from './policy-controller.js';
+import type { PolicyRegistry } from './policy-registry.js';
+import { BUILT_IN_OWNER_KINDS } from './policy-registry.js';
+import { policyStatusForInvalidSpec, totalsFrom } from './policy-status.js';
+
+/** What the summary writer reads of an informer's cache. */
+export type Cache = Pick<ResilientInformer, 'list' | 'get' | 'synced' | 'healthy'>;
+
+export interface FleetSummarizerOptions {
+  readonly registry: PolicyRegistry;
+  readonly policiesSynced: () => boolean;
+  /** Every ReapNodeReport. */
+  readonly reports: Cache;
+  /** Every Node. */
+  readonly nodes: Cache;
+  /** The owner caches the agent role also uses. */
+  readonly informers: { get(target: InformerTarget): Cache | undefined };
+  /** Applies under the summary writer's own field manager, apart from the agents'. */
+  readonly status: Pick<StatusApplier, 'applyIfChanged'>;
+  readonly deleteReport: (name: string) => Promise<void>;
+  readonly rules: StandingRules;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+const NOT_SYNCED_RETRY_MS = 1_000;
+
+export class FleetSummarizer {
+  private readonly logger: Logger;
+
+  constructor(private readonly options: FleetSummarizerOptions) {
+    this.logger = options.logger.child('fleet-summary');
+  }
+
+  /** Every report of a policy this writer sees. */
+  reportsOf(policy: string): ReapNodeReport[] {
+    return (this.options.reports.list() as unknown as ReapNodeReport[]).filter((r) => r.spec?.policy === policy);
+  }
+
+  async summarize(name: string): Promise<ReconcileResult | void> {
+    const { registry, reports, nodes } = this.options;
+    if (!this.options.policiesSynced() || !reports.synced) return { requeueAfterMs: NOT_SYNCED_RETRY_MS };
+    const entry = registry.get(name);
+    if (!entry) return; // the policy's status went with it; its reports go with their agents' forget
+    const now = this.options.now();
+    const nodeExists: NodeExists =
+      nodes.synced && nodes.healthy ? (node) => nodes.get(node) !== undefined : () => undefined;
+    const all = this.reportsOf(name);
+    await this.removeGoneReports(all, nodeExists, now);
+    const counted = countedReports(all, nodeExists, now, this.options.rules);
+
+    if (!entry.parsed.ok) {
+      await this.writeInvalid(entry.object, formatProblems(entry.parsed.problems).replace(/\n/g, '; '), counted);
+      return this.nextLook(all, nodeExists, now);
+    }
+    const policy = registry.scoped(entry.parsed.policy);
+    const status = fleetStatus(
+      entry.object.status,
+      {
+        generation: policy.generation,
+        mode: policy.mode,
+        overlaps: registry.overlapsOf(name),
+        reports: all,
+        nodeExists,
+        rules: this.options.rules,
+      },
+      new Date(now),
+    );
+    if (statusChanged(entry.object.status, status)) await this.options.status.applyIfChanged(policyRef(name), status);
+    await this.writeOwners(name, counted);
+    return this.nextLook(all, nodeExists, now);
+  }
+
+  /** Owners whose first managing policy is `policyName`: status.resources (and where) from the nodes' counts. */
+  private async writeOwners(policyName: string, counted: readonly ReapNodeReport[]): Promise<void> {
+    // Before any node has counted, nothing is known: the last counts stand rather than read 0.
+    if (!counted.some((r) => r.status?.owners !== undefined)) return;
+    const index = new FleetFoundIndex(counted);
+    for (const target of BUILT_IN_OWNER_KINDS) {
+      const informer = this.options.informers.get(target);
+      if (!informer?.synced) continue;
+      for (const cached of informer.list()) {
+        const object = cached as k8s.KubernetesObject & { spec?: unknown; status?: OwnerStatus };
+        const namespace = object.metadata?.namespace;
+        const [first] = this.options.registry.managing(target.apiVersion, target.kind, namespace);
+        if (first?.policy.name !== policyName || !namespaceSelected(first.ownerKind, namespace)) continue;
+        if (object.metadata?.deletionTimestamp) continue;
+        const key = ownerKeyFromObject(object, first.ownerKind.key);
+        if (key === undefined) continue;
+        const onNodes = index.foundByNode(key);
+        const status: OwnerStatus = {
+          resources: ownerResources(expectedResources(target.kind, object.spec, first.policy), index.found(key)),
+          ...(onNodes.length > 0 ? { foundOnNodes: onNodes.slice(0, MAX_FOUND_ON_NODES) } : {}),
+          ...(onNodes.length > MAX_FOUND_ON_NODES ? { foundOnNodesOmitted: onNodes.length - MAX_FOUND_ON_NODES } : {}),
+        };
+        if (!statusChanged(summaryPart(object.status), status)) continue;
+        const ref = { ...target, name: object.metadata!.name!, ...(namespace ? { namespace } : {}) };
+        try {
+          await this.options.status.applyIfChanged(ref, status);
+        } catch (err) {
+          // Deleted meanwhile: its status went with it.
+          if (statusCodeOf(err) !== 404) throw err;
+        }
+      }
+    }
+  }
+
+  private async writeInvalid(object: ReapPolicy, problems: string, counted: readonly ReapNodeReport[]) {
+    const totals = counted.reduce(
+      (sum, r) => {
+        const t = totalsFrom(r.status);
+        return {
+          sweeps: sum.sweeps + t.sweeps,
+          reaped: sum.reaped + t.reaped,
+          failed: sum.failed + t.failed,
+          blocked: sum.blocked + t.blocked,
+        };
+      },
+      { sweeps: 0, reaped: 0, failed: 0, blocked: 0 },
+    );
+    const generation = object.metadata.generation ?? 0;
+    const status = policyStatusForInvalidSpec(
+      object.status,
+      problems,
+      generation,
+      totals,
+      new Date(this.options.now()),
+    );
+    try {
+      await this.options.status.applyIfChanged(policyRef(object.metadata.name), status);
+    } catch (err) {
+      // A stored spec that fails the CRD's own rules at evaluation (e.g. a duration too large to
+      // convert, stored under an older schema) makes the API server refuse every write to the
+      // object, status included. Retrying cannot help; a spec change brings the policy back here.
+      if (statusCodeOf(err) !== 422) throw err;
+      this.logger.warn('the API server refuses any status for this invalid policy', {
+        policy: object.metadata.name,
+        problems,
+        error: describeError(err),
+      });
+    }
+  }
+
+  private async removeGoneReports(all: readonly ReapNodeReport[], nodeExists: NodeExists, now: number) {
+    for (const report of reportsToRemove(all, nodeExists, now, this.options.rules)) {
+      this.logger.info('deleting the report of a node that is gone', {
+        report: report.metadata.name,
+        node: report.spec.node,
+        policy: report.spec.policy,
+        lastHeartbeatTime: report.status?.lastHeartbeatTime,
+      });
+      await this.options.deleteReport(report.metadata.name);
+    }
+  }
+
+  /** Look again when the next report turns stale or gone, even if nothing is written meanwhile. */
+  private nextLook(all: readonly ReapNodeReport[], nodeExists: NodeExists, now: number): ReconcileResult | void {
+    const { staleAfterMs, removeAfterMs } = this.options.rules;
+    const waits = all.flatMap((report) => {
+      const age = reportAge(report, now);
+      const marks = [staleAfterMs, ...(nodeExists(report.spec.node) === false ? [removeAfterMs] : [])];
+      return marks.map((mark) => mark - age + 1).filter((wait) => wait > 0);
+    });
+    return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
+  }
+}
+
+/** The part of an owner's status the summary writer writes. */
+function summaryPart(status: OwnerStatus | undefined): OwnerStatus {
+  return {
+    ...(status?.resources ? { resources: status.resources } : {}),
+    ...(status?.foundOnNodes ? { foundOnNodes: status.foundOnNodes } : {}),
+    ...(status?.foundOnNodesOmitted !== undefined ? { foundOnNodesOmitted: status.foundOnNodesOmitted } : {}),
+  };
+}

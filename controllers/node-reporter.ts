@@ -1,0 +1,157 @@
+// Keeps this agent's ReapNodeReports (design §4): one per policy, written when what it says changes
+// (a sweep, a runtime change in what owners hold on this node) and otherwise at a slow jittered
+// heartbeat, so an idle fleet of N nodes makes N/heartbeat writes and no object is everyone's.
+// Agents never watch these objects; the summary writer does.
+import type { ReapNodeReportStatus } from '../src/api/types.js';
+import type { RuntimeSnapshot } from '../src/core/model.js';
+import type { Policy } from '../src/core/policy.js';
+import { jittered } from '../src/kube/backoff.js';
+import type { NodeReportObjects } from '../src/kube/node-reports.js';
+import type { Logger } from '../src/observe/logger.js';
+import type { FoundEntry, OwnersListing, SweptState } from './node-report.js';
+import { nodeReportStatus, ownersListing, reportChanged, sweptState } from './node-report.js';
+import { foundIndexFor } from './owner-status.js';
+import type { SweepFacts, Totals } from './policy-status.js';
+import { addSweepToTotals, totalsFrom } from './policy-status.js';
+
+/** Up to this share of a heartbeat is taken off at random, so a fleet's heartbeats spread out. */
+const HEARTBEAT_JITTER = 0.2;
+
+export interface NodeReporterOptions {
+  readonly objects: Pick<NodeReportObjects, 'read' | 'write' | 'delete'>;
+  /** Live owner keys of a policy from the informer caches; undefined while they are not synced. */
+  readonly liveKeys: (policy: Policy) => ReadonlySet<string> | undefined;
+  /** Asks for a write of the policy's report after `delayMs` (0: soon), through a queue. */
+  readonly requestWrite: (policy: string, delayMs: number) => void;
+  readonly heartbeatMs: number;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly logger: Logger;
+}
+
+interface Memory {
+  swept?: SweptState;
+  totals: Totals;
+  owners?: OwnersListing;
+  written?: ReapNodeReportStatus;
+  writtenAt?: number;
+}
+
+export class NodeReporter {
+  private readonly memory = new Map<string, Memory>();
+  /** The write of each policy's report in progress: writes of one report never overlap. */
+  private readonly writing = new Map<string, Promise<void>>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: NodeReporterOptions) {
+    this.logger = options.logger.child('node-reporter');
+  }
+
+  /**
+   * Reads the stored report once per policy, so totals and the conditions' transition times carry
+   * on across restarts of the agent.
+   */
+  async load(policy: Policy): Promise<void> {
+    if (this.memory.has(policy.name)) return;
+    const stored = await this.options.objects.read(policy.name);
+    if (this.memory.has(policy.name)) return;
+    const status = stored?.status;
+    this.memory.set(policy.name, {
+      totals: totalsFrom(status),
+      ...(status?.conditions && status.lastSweep
+        ? {
+            swept: {
+              observedGeneration: status.observedGeneration ?? 0,
+              conditions: status.conditions,
+              lastSweep: status.lastSweep,
+              summary: status.summary ?? { orphans: 0, reaped: 0, failed: 0 },
+            },
+          }
+        : {}),
+    });
+  }
+
+  /**
+   * A sweep finished: its report, conditions and totals go into the report, written before this
+   * resolves (so a sweep during shutdown is still reported).
+   */
+  async afterSweep(policy: Policy, facts: SweepFacts): Promise<void> {
+    const memory = this.memory.get(policy.name);
+    if (!memory) throw new Error(`the report of ${policy.name} was not loaded before its sweep`);
+    memory.totals = addSweepToTotals(memory.totals, facts.report);
+    memory.swept = sweptState(memory.swept, facts, new Date(this.options.now()));
+    await this.write(policy.name);
+  }
+
+  /** The runtime view's listener: what owners hold on this node may have changed. Never throws. */
+  readonly onSnapshot = (policy: Policy, snapshot: RuntimeSnapshot): void => {
+    try {
+      // An incomplete listing says nothing about what is there: the last counts stand.
+      if (!snapshot.complete) return;
+      const memory = this.memory.get(policy.name);
+      if (!memory) return; // written after the first sweep, which loads it
+      const live = this.options.liveKeys(policy);
+      const isLive = (entry: FoundEntry) =>
+        live !== undefined &&
+        (entry.keyPrefixLength === undefined
+          ? live.has(entry.key)
+          : [...live].some((key) => key.slice(0, entry.keyPrefixLength) === entry.key));
+      const owners = ownersListing(foundIndexFor(snapshot, policy).entries(), isLive);
+      const before = memory.owners;
+      memory.owners = owners;
+      if (!before || JSON.stringify(before) !== JSON.stringify(owners)) this.options.requestWrite(policy.name, 0);
+    } catch (err) {
+      this.logger.error('could not count what owners hold on this node', {
+        policy: policy.name,
+        error: (err as Error).message,
+      });
+    }
+  };
+
+  /**
+   * Writes the report if it says something new or its heartbeat is due, one write per report at a
+   * time, and asks to come back when the next heartbeat is due.
+   */
+  async write(policyName: string): Promise<void> {
+    const previous = this.writing.get(policyName) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.writeNow(policyName));
+    this.writing.set(policyName, next);
+    try {
+      await next;
+    } finally {
+      if (this.writing.get(policyName) === next) this.writing.delete(policyName);
+    }
+  }
+
+  private async writeNow(policyName: string): Promise<void> {
+    const memory = this.memory.get(policyName);
+    if (!memory) return;
+    const now = this.options.now();
+    const status = nodeReportStatus(memory.swept, memory.totals, memory.owners, new Date(now));
+    const sinceWritten = memory.writtenAt === undefined ? Infinity : now - memory.writtenAt;
+    if (sinceWritten < this.heartbeatMs(memory) && !reportChanged(memory.written, status)) {
+      this.options.requestWrite(policyName, this.heartbeatMs(memory) - sinceWritten);
+      return;
+    }
+    await this.options.objects.write(policyName, status);
+    memory.written = status;
+    memory.writtenAt = now;
+    this.options.requestWrite(policyName, this.heartbeatMs(memory));
+  }
+
+  /** The policy is gone: so is this node's report of it. */
+  async forget(policyName: string): Promise<void> {
+    this.memory.delete(policyName);
+    await this.options.objects.delete(policyName);
+  }
+
+  // One jittered period per write, kept until the next write, so a requeue does not move it.
+  private readonly periods = new WeakMap<Memory, { at: number | undefined; ms: number }>();
+  private heartbeatMs(memory: Memory): number {
+    const period = this.periods.get(memory);
+    if (period && period.at === memory.writtenAt) return period.ms;
+    const ms = jittered(this.options.heartbeatMs, HEARTBEAT_JITTER, this.options.random);
+    this.periods.set(memory, { at: memory.writtenAt, ms });
+    return ms;
+  }
+}

@@ -1,0 +1,167 @@
+import type * as k8s from '@kubernetes/client-node';
+import type { Cache } from '../../../controllers/fleet-summarizer.js';
+import { FleetSummarizer } from '../../../controllers/fleet-summarizer.js';
+import { sweptState } from '../../../controllers/node-report.js';
+import { PolicyRegistry } from '../../../controllers/policy-registry.js';
+import type { OwnerCounts, ReapNodeReport, ReapPolicy } from '../../../src/api/types.js';
+import type { ObjectRef } from '../../../src/kube/status-apply.js';
+import { silentLogger } from '../../../src/observe/logger.js';
+import { report } from './reports.js';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const MIN = 60_000;
+
+function cache(objects: k8s.KubernetesObject[], synced = true): Cache {
+  return {
+    list: () => objects,
+    get: (name: string) => objects.find((o) => o.metadata?.name === name),
+    synced,
+    healthy: synced,
+  } as Cache;
+}
+
+const policyObject = (spec: Record<string, unknown> = {}): ReapPolicy => ({
+  apiVersion: 'reaper.dev/v1alpha1',
+  kind: 'ReapPolicy',
+  metadata: { name: 'labs', generation: 1, uid: 'p-uid' },
+  spec: {
+    mode: 'Reap',
+    owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: ['labs'], key: 'uid' }],
+    match: [{ label: 'reaper.dev/owner-uid' }],
+    resources: {
+      containers: { enabled: true, running: 'Stop', stopTimeoutSeconds: 10 },
+      networks: { enabled: true },
+      volumes: { enabled: true },
+      ipLeases: { enabled: false, cniDir: '/var/lib/cni/networks', networks: [] },
+    },
+    timing: { minAge: '0s', gracePeriod: '0s', interval: '5m' },
+    limits: { maxDeletionsPerSweep: 500, maxOrphanPercent: 50, concurrency: 8 },
+    teardown: 'Sweep',
+    ...spec,
+  } as ReapPolicy['spec'],
+});
+
+function nodeReport(node: string, owners: OwnerCounts[], ageMs = 0, nodeOwner = false): ReapNodeReport {
+  const swept = sweptState(
+    undefined,
+    { report: report(), generation: 1, failedClosed: [], overlaps: [] },
+    new Date(NOW),
+  );
+  return {
+    apiVersion: 'reaper.dev/v1alpha1',
+    kind: 'ReapNodeReport',
+    metadata: {
+      name: `labs.${node}`,
+      ...(nodeOwner ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node, uid: `u-${node}` }] } : {}),
+    },
+    spec: { policy: 'labs', node },
+    status: { ...swept, lastHeartbeatTime: new Date(NOW - ageMs).toISOString(), owners },
+  };
+}
+
+const UID = '0b5c2f2e-1a3b-4c5d-8e9f-0123456789ab';
+const topology = {
+  apiVersion: 'reaper.dev/v1alpha1',
+  kind: 'Topology',
+  metadata: { name: 'lab', namespace: 'labs', uid: UID },
+  spec: {
+    networks: [{ name: 'lan' }],
+    nodes: [
+      { name: 'r1', image: 'i', networks: ['lan'] },
+      { name: 'r2', image: 'i' },
+    ],
+  },
+};
+const counts = (containers: number, networks: number): OwnerCounts => ({
+  key: UID,
+  containers,
+  networks,
+  volumes: 0,
+  ipLeases: 0,
+});
+
+function setup(options: { reports: ReapNodeReport[]; nodes?: string[]; policy?: ReapPolicy }) {
+  const registry = new PolicyRegistry();
+  registry.upsert(options.policy ?? policyObject());
+  const applied: { ref: ObjectRef; status: Record<string, unknown> }[] = [];
+  const deleted: string[] = [];
+  const summarizer = new FleetSummarizer({
+    registry,
+    policiesSynced: () => true,
+    reports: cache(options.reports as unknown as k8s.KubernetesObject[]),
+    nodes: cache((options.nodes ?? []).map((name) => ({ metadata: { name } }))),
+    informers: { get: (target) => (target.kind === 'Topology' ? cache([topology]) : cache([])) },
+    status: {
+      applyIfChanged: async (ref, status) => {
+        applied.push({ ref, status: status as Record<string, unknown> });
+        return true;
+      },
+    },
+    deleteReport: async (name) => void deleted.push(name),
+    rules: { staleAfterMs: 15 * MIN, removeAfterMs: 30 * MIN },
+    now: () => NOW,
+    logger: silentLogger,
+  });
+  const statusOf = (kind: string) => applied.find((a) => a.ref.kind === kind)?.status;
+  return { summarizer, applied, deleted, statusOf };
+}
+
+test('the policy gets the fleet summary and the owner the sum of its nodes’ counts', async () => {
+  const { summarizer, statusOf } = setup({
+    reports: [nodeReport('a', [counts(1, 1)]), nodeReport('b', [counts(1, 0)])],
+    nodes: ['a', 'b'],
+  });
+  await summarizer.summarize('labs');
+  expect(statusOf('ReapPolicy')).toMatchObject({ fleet: { nodes: 2, ready: 2 }, observedGeneration: 1 });
+  expect(statusOf('Topology')).toEqual({
+    resources: {
+      containers: { expected: 2, found: 2 },
+      networks: { expected: 1, found: 1 },
+      volumes: { found: 0 },
+      ipLeases: { found: 0 },
+    },
+    foundOnNodes: [
+      { node: 'a', containers: 1, networks: 1, volumes: 0, ipLeases: 0 },
+      { node: 'b', containers: 1, networks: 0, volumes: 0, ipLeases: 0 },
+    ],
+  });
+});
+
+test('a report of a deleted Node counts for nothing; one long unwritten whose Node is gone is deleted', async () => {
+  const { summarizer, statusOf, deleted } = setup({
+    reports: [
+      nodeReport('a', [counts(1, 1)]),
+      nodeReport('gone', [counts(5, 0)], 0, true),
+      nodeReport('old', [], 31 * MIN),
+    ],
+    nodes: ['a'],
+  });
+  await summarizer.summarize('labs');
+  expect(deleted).toEqual(['labs.old']);
+  expect(statusOf('ReapPolicy')).toMatchObject({ fleet: { nodes: 1 } });
+  expect((statusOf('Topology')!.resources as { containers: { found: number } }).containers.found).toBe(1);
+});
+
+test('before any node has counted, owners’ counts are left as they are', async () => {
+  const { summarizer, statusOf } = setup({ reports: [] });
+  await summarizer.summarize('labs');
+  expect(statusOf('ReapPolicy')).toMatchObject({ fleet: { nodes: 0 } });
+  expect(statusOf('Topology')).toBeUndefined();
+});
+
+test('an invalid spec is reported by the summary writer: Stalled, Ready False', async () => {
+  const { summarizer, statusOf } = setup({
+    reports: [],
+    policy: policyObject({ match: [{ nameRegex: '^lab_(?<id>[a-z]+)$' }] }),
+  });
+  await summarizer.summarize('labs');
+  const conditions = (statusOf('ReapPolicy')!.conditions as { type: string; status: string; reason: string }[]).map(
+    (c) => `${c.type}/${c.status}/${c.reason}`,
+  );
+  expect(conditions).toEqual(expect.arrayContaining(['Ready/False/InvalidSpec', 'Stalled/True/InvalidSpec']));
+});
+
+test('it comes back when the next report turns stale', async () => {
+  const { summarizer } = setup({ reports: [nodeReport('a', [], 10 * MIN)], nodes: ['a'] });
+  expect(await summarizer.summarize('labs')).toEqual({ requeueAfterMs: 5 * MIN + 1 });
+});
