@@ -1,0 +1,285 @@
+// The chart as users install it, on a real node: `helm install` of charts/reaper with the image
+// scripts/build-image makes, imported into the node's containerd (nothing is pulled). The
+// DaemonSet's pod must become Ready through its own probes, with the chart's securityContext, the
+// Docker socket and the lease store through hostPath, NODE_NAME from the downward API and the
+// ServiceAccount token through the `kubernetes` Service. Its engine is a private dockerd, never the
+// shared one. Deleting a Topology reaps its containers, network and leases on that engine; the
+// report is in the policy status (kubectl get reappolicies) and in `kubectl logs`. Then `helm
+// uninstall` runs the post-delete Job on the node, which leaves no finalizer behind.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { uniqueName } from '../../support/engines.js';
+import { ownerLabels } from '../../support/owner-labels.js';
+import type { PrivateDockerd } from '../../support/private-dockerd.js';
+import { startPrivateDockerd } from '../../support/private-dockerd.js';
+import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+import { chartDir, eventually } from '../chart/chart-support.js';
+import {
+  cluster,
+  clusterHelm,
+  clusterHelmRun,
+  clusterKubectl,
+  clusterKubectlRun,
+  importReaperImage,
+} from '../../support/cluster.js';
+
+const apiVersion = 'reaper.dev/v1alpha1';
+const release = 'reaper';
+const releaseNamespace = uniqueName('node-reaper');
+const ownerNamespace = uniqueName('node-owners');
+const labelKey = `${uniqueName('t')}.test/owner-uid`;
+const leaseNetwork = uniqueName('node-leases');
+const imageTag = uniqueName('t');
+let engine: PrivateDockerd | undefined;
+let fx: RuntimeFixtures;
+let policyName = '';
+let installed = false;
+
+interface Pod {
+  metadata: { name: string; ownerReferences?: { kind: string }[] };
+  spec: {
+    nodeName?: string;
+    securityContext?: Record<string, unknown>;
+    containers: {
+      name: string;
+      image: string;
+      securityContext?: Record<string, unknown>;
+      env?: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+      readinessProbe?: unknown;
+    }[];
+    volumes: { name: string; hostPath?: { path: string; type?: string } }[];
+  };
+  status: {
+    phase: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { restartCount: number; ready: boolean }[];
+  };
+}
+
+const json = <T>(args: string[]): T => JSON.parse(clusterKubectl([...args, '-o', 'json'])) as T;
+const agentPods = () =>
+  json<{ items: Pod[] }>(['get', 'pods', '-n', releaseNamespace, '-l', 'app.kubernetes.io/component=agent']).items;
+const leaseExists = (lease: string) => existsSync(path.join(fx.cniDir, lease));
+const apply = (object: unknown) => clusterKubectl(['apply', '-f', '-'], JSON.stringify(object));
+
+beforeAll(async () => {
+  const image = importReaperImage('reaper-node-test', imageTag);
+  engine = await startPrivateDockerd({ addressPool: '10.232.0.0/16' });
+  fx = new RuntimeFixtures('node', engine.docker);
+  clusterKubectl(['create', 'namespace', ownerNamespace]);
+  const socket = engine.dockerHost.replace(/^unix:\/\//, '');
+  const started = Date.now();
+  clusterHelm(
+    [
+      'install',
+      release,
+      chartDir,
+      '-n',
+      releaseNamespace,
+      '--create-namespace',
+      '--set',
+      `image.repository=${image.split(':')[0]}`,
+      '--set',
+      `image.tag=${imageTag}`,
+      '--set',
+      'image.pullPolicy=Never',
+      '--set',
+      `docker.host=unix://${socket}`,
+      '--set',
+      `cni.leaseDir=${fx.cniDir}`,
+      '--set',
+      'logLevel=debug',
+      '--wait',
+      '--timeout=3m',
+    ],
+    240_000,
+  );
+  installed = true;
+  // helm's --wait can pass before the DaemonSet controller has made the pod: wait for the pod itself.
+  await eventually(
+    'the agent pod to be Ready',
+    () => {
+      const ready = agentPods().filter((p) =>
+        p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return ready.length === 1 || undefined;
+    },
+    180_000,
+  );
+  process.stderr.write(`helm install to a Ready agent pod: ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+}, 600_000);
+
+afterAll(async () => {
+  if (installed) clusterHelmRun(['uninstall', release, '-n', releaseNamespace, '--wait', '--timeout=2m']);
+  // Owners a failed test left with reaper's finalizer, then the namespaces.
+  const left = clusterKubectlRun(['get', 'topologies.reaper.dev', '-n', ownerNamespace, '-o', 'name']);
+  for (const name of left.stdout.split('\n').filter(Boolean)) {
+    clusterKubectlRun(['patch', name, '-n', ownerNamespace, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+  }
+  if (policyName) clusterKubectlRun(['delete', 'reappolicy', policyName, '--ignore-not-found']);
+  clusterKubectlRun(['delete', 'namespace', ownerNamespace, releaseNamespace, '--ignore-not-found', '--wait=false']);
+  await fx?.cleanUp();
+  await engine?.destroy();
+}, 300_000);
+
+test('the DaemonSet pod runs on the node, Ready through its probes, as the chart specifies it', () => {
+  const pods = agentPods();
+  expect(pods).toHaveLength(1);
+  const pod = pods[0]!;
+  expect(pod.spec.nodeName).toBe(cluster().node);
+  expect(pod.metadata.ownerReferences?.[0]?.kind).toBe('DaemonSet');
+  expect(pod.status.phase).toBe('Running');
+  expect(pod.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  const agent = pod.spec.containers[0]!;
+  expect(agent.readinessProbe).toBeDefined();
+  expect(agent.securityContext).toMatchObject({
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  expect(agent.env?.find((e) => e.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
+  const hostPaths = pod.spec.volumes.filter((v) => v.hostPath).map((v) => v.hostPath);
+  expect(hostPaths).toEqual(
+    expect.arrayContaining([
+      { path: engine!.dockerHost.replace(/^unix:\/\//, ''), type: 'Socket' },
+      { path: fx.cniDir, type: 'DirectoryOrCreate' },
+    ]),
+  );
+  // In-cluster configuration: the ServiceAccount token, reaching the API through the Service's IP.
+  const logs = clusterKubectl(['logs', '-n', releaseNamespace, pod.metadata.name]);
+  expect(logs).toContain('https://10.97.0.1:443');
+  expect(logs).toContain(cluster().node);
+});
+
+test('deleting a Topology reaps its containers, network and leases on the node engine; the report is visible', async () => {
+  const topology = (name: string) => ({
+    apiVersion,
+    kind: 'Topology',
+    metadata: { name, namespace: ownerNamespace },
+    spec: {},
+  });
+  apply(topology('doomed'));
+  apply(topology('kept'));
+  const uid = (name: string) =>
+    clusterKubectl(['get', 'topology.reaper.dev', name, '-n', ownerNamespace, '-o', 'jsonpath={.metadata.uid}']).trim();
+  const materialize = async (tag: string, ownerUid: string) => {
+    const labels = ownerLabels(labelKey, ownerUid, { namespace: ownerNamespace });
+    const network = await fx.network(`${tag}-lan`, labels);
+    const container = await fx.container(tag, { labels, running: false, network: fx.name(`${tag}-lan`) });
+    const lease = await fx.lease(leaseNetwork, container);
+    return { network, container, lease };
+  };
+  const doomed = await materialize('doomed', uid('doomed'));
+  const kept = await materialize('kept', uid('kept'));
+  const stray = await fx.container('stray', {
+    running: false,
+    labels: ownerLabels(labelKey, randomUUID(), { namespace: ownerNamespace }),
+  });
+
+  policyName = uniqueName('node-policy');
+  apply({
+    apiVersion,
+    kind: 'ReapPolicy',
+    metadata: { name: policyName },
+    spec: {
+      owners: [{ apiVersion, kind: 'Topology', namespaces: [ownerNamespace] }],
+      match: [{ label: labelKey }],
+      teardown: 'Finalizer',
+      resources: {
+        containers: { stopTimeoutSeconds: 1 },
+        ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [leaseNetwork] },
+      },
+      timing: { minAge: '0s', gracePeriod: '0s', interval: '1h' },
+      limits: { maxOrphanPercent: 100 },
+    },
+  });
+  await eventually(
+    'the teardown finalizer on both owners',
+    async () =>
+      ['doomed', 'kept'].every((name) =>
+        clusterKubectl([
+          'get',
+          'topology.reaper.dev',
+          name,
+          '-n',
+          ownerNamespace,
+          '-o',
+          'jsonpath={.metadata.finalizers}',
+        ]).includes('reaper.dev/teardown'),
+      ) || undefined,
+  );
+  clusterKubectl(['delete', 'topology.reaper.dev', 'doomed', '-n', ownerNamespace, '--wait=false']);
+  const gone = async (r: { network: string; container: string; lease: string }) =>
+    !(await fx.exists('container', r.container)) && !(await fx.exists('network', r.network)) && !leaseExists(r.lease);
+  await eventually(
+    'the deleted Topology’s container, network and lease to be reaped',
+    async () => (await gone(doomed)) || undefined,
+    60_000,
+  );
+  expect(await fx.exists('container', kept.container)).toBe(true);
+  expect(await fx.exists('network', kept.network)).toBe(true);
+  expect(leaseExists(kept.lease)).toBe(true);
+  // The never-existing owner's container is an orphan too (the first sweep reaps it).
+  await eventually(
+    'the stray container to be reaped',
+    async () => !(await fx.exists('container', stray)) || undefined,
+    60_000,
+  );
+  await eventually(
+    'the torn-down Topology to be gone',
+    async () =>
+      clusterKubectlRun(['get', 'topology.reaper.dev', 'doomed', '-n', ownerNamespace]).code !== 0 || undefined,
+  );
+
+  // The report the pod wrote: the policy status, as kubectl shows it.
+  const policy = await eventually('a sweep report of this node in the policy status', async () => {
+    const p = json<{
+      status?: { nodes?: { node: string }[]; lastSweep?: { node: string; counts: Record<string, { reaped: number }> } };
+    }>(['get', 'reappolicy', policyName]);
+    return p.status?.nodes?.some((n) => n.node === cluster().node) &&
+      (p.status.lastSweep?.counts.containers?.reaped ?? 0) > 0
+      ? p
+      : undefined;
+  });
+  expect(policy.status!.lastSweep!.node).toBe(cluster().node);
+  const table = clusterKubectl(['get', 'reappolicies', policyName]);
+  expect(table).toMatch(new RegExp(`^${policyName}\\s+Reap\\s+True`, 'm'));
+  const logs = clusterKubectl(['logs', '-n', releaseNamespace, '-l', 'app.kubernetes.io/component=agent', '--tail=-1']);
+  expect(logs).toContain(policyName);
+  expect(logs).toMatch(/reaped/i);
+});
+
+test('helm uninstall runs the post-delete Job on the node; no finalizer is left within a minute', async () => {
+  // "kept" still carries the agent's finalizer.
+  expect(
+    clusterKubectl([
+      'get',
+      'topology.reaper.dev',
+      'kept',
+      '-n',
+      ownerNamespace,
+      '-o',
+      'jsonpath={.metadata.finalizers}',
+    ]),
+  ).toContain('reaper.dev/teardown');
+  const started = Date.now();
+  clusterHelm(['uninstall', release, '-n', releaseNamespace, '--wait', '--timeout=2m'], 180_000);
+  installed = false;
+  await eventually(
+    'no reaper finalizer on any Topology',
+    async () =>
+      !clusterKubectl([
+        'get',
+        'topology.reaper.dev',
+        '-n',
+        ownerNamespace,
+        '-o',
+        'jsonpath={.items[*].metadata.finalizers}',
+      ]).includes('reaper.dev/teardown') || undefined,
+    60_000,
+  );
+  expect(Date.now() - started).toBeLessThan(60_000);
+  expect(agentPods()).toHaveLength(0);
+});

@@ -1,0 +1,133 @@
+// The real one-node cluster (`scripts/testenv up cluster`, started by test/support/cluster-setup.ts
+// for the `node` jest project): kubectl and helm against it, and images put into its containerd
+// (the node pulls nothing). Every helper throws when the cluster is not there: a test that needs
+// the node fails, it never skips.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoRoot } from './kubectl.js';
+
+export interface Cluster {
+  readonly kubeconfig: string;
+  /** The node's name, as NODE_NAME reaches its pods. */
+  readonly node: string;
+  readonly containerdSocket: string;
+  /** kubectl, helm and ctr, in that order. */
+  readonly kubectlBin: string;
+  readonly helmBin: string;
+  readonly ctrBin: string;
+}
+
+export function cluster(): Cluster {
+  const missing = [
+    'REAPER_CLUSTER_KUBECONFIG',
+    'REAPER_CLUSTER_BIN',
+    'REAPER_CLUSTER_CONTAINERD',
+    'REAPER_CLUSTER_NODE',
+  ].filter((name) => !process.env[name]);
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.join(', ')} not set: this test needs the one-node cluster. Run it in the jest project ` +
+        `"node" (npm run test:node), whose global setup runs scripts/testenv up cluster.`,
+    );
+  }
+  const [k8sBin, helmBin, containerdBin] = process.env.REAPER_CLUSTER_BIN!.split(':') as [string, string, string];
+  return {
+    kubeconfig: process.env.REAPER_CLUSTER_KUBECONFIG!,
+    node: process.env.REAPER_CLUSTER_NODE!,
+    containerdSocket: process.env.REAPER_CLUSTER_CONTAINERD!,
+    kubectlBin: path.join(k8sBin, 'kubectl'),
+    helmBin: path.join(helmBin, 'helm'),
+    ctrBin: path.join(containerdBin, 'ctr'),
+  };
+}
+
+export interface Ran {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function runIn(command: string, args: string[], env: Record<string, string>, input?: string, timeoutMs = 300_000): Ran {
+  const ran = spawnSync(command, args, {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: timeoutMs,
+  });
+  if (ran.error) throw ran.error;
+  return { code: ran.status, stdout: ran.stdout, stderr: ran.stderr };
+}
+
+function must(what: string, ran: Ran): string {
+  if (ran.code !== 0) throw new Error(`${what} failed (exit ${ran.code}):\n${ran.stderr}${ran.stdout}`);
+  return ran.stdout;
+}
+
+/** kubectl against the cluster; throws with its output when it fails. */
+export function clusterKubectl(args: string[], input?: string): string {
+  return must(`kubectl ${args.join(' ')}`, clusterKubectlRun(args, input));
+}
+
+export function clusterKubectlRun(args: string[], input?: string): Ran {
+  const c = cluster();
+  return runIn(c.kubectlBin, ['--kubeconfig', c.kubeconfig, ...args], {}, input);
+}
+
+// Helm's cache, config and data of this process's own, so no user's repositories or plugins count.
+let helmHome: string | undefined;
+function helmEnv(): Record<string, string> {
+  helmHome ??= mkdtempSync(path.join(tmpdir(), 'reaper-node-helm-'));
+  process.once('exit', () => rmSync(helmHome!, { recursive: true, force: true }));
+  return {
+    KUBECONFIG: cluster().kubeconfig,
+    HELM_CACHE_HOME: path.join(helmHome, 'cache'),
+    HELM_CONFIG_HOME: path.join(helmHome, 'config'),
+    HELM_DATA_HOME: path.join(helmHome, 'data'),
+  };
+}
+
+export function clusterHelmRun(args: string[], timeoutMs?: number): Ran {
+  return runIn(cluster().helmBin, args, helmEnv(), undefined, timeoutMs);
+}
+
+/** helm against the cluster; throws with its output when it fails. */
+export function clusterHelm(args: string[], timeoutMs?: number): string {
+  return must(`helm ${args.join(' ')}`, clusterHelmRun(args, timeoutMs));
+}
+
+/**
+ * Builds reaper's image with scripts/build-image on the shared Docker engine, moves it into the
+ * node's containerd (`docker save | ctr images import`) and removes it from Docker again. Returns
+ * the reference a pod names it by (pullPolicy Never: the kubelet finds it by that name).
+ */
+export function importReaperImage(repository: string, tag: string): string {
+  const image = `${repository}:${tag}`;
+  must(
+    'scripts/build-image',
+    runIn(path.join(repoRoot, 'scripts', 'build-image'), ['-t', image], {}, undefined, 600_000),
+  );
+  try {
+    const c = cluster();
+    const saved = spawnSync('docker', ['save', image], { maxBuffer: 1024 * 1024 * 1024 });
+    if (saved.status !== 0) throw new Error(`docker save ${image} failed: ${saved.stderr?.toString()}`);
+    const imported = spawnSync(c.ctrBin, ['-a', c.containerdSocket, '-n', 'k8s.io', 'images', 'import', '-'], {
+      input: saved.stdout,
+      encoding: 'utf8',
+    });
+    if (imported.status !== 0) throw new Error(`ctr images import failed: ${imported.stderr}${imported.stdout}`);
+  } finally {
+    spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
+  }
+  return image;
+}
+
+/** The node's containerd: its image references (ctr -n k8s.io images ls -q). */
+export function nodeImages(): string[] {
+  const c = cluster();
+  return must('ctr images ls', runIn(c.ctrBin, ['-a', c.containerdSocket, '-n', 'k8s.io', 'images', 'ls', '-q'], {}))
+    .split('\n')
+    .filter(Boolean);
+}
