@@ -124,10 +124,8 @@ export function importReaperImage(repository: string, tag: string): string {
   return image;
 }
 
-/** The node's containerd: its image references (ctr -n k8s.io images ls -q). */
-export function nodeImages(): string[] {
+/** ctr against the node's containerd, in the kubelet's namespace (k8s.io). */
+export function nodeCtr(args: string[]): string {
   const c = cluster();
-  return must('ctr images ls', runIn(c.ctrBin, ['-a', c.containerdSocket, '-n', 'k8s.io', 'images', 'ls', '-q'], {}))
-    .split('\n')
-    .filter(Boolean);
+  return must(`ctr ${args.join(' ')}`, runIn(c.ctrBin, ['-a', c.containerdSocket, '-n', 'k8s.io', ...args], {}));
 }

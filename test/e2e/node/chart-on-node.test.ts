@@ -22,6 +22,7 @@ import {
   clusterKubectl,
   clusterKubectlRun,
   importReaperImage,
+  nodeCtr,
 } from '../../support/cluster.js';
 
 const apiVersion = 'reaper.dev/v1alpha1';
@@ -249,6 +250,72 @@ test('deleting a Topology reaps its containers, network and leases on the node e
   const logs = clusterKubectl(['logs', '-n', releaseNamespace, '-l', 'app.kubernetes.io/component=agent', '--tail=-1']);
   expect(logs).toContain(policyName);
   expect(logs).toMatch(/reaped/i);
+});
+
+const readyAgent = (): Pod | undefined => {
+  const pods = agentPods();
+  return pods.length === 1 && pods[0]!.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+    ? pods[0]
+    : undefined;
+};
+
+test('the kubelet restarts a killed agent container, and the agent resumes reaping', async () => {
+  const before = readyAgent()!;
+  const status = json<Pod & { status: { containerStatuses: { containerID: string; restartCount: number }[] } }>([
+    'get',
+    'pod',
+    '-n',
+    releaseNamespace,
+    before.metadata.name,
+  ]).status.containerStatuses[0]!;
+  // SIGKILL through the node's containerd, as an OOM kill or a crash would end it.
+  nodeCtr(['tasks', 'kill', '-s', 'SIGKILL', status.containerID.replace(/^containerd:\/\//, '')]);
+  const stray = await fx.container('after-kill', {
+    running: false,
+    labels: ownerLabels(labelKey, randomUUID(), { namespace: ownerNamespace }),
+  });
+  const restarted = await eventually(
+    'the agent container to be restarted and Ready',
+    () => {
+      const pod = readyAgent();
+      return pod && (pod.status.containerStatuses?.[0]?.restartCount ?? 0) > status.restartCount ? pod : undefined;
+    },
+    120_000,
+  );
+  expect(restarted.metadata.name).toBe(before.metadata.name);
+  // The restarted agent's first sweep finds the orphan made while it was down.
+  await eventually(
+    'the orphan made while the agent was down to be reaped',
+    async () => !(await fx.exists('container', stray)) || undefined,
+    60_000,
+  );
+});
+
+test('helm upgrade to a new image rolls the pod', async () => {
+  const before = readyAgent()!;
+  // The same content under a new tag is a new image reference: the pod template changes.
+  const newTag = `${imageTag}-next`;
+  nodeCtr([
+    'images',
+    'tag',
+    `docker.io/library/reaper-node-test:${imageTag}`,
+    `docker.io/library/reaper-node-test:${newTag}`,
+  ]);
+  clusterHelm(
+    ['upgrade', release, chartDir, '-n', releaseNamespace, '--reuse-values', '--set', `image.tag=${newTag}`],
+    180_000,
+  );
+  const after = await eventually(
+    'a new agent pod on the new image to be Ready',
+    () => {
+      const pod = readyAgent();
+      return pod && pod.metadata.name !== before.metadata.name && pod.spec.containers[0]!.image.endsWith(`:${newTag}`)
+        ? pod
+        : undefined;
+    },
+    180_000,
+  );
+  expect(after.spec.nodeName).toBe(cluster().node);
 });
 
 test('helm uninstall runs the post-delete Job on the node; no finalizer is left within a minute', async () => {
