@@ -1,6 +1,7 @@
 # A real one-node Kubernetes cluster for the tests that need pods to run (scripts/testenv up
 # cluster): etcd, kube-apiserver, kube-controller-manager (every controller), kube-scheduler,
-# containerd with Debian's runc and CNI plugins, kubelet and kube-proxy, all built by
+# containerd with Debian's runc and CNI plugins, kubelet, kube-proxy and CoreDNS (Service names;
+# a process on the node rather than a pod, so it needs no image), all built by
 # scripts/build-tools from the pinned modules under tools/. No image is pulled: the sandbox image is
 # made here from tools/pause, and tests import theirs with ctr.
 #
@@ -40,13 +41,15 @@ cluster_scheduler_port=10259
 cluster_kubelet_healthz=10248
 cluster_proxy_healthz=10256
 
-c_k8s_bin="" c_node_bin="" c_containerd_bin="" c_etcd_bin="" c_helm_bin="" c_pause_bin=""
+cluster_dns_ready_port=8181
+
+c_k8s_bin="" c_node_bin="" c_containerd_bin="" c_etcd_bin="" c_helm_bin="" c_pause_bin="" c_coredns_bin=""
 
 cluster_packages() { echo runc containernetworking-plugins iproute2 iptables openssl curl ca-certificates util-linux; }
 
 cluster_resolve_bins() {
   local group
-  for group in k8s node containerd etcd helm pause; do
+  for group in k8s node containerd etcd helm pause coredns; do
     "$repo/scripts/build-tools" "$group" || die "scripts/build-tools could not build $group"
   done
   c_k8s_bin=$("$repo/scripts/build-tools" bindir k8s)
@@ -55,8 +58,9 @@ cluster_resolve_bins() {
   c_etcd_bin=$("$repo/scripts/build-tools" bindir etcd)
   c_helm_bin=$("$repo/scripts/build-tools" bindir helm)
   c_pause_bin=$("$repo/scripts/build-tools" bindir pause)
-  printf 'c_k8s_bin=%q\nc_node_bin=%q\nc_containerd_bin=%q\nc_etcd_bin=%q\nc_helm_bin=%q\nc_pause_bin=%q\n' \
-    "$c_k8s_bin" "$c_node_bin" "$c_containerd_bin" "$c_etcd_bin" "$c_helm_bin" "$c_pause_bin" >"$cluster_bins_file"
+  c_coredns_bin=$("$repo/scripts/build-tools" bindir coredns)
+  printf 'c_k8s_bin=%q\nc_node_bin=%q\nc_containerd_bin=%q\nc_etcd_bin=%q\nc_helm_bin=%q\nc_pause_bin=%q\nc_coredns_bin=%q\n' \
+    "$c_k8s_bin" "$c_node_bin" "$c_containerd_bin" "$c_etcd_bin" "$c_helm_bin" "$c_pause_bin" "$c_coredns_bin" >"$cluster_bins_file"
 }
 
 cluster_load() {
@@ -79,7 +83,7 @@ cluster_node_ready() {
 cluster_healthz() { in_node curl -fsSk --max-time 3 "$1" 2>/dev/null | grep -qx ok; }
 
 # The daemons, in start order; `down` stops them in reverse.
-cluster_daemons="etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy"
+cluster_daemons="etcd kube-apiserver kube-controller-manager kube-scheduler coredns containerd kubelet kube-proxy"
 
 # cluster_wait SECONDS NAME COMMAND...: as wait_for, failing `up` with NAME's log.
 cluster_wait() {
@@ -233,6 +237,21 @@ cluster_up() {
   start_daemon kube-scheduler "${node_exec[@]}" "$c_node_bin/kube-scheduler" --kubeconfig="$cluster_dir/scheduler.kubeconfig" \
     --authentication-kubeconfig="$cluster_dir/scheduler.kubeconfig" --authorization-kubeconfig="$cluster_dir/scheduler.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$cluster_scheduler_port" --leader-elect=false
+  # Service names for pods (the kubelet's clusterDNS): on the node's address, which pods reach
+  # through their bridge's gateway.
+  cat >"$cluster_dir/Corefile" <<COREFILE
+.:53 {
+    bind $cluster_node_ip
+    errors
+    ready 127.0.0.1:$cluster_dns_ready_port
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $cluster_kubeconfig
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+}
+COREFILE
+  start_daemon coredns "${node_exec[@]}" "$c_coredns_bin/coredns" -conf "$cluster_dir/Corefile"
 
   cluster_containerd_config
   # containerd finds the shim on PATH: ours first (Debian's containerd package ships an older one).
@@ -251,6 +270,7 @@ cluster_up() {
   cluster_wait 60 kube-controller-manager cluster_healthz "https://127.0.0.1:$cluster_kcm_port/healthz"
   cluster_wait 60 kube-scheduler cluster_healthz "https://127.0.0.1:$cluster_scheduler_port/healthz"
   cluster_wait 60 kube-proxy cluster_healthz_plain "http://127.0.0.1:$cluster_proxy_healthz/healthz"
+  cluster_wait 60 coredns cluster_healthz_plain "http://127.0.0.1:$cluster_dns_ready_port/ready"
   cluster_wait 120 kubelet cluster_node_ready
   log "cluster: node $cluster_node Ready in $(($(date +%s) - started))s (API https://$cluster_node_ip:$cluster_api_port)"
 }
@@ -320,6 +340,7 @@ authentication:
   x509: {clientCAFile: $cluster_dir/pki/ca.crt}
 authorization: {mode: Webhook}
 clusterDomain: cluster.local
+clusterDNS: [$cluster_node_ip]
 podCIDR: $cluster_pod_cidr
 podLogsDir: $cluster_dir/pod-logs
 resolvConf: /etc/resolv.conf
@@ -395,7 +416,7 @@ cluster_down() {
   for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $cluster_dir/containerd/containerd.sock" || true); do
     kill -KILL "$pid" 2>/dev/null || true
   done
-  for name in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_daemon "$name"; done
+  for name in coredns kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_daemon "$name"; done
   # Mounts under the state directory (rootfs overlays, sandbox /dev/shm, projected volumes), deepest first.
   awk -v d="$cluster_dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
     while read -r name; do umount -l "$name" 2>/dev/null || true; done
