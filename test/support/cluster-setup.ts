@@ -27,4 +27,35 @@ export default function clusterSetup(_globalConfig: unknown, projectConfig: { ro
     string
   >;
   Object.assign(process.env, variables);
+  process.env.REAPER_CLUSTER_IMAGE = importReaperImage(projectConfig.rootDir, variables);
+}
+
+/**
+ * reaper's image as users get it: scripts/build-image on the shared Docker engine, moved into the
+ * node's containerd (`docker save | ctr images import`; the node pulls nothing) and removed from
+ * Docker again. Returns the reference pods name it by (with pullPolicy Never).
+ */
+function importReaperImage(rootDir: string, env: Record<string, string>): string {
+  const started = Date.now();
+  const image = `reaper-node-test:${process.pid}-${Date.now().toString(36)}`;
+  const built = spawnSync(path.join(rootDir, 'scripts', 'build-image'), ['-t', image], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (built.status !== 0) throw new Error(`scripts/build-image -t ${image} failed (exit ${built.status})`);
+  try {
+    const saved = spawnSync('docker', ['save', image], { maxBuffer: 1024 * 1024 * 1024 });
+    if (saved.status !== 0) throw new Error(`docker save ${image} failed: ${saved.stderr?.toString()}`);
+    const ctr = path.join(env.REAPER_CLUSTER_BIN!.split(':')[2]!, 'ctr');
+    const imported = spawnSync(ctr, ['-a', env.REAPER_CLUSTER_CONTAINERD!, '-n', 'k8s.io', 'images', 'import', '-'], {
+      input: saved.stdout,
+      encoding: 'utf8',
+    });
+    if (imported.status !== 0) throw new Error(`ctr images import failed: ${imported.stderr}${imported.stdout}`);
+  } finally {
+    spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
+  }
+  process.stderr.write(
+    `cluster-setup: ${image} built and imported into the node in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+  );
+  return image;
 }

@@ -6,7 +6,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from './kubectl.js';
 
 export interface Cluster {
   readonly kubeconfig: string;
@@ -98,30 +97,12 @@ export function clusterHelm(args: string[], timeoutMs?: number): string {
   return must(`helm ${args.join(' ')}`, clusterHelmRun(args, timeoutMs));
 }
 
-/**
- * Builds reaper's image with scripts/build-image on the shared Docker engine, moves it into the
- * node's containerd (`docker save | ctr images import`) and removes it from Docker again. Returns
- * the reference a pod names it by (pullPolicy Never: the kubelet finds it by that name).
- */
-export function importReaperImage(repository: string, tag: string): string {
-  const image = `${repository}:${tag}`;
-  must(
-    'scripts/build-image',
-    runIn(path.join(repoRoot, 'scripts', 'build-image'), ['-t', image], {}, undefined, 600_000),
-  );
-  try {
-    const c = cluster();
-    const saved = spawnSync('docker', ['save', image], { maxBuffer: 1024 * 1024 * 1024 });
-    if (saved.status !== 0) throw new Error(`docker save ${image} failed: ${saved.stderr?.toString()}`);
-    const imported = spawnSync(c.ctrBin, ['-a', c.containerdSocket, '-n', 'k8s.io', 'images', 'import', '-'], {
-      input: saved.stdout,
-      encoding: 'utf8',
-    });
-    if (imported.status !== 0) throw new Error(`ctr images import failed: ${imported.stderr}${imported.stdout}`);
-  } finally {
-    spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
-  }
-  return image;
+/** reaper's image in the node's containerd (made by test/support/cluster-setup.ts): repository and tag. */
+export function reaperImage(): { repository: string; tag: string } {
+  const image = process.env.REAPER_CLUSTER_IMAGE;
+  if (!image) throw new Error('REAPER_CLUSTER_IMAGE is not set: the "node" project\'s global setup did not run');
+  const at = image.lastIndexOf(':');
+  return { repository: image.slice(0, at), tag: image.slice(at + 1) };
 }
 
 /** ctr against the node's containerd, in the kubelet's namespace (k8s.io). */

@@ -5,10 +5,12 @@
 // ServiceAccount token through the `kubernetes` Service. Its engine is a private dockerd, never the
 // shared one. Deleting a Topology reaps its containers, network and leases on that engine; the
 // report is in the policy status (kubectl get reappolicies) and in `kubectl logs`. Then `helm
-// uninstall` runs the post-delete Job on the node, which leaves no finalizer behind.
+// uninstall` runs the post-delete Job on the node, which leaves no finalizer behind. Between them:
+// the kubelet restarts a killed agent, `helm upgrade` rolls the pod, `helm test` passes on the node.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { AGENT_SET_LABEL, agentSetSelector } from '../../support/controller-process.js';
 import { uniqueName } from '../../support/engines.js';
 import { ownerLabels } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
@@ -21,7 +23,7 @@ import {
   clusterHelmRun,
   clusterKubectl,
   clusterKubectlRun,
-  importReaperImage,
+  reaperImage,
   nodeCtr,
 } from '../../support/cluster.js';
 
@@ -31,7 +33,8 @@ const releaseNamespace = uniqueName('node-reaper');
 const ownerNamespace = uniqueName('node-owners');
 const labelKey = `${uniqueName('t')}.test/owner-uid`;
 const leaseNetwork = uniqueName('node-leases');
-const imageTag = uniqueName('t');
+// The release sweeps only this file's policies: other files install agents on the same cluster.
+const agents = uniqueName('node-ds');
 let engine: PrivateDockerd | undefined;
 let fx: RuntimeFixtures;
 let policyName = '';
@@ -65,7 +68,6 @@ const leaseExists = (lease: string) => existsSync(path.join(fx.cniDir, lease));
 const apply = (object: unknown) => clusterKubectl(['apply', '-f', '-'], JSON.stringify(object));
 
 beforeAll(async () => {
-  const image = importReaperImage('reaper-node-test', imageTag);
   engine = await startPrivateDockerd({ addressPool: '10.232.0.0/16' });
   fx = new RuntimeFixtures('node', engine.docker);
   clusterKubectl(['create', 'namespace', ownerNamespace]);
@@ -80,9 +82,9 @@ beforeAll(async () => {
       releaseNamespace,
       '--create-namespace',
       '--set',
-      `image.repository=${image.split(':')[0]}`,
+      `image.repository=${reaperImage().repository}`,
       '--set',
-      `image.tag=${imageTag}`,
+      `image.tag=${reaperImage().tag}`,
       '--set',
       'image.pullPolicy=Never',
       '--set',
@@ -91,6 +93,8 @@ beforeAll(async () => {
       `cni.leaseDir=${fx.cniDir}`,
       '--set',
       'logLevel=debug',
+      '--set',
+      `policySelector=${agentSetSelector(agents)}`,
       '--wait',
       '--timeout=3m',
     ],
@@ -183,7 +187,7 @@ test('deleting a Topology reaps its containers, network and leases on the node e
   apply({
     apiVersion,
     kind: 'ReapPolicy',
-    metadata: { name: policyName },
+    metadata: { name: policyName, labels: { [AGENT_SET_LABEL]: agents } },
     spec: {
       owners: [{ apiVersion, kind: 'Topology', namespaces: [ownerNamespace] }],
       match: [{ label: labelKey }],
@@ -294,13 +298,9 @@ test('the kubelet restarts a killed agent container, and the agent resumes reapi
 test('helm upgrade to a new image rolls the pod', async () => {
   const before = readyAgent()!;
   // The same content under a new tag is a new image reference: the pod template changes.
-  const newTag = `${imageTag}-next`;
-  nodeCtr([
-    'images',
-    'tag',
-    `docker.io/library/reaper-node-test:${imageTag}`,
-    `docker.io/library/reaper-node-test:${newTag}`,
-  ]);
+  const { repository, tag } = reaperImage();
+  const newTag = `${tag}-next`;
+  nodeCtr(['images', 'tag', `docker.io/library/${repository}:${tag}`, `docker.io/library/${repository}:${newTag}`]);
   clusterHelm(
     ['upgrade', release, chartDir, '-n', releaseNamespace, '--reuse-values', '--set', `image.tag=${newTag}`],
     180_000,
@@ -316,6 +316,13 @@ test('helm upgrade to a new image rolls the pod', async () => {
     180_000,
   );
   expect(after.spec.nodeName).toBe(cluster().node);
+});
+
+test('helm test runs its Pod on the node; it reaches the agent through the Service by name', () => {
+  // The Pod asks http://<release>-metrics.<namespace>.svc for /readyz and /metrics, and exits 1 on
+  // any failure. (--logs cannot be used: hook-succeeded deletes the Pod before helm reads them.)
+  const out = clusterHelm(['test', release, '-n', releaseNamespace, '--timeout=2m'], 180_000);
+  expect(out).toMatch(/TEST SUITE:\s+reaper-test[\s\S]*Phase:\s+Succeeded/);
 });
 
 test('helm uninstall runs the post-delete Job on the node; no finalizer is left within a minute', async () => {
