@@ -3,8 +3,6 @@
 // (the node pulls nothing). Every helper throws when the cluster is not there: a test that needs
 // the node fails, it never skips.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export interface Cluster {
@@ -75,16 +73,16 @@ export function clusterKubectlRun(args: string[], input?: string): Ran {
   return runIn(c.kubectlBin, ['--kubeconfig', c.kubeconfig, ...args], {}, input);
 }
 
-// Helm's cache, config and data of this process's own, so no user's repositories or plugins count.
-let helmHome: string | undefined;
+// Helm's cache, config and data in the cluster's state directory (which `down` removes), so no
+// user's repositories or plugins count.
 function helmEnv(): Record<string, string> {
-  helmHome ??= mkdtempSync(path.join(tmpdir(), 'reaper-node-helm-'));
-  process.once('exit', () => rmSync(helmHome!, { recursive: true, force: true }));
+  const kubeconfig = cluster().kubeconfig;
+  const home = path.join(path.dirname(kubeconfig), 'helm');
   return {
-    KUBECONFIG: cluster().kubeconfig,
-    HELM_CACHE_HOME: path.join(helmHome, 'cache'),
-    HELM_CONFIG_HOME: path.join(helmHome, 'config'),
-    HELM_DATA_HOME: path.join(helmHome, 'data'),
+    KUBECONFIG: kubeconfig,
+    HELM_CACHE_HOME: path.join(home, 'cache'),
+    HELM_CONFIG_HOME: path.join(home, 'config'),
+    HELM_DATA_HOME: path.join(home, 'data'),
   };
 }
 
