@@ -391,6 +391,18 @@ cluster_status() {
 }
 
 # ---------------------------------------------------------------------------------------- down
+cluster_kill_pod_processes() {
+  local attempt procs pid any
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    any=""
+    for procs in $(find /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods -name cgroup.procs 2>/dev/null); do
+      while read -r pid; do kill -KILL "$pid" 2>/dev/null && any=1; done <"$procs"
+    done
+    [ -n "$any" ] || return 0
+    sleep 0.3
+  done
+}
+
 cluster_down_quiet() { cluster_down >/dev/null 2>&1 || true; }
 
 cluster_down() {
@@ -417,6 +429,19 @@ cluster_down() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   for name in coredns kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_daemon "$name"; done
+  # What a killed kubelet or containerd left running: every process in the kubelet's cgroups
+  # (with one cluster per host, only this cluster's pods are there).
+  cluster_kill_pod_processes
+  # Pods' network namespaces that the runtime did not delete: those whose veth peers are in the
+  # node's namespace.
+  for name in $(ip -n "$cluster_netns" -o link show type veth 2>/dev/null | grep -o 'link-netns cni-[0-9a-f-]*' | cut -d' ' -f2 || true); do
+    ip netns delete "$name" 2>/dev/null || true
+  done
+  # libcni's result cache of this runtime's sandboxes (loopback and pod network), named by sandbox id.
+  for name in "$cluster_dir"/containerd/root/io.containerd.grpc.v1.cri/sandboxes/*; do
+    [ -e "$name" ] || continue
+    rm -f /var/lib/cni/results/*-"${name##*/}"-*
+  done
   # Mounts under the state directory (rootfs overlays, sandbox /dev/shm, projected volumes), deepest first.
   awk -v d="$cluster_dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
     while read -r name; do umount -l "$name" 2>/dev/null || true; done
