@@ -369,6 +369,16 @@ conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s, u
 YAML
 }
 
+# cluster_load_image IMAGE: the node pulls nothing; images come from Docker (`docker save`).
+cluster_load_image() {
+  cluster_load && [ -S "$cluster_dir/containerd/containerd.sock" ] || die "the cluster is not up (scripts/testenv up cluster)"
+  local saved=$cluster_dir/load-image.tar
+  docker -H "$docker_host" save "$1" -o "$saved" || die "docker save $1 failed"
+  cluster_ctr images import "$saved" >/dev/null || { rm -f "$saved"; die "ctr images import of $1 failed"; }
+  rm -f "$saved"
+  log "cluster: $1 imported into the node's containerd"
+}
+
 # ---------------------------------------------------------------------------------------- status
 cluster_running() {
   local name

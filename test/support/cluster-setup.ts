@@ -43,14 +43,11 @@ function importReaperImage(rootDir: string, env: Record<string, string>): string
   });
   if (built.status !== 0) throw new Error(`scripts/build-image -t ${image} failed (exit ${built.status})`);
   try {
-    const saved = spawnSync('docker', ['save', image], { maxBuffer: 1024 * 1024 * 1024 });
-    if (saved.status !== 0) throw new Error(`docker save ${image} failed: ${saved.stderr?.toString()}`);
-    const ctr = path.join(env.REAPER_CLUSTER_BIN!.split(':')[2]!, 'ctr');
-    const imported = spawnSync(ctr, ['-a', env.REAPER_CLUSTER_CONTAINERD!, '-n', 'k8s.io', 'images', 'import', '-'], {
-      input: saved.stdout,
-      encoding: 'utf8',
+    const loaded = spawnSync(path.join(rootDir, 'scripts', 'testenv'), ['load-image', image], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, ...env },
     });
-    if (imported.status !== 0) throw new Error(`ctr images import failed: ${imported.stderr}${imported.stdout}`);
+    if (loaded.status !== 0) throw new Error(`scripts/testenv load-image ${image} failed (exit ${loaded.status})`);
   } finally {
     spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
   }
