@@ -440,8 +440,9 @@ cluster_down() {
   done
   for name in coredns kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_daemon "$name"; done
   # What a killed kubelet or containerd left running: every process in the kubelet's cgroups
-  # (with one cluster per host, only this cluster's pods are there).
-  cluster_kill_pod_processes
+  # (with one cluster per host, only this cluster's pods are there), when this state directory's
+  # cluster is the one that runs here.
+  if [ "$(cat "$cluster_dir/netns.owner" 2>/dev/null)" = "$cluster_dir" ]; then cluster_kill_pod_processes; fi
   # Pods' network namespaces that the runtime did not delete: those whose veth peers are in the
   # node's namespace.
   for name in $(ip -n "$cluster_netns" -o link show type veth 2>/dev/null | grep -o 'link-netns cni-[0-9a-f-]*' | cut -d' ' -f2 || true); do
