@@ -1,5 +1,8 @@
-// Two projects: `unit` needs nothing outside the process; `integration` and `e2e`
-// bring up real engines once (Docker, etcd, kube-apiserver) through scripts/testenv.
+// Three projects: `unit` needs nothing outside the process; `integration` and `e2e`
+// bring up real engines once (Docker, etcd, kube-apiserver) through scripts/testenv; `node`
+// (test/e2e/node) runs the chart's pods on a real one-node cluster (scripts/testenv up cluster).
+// `node` is part of the configuration only with REAPER_NODE_TESTS=1 (`npm run test:node` sets it):
+// one such cluster runs per host, so the default `npm test` leaves it out.
 // Jest runs a project's globalSetup only when at least one of its tests is selected.
 const swc = [
   '@swc/jest',
@@ -18,6 +21,15 @@ const shared = {
   testEnvironment: 'node',
 };
 
+const nodeProject = {
+  ...shared,
+  displayName: 'node',
+  testMatch: ['<rootDir>/test/e2e/node/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/support/cluster-setup.ts',
+  globalTeardown: '<rootDir>/test/support/cluster-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/integration-setup.ts'],
+};
+
 /** @type {import('jest').Config} */
 export default {
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
@@ -31,9 +43,11 @@ export default {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/node/'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-setup.ts'],
     },
+    ...(process.env.REAPER_NODE_TESTS === '1' ? [nodeProject] : []),
   ],
 };

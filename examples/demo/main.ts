@@ -6,6 +6,7 @@
 //    labelled reaper.dev/keep;
 // 3. runs the real `reaper sweep` against the owners that remain;
 // 4. shows what survived and checks it: orphans gone, live and foreign resources intact.
+// With --cluster, the chart's agent does it as a pod on a real one-node cluster (./cluster.ts).
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
 import { allocateLease, materialize } from '../deployer/materialize.js';
+import { clusterDemo } from './cluster.js';
 import type { OwnerObject } from '../deployer/owners.js';
 import { ownerLabels } from '../deployer/owners.js';
 
@@ -56,6 +58,10 @@ function admit(owner: OwnerObject): OwnerObject {
 }
 
 async function main() {
+  if (process.argv.includes('--cluster')) {
+    if (!(await clusterDemo(repo, keepDemo))) process.exit(1);
+    return;
+  }
   step('Docker Engine (scripts/testenv up docker)');
   run(path.join(repo, 'scripts', 'testenv'), ['up', 'docker']);
   const docker = new Docker();
