@@ -5,10 +5,11 @@
 import type * as k8s from '@kubernetes/client-node';
 import { formatProblems } from '../src/api/problems.js';
 import { MAX_FOUND_ON_NODES } from '../src/api/schema/owners.js';
-import type { OwnerStatus, ReapNodeReport, ReapPolicy } from '../src/api/types.js';
+import type { Condition, OwnerStatus, ReapNodeReport, ReapPolicy } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import { describeError, statusCodeOf } from '../src/kube/api-errors.js';
-import { statusChanged } from '../src/kube/conditions.js';
+import type { ConditionUpdate } from '../src/kube/conditions.js';
+import { setConditions, statusChanged } from '../src/kube/conditions.js';
 import type { InformerTarget, ResilientInformer } from '../src/kube/informer.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { StatusApplier } from '../src/kube/status-apply.js';
@@ -18,7 +19,8 @@ import type { NodeExists, StandingRules } from './fleet-summary.js';
 import { countedReports, FleetFoundIndex, fleetStatus, reportAge, reportsToRemove } from './fleet-summary.js';
 import { expectedResources, ownerResources } from './owner-status.js';
 import { policyRef } from './policy-controller.js';
-import type { PolicyRegistry } from './policy-registry.js';
+import { CONDITION_MANAGED } from './owner-controller.js';
+import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
 import { BUILT_IN_OWNER_KINDS } from './policy-registry.js';
 import { policyStatusForInvalidSpec, totalsFrom } from './policy-status.js';
 
@@ -90,11 +92,16 @@ export class FleetSummarizer {
     return this.nextLook(all, nodeExists, now);
   }
 
-  /** Owners whose first managing policy is `policyName`: status.resources (and where) from the nodes' counts. */
+  /**
+   * Owners whose first managing policy is `policyName`: the Managed condition, and status.resources
+   * (and where) from the nodes' counts. One writer for every owner: an agent writing it would be a
+   * write to every owner from every agent, each delivered to every agent.
+   */
   private async writeOwners(policyName: string, counted: readonly ReapNodeReport[]): Promise<void> {
     // Before any node has counted, nothing is known: the last counts stand rather than read 0.
-    if (!counted.some((r) => r.status?.owners !== undefined)) return;
+    const countedSome = counted.some((r) => r.status?.owners !== undefined);
     const index = new FleetFoundIndex(counted);
+    const now = new Date(this.options.now());
     for (const target of BUILT_IN_OWNER_KINDS) {
       const informer = this.options.informers.get(target);
       if (!informer?.synced) continue;
@@ -107,10 +114,20 @@ export class FleetSummarizer {
         const key = ownerKeyFromObject(object, first.ownerKind.key);
         if (key === undefined) continue;
         const onNodes = index.foundByNode(key);
+        const managing = this.options.registry.managing(target.apiVersion, target.kind, namespace);
+        const generation = object.metadata?.generation;
         const status: OwnerStatus = {
-          resources: ownerResources(expectedResources(target.kind, object.spec, first.policy), index.found(key)),
-          ...(onNodes.length > 0 ? { foundOnNodes: onNodes.slice(0, MAX_FOUND_ON_NODES) } : {}),
-          ...(onNodes.length > MAX_FOUND_ON_NODES ? { foundOnNodesOmitted: onNodes.length - MAX_FOUND_ON_NODES } : {}),
+          ...(generation !== undefined ? { observedGeneration: generation } : {}),
+          conditions: managedConditions(object.status, managing, generation, now),
+          ...(countedSome
+            ? {
+                resources: ownerResources(expectedResources(target.kind, object.spec, first.policy), index.found(key)),
+                ...(onNodes.length > 0 ? { foundOnNodes: onNodes.slice(0, MAX_FOUND_ON_NODES) } : {}),
+                ...(onNodes.length > MAX_FOUND_ON_NODES
+                  ? { foundOnNodesOmitted: onNodes.length - MAX_FOUND_ON_NODES }
+                  : {}),
+              }
+            : {}),
         };
         if (!statusChanged(summaryPart(object.status), status)) continue;
         const ref = { ...target, name: object.metadata!.name!, ...(namespace ? { namespace } : {}) };
@@ -187,8 +204,28 @@ export class FleetSummarizer {
 /** The part of an owner's status the summary writer writes. */
 function summaryPart(status: OwnerStatus | undefined): OwnerStatus {
   return {
+    ...(status?.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
+    ...(status?.conditions ? { conditions: status.conditions.filter((c) => c.type === CONDITION_MANAGED) } : {}),
     ...(status?.resources ? { resources: status.resources } : {}),
     ...(status?.foundOnNodes ? { foundOnNodes: status.foundOnNodes } : {}),
     ...(status?.foundOnNodesOmitted !== undefined ? { foundOnNodesOmitted: status.foundOnNodesOmitted } : {}),
   };
+}
+
+/** Managed: which policies manage the owner, and whether one tears it down through a finalizer. */
+function managedConditions(
+  status: OwnerStatus | undefined,
+  managing: readonly ManagingPolicy[],
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
+  const managed: ConditionUpdate = {
+    type: CONDITION_MANAGED,
+    status: 'True',
+    // One policy asking for Finalizer is enough for the finalizer to be on.
+    reason: managing.some((m) => m.policy.teardown === 'Finalizer') ? 'TeardownByFinalizer' : 'SweptWhenGone',
+    message: `managed by ReapPolicy ${managing.map((m) => m.policy.name).join(', ')}`,
+  };
+  const previous = (status?.conditions ?? []).filter((c) => c.type === CONDITION_MANAGED);
+  return setConditions(previous, [managed], generation, now);
 }

@@ -1,7 +1,7 @@
-// The Topology and Sandbox controllers (design §3, teardown): keep the Managed condition, and for
-// owners of a policy with `teardown: Finalizer`, hold the owner's deletion with a finalizer until
-// this agent has reaped what it owned on its node. status.resources (the fleet's counts) is the
-// summary writer's.
+// The Topology and Sandbox controllers (design §3, teardown): for owners of a policy with
+// `teardown: Finalizer`, hold the owner's deletion with a finalizer until this agent has reaped what
+// it owned on its node, and say so (lastReap, TornDown). The rest of an owner's status (the Managed
+// condition, status.resources) is the one summary writer's: no owner is written by every agent.
 import * as k8s from '@kubernetes/client-node';
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
@@ -11,7 +11,7 @@ import type { ReapReport } from '../src/core/report-types.js';
 import { snapshotOfOwner, teardownPolicy } from '../src/core/teardown.js';
 import { isNotFound } from '../src/kube/api-errors.js';
 import type { ConditionUpdate } from '../src/kube/conditions.js';
-import { setConditions, statusChanged } from '../src/kube/conditions.js';
+import { setConditions } from '../src/kube/conditions.js';
 import type { EventRecorder } from '../src/kube/event-recorder.js';
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
@@ -107,7 +107,6 @@ export class OwnerController {
       // No policy asks for teardown any more (changed, deleted): do not hold deletions for nothing.
       await this.options.finalizers.remove(object);
     }
-    await this.writeManaged(ref, object, managing);
   }
 
   /** An owner being deleted that carries reaper's finalizer: tear it down, then let it go. */
@@ -135,40 +134,6 @@ export class OwnerController {
       // Gone meanwhile: e.g. queued again by our own status write's event after the finalizer came off.
       if (!isNotFound(err)) throw err;
     }
-  }
-
-  /** The Managed condition; status.resources is the summary writer's (fleet-owner-status.ts). */
-  private async writeManaged(ref: ObjectRef, object: OwnerObject, managing: readonly ManagingPolicy[]) {
-    const first = managing[0];
-    const now = new Date(this.options.now());
-    const generation = object.metadata.generation;
-    const managed: ConditionUpdate = first
-      ? {
-          type: CONDITION_MANAGED,
-          status: 'True',
-          // One policy asking for Finalizer is enough for the finalizer to be on.
-          reason: managing.some((m) => m.policy.teardown === 'Finalizer') ? 'TeardownByFinalizer' : 'SweptWhenGone',
-          message: `managed by ReapPolicy ${managing.map((m) => m.policy.name).join(', ')}`,
-        }
-      : {
-          type: CONDITION_MANAGED,
-          status: 'False',
-          reason: 'NoPolicy',
-          message: 'no ReapPolicy names this kind and namespace',
-        };
-    const conditions = setConditions(
-      (object.status?.conditions ?? []).filter((c) => c.type === CONDITION_MANAGED),
-      [managed],
-      generation,
-      now,
-    );
-    const status: OwnerStatus = {
-      ...(generation !== undefined ? { observedGeneration: generation } : {}),
-      conditions,
-    };
-    // What is stored already says it (e.g. after a restart, or another agent wrote the same): skip the call.
-    if (!statusChanged(agentPart(object.status), status)) return;
-    await this.options.status.applyIfChanged(ref, status);
   }
 
   /** Reaps what the owner's key claims under each tearing-down policy; throws (keeping the finalizer) on failure. */
@@ -298,15 +263,6 @@ export class OwnerController {
     }
     return { ...others, keys };
   }
-}
-
-/** The part of an owner's status this agent writes (no resources: the summary writer's). */
-function agentPart(status: OwnerStatus | undefined): OwnerStatus | undefined {
-  if (!status) return undefined;
-  return {
-    ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
-    ...(status.conditions ? { conditions: status.conditions.filter((c) => c.type === CONDITION_MANAGED) } : {}),
-  };
 }
 
 function describeRef(ref: ObjectRef): string {

@@ -114,6 +114,16 @@ test('the policy gets the fleet summary and the owner the sum of its nodes’ co
   await summarizer.summarize('labs');
   expect(statusOf('ReapPolicy')).toMatchObject({ fleet: { nodes: 2, ready: 2 }, observedGeneration: 1 });
   expect(statusOf('Topology')).toEqual({
+    // The one writer of every owner's status: no agent writes Managed.
+    conditions: [
+      {
+        type: 'Managed',
+        status: 'True',
+        reason: 'SweptWhenGone',
+        message: 'managed by ReapPolicy labs',
+        lastTransitionTime: expect.any(String),
+      },
+    ],
     resources: {
       containers: { expected: 2, found: 2 },
       networks: { expected: 1, found: 1 },
@@ -142,11 +152,12 @@ test('a report of a deleted Node counts for nothing; one long unwritten whose No
   expect((statusOf('Topology')!.resources as { containers: { found: number } }).containers.found).toBe(1);
 });
 
-test('before any node has counted, owners’ counts are left as they are', async () => {
+test('before any node has counted, owners’ counts are left as they are (Managed is said at once)', async () => {
   const { summarizer, statusOf } = setup({ reports: [] });
   await summarizer.summarize('labs');
   expect(statusOf('ReapPolicy')).toMatchObject({ fleet: { nodes: 0 } });
-  expect(statusOf('Topology')).toBeUndefined();
+  expect(statusOf('Topology')).not.toHaveProperty('resources');
+  expect(statusOf('Topology')).toMatchObject({ conditions: [{ type: 'Managed', status: 'True' }] });
 });
 
 test('an invalid spec is reported by the summary writer: Stalled, Ready False', async () => {
