@@ -79,11 +79,34 @@ export async function runFleet(): Promise<BenchReport> {
     .map((s) => Number(s.trim()))
     .filter((n) => Number.isInteger(n) && n > 0);
   const results: ScaleResult[] = [];
+  const failures: string[] = [];
   for (const agents of scales) {
     console.error(`fleet: ${agents} hollow agents`);
-    results.push(await runScale(agents));
+    try {
+      const result = await runScale(agents);
+      results.push(result);
+      console.error(`fleet: ${agents} agents done: ${JSON.stringify(summaryLine(result))}`);
+    } catch (err) {
+      // A scale this machine cannot carry is a result too: the scales before it still count.
+      failures.push(`${agents} agents: ${(err as Error).message}`);
+      console.error(`fleet: ${agents} agents failed: ${(err as Error).message}`);
+    }
   }
-  return report(results);
+  if (results.length === 0) throw new Error(`no scale completed: ${failures.join('; ')}`);
+  const fleetReport = report(results);
+  return { ...fleetReport, notes: [...(fleetReport.notes ?? []), ...failures.map((f) => `Did not complete: ${f}.`)] };
+}
+
+/** The headline figures of one scale, printed as soon as it ends. */
+function summaryLine(r: ScaleResult): Record<string, string | number> {
+  return {
+    policyKiB: +(r.sizes.policyBytes / KIB).toFixed(1),
+    idleWritesPerS: +(total(r.idle.writes) / r.idle.seconds).toFixed(2),
+    burstWrites: total(r.burst.writes),
+    goneP50Ms: Math.round(median(r.burst.goneMs)),
+    writeP99Ms: Math.round(r.writeP99Ms),
+    violations: r.violations.length,
+  };
 }
 
 async function runScale(agentCount: number): Promise<ScaleResult> {
@@ -189,7 +212,15 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
         }),
       ),
     );
-    await waitUntil('every agent’s first sweep', () => [...records.values()].every((r) => r.sweeps > 0), 900_000);
+    const firstSweepTimeoutMs = Math.max(900_000, agentCount * 1_200);
+    await waitUntil(
+      'every agent’s first sweep',
+      () => [...records.values()].every((r) => r.sweeps > 0),
+      firstSweepTimeoutMs,
+    ).catch((err: Error) => {
+      const swept = [...records.values()].filter((r) => r.sweeps > 0).length;
+      throw new Error(`${err.message} (${swept} of ${agentCount} had swept)`);
+    });
     const startSeconds = (performance.now() - started) / 1000;
     console.error(`fleet: ${agentCount} agents swept once in ${startSeconds.toFixed(0)} s; settling`);
     await sleep(SETTLE_MS);
