@@ -54,11 +54,15 @@ export function findDeletionWaves(
 ): DeletionWave[] {
   const sorted = latestPerKey(deletions).sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : 1));
   const inWave = new Array<boolean>(sorted.length).fill(false);
+  // Two pointers, and each deletion marked once: linear however many deletions one window holds.
   let end = 0;
+  let marked = -1;
   for (let start = 0; start < sorted.length; start++) {
     if (end < start) end = start;
     while (end + 1 < sorted.length && sorted[end + 1]!.at - sorted[start]!.at <= limits.massDeletionWindowMs) end++;
-    if (isMassDeletion(end - start + 1, liveOwners, limits)) inWave.fill(true, start, end + 1);
+    if (!isMassDeletion(end - start + 1, liveOwners, limits)) continue;
+    inWave.fill(true, Math.max(start, marked + 1), end + 1);
+    marked = Math.max(marked, end);
   }
   const waves: DeletionWave[] = [];
   let run: OwnerDeletion[] = [];

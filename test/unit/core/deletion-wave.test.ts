@@ -39,6 +39,12 @@ describe('findDeletionWaves', () => {
     expect(waves[0]).toMatchObject({ firstAt: 1_000, lastAt: 1_799 });
   });
 
+  test('a hundred thousand deletions in one window are one wave, found in linear time', () => {
+    const waves = findDeletionWaves(deleted('ns/lab-', 100_000, 0, 0.05), 10, limits);
+    expect(waves).toHaveLength(1);
+    expect(waves[0]!.keys).toHaveLength(100_000);
+  });
+
   test('the same deletions seen in another order, or twice, make the same wave', () => {
     const log = deleted('ns/lab-', 50, 0, 100);
     const shuffled = [...log].reverse().concat(log.slice(0, 5));
