@@ -108,13 +108,13 @@ export class FleetSummarizer {
       for (const cached of informer.list()) {
         const object = cached as k8s.KubernetesObject & { spec?: unknown; status?: OwnerStatus };
         const namespace = object.metadata?.namespace;
-        const [first] = this.options.registry.managing(target.apiVersion, target.kind, namespace);
+        const managing = this.options.registry.managing(target.apiVersion, target.kind, namespace);
+        const first = managing[0];
         if (first?.policy.name !== policyName || !namespaceSelected(first.ownerKind, namespace)) continue;
         if (object.metadata?.deletionTimestamp) continue;
         const key = ownerKeyFromObject(object, first.ownerKind.key);
         if (key === undefined) continue;
         const onNodes = index.foundByNode(key);
-        const managing = this.options.registry.managing(target.apiVersion, target.kind, namespace);
         const generation = object.metadata?.generation;
         const status: OwnerStatus = {
           ...(generation !== undefined ? { observedGeneration: generation } : {}),
