@@ -32,7 +32,6 @@ const CONTAINERS_PER_OWNER = 2;
 const FOREIGN_CONTAINERS = 200;
 const BURST = 100;
 const IDLE_MS = 60_000;
-const SETTLE_MS = 20_000;
 const BURST_TIMEOUT_MS = 300_000;
 const START_CONCURRENCY = 10;
 const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'APPLY', 'DELETE', 'DELETECOLLECTION']);
@@ -49,7 +48,11 @@ interface AgentRecord {
 interface ScaleResult {
   readonly agents: number;
   readonly startSeconds: number;
+  /** From every agent's first sweep until owner status writes stopped. */
+  readonly settle: Phase;
   readonly idle: Phase;
+  /** Watches of ReapNodeReports open at the end of the idle phase, whoever holds them. */
+  readonly reportWatchers: number;
   readonly burst: Phase & { readonly goneMs: number[]; readonly timedOut: number; readonly retries: number };
   readonly sizes: Sizes;
   readonly writeP99Ms: number;
@@ -223,11 +226,17 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
     });
     const startSeconds = (performance.now() - started) / 1000;
     console.error(`fleet: ${agentCount} agents swept once in ${startSeconds.toFixed(0)} s; settling`);
-    await sleep(SETTLE_MS);
+    // Idle means settled: the summary writer has given every owner its first status (one write per
+    // owner at install, drained at the client's QPS budget) and nothing has been written since.
+    const settle = await phase(() => untilOwnerStatusQuiet());
+    console.error(
+      `fleet: owner status settled in ${settle.seconds.toFixed(0)} s (${settle.writes.get(OWNER_STATUS_WRITE) ?? 0} owner status writes)`,
+    );
 
     const runStart = apiserverMetrics();
     console.error(`fleet: idle for ${IDLE_MS / 1000} s`);
     const idle = await phase(async () => sleep(IDLE_MS));
+    const reportWatchers = longRunning(apiserverMetrics(), 'WATCH', 'reapnodereports');
     const rssBytes = process.memoryUsage().rss;
 
     console.error(`fleet: deleting ${BURST} owners`);
@@ -281,7 +290,9 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
     return {
       agents: agentCount,
       startSeconds,
+      settle,
       idle,
+      reportWatchers,
       burst: { ...burst, goneMs, timedOut, retries: burstRetries },
       sizes,
       writeP99Ms: writeLatencyP99(runStart, runEnd) * 1000,
@@ -293,6 +304,38 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
     console.error('fleet: stopping the agents');
     await cleanUp();
   }
+}
+
+const OWNER_STATUS_WRITE = 'APPLY topologies/status';
+const QUIET_MS = 3 * SUMMARY_PERIOD_S * 1000;
+const SETTLE_TIMEOUT_MS = 1_800_000;
+
+/** Until no owner status was written for three summary periods. */
+async function untilOwnerStatusQuiet(): Promise<void> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  let last = -1;
+  let quietSince = Date.now();
+  while (Date.now() < deadline) {
+    const written = writesByCall(apiserverMetrics()).get(OWNER_STATUS_WRITE) ?? 0;
+    if (written !== last) {
+      last = written;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= QUIET_MS) {
+      return;
+    }
+    await sleep(5_000);
+  }
+  throw new Error(`owner status writes did not stop within ${SETTLE_TIMEOUT_MS / 1000} s`);
+}
+
+/** Long-running requests (watches) open now for a resource, as the API server's gauge says. */
+function longRunning(metrics: Metrics, verb: string, resource: string): number {
+  let open = 0;
+  for (const [key, value] of metrics) {
+    if (!key.startsWith('apiserver_longrunning_requests{')) continue;
+    if (label(key, 'verb') === verb && label(key, 'resource') === resource) open += value;
+  }
+  return open;
 }
 
 /** What the API server did while `during` ran. */
@@ -409,7 +452,7 @@ function report(results: ScaleResult[]): BenchReport {
   });
   const detail = results.map(
     (r) =>
-      `${r.agents} agents: started and swept once in ${r.startSeconds.toFixed(0)} s; idle writes ${describeCalls(
+      `${r.agents} agents: started and swept once in ${r.startSeconds.toFixed(0)} s; owner status settled ${r.settle.seconds.toFixed(0)} s later after ${describeCalls(top(r.settle.writes))}; idle writes ${describeCalls(
         top(r.idle.writes),
         r.idle.seconds,
       )} a second; burst writes ${describeCalls(top(r.burst.writes))}; watch events delivered idle ${describeCalls(
@@ -454,9 +497,11 @@ function report(results: ScaleResult[]): BenchReport {
         summaryWrites(largest.burst.writes) <= largest.burst.seconds / SUMMARY_PERIOD_S + 2,
     },
     {
-      what: `at ${largest.agents} agents: no agent receives another agent's writes (report events go to the summary writer alone)`,
-      measured: `${reportEvents} report watch events delivered for ${allReportWrites} report writes`,
-      met: reportEvents <= allReportWrites,
+      // The garbage collector in kube-controller-manager watches every resource; the summary writer
+      // is the only other reader of reports. A watching agent would add one watch per agent.
+      what: `at ${largest.agents} agents: no agent receives another agent's writes (reports are watched by the summary writer and the garbage collector alone)`,
+      measured: `${largest.reportWatchers} report watches open; ${reportEvents} report watch events delivered for ${allReportWrites} report writes`,
+      met: largest.reportWatchers <= 2,
     },
     {
       what: `at ${largest.agents} agents: the ReapPolicy object under 64 KiB`,
@@ -482,7 +527,7 @@ function report(results: ScaleResult[]): BenchReport {
   return {
     setup: [
       `${OWNERS} Topologies in one namespace, owner i on node i mod N; each hollow engine: ${CONTAINERS_PER_OWNER} containers and a network per owner it holds, ${FOREIGN_CONTAINERS} foreign containers`,
-      `one ReapPolicy (minAge 0, gracePeriod 0, other limits default); idle phase ${IDLE_MS / 1000} s after ${SETTLE_MS / 1000} s settling; burst: ${BURST} owners deleted, 10 at a time`,
+      `one ReapPolicy (minAge 0, gracePeriod 0, other limits default); idle phase ${IDLE_MS / 1000} s once owner status writes had stopped for ${QUIET_MS / 1000} s; burst: ${BURST} owners deleted, 10 at a time`,
     ],
     sections: [
       table(

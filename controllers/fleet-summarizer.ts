@@ -3,6 +3,7 @@
 // (the fleet's counts), on change and never more often than once a period per policy. It also
 // deletes reports whose Node is gone when the garbage collector has not.
 import type * as k8s from '@kubernetes/client-node';
+import pLimit from 'p-limit';
 import { formatProblems } from '../src/api/problems.js';
 import { MAX_FOUND_ON_NODES } from '../src/api/schema/owners.js';
 import type { Condition, OwnerStatus, ReapNodeReport, ReapPolicy } from '../src/api/types.js';
@@ -40,14 +41,24 @@ export interface FleetSummarizerOptions {
   readonly status: Pick<StatusApplier, 'applyIfChanged'>;
   readonly deleteReport: (name: string) => Promise<void>;
   readonly rules: StandingRules;
+  /**
+   * While nodes' first reports are still arriving (a fleet starting), owners' counts wait until none
+   * came for this long, so each owner gets its first counts once rather than once per report.
+   */
+  readonly reportsSettleMs: number;
   readonly now: () => number;
   readonly logger: Logger;
 }
 
 const NOT_SYNCED_RETRY_MS = 1_000;
+const OWNER_WRITE_CONCURRENCY = 4;
+/** However long reports keep arriving, owners' counts wait no longer than this. */
+const MAX_OWNER_HOLD_MS = 120_000;
 
 export class FleetSummarizer {
   private readonly logger: Logger;
+  /** Since when each policy's owner counts have been waiting for reports to stop arriving. */
+  private readonly holdingSince = new Map<string, number>();
 
   constructor(private readonly options: FleetSummarizerOptions) {
     this.logger = options.logger.child('fleet-summary');
@@ -88,6 +99,8 @@ export class FleetSummarizer {
       new Date(now),
     );
     if (statusChanged(entry.object.status, status)) await this.options.status.applyIfChanged(policyRef(name), status);
+    const holdMs = this.ownerHold(name, all, now);
+    if (holdMs > 0) return { requeueAfterMs: holdMs };
     await this.writeOwners(name, counted);
     return this.nextLook(all, nodeExists, now);
   }
@@ -102,6 +115,10 @@ export class FleetSummarizer {
     const countedSome = counted.some((r) => r.status?.owners !== undefined);
     const index = new FleetFoundIndex(counted);
     const now = new Date(this.options.now());
+    // A few at once: the first pass after an install writes every owner, and one at a time it would
+    // take as long as the API server's latency allows, not what the client's QPS budget allows.
+    const limit = pLimit(OWNER_WRITE_CONCURRENCY);
+    const writes: Promise<void>[] = [];
     for (const target of BUILT_IN_OWNER_KINDS) {
       const informer = this.options.informers.get(target);
       if (!informer?.synced) continue;
@@ -131,14 +148,19 @@ export class FleetSummarizer {
         };
         if (!statusChanged(summaryPart(object.status), status)) continue;
         const ref = { ...target, name: object.metadata!.name!, ...(namespace ? { namespace } : {}) };
-        try {
-          await this.options.status.applyIfChanged(ref, status);
-        } catch (err) {
-          // Deleted meanwhile: its status went with it.
-          if (statusCodeOf(err) !== 404) throw err;
-        }
+        writes.push(
+          limit(async () => {
+            try {
+              await this.options.status.applyIfChanged(ref, status);
+            } catch (err) {
+              // Deleted meanwhile: its status went with it.
+              if (statusCodeOf(err) !== 404) throw err;
+            }
+          }),
+        );
       }
     }
+    await Promise.all(writes);
   }
 
   private async writeInvalid(object: ReapPolicy, problems: string, counted: readonly ReapNodeReport[]) {
@@ -187,6 +209,19 @@ export class FleetSummarizer {
       });
       await this.options.deleteReport(report.metadata.name);
     }
+  }
+
+  /** How much longer owners' counts wait for first reports still arriving; 0 to write them now. */
+  private ownerHold(policy: string, reports: readonly ReapNodeReport[], now: number): number {
+    const created = reports.map((r) => new Date(r.metadata.creationTimestamp ?? NaN).getTime()).filter(Number.isFinite);
+    const settlesAt = Math.max(-Infinity, ...created) + this.options.reportsSettleMs;
+    const since = this.holdingSince.get(policy) ?? now;
+    if (settlesAt <= now || now - since >= MAX_OWNER_HOLD_MS) {
+      this.holdingSince.delete(policy);
+      return 0;
+    }
+    this.holdingSince.set(policy, since);
+    return Math.min(settlesAt, since + MAX_OWNER_HOLD_MS) - now;
   }
 
   /** Look again when the next report turns stale or gone, even if nothing is written meanwhile. */

@@ -307,6 +307,7 @@ export async function startManager(
     status: summaryStatus,
     deleteReport: (name) => deleteNodeReport(reportsApi, name, withTimeout(config.requestTimeoutMs)),
     rules: { staleAfterMs: config.staleAfterMs, removeAfterMs: 2 * config.staleAfterMs },
+    reportsSettleMs: config.summaryPeriodMs,
     now,
     logger,
   });

@@ -14,6 +14,9 @@ import { foundIndexFor } from './owner-status.js';
 import type { SweepFacts, Totals } from './policy-status.js';
 import { addSweepToTotals, totalsFrom } from './policy-status.js';
 
+/** How late a sweep that follows up may be before its deferred report is written anyway. */
+const FOLLOW_UP_SLACK_MS = 5_000;
+
 /** Up to this share of a heartbeat is taken off at random, so a fleet's heartbeats spread out. */
 const HEARTBEAT_JITTER = 0.2;
 
@@ -79,7 +82,14 @@ export class NodeReporter {
     const memory = this.memory.get(policy.name);
     if (!memory) throw new Error(`the report of ${policy.name} was not loaded before its sweep`);
     memory.totals = addSweepToTotals(memory.totals, facts.report);
+    const generationSeen = memory.swept?.observedGeneration === facts.generation;
     memory.swept = sweptState(memory.swept, facts, new Date(this.options.now()));
+    // A sweep that only waited for a burst of deletions to end is followed within seconds by the one
+    // that reaps: that one writes, so an owner's deletion costs each node holding it one write.
+    if (facts.followUpInMs !== undefined && generationSeen && !didSomething(facts.report)) {
+      this.options.requestWrite(policy.name, facts.followUpInMs + FOLLOW_UP_SLACK_MS);
+      return;
+    }
     await this.write(policy.name);
   }
 
@@ -99,7 +109,12 @@ export class NodeReporter {
       const owners = ownersListing(foundIndexFor(snapshot, policy).entries(), isLive);
       const before = memory.owners;
       memory.owners = owners;
-      if (!before || JSON.stringify(before) !== JSON.stringify(owners)) this.options.requestWrite(policy.name, 0);
+      // Only live owners' counts are read from reports; what changed for owners that are gone (an
+      // owner deleted, its resources reaped) goes out with the next write, which the sweep that reaps
+      // them makes anyway.
+      const liveCounts = (listing: OwnersListing) =>
+        JSON.stringify(listing.owners.filter((entry) => isLive({ ...entry, counts: entry })));
+      if (!before || liveCounts(before) !== liveCounts(owners)) this.options.requestWrite(policy.name, 0);
     } catch (err) {
       this.logger.error('could not count what owners hold on this node', {
         policy: policy.name,
@@ -154,4 +169,10 @@ export class NodeReporter {
     this.periods.set(memory, { at: memory.writtenAt, ms });
     return ms;
   }
+}
+
+/** Whether a sweep changed anything or met anything worth saying at once. */
+function didSomething(report: SweepFacts['report']): boolean {
+  if (report.outcome !== 'Completed') return true;
+  return Object.values(report.counts).some((kind) => kind.reaped > 0 || kind.failed > 0);
 }

@@ -132,19 +132,22 @@ export class PolicyController {
         orphanOwnerKeys: orphanOwnerKeysOf(result),
       });
     }
-    this.options.runtime.remember(policy, result.snapshot);
+    // As the sweep left it, so this node's report stops counting what was just removed in the same write.
+    this.options.runtime.remember(policy, result.after);
     this.options.metrics.recordSweep(result.report, (this.options.now() - startedAt) / 1000);
     this.logSweep(result);
     this.emitEvents(entry.object, result);
     this.reportOverlaps(entry.object, memory);
+    const nextSweepInMs = this.nextSweepIn(policy, memory, result);
     await this.options.reporter.afterSweep(policy, {
       report: result.report,
       generation: policy.generation,
       ...(result.plan.blocked ? { blockedDescription: result.plan.blocked.description } : {}),
       failedClosed: result.plan.failedClosed,
       overlaps: this.options.registry.overlapsOf(policy.name),
+      ...((result.plan.waitingForBurst ?? 0) > 0 ? { followUpInMs: nextSweepInMs } : {}),
     });
-    return { requeueAfterMs: jittered(this.nextSweepIn(policy, memory, result), INTERVAL_JITTER, this.options.random) };
+    return { requeueAfterMs: jittered(nextSweepInMs, INTERVAL_JITTER, this.options.random) };
   }
 
   private nextSweepIn(policy: Policy, memory: PolicyMemory, result: SweepResult): number {

@@ -35,6 +35,8 @@ export interface SweepFacts {
   readonly failedClosed: readonly string[];
   /** Other policies claiming this one's label keys or name patterns with other owners. */
   readonly overlaps: readonly ClaimOverlap[];
+  /** Set when another sweep follows this soon (waiting for a burst of deletions to end). */
+  readonly followUpInMs?: number;
 }
 
 const KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];

@@ -93,6 +93,22 @@ export function resourceKey(resource: Pick<RuntimeResource, 'kind' | 'id'>): str
   return `${resource.kind}:${resource.id}`;
 }
 
+/**
+ * The snapshot as it stands once a sweep's removals are done: what was removed (or found already
+ * gone) is left out, everything else as listed. Counting from it says at once that an orphan's
+ * resources are gone, instead of waiting for the next listing to say so.
+ */
+export function withoutRemoved(
+  snapshot: RuntimeSnapshot,
+  outcomes: readonly { readonly key: string; readonly status: string }[],
+): RuntimeSnapshot {
+  const removed = new Set(
+    outcomes.filter((o) => o.status === 'reaped' || o.status === 'alreadyGone').map((o) => o.key),
+  );
+  if (removed.size === 0) return snapshot;
+  return { ...snapshot, resources: snapshot.resources.filter((resource) => !removed.has(resourceKey(resource))) };
+}
+
 export type Decision =
   | 'foreign' // no match rule attributes it: never touched
   | 'outOfScope' // a rule matched, but the key could name an owner this policy cannot see: never touched

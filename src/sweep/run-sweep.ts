@@ -2,6 +2,7 @@
 // what the plan selected with a fresh owner re-check; report. Shared by the CLI and the controller.
 import type { MassDeletions } from '../core/deletion-wave.js';
 import type { GraceState, LiveOwners, RuntimeSnapshot } from '../core/model.js';
+import { withoutRemoved } from '../core/model.js';
 import type { ItemOutcome } from '../core/outcome.js';
 import type { Plan } from '../core/planner.js';
 import { planReap } from '../core/planner.js';
@@ -38,6 +39,8 @@ export interface SweepResult {
   readonly report: ReapReport;
   readonly plan: Plan;
   readonly snapshot: RuntimeSnapshot;
+  /** The snapshot less what this sweep removed: the runtime as the sweep left it. */
+  readonly after: RuntimeSnapshot;
   readonly graceState: GraceState;
 }
 
@@ -78,5 +81,5 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
     liveOwnerCount: owners.count,
     errors: [...execution.errors, ...(snapshot.warnings ?? [])],
   });
-  return { report, plan, snapshot, graceState: plan.graceState };
+  return { report, plan, snapshot, after: withoutRemoved(snapshot, execution.outcomes), graceState: plan.graceState };
 }

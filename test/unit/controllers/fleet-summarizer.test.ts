@@ -81,6 +81,7 @@ const counts = (containers: number, networks: number): OwnerCounts => ({
 });
 
 function setup(options: { reports: ReapNodeReport[]; nodes?: string[]; policy?: ReapPolicy }) {
+  let now = NOW;
   const registry = new PolicyRegistry();
   registry.upsert(options.policy ?? policyObject());
   const applied: { ref: ObjectRef; status: Record<string, unknown> }[] = [];
@@ -99,11 +100,12 @@ function setup(options: { reports: ReapNodeReport[]; nodes?: string[]; policy?: 
     },
     deleteReport: async (name) => void deleted.push(name),
     rules: { staleAfterMs: 15 * MIN, removeAfterMs: 30 * MIN },
-    now: () => NOW,
+    reportsSettleMs: 10_000,
+    now: () => now,
     logger: silentLogger,
   });
   const statusOf = (kind: string) => applied.find((a) => a.ref.kind === kind)?.status;
-  return { summarizer, applied, deleted, statusOf };
+  return { summarizer, applied, deleted, statusOf, advance: (ms: number) => (now += ms) };
 }
 
 test('the policy gets the fleet summary and the owner the sum of its nodes’ counts', async () => {
@@ -175,4 +177,35 @@ test('an invalid spec is reported by the summary writer: Stalled, Ready False', 
 test('it comes back when the next report turns stale', async () => {
   const { summarizer } = setup({ reports: [nodeReport('a', [], 10 * MIN)], nodes: ['a'] });
   expect(await summarizer.summarize('labs')).toEqual({ requeueAfterMs: 5 * MIN + 1 });
+});
+
+test('while nodes’ first reports are still arriving, owners’ counts wait for them, at most two minutes', async () => {
+  const arriving = (node: string, agoMs: number) => {
+    const r = nodeReport(node, [counts(1, 0)]);
+    return { ...r, metadata: { ...r.metadata, creationTimestamp: new Date(NOW - agoMs).toISOString() } };
+  };
+  const { summarizer, applied, advance } = setup({
+    reports: [arriving('a', 60_000), arriving('b', 4_000)],
+    nodes: ['a', 'b'],
+  });
+  // The policy's summary is written; the owners wait until the newest report is 10 s old.
+  expect(await summarizer.summarize('labs')).toEqual({ requeueAfterMs: 6_000 });
+  expect(applied.map((a) => a.ref.kind)).toEqual(['ReapPolicy']);
+  advance(6_000);
+  await summarizer.summarize('labs');
+  expect(applied.map((a) => a.ref.kind)).toEqual(['ReapPolicy', 'ReapPolicy', 'Topology']);
+});
+
+test('reports that keep arriving hold owners’ counts for two minutes at most', async () => {
+  const reports: ReapNodeReport[] = [];
+  const { summarizer, applied, advance } = setup({ reports, nodes: [] });
+  let writtenAt: number | undefined;
+  for (let elapsed = 0; elapsed <= 200_000 && writtenAt === undefined; elapsed += 5_000) {
+    const r = nodeReport(`n${elapsed}`, [counts(1, 0)]);
+    reports.push({ ...r, metadata: { ...r.metadata, creationTimestamp: new Date(NOW + elapsed).toISOString() } });
+    await summarizer.summarize('labs');
+    if (applied.some((a) => a.ref.kind === 'Topology')) writtenAt = elapsed;
+    advance(5_000);
+  }
+  expect(writtenAt).toBe(120_000);
 });

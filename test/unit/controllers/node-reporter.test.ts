@@ -52,6 +52,31 @@ test('a sweep is written at once, with its totals, and the heartbeat is asked fo
   expect(requested).toEqual([['default', HEARTBEAT_MS]]);
 });
 
+test('a sweep that only waited for a burst is written by the one that follows it', async () => {
+  const { reporter, writes, requested } = setup();
+  await reporter.load(p);
+  await reporter.afterSweep(p, facts());
+  await reporter.afterSweep(p, facts({ followUpInMs: 11_000 }));
+  expect(writes).toHaveLength(1);
+  // In case no sweep follows after all, the deferred report is still written.
+  expect(requested.at(-1)).toEqual(['default', 16_000]);
+  await reporter.afterSweep(p, facts({ report: report({ counts: { containers: { reaped: 2 } } }) }));
+  expect(writes).toHaveLength(2);
+  expect(writes[1]!.totals).toEqual({ sweeps: 3, reaped: 2, failed: 0, blocked: 0 });
+});
+
+test.each([
+  ['the first sweep of a generation', facts({ followUpInMs: 11_000, generation: 2 })],
+  ['a sweep that reaped', facts({ followUpInMs: 11_000, report: report({ counts: { networks: { reaped: 1 } } }) })],
+  ['a blocked sweep', facts({ followUpInMs: 11_000, report: report({ outcome: 'Blocked' }) })],
+])('%s is written at once even when another follows', async (_name, second) => {
+  const { reporter, writes } = setup();
+  await reporter.load(p);
+  await reporter.afterSweep(p, facts());
+  await reporter.afterSweep(p, second);
+  expect(writes).toHaveLength(2);
+});
+
 test('totals and transition times carry on from the stored report after a restart', async () => {
   const stored: ReapNodeReportStatus = { totals: { sweeps: 7, reaped: 3, failed: 0, blocked: 1 } };
   const { reporter, writes } = setup(stored);
@@ -93,6 +118,22 @@ test('a runtime change in what owners hold asks for a write; the same counts aga
   // An incomplete listing says nothing: the last counts stand.
   reporter.onSnapshot(p, { ...snapshot([]), complete: false, errors: ['docker: gone'] });
   expect(requested).toEqual([]);
+});
+
+test('what changes only for owners that are gone waits for the next write', async () => {
+  const { reporter, writes, requested } = setup();
+  await reporter.load(p);
+  reporter.onSnapshot(p, snapshot([container('a1', 'A'), container('o1', 'orphan'), container('o2', 'orphan')]));
+  await reporter.afterSweep(p, facts());
+  requested.length = 0;
+  // The orphan's resources reaped: nothing a live owner's status reads has changed.
+  reporter.onSnapshot(p, snapshot([container('a1', 'A')]));
+  expect(requested).toEqual([]);
+  await reporter.afterSweep(p, facts({ report: report({ counts: { containers: { reaped: 2 } } }) }));
+  expect(writes.at(-1)!.owners).toEqual([{ key: 'A', containers: 1, networks: 0, volumes: 0, ipLeases: 0 }]);
+  // A live owner's count changing is written at once.
+  reporter.onSnapshot(p, snapshot([container('a1', 'A'), container('a2', 'A')]));
+  expect(requested).toContainEqual(['default', 0]);
 });
 
 test('writes of one report never overlap, and the last one says the latest', async () => {
