@@ -1,8 +1,8 @@
 // Three projects: `unit` needs nothing outside the process; `integration` and `e2e`
 // bring up real engines once (Docker, etcd, kube-apiserver) through scripts/testenv; `node`
 // (test/e2e/node) runs the chart's pods on a real one-node cluster (scripts/testenv up cluster).
-// `node` is part of the configuration only with REAPER_NODE_TESTS=1 (`npm run test:node` sets it):
-// one such cluster runs per host, so the default `npm test` leaves it out.
+// One such cluster runs per host: two suites run at once on one host share it (the first to start it
+// stops it), so run them one after the other. `npm run test:node` runs the `node` project alone.
 // Jest runs a project's globalSetup only when at least one of its tests is selected.
 const swc = [
   '@swc/jest',
@@ -48,6 +48,6 @@ export default {
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/integration-setup.ts'],
     },
-    ...(process.env.REAPER_NODE_TESTS === '1' ? [nodeProject] : []),
+    nodeProject,
   ],
 };
