@@ -1,9 +1,18 @@
 // What one agent's ReapNodeReport for one policy says (design §4): its last sweep with the
 // conditions that sweep implies, its cumulative totals, and what each owner key holds on its node.
 // Pure: the sweep's facts, the found counts and the clock come in.
-import { MAX_REPORT_OWNERS } from '../src/api/schema/node-report.js';
+import { MAX_HELD_WAVE_KEYS, MAX_HELD_WAVES, MAX_REPORT_OWNERS } from '../src/api/schema/node-report.js';
 import { fitReportToStatus, sweepTotals } from '../src/api/status.js';
-import type { Condition, OwnerCounts, ReapNodeReportStatus, ResourceCounts, SweepTotals } from '../src/api/types.js';
+import type {
+  Condition,
+  HeldWaveRecord,
+  OwnerCounts,
+  ReapNodeReportStatus,
+  ResourceCounts,
+  SweepTotals,
+} from '../src/api/types.js';
+import { approvalIdFor } from '../src/core/blast-radius.js';
+import type { DeletionWave } from '../src/core/deletion-wave.js';
 import type { ReapReport } from '../src/core/report-types.js';
 import { formatTime, statusChanged } from '../src/kube/conditions.js';
 import type { SweepFacts, Totals } from './policy-status.js';
@@ -15,20 +24,65 @@ export interface SweptState {
   readonly conditions: Condition[];
   readonly lastSweep: ReapReport;
   readonly summary: SweepTotals;
+  /** The waves held after the last sweep that could tell (a blind one keeps those before it). */
+  readonly heldWaves?: HeldWaveRecord[];
 }
 
 /** The sweep part of the report; `previous` supplies the conditions' transition times. */
 export function sweptState(
-  previous: { readonly conditions?: readonly Condition[] } | undefined,
+  previous: { readonly conditions?: readonly Condition[]; readonly heldWaves?: HeldWaveRecord[] } | undefined,
   facts: SweepFacts,
   now: Date,
 ): SweptState {
+  const heldWaves = facts.heldWaves ?? previous?.heldWaves ?? [];
   return {
     observedGeneration: facts.generation,
     conditions: conditionsAfterSweep(previous?.conditions, facts, now),
     lastSweep: fitReportToStatus(facts.report),
     summary: sweepTotals(facts.report),
+    ...(heldWaves.length > 0 ? { heldWaves } : {}),
   };
+}
+
+/**
+ * The held waves as this node's report keeps them, so a restarted agent holds them still: each with
+ * the approval id every node names and the keys of this node's orphans of it (a wave this node holds
+ * nothing of has nothing to hold here). The latest waves, and keys in order, up to the caps.
+ */
+export function heldWaveRecords(
+  policyName: string,
+  waves: readonly DeletionWave[],
+  orphanOwnerKeys: ReadonlySet<string>,
+): HeldWaveRecord[] {
+  return waves
+    .map((wave) => ({ wave, keys: wave.keys.filter((key) => orphanOwnerKeys.has(key)) }))
+    .filter(({ keys }) => keys.length > 0)
+    .sort((a, b) => b.wave.lastAt - a.wave.lastAt)
+    .slice(0, MAX_HELD_WAVES)
+    .map(({ wave, keys }) => ({
+      approvalId: wave.recalled?.approvalId ?? approvalIdFor(policyName, wave.keys),
+      owners: wave.recalled?.owners ?? wave.keys.length,
+      firstTime: new Date(wave.firstAt).toISOString(),
+      lastTime: new Date(wave.lastAt).toISOString(),
+      ownerKeys: keys.slice(0, MAX_HELD_WAVE_KEYS),
+    }));
+}
+
+/** Waves a report kept, held again after a restart as they were judged. */
+export function recallWaves(records: readonly HeldWaveRecord[]): DeletionWave[] {
+  return records.flatMap((record) => {
+    const firstAt = Date.parse(record.firstTime);
+    const lastAt = Date.parse(record.lastTime);
+    if (!Number.isFinite(firstAt) || !Number.isFinite(lastAt) || record.ownerKeys.length === 0) return [];
+    return [
+      {
+        keys: [...new Set(record.ownerKeys)].sort(),
+        firstAt,
+        lastAt,
+        recalled: { owners: record.owners, approvalId: record.approvalId },
+      },
+    ];
+  });
 }
 
 export interface FoundEntry {

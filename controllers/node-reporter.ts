@@ -2,7 +2,7 @@
 // (a sweep, a runtime change in what owners hold on this node) and otherwise at a slow jittered
 // heartbeat, so an idle fleet of N nodes makes N/heartbeat writes and no object is everyone's.
 // Agents never watch these objects; the summary writer does.
-import type { ReapNodeReportStatus } from '../src/api/types.js';
+import type { HeldWaveRecord, ReapNodeReportStatus } from '../src/api/types.js';
 import type { RuntimeSnapshot } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
 import { jittered } from '../src/kube/backoff.js';
@@ -51,13 +51,14 @@ export class NodeReporter {
   }
 
   /**
-   * Reads the stored report once per policy, so totals and the conditions' transition times carry
-   * on across restarts of the agent.
+   * Reads the stored report once per policy, so totals, the conditions' transition times and the
+   * held waves carry on across restarts of the agent. Returns the waves the report held, on the
+   * first read only.
    */
-  async load(policy: Policy): Promise<void> {
-    if (this.memory.has(policy.name)) return;
+  async load(policy: Policy): Promise<HeldWaveRecord[]> {
+    if (this.memory.has(policy.name)) return [];
     const stored = await this.options.objects.read(policy.name);
-    if (this.memory.has(policy.name)) return;
+    if (this.memory.has(policy.name)) return [];
     const status = stored?.status;
     this.memory.set(policy.name, {
       totals: totalsFrom(status),
@@ -68,10 +69,12 @@ export class NodeReporter {
               conditions: status.conditions,
               lastSweep: status.lastSweep,
               summary: status.summary ?? { orphans: 0, reaped: 0, failed: 0 },
+              ...(status.heldWaves ? { heldWaves: status.heldWaves } : {}),
             },
           }
         : {}),
     });
+    return status?.heldWaves ?? [];
   }
 
   /**

@@ -2,7 +2,7 @@
 // runtime. Sweeps come from the interval (the reconcile asks to be requeued), from owner deletions
 // and from spec or approval changes; the queue runs one key at a time and coalesces triggers.
 import { formatProblems } from '../src/api/problems.js';
-import type { ReapPolicy } from '../src/api/types.js';
+import type { HeldWaveRecord, ReapPolicy } from '../src/api/types.js';
 import type { DeletionWave } from '../src/core/deletion-wave.js';
 import { findDeletionWaves, holdWaves, settlingOwners } from '../src/core/deletion-wave.js';
 import type { GraceState } from '../src/core/model.js';
@@ -22,6 +22,7 @@ import type { SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
 import { ownersFromInformers } from './informer-owners.js';
+import { heldWaveRecords, recallWaves } from './node-report.js';
 import type { OwnerDeletionLog } from './owner-deletions.js';
 import type { PolicyRegistry } from './policy-registry.js';
 import type { NodeReporter } from './node-reporter.js';
@@ -97,7 +98,15 @@ export class PolicyController {
     if (ownersFromInformers(policy, informers).starting) return { requeueAfterMs: STARTING_RETRY_MS };
 
     const memory = this.memoryOf(policy);
-    await this.options.reporter.load(policy);
+    // Waves this node held before a restart are held still, under the approval id they had.
+    const recalled = recallWaves(await this.options.reporter.load(policy));
+    if (recalled.length > 0) {
+      memory.waves = [...memory.waves, ...recalled];
+      this.logger.info('holding waves of owner deletions recalled from this node’s report', {
+        policy: policy.name,
+        approvalIds: recalled.map((wave) => wave.recalled!.approvalId),
+      });
+    }
     const startedAt = this.options.now();
     const result = await runSweep(policy, memory.grace, {
       backends: this.options.engine.backendsFor(policy),
@@ -123,14 +132,17 @@ export class PolicyController {
     });
     memory.grace = result.graceState;
     // A blind sweep cannot tell which orphans this node still has: it lets go of no wave.
+    let heldWaves: HeldWaveRecord[] | undefined;
     if (result.plan.failedClosed.length === 0) {
+      const orphanOwnerKeys = orphanOwnerKeysOf(result);
       memory.waves = holdWaves({
         held: memory.waves,
         found: [],
         windowMs: policy.limits.massDeletionWindowMs,
         now: this.options.now(),
-        orphanOwnerKeys: orphanOwnerKeysOf(result),
+        orphanOwnerKeys,
       });
+      heldWaves = heldWaveRecords(policy.name, memory.waves, orphanOwnerKeys);
     }
     // As the sweep left it, so this node's report stops counting what was just removed in the same write.
     this.options.runtime.remember(policy, result.after);
@@ -146,6 +158,7 @@ export class PolicyController {
       failedClosed: result.plan.failedClosed,
       overlaps: this.options.registry.overlapsOf(policy.name),
       ...((result.plan.waitingForBurst ?? 0) > 0 ? { followUpInMs: nextSweepInMs } : {}),
+      ...(heldWaves ? { heldWaves } : {}),
     });
     return { requeueAfterMs: jittered(nextSweepInMs, INTERVAL_JITTER, this.options.random) };
   }

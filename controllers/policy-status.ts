@@ -13,7 +13,7 @@
 import type { ConditionUpdate } from '../src/kube/conditions.js';
 import { setConditions } from '../src/kube/conditions.js';
 import { sweepTotals } from '../src/api/status.js';
-import type { Condition, ReapPolicyStatus, SweepCounts } from '../src/api/types.js';
+import type { Condition, HeldWaveRecord, ReapPolicyStatus, SweepCounts } from '../src/api/types.js';
 import type { KindCounts, ReapReport, ReportKind } from '../src/core/report-types.js';
 import type { ClaimOverlap } from '../src/core/owner-scope.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
@@ -35,6 +35,8 @@ export interface SweepFacts {
   readonly failedClosed: readonly string[];
   /** Other policies claiming this one's label keys or name patterns with other owners. */
   readonly overlaps: readonly ClaimOverlap[];
+  /** The waves held after this sweep, as the report keeps them; absent when the sweep could not tell. */
+  readonly heldWaves?: HeldWaveRecord[];
   /** Set when another sweep follows this soon (waiting for a burst of deletions to end). */
   readonly followUpInMs?: number;
 }

@@ -235,6 +235,16 @@ export interface ReapNodeReportStatus {
   owners?: OwnerCounts[];
   ownersOmitted?: number;
   omittedCounts?: ResourceCounts;
+  heldWaves?: HeldWaveRecord[];
+}
+
+/** A held wave of owner deletions as a node's report keeps it across restarts. */
+export interface HeldWaveRecord {
+  approvalId: string;
+  owners: number;
+  firstTime: string;
+  lastTime: string;
+  ownerKeys: string[];
 }
 
 export interface OwnerReference {

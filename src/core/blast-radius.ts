@@ -59,7 +59,7 @@ export function blastRadiusBlock(input: GuardInput): BlastRadiusBlock | undefine
     const touched = wave.keys.some((key) => candidateOwnerKeys.has(key));
     for (const key of wave.keys) inWaves.add(key);
     if (!touched) continue;
-    const block = unlessApproved(input, wave.keys, 'MassDeletion');
+    const block = unlessApproved(input, wave.keys, 'MassDeletion', wave.recalled);
     if (block) return block;
   }
   const unaccounted = [...candidateOwnerKeys].filter((key) => !inWaves.has(key));
@@ -71,11 +71,12 @@ function unlessApproved(
   input: GuardInput,
   ownerKeys: readonly string[],
   cause: BlastRadiusBlock['cause'],
+  recalled?: DeletionWave['recalled'],
 ): BlastRadiusBlock | undefined {
   const { policy, liveOwners, candidates } = input;
-  const approvalId = approvalIdFor(policy.name, ownerKeys);
+  const approvalId = recalled?.approvalId ?? approvalIdFor(policy.name, ownerKeys);
   if (policy.approvedSweep === approvalId) return undefined;
-  const owners = ownerKeys.length;
+  const owners = recalled?.owners ?? ownerKeys.length;
   const percent = ownerPercent(owners, liveOwners);
   const max = policy.limits.maxOrphanPercent;
   const what =

@@ -16,6 +16,11 @@ export interface DeletionWave {
   readonly keys: readonly string[];
   readonly firstAt: number;
   readonly lastAt: number;
+  /**
+   * Set on a wave recalled after a restart: `keys` are then only the owners this node still held
+   * orphans of, so the wave's size and approval id are carried as they were judged.
+   */
+  readonly recalled?: { readonly owners: number; readonly approvalId: string };
 }
 
 /** What the guard knows of owner deletions at a sweep. */

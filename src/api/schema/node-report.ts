@@ -12,6 +12,10 @@ import { REPORT_STRING_LIMITS, reapReportSchema } from './report.js';
  */
 export const MAX_REPORT_OWNERS = 500;
 
+/** Waves one report keeps, and owner keys per wave: this node's orphans of it. */
+export const MAX_HELD_WAVES = 10;
+export const MAX_HELD_WAVE_KEYS = 200;
+
 const count = (description: string) => int(description, { minimum: 0 });
 const immutable = cel('self == oldSelf', 'is immutable', () => true);
 
@@ -71,4 +75,25 @@ export const reapNodeReportStatusSchema: Schema = obj('What the agent saw and di
   ),
   ownersOmitted: count('How many owner keys did not fit in owners.'),
   omittedCounts: obj('The resources of the owner keys that did not fit in owners, summed.', resourceCountsFields),
+  heldWaves: arr(
+    'Waves of owner deletions this agent holds for the blast-radius guard, kept here so a restarted agent holds them still, under the same approval id.',
+    obj(
+      'One wave.',
+      {
+        approvalId: str('The value of reaper.dev/approve-sweep that releases the wave, the same on every node.', {
+          maxLength: 64,
+        }),
+        owners: count('Owners deleted in the wave, cluster-wide.'),
+        firstTime: time('The first deletion of the wave.'),
+        lastTime: time('The last deletion of the wave.'),
+        ownerKeys: arr(
+          `Keys of the wave's owners this node still holds orphans of; at most ${MAX_HELD_WAVE_KEYS}.`,
+          str('An owner key.', { maxLength: 253 }),
+          { maxItems: MAX_HELD_WAVE_KEYS },
+        ),
+      },
+      { required: ['approvalId', 'owners', 'firstTime', 'lastTime', 'ownerKeys'] },
+    ),
+    { maxItems: MAX_HELD_WAVES },
+  ),
 });

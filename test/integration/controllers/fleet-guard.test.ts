@@ -49,14 +49,8 @@ beforeAll(async () => {
   });
   for (const name of ['node-guard-a', 'node-guard-b']) {
     const engine = await startPrivateDockerd();
-    const agent = await startControllerOn(server, {
-      nodeName: name,
-      // One summary writer for the cluster, as the chart runs it: the first agent doubles as it.
-      role: nodes.length === 0 ? 'all' : 'agent',
-      policySelector: scenario.policySelector,
-      args: ['--trigger-delay', '1s'],
-      env: { DOCKER_HOST: engine.dockerHost },
-    });
+    // One summary writer for the cluster, as the chart runs it: the first agent doubles as it.
+    const agent = await startAgent(name, engine, nodes.length === 0 ? 'all' : 'agent');
     nodes.push({ name, engine, agent });
   }
   for (const { agent } of nodes) {
@@ -76,6 +70,16 @@ afterAll(async () => {
 }, 300_000);
 
 const [A, B] = [0, 1];
+
+function startAgent(name: string, engine: PrivateDockerd, role: 'all' | 'agent'): Promise<ControllerProcess> {
+  return startControllerOn(server, {
+    nodeName: name,
+    role,
+    policySelector: scenario.policySelector,
+    args: ['--trigger-delay', '1s'],
+    env: { DOCKER_HOST: engine.dockerHost },
+  });
+}
 
 const containerOn = (node: number, owner: KubeObject): Promise<string> =>
   idleContainer(
@@ -145,7 +149,7 @@ test('owners deleted one at a time, as a platform tears labs down, never block',
   expect(sweeps.reduce((n, s) => n + (s.counts as { containers: { reaped: number } }).containers.reaped, 0)).toBe(12);
 }, 300_000);
 
-test('800 of 1,000 owners deleted at once block every agent holding some, with one approval id, until approved', async () => {
+test('800 of 1,000 owners deleted at once block every agent holding some, with one approval id, until approved, across a restart', async () => {
   const doomed = await topologies(ns.crowded, 'lab', 800);
   const survivors = await topologies(ns.quiet, 'keep', 200);
   const held = {
@@ -186,6 +190,14 @@ test('800 of 1,000 owners deleted at once block every agent holding some, with o
   for (const sweep of sweepsSince(since)) {
     expect((sweep.counts as { containers: { reaped: number } }).containers.reaped).toBe(0);
   }
+
+  // An agent restarted meanwhile has seen none of the deletions: it holds the wave from its report.
+  expect(await nodes[B]!.agent.stop()).toBe(0);
+  nodes[B]!.agent = await startAgent(nodes[B]!.name, nodes[B]!.engine, 'agent');
+  since[B] = 0;
+  await waitFor('the restarted agent’s first sweep', () => latest(B) !== undefined, 120_000);
+  expect(latest(B)).toMatchObject({ outcome: 'Blocked', approvalId: expectedId });
+  for (const id of held.b) expect(await exists(B, id)).toBe(true);
 
   const warning = await waitFor('a SweepBlocked event naming the id', async () =>
     (await scenario.policyEvents()).find((e) => e.reason === 'SweepBlocked' && e.message?.includes(expectedId)),

@@ -130,6 +130,15 @@ test('a ReapNodeReport spec and status with every field', () => {
     ],
     ownersOmitted: 1,
     omittedCounts: { containers: 1, networks: 0, volumes: 0, ipLeases: 0 },
+    heldWaves: [
+      {
+        approvalId: 'b-0123456789ab',
+        owners: 800,
+        firstTime: '2026-11-25T05:00:00Z',
+        lastTime: '2026-11-25T05:00:02Z',
+        ownerKeys: ['k'],
+      },
+    ],
   };
   expect(problems(reapNodeReportStatusSchema, status)).toEqual([]);
 });

@@ -1,5 +1,13 @@
 import type { FoundEntry } from '../../../controllers/node-report.js';
-import { nodeReportStatus, ownersListing, reportChanged, sweptState } from '../../../controllers/node-report.js';
+import {
+  heldWaveRecords,
+  nodeReportStatus,
+  ownersListing,
+  recallWaves,
+  reportChanged,
+  sweptState,
+} from '../../../controllers/node-report.js';
+import { approvalIdFor } from '../../../src/core/blast-radius.js';
 import { FoundIndex } from '../../../controllers/owner-status.js';
 import type { SweepFacts } from '../../../controllers/policy-status.js';
 import { emptyTotals } from '../../../controllers/policy-status.js';
@@ -123,5 +131,55 @@ describe('nodeReportStatus and reportChanged', () => {
       lastHeartbeatTime: '2026-11-25T10:00:00Z',
       totals: emptyTotals(),
     });
+  });
+});
+
+describe('held waves in the report', () => {
+  const wave = (prefix: string, n: number, lastAt: number) => ({
+    keys: Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`),
+    firstAt: lastAt - 2_000,
+    lastAt,
+  });
+  const big = wave('doomed-', 800, Date.parse('2026-11-25T10:00:02Z'));
+  const mine = new Set(['doomed-0007', 'doomed-0100', 'live-1']);
+
+  test('keep the approval id every node names and only this node’s orphans; recalled, they block the same', () => {
+    const records = heldWaveRecords('p', [big, wave('none-', 20, 0)], mine);
+    expect(records).toEqual([
+      {
+        approvalId: approvalIdFor('p', big.keys),
+        owners: 800,
+        firstTime: '2026-11-25T10:00:00.000Z',
+        lastTime: '2026-11-25T10:00:02.000Z',
+        ownerKeys: ['doomed-0007', 'doomed-0100'],
+      },
+    ]);
+    const [recalled] = recallWaves(records);
+    expect(recalled).toEqual({
+      keys: ['doomed-0007', 'doomed-0100'],
+      firstAt: big.firstAt,
+      lastAt: big.lastAt,
+      recalled: { owners: 800, approvalId: approvalIdFor('p', big.keys) },
+    });
+    // Kept again after the restart, the wave is the one it was.
+    expect(heldWaveRecords('p', [recalled!], mine)).toEqual(records);
+  });
+
+  test('a record that is not usable is dropped, not trusted', () => {
+    const good = heldWaveRecords('p', [big], mine)[0]!;
+    expect(
+      recallWaves([
+        { ...good, lastTime: 'yesterday' },
+        { ...good, ownerKeys: [] },
+      ]),
+    ).toEqual([]);
+  });
+
+  test('a sweep that could not tell keeps the waves held before it', () => {
+    const held = heldWaveRecords('p', [big], mine);
+    const first = sweptState(undefined, facts({ heldWaves: held }), T0);
+    expect(first.heldWaves).toEqual(held);
+    expect(sweptState(first, facts(), T1).heldWaves).toEqual(held);
+    expect(sweptState(first, facts({ heldWaves: [] }), T1)).not.toHaveProperty('heldWaves');
   });
 });

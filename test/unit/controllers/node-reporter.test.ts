@@ -77,6 +77,29 @@ test.each([
   expect(writes).toHaveLength(2);
 });
 
+test('the waves a report held come back on the first load only, and stay in the report', async () => {
+  const heldWaves = [
+    {
+      approvalId: 'b-0123456789ab',
+      owners: 800,
+      firstTime: '2026-11-25T09:59:58.000Z',
+      lastTime: '2026-11-25T10:00:00.000Z',
+      ownerKeys: ['k'],
+    },
+  ];
+  const stored: ReapNodeReportStatus = {
+    conditions: [],
+    lastSweep: report(),
+    heldWaves,
+  };
+  const { reporter, writes, advance } = setup(stored);
+  expect(await reporter.load(p)).toEqual(heldWaves);
+  expect(await reporter.load(p)).toEqual([]);
+  advance(HEARTBEAT_MS);
+  await reporter.write('default');
+  expect(writes[0]!.heldWaves).toEqual(heldWaves);
+});
+
 test('totals and transition times carry on from the stored report after a restart', async () => {
   const stored: ReapNodeReportStatus = { totals: { sweeps: 7, reaped: 3, failed: 0, blocked: 1 } };
   const { reporter, writes } = setup(stored);

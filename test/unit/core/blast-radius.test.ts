@@ -81,6 +81,15 @@ describe('blastRadiusBlock judges owners, fleet-wide', () => {
     expect(blastRadiusBlock(input({ ...over, policy: other }))).toBeDefined();
   });
 
+  test('a wave recalled after a restart blocks as it was judged, and its approval releases it', () => {
+    const id = approvalIdFor(p.name, doomed);
+    // After a restart the node knows only its own owners of the wave, and what the wave was.
+    const recalled: DeletionWave = { ...wave(['doomed-7']), recalled: { owners: 800, approvalId: id } };
+    const over = { liveOwners: 200, waves: [recalled], candidateOwnerKeys: new Set(['doomed-7']) };
+    expect(blastRadiusBlock(input(over))).toMatchObject({ cause: 'MassDeletion', approvalId: id, owners: 800 });
+    expect(blastRadiusBlock(input({ ...over, policy: { ...p, approvedSweep: id } }))).toBeUndefined();
+  });
+
   test('owners no wave accounts for are judged by themselves, with an id of their own', () => {
     const stragglers = keys('straggler-', 12);
     const block = blastRadiusBlock(
