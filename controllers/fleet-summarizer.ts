@@ -211,10 +211,15 @@ export class FleetSummarizer {
     }
   }
 
-  /** How much longer owners' counts wait for first reports still arriving; 0 to write them now. */
+  /**
+   * How much longer owners' status waits for nodes' first reports, still arriving or not yet come;
+   * 0 to write it now.
+   */
   private ownerHold(policy: string, reports: readonly ReapNodeReport[], now: number): number {
     const created = reports.map((r) => new Date(r.metadata.creationTimestamp ?? NaN).getTime()).filter(Number.isFinite);
-    const settlesAt = Math.max(-Infinity, ...created) + this.options.reportsSettleMs;
+    // No report yet (a fleet starting): Managed alone would be a write per owner that the first
+    // counts repeat moments later.
+    const settlesAt = reports.length === 0 ? Infinity : Math.max(-Infinity, ...created) + this.options.reportsSettleMs;
     const since = this.holdingSince.get(policy) ?? now;
     if (settlesAt <= now || now - since >= MAX_OWNER_HOLD_MS) {
       this.holdingSince.delete(policy);

@@ -154,10 +154,13 @@ test('a report of a deleted Node counts for nothing; one long unwritten whose No
   expect((statusOf('Topology')!.resources as { containers: { found: number } }).containers.found).toBe(1);
 });
 
-test('before any node has counted, owners’ counts are left as they are (Managed is said at once)', async () => {
-  const { summarizer, statusOf } = setup({ reports: [] });
-  await summarizer.summarize('labs');
+test('before any node has reported, owners wait; two minutes on, Managed is said and counts are left alone', async () => {
+  const { summarizer, statusOf, advance } = setup({ reports: [] });
+  expect(await summarizer.summarize('labs')).toEqual({ requeueAfterMs: 120_000 });
   expect(statusOf('ReapPolicy')).toMatchObject({ fleet: { nodes: 0 } });
+  expect(statusOf('Topology')).toBeUndefined();
+  advance(120_000);
+  await summarizer.summarize('labs');
   expect(statusOf('Topology')).not.toHaveProperty('resources');
   expect(statusOf('Topology')).toMatchObject({ conditions: [{ type: 'Managed', status: 'True' }] });
 });
