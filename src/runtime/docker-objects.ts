@@ -236,8 +236,8 @@ export function effectsOf(event: DockerEvent, holds: (type: DockerObjectType, id
 
 /** Where a followed view stands. */
 export type ViewPhase =
-  /** Not listed yet (starting, or the engine never answered). */
-  | { readonly state: 'starting'; readonly since: number }
+  /** Not listed yet (starting, or the engine never answered: `error` says what the last attempt met). */
+  | { readonly state: 'starting'; readonly since: number; readonly error?: string }
   /** Listed, and following the stream since. */
   | { readonly state: 'following'; readonly listedAt: number }
   /** The stream broke (or an event could not be applied) and the engine is not listed again yet. */
@@ -251,8 +251,10 @@ export function unreadableReason(phase: ViewPhase): string | undefined {
   switch (phase.state) {
     case 'following':
       return undefined;
-    case 'starting':
-      return `the Docker engine has not been listed yet (waiting since ${new Date(phase.since).toISOString()})`;
+    case 'starting': {
+      const since = `the Docker engine has not been listed yet (waiting since ${new Date(phase.since).toISOString()})`;
+      return phase.error === undefined ? since : `${since}: ${phase.error}`;
+    }
     case 'broken':
       return `Docker's event stream broke at ${new Date(phase.at).toISOString()} (${phase.reason}) and the engine is not listed again yet`;
   }

@@ -102,6 +102,14 @@ export class DockerView {
     return this.phase.state === 'following';
   }
 
+  /**
+   * The first listing is under way and nothing has failed yet: a sweep now would only fail closed,
+   * so callers wait. Once an attempt has failed, they sweep and fail closed, saying why.
+   */
+  get starting(): boolean {
+    return this.phase.state === 'starting' && this.phase.error === undefined;
+  }
+
   /** Why the view cannot be read now; undefined when it can. */
   unreadableReason(): string | undefined {
     return unreadableReason(this.phase);
@@ -205,6 +213,7 @@ export class DockerView {
       subscription?.close();
       if (this.stopped) return;
       const delayMs = backoffDelay(this.failures++, this.options.retry ?? DEFAULT_RETRY, this.options.random);
+      if (this.phase.state === 'starting') this.phase = { ...this.phase, error: (err as Error).message };
       this.logger.warn('cannot list and follow Docker; trying again', {
         why,
         error: (err as Error).message,

@@ -215,6 +215,9 @@ describe('unreadableReason', () => {
     expect(unreadableReason({ state: 'starting', since: at })).toBe(
       'the Docker engine has not been listed yet (waiting since 2026-12-06T10:00:00.000Z)',
     );
+    expect(unreadableReason({ state: 'starting', since: at, error: 'cannot reach Docker at unix:///x.sock' })).toBe(
+      'the Docker engine has not been listed yet (waiting since 2026-12-06T10:00:00.000Z): cannot reach Docker at unix:///x.sock',
+    );
     expect(unreadableReason({ state: 'broken', at, reason: 'the event stream ended: the connection closed' })).toBe(
       "Docker's event stream broke at 2026-12-06T10:00:00.000Z (the event stream ended: the connection closed) and the engine is not listed again yet",
     );

@@ -125,10 +125,24 @@ test('unreadable until listed, and it says so', async () => {
   engine.holdListing = new Promise((resolve) => (release = resolve));
   view.start();
   await flush();
+  expect(view.starting).toBe(true);
   await expect(view.read()).rejects.toThrow(/has not been listed yet/);
   release();
   await until(() => view.readable);
+  expect(view.starting).toBe(false);
   expect(await ids(view)).toEqual([]);
+});
+
+test('an engine that does not answer at start: no longer "starting" (sweeps go ahead and fail closed), and the reason says why', async () => {
+  const { engine, view } = setup();
+  jestStop.push(view);
+  engine.down = true;
+  view.start();
+  await until(() => !view.starting);
+  expect(view.readable).toBe(false);
+  expect(view.unreadableReason()).toMatch(/has not been listed yet \(waiting since .*\): cannot reach Docker$/);
+  engine.down = false;
+  await until(() => view.readable);
 });
 
 test('an event for a container the listing has not seen is inspected and added', async () => {
