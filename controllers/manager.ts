@@ -96,7 +96,7 @@ export async function startManager(
   const dockerView =
     docker && agent
       ? new DockerView({
-          api: new DockerodeViewApi(docker),
+          api: new DockerodeViewApi(docker, (call) => metrics.countRuntimeViewCall(call)),
           now: Date.now,
           logger,
           relistIntervalMs: config.dockerRelistMs,
@@ -107,6 +107,7 @@ export async function startManager(
           },
         })
       : undefined;
+  if (dockerView) metrics.setRuntimeViewReadable(false);
   const engine = options.engine ?? new DockerEngine(docker!, dockerView);
   const resolver = new ResourceResolver(kubeConfig);
   const summarizing = config.role !== 'agent';

@@ -82,6 +82,12 @@ export class ReaperMetrics {
     help: '1 while the agent follows the Docker engine (listed, its event stream whole), else 0: sweeps fail closed.',
     registers: [this.registry],
   });
+  private readonly viewCalls = new Counter({
+    name: 'reaper_runtime_view_docker_calls_total',
+    help: 'Docker calls the runtime view made (listings, inspects, subscriptions), by call: an idle engine is asked nothing.',
+    labelNames: ['call'] as const,
+    registers: [this.registry],
+  });
   private readonly teardowns = new Counter({
     name: 'reaper_teardowns_total',
     help: 'Owner teardowns done through the finalizer, by owner kind and result.',
@@ -126,6 +132,10 @@ export class ReaperMetrics {
 
   setInformerHealthy(target: string, healthy: boolean): void {
     this.informerHealthy.set({ target }, healthy ? 1 : 0);
+  }
+
+  countRuntimeViewCall(call: string): void {
+    this.viewCalls.inc({ call });
   }
 
   setRuntimeViewReadable(readable: boolean): void {

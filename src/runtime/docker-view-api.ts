@@ -62,7 +62,11 @@ export class DockerodeViewApi implements DockerViewApi {
     subscribe: 0,
   };
 
-  constructor(private readonly docker: Docker) {}
+  constructor(
+    private readonly docker: Docker,
+    /** Told of every call as it is made (the agent counts them in its metrics). */
+    private readonly onCall?: (call: DockerCall) => void,
+  ) {}
 
   /** Listings made so far, of every kind. */
   get listings(): number {
@@ -70,38 +74,38 @@ export class DockerodeViewApi implements DockerViewApi {
   }
 
   async listContainers(): Promise<ContainerRecord[]> {
-    this.calls.listContainers++;
+    this.count('listContainers');
     const containers = await this.call(() => this.docker.listContainers({ all: true, abortSignal: dockerDeadline() }));
     return containers.map(containerFromListing);
   }
 
   async listNetworks(): Promise<NetworkRecord[]> {
-    this.calls.listNetworks++;
+    this.count('listNetworks');
     const networks = await this.call(() => this.docker.listNetworks({ abortSignal: dockerDeadline() }));
     return networks.map(networkFromDocker);
   }
 
   async listVolumes(): Promise<VolumeResource[]> {
-    this.calls.listVolumes++;
+    this.count('listVolumes');
     const listed = await this.call(() => this.docker.listVolumes({ abortSignal: dockerDeadline() }));
     return (listed.Volumes ?? []).map(volumeFromDocker);
   }
 
   async inspectContainer(id: string): Promise<ContainerRecord | undefined> {
-    this.calls.inspectContainer++;
+    this.count('inspectContainer');
     const found = await this.found(() => this.docker.getContainer(id).inspect({ abortSignal: dockerDeadline() }));
     return found && containerFromInspect(found);
   }
 
   async inspectNetwork(id: string): Promise<NetworkRecord | undefined> {
-    this.calls.inspectNetwork++;
+    this.count('inspectNetwork');
     // dockerode's network inspect takes no abort signal.
     const found = await this.found(() => this.docker.getNetwork(id).inspect() as Promise<Docker.NetworkInspectInfo>);
     return found && networkFromDocker(found);
   }
 
   async inspectVolume(name: string): Promise<VolumeResource | undefined> {
-    this.calls.inspectVolume++;
+    this.count('inspectVolume');
     const found = await this.found(
       () => this.docker.getVolume(name).inspect({ abortSignal: dockerDeadline() }) as Promise<Docker.VolumeInspectInfo>,
     );
@@ -113,7 +117,7 @@ export class DockerodeViewApi implements DockerViewApi {
     onEvent: (event: DockerEvent) => void,
     onEnd: (reason: string) => void,
   ): Promise<EventSubscription> {
-    this.calls.subscribe++;
+    this.count('subscribe');
     // The deadline covers the engine's answer only: aborting later would end the stream itself.
     const connecting = new AbortController();
     const deadline = setTimeout(() => connecting.abort(), DOCKER_CALL_TIMEOUT_MS);
@@ -164,6 +168,11 @@ export class DockerodeViewApi implements DockerViewApi {
         stream.destroy?.();
       },
     };
+  }
+
+  private count(call: DockerCall): void {
+    this.calls[call]++;
+    this.onCall?.(call);
   }
 
   private async call<T>(request: () => Promise<T>): Promise<T> {
