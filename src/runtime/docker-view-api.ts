@@ -99,8 +99,10 @@ export class DockerodeViewApi implements DockerViewApi {
 
   async inspectNetwork(id: string): Promise<NetworkRecord | undefined> {
     this.count('inspectNetwork');
-    // dockerode's network inspect takes no abort signal.
-    const found = await this.found(() => this.docker.getNetwork(id).inspect() as Promise<Docker.NetworkInspectInfo>);
+    // dockerode's network inspect takes no abort signal: bounded here like every other call.
+    const found = await this.found(() =>
+      withDeadline(this.docker.getNetwork(id).inspect() as Promise<Docker.NetworkInspectInfo>, DOCKER_CALL_TIMEOUT_MS),
+    );
     return found && networkFromDocker(found);
   }
 
@@ -191,4 +193,12 @@ export class DockerodeViewApi implements DockerViewApi {
       throw new Error(describeDockerError(err, this.docker));
     }
   }
+}
+
+function withDeadline<T>(call: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { name: 'TimeoutError' })), ms);
+  });
+  return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
 }

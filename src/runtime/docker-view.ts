@@ -14,6 +14,7 @@ import type { BackoffOptions } from '../kube/backoff.js';
 import { backoffDelay } from '../kube/backoff.js';
 import type { Logger } from '../observe/logger.js';
 import type { Backends, RuntimeBackend } from './backend.js';
+import { DOCKER_CALL_TIMEOUT_MS } from './docker-client.js';
 import type {
   ContainerRecord,
   DockerEvent,
@@ -48,13 +49,28 @@ const DEFAULT_RETRY: BackoffOptions = { baseMs: 250, maxMs: 10_000, jitter: 0.2 
 /** Container ids known to be gone are remembered (ids are never reused) up to this many. */
 const GONE_REMEMBERED = 50_000;
 const FULL_CONTAINER_ID = /^[0-9a-f]{64}$/;
+/** A read waits this long at most for the inspects of events already received. */
+const SETTLE_TIMEOUT_MS = DOCKER_CALL_TIMEOUT_MS;
+
+function release(inspection: Inspection, due: (waiting: Inspection['waiting'][number]) => boolean): void {
+  for (let i = inspection.waiting.length - 1; i >= 0; i--) {
+    const waiting = inspection.waiting[i]!;
+    if (!due(waiting)) continue;
+    inspection.waiting.splice(i, 1);
+    waiting.resolve();
+  }
+}
 
 interface Inspection {
   /** Another event came while inspecting: inspect once more. */
   again: boolean;
   /** The object was destroyed while inspecting: what that inspect read is of the past. */
   stale: boolean;
-  done: Promise<void>;
+  /** Inspects started, and applied (or passed over as stale), for this object so far. */
+  started: number;
+  applied: number;
+  /** Reads waiting for an inspect: each resolves once `round` is applied, or the inspection ends. */
+  readonly waiting: { readonly round: number; readonly resolve: () => void }[];
 }
 
 interface Objects {
@@ -301,16 +317,19 @@ export class DockerView {
       return;
     }
     const epoch = this.epoch;
-    const inspection: Inspection = { again: true, stale: false, done: Promise.resolve() };
+    const inspection: Inspection = { again: true, stale: false, started: 0, applied: 0, waiting: [] };
     this.inspections.set(key, inspection);
-    inspection.done = (async () => {
+    void (async () => {
       try {
         while (inspection.again && epoch === this.epoch && !this.stopped) {
           inspection.again = false;
           inspection.stale = false;
+          inspection.started++;
           const found = await this.inspectNow(type, id);
           if (epoch !== this.epoch) return;
           if (!inspection.stale) this.put(type, id, found);
+          inspection.applied = inspection.started;
+          release(inspection, (w) => w.round <= inspection.applied);
         }
       } catch (err) {
         // An event the view could not apply: it no longer knows what the engine holds.
@@ -318,6 +337,7 @@ export class DockerView {
           this.breakView(`could not inspect ${type} ${id}: ${(err as Error).message}`);
       } finally {
         if (this.inspections.get(key) === inspection) this.inspections.delete(key);
+        release(inspection, () => true);
       }
     })();
   }
@@ -356,11 +376,32 @@ export class DockerView {
   }
 
   /**
-   * Resolves once the inspections under way have been applied: every event received so far is then
-   * in the view. (Events that come meanwhile are later than the read, and not waited for.)
+   * Resolves once every event received so far is in the view: for each object being inspected, the
+   * inspect that covers its last event so far has been applied. Events that come meanwhile are later
+   * than the read and are not waited for, so an object whose events never stop cannot hold a read
+   * up. Past the deadline the read fails (and its sweep fails closed) rather than wait on.
    */
   private async settled(): Promise<void> {
-    await Promise.all([...this.inspections.values()].map((i) => i.done));
+    const rounds: Promise<void>[] = [];
+    for (const inspection of this.inspections.values()) {
+      const round = inspection.again ? inspection.started + 1 : inspection.started;
+      if (inspection.applied >= round) continue;
+      rounds.push(new Promise((resolve) => inspection.waiting.push({ round, resolve })));
+    }
+    if (rounds.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Docker did not answer the view's inspects within ${SETTLE_TIMEOUT_MS / 1000}s`)),
+        SETTLE_TIMEOUT_MS,
+      );
+      timer.unref();
+    });
+    try {
+      await Promise.race([Promise.all(rounds), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

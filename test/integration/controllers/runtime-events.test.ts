@@ -54,7 +54,7 @@ test(
     const idle = await viewCalls();
     // Sweeps every 5 s and the owner resync every 2 s read the view all along; the engine was listed
     // only at start. (Other test files share this engine: their events cost inspects, never a listing.)
-    expect(idle.sweeps - start.sweeps).toBeGreaterThanOrEqual(8);
+    expect(idle.sweeps! - start.sweeps!).toBeGreaterThanOrEqual(8);
     for (const call of LISTINGS) expect({ call, count: idle[call] }).toEqual({ call, count: 1 });
     expect(idle.subscribe).toBe(1);
     expect(idle.readable).toBe(1);

@@ -256,3 +256,22 @@ test('lookUpContainers asks the engine only for containers the view does not hol
   await view.lookUpContainers([id(10)]);
   expect(engine.calls.inspect).toBe(inspects + 2);
 });
+
+test('a read waits for the inspects of events received before it, not for those of events after', async () => {
+  const { engine, view } = await started();
+  engine.containers.set(id(11), record(id(11), 'created'));
+  let releaseFirst!: () => void;
+  engine.hold = new Promise((resolve) => (releaseFirst = resolve));
+  engine.emit('create', id(11));
+  const read = view.read();
+  // An object whose events never stop must not hold the read up: this one comes after it.
+  let releaseSecond!: () => void;
+  engine.hold = new Promise((resolve) => (releaseSecond = resolve));
+  engine.containers.set(id(11), record(id(11), 'running'));
+  engine.emit('start', id(11));
+  releaseFirst();
+  expect((await read).containers.map((c) => c.state)).toEqual(['created']);
+  releaseSecond();
+  const later = view.read();
+  expect((await later).containers.map((c) => c.state)).toEqual(['running']);
+});
