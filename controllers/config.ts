@@ -22,6 +22,7 @@ export interface RunFlags {
   ownerWorkers?: string;
   triggerDelay?: string;
   ownerResync?: string;
+  dockerRelist?: string;
   requestTimeout?: string;
   shutdownTimeout?: string;
   watchIdleTimeout?: string;
@@ -64,6 +65,11 @@ export interface ControllerConfig {
   readonly triggerDelayMs: number;
   /** How often an owner's status is recomputed without any event, so found counts follow the runtime. */
   readonly ownerResyncMs: number;
+  /**
+   * The agent follows Docker's event stream and lists the engine only at start, after the stream
+   * breaks, and this often besides, to correct any drift the events did not show.
+   */
+  readonly dockerRelistMs: number;
   /** A Kubernetes API request (status, events, the re-check) unanswered this long fails, so a hung API server stalls nothing. */
   readonly requestTimeoutMs: number;
   /** How long SIGTERM waits for the work in flight before the process exits anyway. */
@@ -92,6 +98,7 @@ export const RUN_DEFAULTS = {
   ownerWorkers: '4',
   triggerDelay: '500ms',
   ownerResync: '1m',
+  dockerRelist: '10m',
   requestTimeout: '30s',
   // Below the chart's terminationGracePeriodSeconds (60), so the process ends before the kubelet kills it.
   shutdownTimeout: '45s',
@@ -153,6 +160,7 @@ export function controllerConfig(
     burst: count('kube-api-burst', flags.kubeApiBurst, RUN_DEFAULTS.kubeApiBurst, 10_000),
   };
   const ownerResyncMs = duration('owner-resync', flags.ownerResync, RUN_DEFAULTS.ownerResync);
+  const dockerRelistMs = duration('docker-relist', flags.dockerRelist, RUN_DEFAULTS.dockerRelist);
   const requestTimeoutMs = duration('request-timeout', flags.requestTimeout, RUN_DEFAULTS.requestTimeout);
   const shutdownTimeoutMs = duration('shutdown-timeout', flags.shutdownTimeout, RUN_DEFAULTS.shutdownTimeout);
   const watchIdleTimeoutMs = duration('watch-idle-timeout', flags.watchIdleTimeout, RUN_DEFAULTS.watchIdleTimeout);
@@ -194,6 +202,7 @@ export function controllerConfig(
       ownerWorkers,
       triggerDelayMs: triggerDelayMs ?? 500,
       ownerResyncMs,
+      dockerRelistMs,
       requestTimeoutMs,
       shutdownTimeoutMs,
       watchIdleTimeoutMs,

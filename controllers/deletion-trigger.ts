@@ -1,7 +1,8 @@
 // An owner deletion sweeps a policy on this agent only when this agent holds something the owner's
 // key claims (docs/design.md §4). On a fleet every agent sees every deletion; the agents that hold
 // nothing of that owner look at their own runtime (one local listing, shared by a burst of
-// deletions) and stay quiet: no sweep, no write. Their periodic sweeps still come.
+// deletions) and stay quiet: no sweep, no write. Their periodic sweeps still come. When the runtime
+// is followed through the engine's events, that look costs no listing and comes almost at once.
 import type { RuntimeSnapshot } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
 import type { Logger } from '../src/observe/logger.js';
@@ -13,6 +14,13 @@ import type { ManagingPolicy } from './policy-registry.js';
 export interface DeletionTriggerOptions {
   /** How long a burst of deletions gathers before this agent looks. */
   readonly delayMs: number;
+  /**
+   * How long when the runtime can be read fresh without listing the engine (`runtimeFresh`, the
+   * agent's view that follows Docker's events): looking is then a read of memory, so a burst need
+   * not gather to share one listing, and the sweeps it starts coalesce in the policy queue anyway.
+   */
+  readonly freshDelayMs?: number;
+  readonly runtimeFresh?: () => boolean;
   /** A runtime snapshot of the policy taken no earlier than `at` (epoch ms). */
   readonly snapshotSince: (policy: Policy, at: number) => Promise<RuntimeSnapshot>;
   /** The policy as it is now (with its rivals); undefined once it is gone or invalid. */
@@ -48,13 +56,18 @@ export class DeletionTrigger {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
           void this.decide(policy.name);
-        }, this.options.delayMs);
+        }, this.delay());
         timer.unref();
         this.timers.add(timer);
       }
       if (typeof ref === 'string') entry.keys = undefined;
       else entry.keys?.add(ref.key);
     }
+  }
+
+  private delay(): number {
+    const { delayMs, freshDelayMs, runtimeFresh } = this.options;
+    return freshDelayMs !== undefined && runtimeFresh?.() ? Math.min(delayMs, freshDelayMs) : delayMs;
   }
 
   stop(): void {

@@ -35,6 +35,8 @@ import { KubeListOwnerSource } from '../src/owners/kube-list-source.js';
 import type { ReapNodeReport } from '../src/api/types.js';
 import { createDockerClient } from '../src/runtime/docker-client.js';
 import { DockerEngine } from '../src/runtime/docker-engine.js';
+import { DockerView } from '../src/runtime/docker-view.js';
+import { DockerodeViewApi } from '../src/runtime/docker-view-api.js';
 import type { RuntimeEngine } from '../src/runtime/engine.js';
 import type { ControllerConfig } from './config.js';
 import { DeletionTrigger } from './deletion-trigger.js';
@@ -61,6 +63,11 @@ export interface Manager {
 const POLICY_TARGET: InformerTarget = { apiVersion: POLICY_API_VERSION, kind: POLICY_KIND };
 const REPORT_TARGET: InformerTarget = { apiVersion: NODE_REPORT_API_VERSION, kind: NODE_REPORT_KIND };
 const NODE_TARGET: InformerTarget = { apiVersion: 'v1', kind: 'Node' };
+/**
+ * An owner deletion's trigger delay while the Docker view can be read: the look at the runtime is a
+ * read of memory then, not a listing a burst should share.
+ */
+const FRESH_TRIGGER_DELAY_MS = 50;
 /** The summary writer's field manager: apart from the agents', so neither's apply removes the other's fields. */
 export const SUMMARY_FIELD_MANAGER = 'reaper-summary';
 
@@ -78,13 +85,32 @@ export async function startManager(
   // Every request draws from the agent's budget but leader election's: a renewal must never wait
   // behind a burst of status writes, or the leader would lose its lease while busy.
   const kubeConfig = withRequestBudget(unlimited, config.kubeApi);
-  const engine = options.engine ?? new DockerEngine(createDockerClient());
   const metrics = new ReaperMetrics();
-  const resolver = new ResourceResolver(kubeConfig);
-  const registry = new PolicyRegistry();
   const agent = config.role !== 'summary';
-  const summarizing = config.role !== 'agent';
+  const registry = new PolicyRegistry();
   const policyQueue = new WorkQueue();
+  // The agent's runtime follows Docker's events (design §3): listed at start, after a break of the
+  // stream and every --docker-relist, never on a timer besides. The hollow engines of the fleet
+  // benchmark come as options.engine, without one.
+  const docker = options.engine ? undefined : createDockerClient();
+  const dockerView =
+    docker && agent
+      ? new DockerView({
+          api: new DockerodeViewApi(docker, (call) => metrics.countRuntimeViewCall(call)),
+          now: Date.now,
+          logger,
+          relistIntervalMs: config.dockerRelistMs,
+          onReadableChange: (readable) => {
+            metrics.setRuntimeViewReadable(readable);
+            // Sweeps that failed closed meanwhile look again now rather than after their retry.
+            if (readable) for (const policy of registry.valid()) policyQueue.add(policy.name);
+          },
+        })
+      : undefined;
+  if (dockerView) metrics.setRuntimeViewReadable(false);
+  const engine = options.engine ?? new DockerEngine(docker!, dockerView);
+  const resolver = new ResourceResolver(kubeConfig);
+  const summarizing = config.role !== 'agent';
   const ownerQueue = new WorkQueue();
   const reportQueue = new WorkQueue();
   const summaryQueue = new WorkQueue();
@@ -231,6 +257,8 @@ export async function startManager(
   const ownerDeletions = new OwnerDeletionLog(now);
   const deletions = new DeletionTrigger({
     delayMs: config.triggerDelayMs,
+    freshDelayMs: FRESH_TRIGGER_DELAY_MS,
+    runtimeFresh: () => dockerView?.readable ?? false,
     snapshotSince: (policy, at) => runtime.snapshotSince(policy, at),
     policyNamed: (name) => {
       const entry = registry.get(name);
@@ -267,6 +295,7 @@ export async function startManager(
     ...common,
     reporter,
     freshOwners: new KubeListOwnerSource(kubeConfig),
+    runtimeStarting: () => dockerView?.starting ?? false,
     deletions: ownerDeletions,
     recheckTimeoutMs: config.requestTimeoutMs,
   });
@@ -339,6 +368,7 @@ export async function startManager(
   if (summarizing) await Promise.all([reportInformer.start(), nodeInformer.start()]);
 
   const agentWork = () => {
+    dockerView?.start();
     runtimeRefresh.start();
     return [
       runWorkers(policyQueue, (key) => policyController.reconcile(key), {
@@ -383,6 +413,7 @@ export async function startManager(
       shutdown.abort();
       runtimeRefresh.stop();
       deletions.stop();
+      dockerView?.stop();
       // A hung API server (or engine) must not keep the process from ending: past the deadline it
       // stops without the work in flight, and without releasing the lease (that work may still write).
       const deadline = Date.now() + config.shutdownTimeoutMs;

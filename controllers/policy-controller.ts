@@ -48,6 +48,8 @@ export interface PolicyControllerOptions {
   readonly node: string;
   readonly selfContainerId?: string;
   readonly logger: Logger;
+  /** True while the runtime's first listing is under way (docker-view.ts `starting`): sweeps wait for it. */
+  readonly runtimeStarting?: () => boolean;
   /** Aborted on shutdown: the sweep in flight starts no new removal. */
   readonly shutdown: AbortSignal;
   readonly now: () => number;
@@ -94,8 +96,10 @@ export class PolicyController {
       return;
     }
     const policy = registry.scoped(entry.parsed.policy);
-    // No sweep before every owner informer has listed once: a sweep now would only fail closed.
-    if (ownersFromInformers(policy, informers).starting) return { requeueAfterMs: STARTING_RETRY_MS };
+    // No sweep before every owner informer, and the runtime, has listed once: a sweep now would only
+    // fail closed.
+    if (ownersFromInformers(policy, informers).starting || this.options.runtimeStarting?.())
+      return { requeueAfterMs: STARTING_RETRY_MS };
 
     const memory = this.memoryOf(policy);
     // Waves this node held before a restart are held still, under the approval id they had.

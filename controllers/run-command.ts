@@ -67,8 +67,14 @@ export function addRunCommand(program: Command): Command {
     .addOption(
       new Option(
         '--owner-resync <duration>',
-        'list the runtime this often for owner status (only owners whose found counts changed are updated)',
+        'read the runtime this often for owner status (only owners whose found counts changed are updated)',
       ).default(RUN_DEFAULTS.ownerResync),
+    )
+    .addOption(
+      new Option(
+        '--docker-relist <duration>',
+        'list the Docker engine again this often even while its event stream, which the agent follows, is whole',
+      ).default(RUN_DEFAULTS.dockerRelist),
     )
     .addOption(
       new Option(

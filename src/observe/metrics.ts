@@ -77,6 +77,17 @@ export class ReaperMetrics {
     labelNames: ['target'] as const,
     registers: [this.registry],
   });
+  private readonly runtimeFollowed = new Gauge({
+    name: 'reaper_runtime_view_readable',
+    help: '1 while the agent follows the Docker engine (listed, its event stream whole), else 0: sweeps fail closed.',
+    registers: [this.registry],
+  });
+  private readonly viewCalls = new Counter({
+    name: 'reaper_runtime_view_docker_calls_total',
+    help: 'Docker calls the runtime view made (listings, inspects, subscriptions), by call: an idle engine is asked nothing.',
+    labelNames: ['call'] as const,
+    registers: [this.registry],
+  });
   private readonly teardowns = new Counter({
     name: 'reaper_teardowns_total',
     help: 'Owner teardowns done through the finalizer, by owner kind and result.',
@@ -121,6 +132,14 @@ export class ReaperMetrics {
 
   setInformerHealthy(target: string, healthy: boolean): void {
     this.informerHealthy.set({ target }, healthy ? 1 : 0);
+  }
+
+  countRuntimeViewCall(call: string): void {
+    this.viewCalls.inc({ call });
+  }
+
+  setRuntimeViewReadable(readable: boolean): void {
+    this.runtimeFollowed.set(readable ? 1 : 0);
   }
 
   /** For an informer that was stopped: a stale 0 or 1 would mislead. */

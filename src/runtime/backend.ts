@@ -10,6 +10,12 @@ export interface RuntimeBackend<R extends RuntimeResource = RuntimeResource> {
   remove(resource: R): Promise<RemovalResult>;
   /** Problems with individual entries met while listing (e.g. junk in a lease directory). */
   drainWarnings?(): string[];
+  /**
+   * For a backend that reads a view following the engine rather than listing it (docker-view.ts):
+   * looks these ids up in the engine itself where the view does not hold them yet, and resolves with
+   * those that exist. A listing made after the lease store was read needs none.
+   */
+  lookUp?(ids: Iterable<string>): Promise<R[]>;
 }
 
 export type Backends = Partial<Record<ResourceKind, RuntimeBackend>>;
@@ -29,7 +35,10 @@ export async function takeSnapshot(backends: Backends, now: () => number): Promi
     const backend = backends[kind];
     if (!backend) continue;
     try {
-      listed.set(kind, { resources: await backend.list(), warnings: backend.drainWarnings?.() ?? [] });
+      const resources = await backend.list();
+      if (kind === 'container' && backend.lookUp)
+        resources.push(...(await missingContainers(backend, resources, listed)));
+      listed.set(kind, { resources, warnings: backend.drainWarnings?.() ?? [] });
     } catch (err) {
       const error = `listing ${kind}s: ${(err as Error).message}`;
       listed.set(kind, { resources: [], error, warnings: backend.drainWarnings?.() ?? [] });
@@ -46,4 +55,22 @@ export async function takeSnapshot(backends: Backends, now: () => number): Promi
     warnings.push(...entry.warnings);
   }
   return { takenAt, resources, complete: errors.length === 0, errors, warnings };
+}
+
+/**
+ * The containers the leases name that a followed view did not give: a container made just before
+ * its lease may not have reached the view yet, and a lease must never look dangling for that.
+ */
+async function missingContainers(
+  backend: RuntimeBackend,
+  containers: readonly RuntimeResource[],
+  listed: ReadonlyMap<ResourceKind, { resources: RuntimeResource[] }>,
+): Promise<RuntimeResource[]> {
+  const held = new Set(containers.map((c) => c.id));
+  const named = new Set<string>();
+  for (const lease of listed.get('ipLease')?.resources ?? []) {
+    if (lease.kind === 'ipLease' && lease.containerId && !held.has(lease.containerId)) named.add(lease.containerId);
+  }
+  if (named.size === 0 || !backend.lookUp) return [];
+  return (await backend.lookUp(named)).filter((c) => !held.has(c.id));
 }

@@ -7,6 +7,7 @@ import type { RunningContainerAction } from '../core/policy.js';
 import type { RuntimeBackend } from './backend.js';
 import { ContainerListing } from './container-listing.js';
 import { describeDockerError, dockerDeadline, httpStatus } from './docker-client.js';
+import { containerFromListing } from './docker-objects.js';
 import type { RemovalResult } from './removal.js';
 import { alreadyGone, failed, reaped, skipped } from './removal.js';
 
@@ -36,16 +37,7 @@ export class DockerContainers implements RuntimeBackend<ContainerResource> {
     } catch (err) {
       throw new Error(describeDockerError(err, this.docker));
     }
-    return containers.map((c) => ({
-      kind: 'container',
-      id: c.Id,
-      name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
-      labels: c.Labels ?? {},
-      // Seconds since the epoch; 0 (unknown) never lets a resource skip its minimum age.
-      createdAt: typeof c.Created === 'number' ? c.Created * 1000 : 0,
-      state: c.State ?? 'unknown',
-      networks: Object.keys(c.NetworkSettings?.Networks ?? {}),
-    }));
+    return containers.map((c) => containerFromListing(c).resource);
   }
 
   async remove(resource: ContainerResource): Promise<RemovalResult> {

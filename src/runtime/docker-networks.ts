@@ -12,15 +12,11 @@ import { PREDEFINED_NETWORKS } from '../core/protection.js';
 import type { RuntimeBackend } from './backend.js';
 import type { ContainerListing } from './container-listing.js';
 import { describeDockerError, dockerDeadline, httpStatus } from './docker-client.js';
+import { attachedTo, containerFromListing, networkFromDocker, withAttachments } from './docker-objects.js';
 import type { RemovalResult } from './removal.js';
 import { alreadyGone, failed, reaped, skipped } from './removal.js';
 
 const NAMES_SHOWN = 5;
-
-interface Attached {
-  readonly id: string;
-  readonly name: string;
-}
 
 export class DockerNetworks implements RuntimeBackend<NetworkResource> {
   readonly kind = 'network' as const;
@@ -45,15 +41,7 @@ export class DockerNetworks implements RuntimeBackend<NetworkResource> {
     } catch (err) {
       throw new Error(describeDockerError(err, this.docker));
     }
-    return networks.map((n) => ({
-      kind: 'network',
-      id: n.Id,
-      name: n.Name,
-      labels: n.Labels ?? {},
-      createdAt: Date.parse(n.Created ?? '') || 0,
-      driver: n.Driver ?? '',
-      containerIds: attachedTo(n, containers).map((c) => c.id),
-    }));
+    return withAttachments(networks.map(networkFromDocker), containers.map(containerFromListing));
   }
 
   async remove(resource: NetworkResource): Promise<RemovalResult> {
@@ -72,7 +60,8 @@ export class DockerNetworks implements RuntimeBackend<NetworkResource> {
         filters: { network: [now.Id, now.Name] },
         abortSignal: dockerDeadline(),
       });
-      for (const c of attachedTo(now, configured)) attached.set(c.id, c.name);
+      for (const c of attachedTo({ id: now.Id, name: now.Name }, configured.map(containerFromListing)))
+        attached.set(c.resource.id, c.resource.name);
       if (attached.size > 0) return skipped(inUse([...attached.values()]));
       await network.remove({ abortSignal: dockerDeadline() });
       return reaped();
@@ -86,17 +75,6 @@ export class DockerNetworks implements RuntimeBackend<NetworkResource> {
       return failed(describeDockerError(err, this.docker));
     }
   }
-}
-
-/** The containers, in any state, whose network settings name this network. */
-function attachedTo(network: Docker.NetworkInspectInfo, containers: Docker.ContainerInfo[]): Attached[] {
-  const attached: Attached[] = [];
-  for (const c of containers) {
-    const settings = Object.entries(c.NetworkSettings?.Networks ?? {});
-    const named = settings.some(([name, s]) => (s.NetworkID ? s.NetworkID === network.Id : name === network.Name));
-    if (named) attached.push({ id: c.Id, name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '') });
-  }
-  return attached;
 }
 
 function inUse(names: string[]): string {

@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import type { VolumeResource } from '../core/model.js';
 import type { RuntimeBackend } from './backend.js';
 import { describeDockerError, dockerDeadline, httpStatus } from './docker-client.js';
+import { isLabelled, volumeFromDocker } from './docker-objects.js';
 import type { RemovalResult } from './removal.js';
 import { alreadyGone, failed, reaped, skipped } from './removal.js';
 
@@ -22,24 +23,15 @@ export class DockerVolumes implements RuntimeBackend<VolumeResource> {
     } catch (err) {
       throw new Error(describeDockerError(err, this.docker));
     }
-    return volumes
-      .filter((v) => hasLabels(v.Labels))
-      .map((v) => ({
-        kind: 'volume',
-        id: v.Name,
-        name: v.Name,
-        labels: v.Labels ?? {},
-        createdAt: Date.parse((v as { CreatedAt?: string }).CreatedAt ?? '') || 0,
-        driver: v.Driver ?? '',
-      }));
+    return volumes.map(volumeFromDocker).filter((v) => isLabelled(v.labels));
   }
 
   async remove(resource: VolumeResource): Promise<RemovalResult> {
-    if (!hasLabels(resource.labels)) return skipped(UNLABELLED);
+    if (!isLabelled(resource.labels)) return skipped(UNLABELLED);
     const volume = this.docker.getVolume(resource.id);
     try {
       const now = (await volume.inspect({ abortSignal: dockerDeadline() })) as Docker.VolumeInspectInfo;
-      if (!hasLabels(now.Labels)) return skipped(UNLABELLED);
+      if (!isLabelled(now.Labels)) return skipped(UNLABELLED);
       await volume.remove({ abortSignal: dockerDeadline() });
       return reaped();
     } catch (err) {
@@ -50,8 +42,4 @@ export class DockerVolumes implements RuntimeBackend<VolumeResource> {
       return failed(describeDockerError(err, this.docker));
     }
   }
-}
-
-function hasLabels(labels: Record<string, string> | null | undefined): boolean {
-  return labels !== null && labels !== undefined && Object.keys(labels).length > 0;
 }

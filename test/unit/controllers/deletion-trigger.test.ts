@@ -23,7 +23,7 @@ interface World {
 
 function world(
   listing: () => Promise<RuntimeSnapshot>,
-  options: { policies?: Policy[]; delayMs?: number } = {},
+  options: { policies?: Policy[]; delayMs?: number; freshDelayMs?: number; fresh?: () => boolean } = {},
 ): World {
   const policies = options.policies ?? [policy()];
   const w = {
@@ -34,6 +34,8 @@ function world(
   } as Omit<World, 'trigger'> & { trigger?: DeletionTrigger };
   w.trigger = new DeletionTrigger({
     delayMs: options.delayMs ?? 5,
+    ...(options.freshDelayMs !== undefined ? { freshDelayMs: options.freshDelayMs } : {}),
+    ...(options.fresh ? { runtimeFresh: options.fresh } : {}),
     snapshotSince: (p, at) => {
       w.looked.push({ policy: p.name, at });
       return listing();
@@ -121,4 +123,22 @@ test('a policy gone before the burst is looked at, and a stopped trigger, sweep 
   expect(gone.swept).toEqual([]);
   expect(stopped.swept).toEqual([]);
   expect(stopped.looked).toEqual([]);
+});
+
+test('with the runtime followed and readable, the look comes after the short delay; otherwise after the whole one', async () => {
+  let fresh = true;
+  const w = world(async () => snapshot([container('c1', 'A')]), {
+    delayMs: 10_000,
+    freshDelayMs: 1,
+    fresh: () => fresh,
+  });
+  w.trigger.ownerDeleted(lab('A'), w.managing);
+  await settle();
+  expect(w.swept).toEqual(['default']);
+  // The view broken: looking again means listing, so a burst gathers for the whole delay.
+  fresh = false;
+  w.trigger.ownerDeleted(lab('A'), w.managing);
+  await settle();
+  expect(w.swept).toEqual(['default']);
+  w.trigger.stop();
 });

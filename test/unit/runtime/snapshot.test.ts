@@ -105,3 +105,60 @@ test('a container and its lease made while the snapshot is taken: never the leas
   expect(listedLeases.length).toBeGreaterThan(0);
   for (const l of listedLeases) expect(listedContainers.has((l as { containerId: string }).containerId)).toBe(true);
 });
+
+describe('a container backend that reads a followed view (lookUp)', () => {
+  const leases = () => Promise.resolve([lease('10.0.0.2', 'c1'), lease('10.0.0.3', 'c2'), lease('10.0.0.4', 'c3')]);
+
+  test('the containers leases name that the view lacks are looked up, and those found are in the snapshot', async () => {
+    const asked: string[][] = [];
+    const snapshot = await takeSnapshot(
+      {
+        ipLease: backend('ipLease', leases, []),
+        container: {
+          ...backend('container', () => Promise.resolve([container('c1')]), []),
+          lookUp: async (ids) => {
+            asked.push([...ids]);
+            return [container('c2')];
+          },
+        },
+      },
+      () => 1,
+    );
+    expect(asked).toEqual([['c2', 'c3']]);
+    expect(snapshot.complete).toBe(true);
+    expect(snapshot.resources.filter((r) => r.kind === 'container').map((r) => r.id)).toEqual(['c1', 'c2']);
+  });
+
+  test('no lease naming a missing container: nothing is looked up', async () => {
+    let asked = false;
+    await takeSnapshot(
+      {
+        ipLease: backend('ipLease', () => Promise.resolve([lease('10.0.0.2', 'c1')]), []),
+        container: {
+          ...backend('container', () => Promise.resolve([container('c1')]), []),
+          lookUp: async () => {
+            asked = true;
+            return [];
+          },
+        },
+      },
+      () => 1,
+    );
+    expect(asked).toBe(false);
+  });
+
+  test('a look-up that fails makes the snapshot incomplete: a lease must not look dangling for it', async () => {
+    const snapshot = await takeSnapshot(
+      {
+        ipLease: backend('ipLease', leases, []),
+        container: {
+          ...backend('container', () => Promise.resolve([container('c1')]), []),
+          lookUp: () => Promise.reject(new Error('cannot reach Docker')),
+        },
+      },
+      () => 1,
+    );
+    expect(snapshot.complete).toBe(false);
+    expect(snapshot.errors).toEqual(['listing containers: cannot reach Docker']);
+  });
+});
