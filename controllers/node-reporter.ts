@@ -36,6 +36,8 @@ interface Memory {
   swept?: SweptState;
   totals: Totals;
   owners?: OwnersListing;
+  /** Until when a sweep that only waited leaves its write to the one that follows it. */
+  deferredUntil?: number;
   written?: ReapNodeReportStatus;
   writtenAt?: number;
 }
@@ -90,9 +92,12 @@ export class NodeReporter {
     // A sweep that only waited for a burst of deletions to end is followed within seconds by the one
     // that reaps: that one writes, so an owner's deletion costs each node holding it one write.
     if (facts.followUpInMs !== undefined && generationSeen && !didSomething(facts.report)) {
+      // A follow-up that only waits again moves the deadline on: one write when the waiting ends.
+      memory.deferredUntil = this.options.now() + facts.followUpInMs + FOLLOW_UP_SLACK_MS;
       this.options.requestWrite(policy.name, facts.followUpInMs + FOLLOW_UP_SLACK_MS);
       return;
     }
+    delete memory.deferredUntil;
     await this.write(policy.name);
   }
 
@@ -147,7 +152,12 @@ export class NodeReporter {
     const now = this.options.now();
     const status = nodeReportStatus(memory.swept, memory.totals, memory.owners, new Date(now));
     const sinceWritten = memory.writtenAt === undefined ? Infinity : now - memory.writtenAt;
-    if (sinceWritten < this.heartbeatMs(memory) && !reportChanged(memory.written, status)) {
+    const heartbeatDue = sinceWritten >= this.heartbeatMs(memory);
+    if (!heartbeatDue && memory.deferredUntil !== undefined && now < memory.deferredUntil) {
+      this.options.requestWrite(policyName, memory.deferredUntil - now);
+      return;
+    }
+    if (!heartbeatDue && !reportChanged(memory.written, status)) {
       this.options.requestWrite(policyName, this.heartbeatMs(memory) - sinceWritten);
       return;
     }

@@ -65,6 +65,26 @@ test('a sweep that only waited for a burst is written by the one that follows it
   expect(writes[1]!.totals).toEqual({ sweeps: 3, reaped: 2, failed: 0, blocked: 0 });
 });
 
+test('sweeps that keep waiting for a burst are written once, by the one that reaps', async () => {
+  const { reporter, writes, advance } = setup();
+  await reporter.load(p);
+  await reporter.afterSweep(p, facts());
+  for (let i = 0; i < 3; i++) {
+    await reporter.afterSweep(p, facts({ followUpInMs: 11_000 }));
+    advance(11_000);
+    // The first waiting sweep's safety write comes due while the next one still waits: not written.
+    await reporter.write('default');
+  }
+  expect(writes).toHaveLength(1);
+  await reporter.afterSweep(p, facts({ report: report({ counts: { containers: { reaped: 2 } } }) }));
+  expect(writes).toHaveLength(2);
+  // Had no sweep followed, the deferred write goes out once its deadline passes.
+  await reporter.afterSweep(p, facts({ followUpInMs: 11_000 }));
+  advance(16_000);
+  await reporter.write('default');
+  expect(writes).toHaveLength(3);
+});
+
 test.each([
   ['the first sweep of a generation', facts({ followUpInMs: 11_000, generation: 2 })],
   ['a sweep that reaped', facts({ followUpInMs: 11_000, report: report({ counts: { networks: { reaped: 1 } } }) })],
