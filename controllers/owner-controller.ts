@@ -8,6 +8,7 @@ import { ownerKeyFromObject } from '../src/core/attribution.js';
 import type { LiveOwners } from '../src/core/model.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';
 import type { ReapReport } from '../src/core/report-types.js';
+import { sumOverKinds } from '../src/core/report-types.js';
 import { snapshotOfOwner, teardownPolicy } from '../src/core/teardown.js';
 import { isNotFound } from '../src/kube/api-errors.js';
 import type { ConditionUpdate } from '../src/kube/conditions.js';
@@ -181,11 +182,7 @@ export class OwnerController {
       this.options.events.warning(subject, 'TeardownFailed', `teardown kept the finalizer: ${problem}`);
       throw new Error(`teardown of ${describeRef(ref)} failed: ${problem}`);
     }
-    const reaped = reports.reduce(
-      (n, r) =>
-        n + r.counts.containers.reaped + r.counts.networks.reaped + r.counts.volumes.reaped + r.counts.ipLeases.reaped,
-      0,
-    );
+    const reaped = reports.reduce((n, r) => n + sumOverKinds((kind) => r.counts[kind].reaped), 0);
     const previous = object.status?.conditions?.find((c) => c.type === CONDITION_TORN_DOWN);
     // Torn down before, and nothing new since (a retry after the finalizer's removal failed, or a
     // requeue from a stale cache): that teardown's record and event stand.

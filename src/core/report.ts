@@ -6,7 +6,7 @@ import type { Plan } from './planner.js';
 import { ORPHAN_DECISIONS } from './planner.js';
 import type { ReapMode } from './policy.js';
 import type { ItemAction, KindCounts, ReapReport, ReportItem, ReportKind, SweepOutcome } from './report-types.js';
-import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP } from './report-types.js';
+import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP, perKind } from './report-types.js';
 
 export const REPORT_KIND: Record<ResourceKind, ReportKind> = {
   container: 'containers',
@@ -48,12 +48,7 @@ export function emptyCounts(): KindCounts {
 
 export function buildReport(input: ReportInput): ReapReport {
   const outcomes = new Map(input.outcomes.map((o) => [o.key, o]));
-  const counts: Record<ReportKind, KindCounts> = {
-    containers: emptyCounts(),
-    networks: emptyCounts(),
-    volumes: emptyCounts(),
-    ipLeases: emptyCounts(),
-  };
+  const counts = perKind(emptyCounts);
   const items: ReportItem[] = [];
 
   for (const planned of input.plan.items) {
