@@ -49,12 +49,13 @@ import { RuntimeRefresh } from './runtime-refresh.js';
 import { POLICY_API_VERSION, POLICY_KIND, PolicyController } from './policy-controller.js';
 import { BUILT_IN_OWNER_KINDS, PolicyRegistry } from './policy-registry.js';
 import { RuntimeView } from './runtime-view.js';
+import { RunExitCode } from './run-exit-codes.js';
 
 export interface Manager {
   /** Resolves with the exit code once the controller has stopped. */
-  readonly done: Promise<number>;
+  readonly done: Promise<RunExitCode>;
   /** Finishes the work in flight, starts nothing new, releases the lease; resolves with the exit code. */
-  stop(): Promise<number>;
+  stop(): Promise<RunExitCode>;
   readonly httpAddress: string;
 }
 
@@ -370,13 +371,13 @@ export async function startManager(
     await reportQueue.shutDown();
   };
 
-  let resolveDone!: (code: number) => void;
-  const done = new Promise<number>((resolve) => (resolveDone = resolve));
-  let stopping: Promise<number> | undefined;
+  let resolveDone!: (code: RunExitCode) => void;
+  const done = new Promise<RunExitCode>((resolve) => (resolveDone = resolve));
+  let stopping: Promise<RunExitCode> | undefined;
   let elector: LeaderElector | undefined;
   let working: Promise<void> | undefined;
 
-  const stop = (exitCode = 0): Promise<number> => {
+  const stop = (exitCode: RunExitCode = RunExitCode.Stopped): Promise<RunExitCode> => {
     stopping ??= (async () => {
       logger.info('shutting down: finishing the work in flight, starting nothing new');
       shutdown.abort();
@@ -424,7 +425,7 @@ export async function startManager(
           // A lost lease means another agent may be sweeping: stop at once and let the pod restart.
           if (!shutdown.signal.aborted) {
             logger.error('lost leadership; exiting so a fresh process campaigns again');
-            void stop(1);
+            void stop(RunExitCode.LostLeadership);
           }
         },
         onNewLeader: (leader) => logger.info('leader observed', { leader }),
