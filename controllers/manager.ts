@@ -208,7 +208,7 @@ export async function startManager(
   const reporter = new NodeReporter({
     objects: new NodeReportObjects(kubeConfig, {
       node: config.nodeName,
-      ...(nodeOwner ? { nodeOwner } : {}),
+      nodeOwner,
       status,
       requestTimeoutMs: config.requestTimeoutMs,
     }),

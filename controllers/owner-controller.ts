@@ -174,7 +174,7 @@ export class OwnerController {
       if (plan.failedClosed.length > 0) problems.push(`${policy.name}: failed closed: ${plan.failedClosed.join('; ')}`);
       if (leftBehind.length > 0) problems.push(`${policy.name}: ${leftBehind.slice(0, 3).join('; ')}`);
     }
-    const subject = { ...ref, ...(object.metadata.uid ? { uid: object.metadata.uid } : {}) };
+    const subject = { ...ref, uid: object.metadata.uid };
     if (problems.length > 0) {
       const problem = problems.join('; ');
       await this.writeTeardownStatus(ref, object, reports.at(-1), problem);

@@ -195,7 +195,7 @@ export class PolicyController {
       liveOwners: report.liveOwners,
       counts: report.counts,
       ...(plan.failedClosed.length > 0 ? { failedClosed: plan.failedClosed } : {}),
-      ...(report.approvalId ? { approvalId: report.approvalId } : {}),
+      approvalId: report.approvalId,
       ...(plan.blocked ? { blocked: plan.blocked.description } : {}),
       ...(report.errors.length > 0 ? { errors: report.errors.slice(0, 5) } : {}),
     };
@@ -242,6 +242,6 @@ function subjectOf(object: ReapPolicy): EventSubject {
     apiVersion: POLICY_API_VERSION,
     kind: POLICY_KIND,
     name: object.metadata.name,
-    ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
+    uid: object.metadata.uid,
   };
 }

@@ -53,7 +53,8 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
   const plan = planReap(snapshot, owners.live, policy, graceState, env.now(), {
     ...(env.selfContainerId ? { selfContainerId: env.selfContainerId } : {}),
     liveOwnerCount: owners.count,
-    ...(deletions ? { deletionWaves: deletions.waves, settlingOwners: deletions.settling } : {}),
+    deletionWaves: deletions?.waves,
+    settlingOwners: deletions?.settling,
   });
   env.onPlanned?.(plan);
   const execution = await executePlan({
@@ -63,8 +64,8 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
     backends: env.backends,
     recheckOwners: () => env.recheckOwners(policy),
     now: env.now,
-    ...(env.signal ? { signal: env.signal } : {}),
-    ...(env.onItemDone ? { onItemDone: env.onItemDone } : {}),
+    signal: env.signal,
+    onItemDone: env.onItemDone,
   });
   const report = buildReport({
     plan,
