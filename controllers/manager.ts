@@ -257,12 +257,14 @@ export async function startManager(
     events,
     metrics,
     runtime,
-    node: config.nodeName,
-    ...(config.selfContainerId ? { selfContainerId: config.selfContainerId } : {}),
+    host: {
+      node: config.nodeName,
+      now,
+      random: Math.random,
+      signal: shutdown.signal,
+      selfContainerId: config.selfContainerId,
+    },
     logger,
-    shutdown: shutdown.signal,
-    now,
-    random: Math.random,
   };
   const policyController = new PolicyController({
     ...common,

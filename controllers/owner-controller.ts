@@ -21,6 +21,8 @@ import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import { fitReportToStatus } from '../src/api/status.js';
 import type { RuntimeEngine } from '../src/runtime/engine.js';
+import type { SweepHost } from '../src/sweep/environment.js';
+import { sweepEnvironment } from '../src/sweep/environment.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import type { FinalizerTarget, Finalizers } from './finalizer.js';
 import { hasFinalizer } from './finalizer.js';
@@ -48,12 +50,9 @@ export interface OwnerControllerOptions {
   readonly status: StatusApplier;
   readonly events: EventRecorder;
   readonly metrics: ReaperMetrics;
-  readonly node: string;
-  readonly selfContainerId?: string;
+  /** This agent: its node, clock, shutdown and own container, for every teardown. */
+  readonly host: SweepHost;
   readonly logger: Logger;
-  readonly shutdown: AbortSignal;
-  readonly now: () => number;
-  readonly random: () => number;
   /** How soon an owner whose deletion is held for an invalid policy is looked at again. */
   readonly resyncMs: number;
 }
@@ -148,7 +147,7 @@ export class OwnerController {
       const { report, plan } = await runSweep(
         teardownPolicy(policy),
         {},
-        {
+        sweepEnvironment(this.options.host, {
           onItemDone: (outcome) => {
             // Anything selected and not removed is left behind: a failed removal, one the re-check could
             // not confirm, and one the backend declined (Docker's "in use", running under Skip, a lease
@@ -163,12 +162,7 @@ export class OwnerController {
           // Every owner but this object: a key it shares with another live owner stays live.
           listOwners: async () => this.ownersBesides(policy, object),
           recheckOwners: () => this.recheck(ref, object, policy, ownerKind),
-          node: this.options.node,
-          now: this.options.now,
-          random: this.options.random,
-          signal: this.options.shutdown,
-          ...(this.options.selfContainerId ? { selfContainerId: this.options.selfContainerId } : {}),
-        },
+        }),
       );
       reports.push(report);
       if (plan.failedClosed.length > 0) problems.push(`${policy.name}: failed closed: ${plan.failedClosed.join('; ')}`);
@@ -189,13 +183,13 @@ export class OwnerController {
     if (reaped === 0 && previous?.status === 'True') return;
     await this.writeTeardownStatus(ref, object, reports.at(-1));
     this.options.metrics.recordTeardown(ref.kind, 'Reaped');
-    this.options.events.normal(subject, 'TornDown', `reaped ${reaped} runtime resources on ${this.options.node}`);
+    this.options.events.normal(subject, 'TornDown', `reaped ${reaped} runtime resources on ${this.options.host.node}`);
     this.logger.info('owner torn down', { owner: describeRef(ref), reaped });
   }
 
   /** Writes lastReap and TornDown (False with `problem`). */
   private async writeTeardownStatus(ref: ObjectRef, object: OwnerObject, report?: ReapReport, problem?: string) {
-    const now = new Date(this.options.now());
+    const now = new Date(this.options.host.now());
     const generation = object.metadata.generation;
     const update: ConditionUpdate = problem
       ? {
@@ -204,7 +198,7 @@ export class OwnerController {
           reason: 'TeardownFailed',
           message: `finalizer kept, retrying: ${problem}`,
         }
-      : { type: CONDITION_TORN_DOWN, status: 'True', reason: 'Reaped', message: `reaped on ${this.options.node}` };
+      : { type: CONDITION_TORN_DOWN, status: 'True', reason: 'Reaped', message: `reaped on ${this.options.host.node}` };
     // The same failure again: the condition on record already says it, and a new lastReap would
     // update the owner, whose watch event queues it again at once, bypassing the retry backoff.
     const previous = object.status?.conditions?.find((c) => c.type === CONDITION_TORN_DOWN);

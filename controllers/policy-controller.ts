@@ -5,7 +5,7 @@ import { formatProblems } from '../src/api/problems.js';
 import type { ReapPolicy } from '../src/api/types.js';
 import type { DeletionWave } from '../src/core/deletion-wave.js';
 import { findDeletionWaves, holdWaves, settlingOwners } from '../src/core/deletion-wave.js';
-import type { GraceState } from '../src/core/model.js';
+import type { GraceState, LiveOwners } from '../src/core/model.js';
 import { ORPHAN_DECISIONS } from '../src/core/planner.js';
 import type { Policy } from '../src/core/policy.js';
 import type { EventRecorder, EventSubject } from '../src/kube/event-recorder.js';
@@ -13,11 +13,12 @@ import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { ObjectRef } from '../src/kube/status-apply.js';
 import { jittered } from '../src/kube/backoff.js';
-import { withDeadline } from '../src/kube/timers.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
-import type { OwnerListing, OwnerSource } from '../src/owners/source.js';
+import type { OwnerSource } from '../src/owners/source.js';
 import type { RuntimeEngine } from '../src/runtime/engine.js';
+import type { SweepHost } from '../src/sweep/environment.js';
+import { freshRecheck, sweepEnvironment } from '../src/sweep/environment.js';
 import type { SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
@@ -44,13 +45,9 @@ export interface PolicyControllerOptions {
   readonly runtime: RuntimeView;
   /** Owner deletions seen cluster-wide, where the guard finds mass deletions. */
   readonly deletions: OwnerDeletionLog;
-  readonly node: string;
-  readonly selfContainerId?: string;
+  /** This agent: its node, clock, shutdown and own container, for every sweep. */
+  readonly host: SweepHost;
   readonly logger: Logger;
-  /** Aborted on shutdown: the sweep in flight starts no new removal. */
-  readonly shutdown: AbortSignal;
-  readonly now: () => number;
-  readonly random: () => number;
   /** The fresh re-check gives up after this long (an unanswered re-check reaps nothing); none by default. */
   readonly recheckTimeoutMs?: number;
 }
@@ -75,9 +72,11 @@ interface PolicyMemory {
 export class PolicyController {
   private readonly memory = new Map<string, PolicyMemory>();
   private readonly logger: Logger;
+  private readonly recheck: (policy: Policy) => Promise<LiveOwners>;
 
   constructor(private readonly options: PolicyControllerOptions) {
     this.logger = options.logger.child('policy-controller');
+    this.recheck = freshRecheck(options.freshOwners, options.recheckTimeoutMs);
   }
 
   async reconcile(name: string): Promise<ReconcileResult | void> {
@@ -98,8 +97,8 @@ export class PolicyController {
 
     const memory = this.memoryOf(policy);
     await this.options.reporter.load(policy);
-    const startedAt = this.options.now();
-    const result = await runSweep(policy, memory.grace, {
+    const startedAt = this.options.host.now();
+    const env = sweepEnvironment(this.options.host, {
       backends: this.options.engine.backendsFor(policy),
       listOwners: async () => {
         const owners = ownersFromInformers(policy, informers);
@@ -107,20 +106,16 @@ export class PolicyController {
         return { live: owners.live, count: owners.count };
       },
       massDeletions: (liveOwners) => {
-        const now = this.options.now();
+        const now = this.options.host.now();
         const log = this.options.deletions.recent(policy.name);
         const found = findDeletionWaves(log, liveOwners, policy.limits);
         const windowMs = policy.limits.massDeletionWindowMs;
         memory.waves = holdWaves({ held: memory.waves, found, windowMs, now });
         return { waves: memory.waves, settling: settlingOwners(log, now, policy.limits) };
       },
-      recheckOwners: async () => (await this.recheck(policy)).live,
-      node: this.options.node,
-      now: this.options.now,
-      random: this.options.random,
-      signal: this.options.shutdown,
-      ...(this.options.selfContainerId ? { selfContainerId: this.options.selfContainerId } : {}),
+      recheckOwners: this.recheck,
     });
+    const result = await runSweep(policy, memory.grace, env);
     memory.grace = result.graceState;
     // A blind sweep cannot tell which orphans this node still has: it lets go of no wave.
     if (result.plan.failedClosed.length === 0) {
@@ -128,12 +123,12 @@ export class PolicyController {
         held: memory.waves,
         found: [],
         windowMs: policy.limits.massDeletionWindowMs,
-        now: this.options.now(),
+        now: this.options.host.now(),
         orphanOwnerKeys: orphanOwnerKeysOf(result),
       });
     }
     this.options.runtime.remember(policy, result.snapshot);
-    this.options.metrics.recordSweep(result.report, (this.options.now() - startedAt) / 1000);
+    this.options.metrics.recordSweep(result.report, (this.options.host.now() - startedAt) / 1000);
     this.logSweep(result);
     this.emitEvents(entry.object, result);
     this.reportOverlaps(entry.object, memory);
@@ -144,7 +139,9 @@ export class PolicyController {
       failedClosed: result.plan.failedClosed,
       overlaps: this.options.registry.overlapsOf(policy.name),
     });
-    return { requeueAfterMs: jittered(this.nextSweepIn(policy, memory, result), INTERVAL_JITTER, this.options.random) };
+    return {
+      requeueAfterMs: jittered(this.nextSweepIn(policy, memory, result), INTERVAL_JITTER, this.options.host.random),
+    };
   }
 
   private nextSweepIn(policy: Policy, memory: PolicyMemory, result: SweepResult): number {
@@ -155,16 +152,10 @@ export class PolicyController {
     // has, so the set this node judges (and names for approval) is the whole of it, the same every
     // other node judges.
     const windowMs = policy.limits.massDeletionWindowMs;
-    const open = memory.waves.some((wave) => this.options.now() - wave.lastAt <= windowMs);
+    const open = memory.waves.some((wave) => this.options.host.now() - wave.lastAt <= windowMs);
     if ((outcome === 'Blocked' && open) || (result.plan.waitingForBurst ?? 0) > 0)
       return Math.min(windowMs + WAVE_SETTLE_MS, interval);
     return interval;
-  }
-
-  private recheck(policy: Policy): Promise<OwnerListing> {
-    const listing = this.options.freshOwners.list(policy);
-    const timeoutMs = this.options.recheckTimeoutMs;
-    return timeoutMs === undefined ? listing : withDeadline(listing, timeoutMs, 'the re-check of owners');
   }
 
   /** A Warning when this policy's overlaps change to some: once per change, not once per sweep. */

@@ -26,8 +26,8 @@ export interface SweepEnvironment {
   readonly node: string;
   readonly now: () => number;
   readonly random: () => number;
-  readonly selfContainerId?: string;
-  readonly signal?: AbortSignal;
+  readonly selfContainerId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** Narrows what the sweep plans over, e.g. to one owner's resources for a teardown. */
   readonly scope?: (snapshot: RuntimeSnapshot) => RuntimeSnapshot;
   readonly onPlanned?: (plan: Plan) => void;
