@@ -10,7 +10,8 @@ import * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { parsePolicy } from '../src/api/parse-policy.js';
-import { sweepEnvironment } from '../src/cli/context.js';
+import { cliHost, ownersFrom } from '../src/cli/context.js';
+import { sweepEnvironment } from '../src/sweep/environment.js';
 import type { Policy } from '../src/core/policy.js';
 import { KubeListOwnerSource } from '../src/owners/kube-list-source.js';
 import type { Backends, RuntimeBackend } from '../src/runtime/backend.js';
@@ -165,7 +166,7 @@ const REAPERS: Record<Contender, (objects: BenchObjects, lab: Lab) => Promise<Me
     const marks: [string, number][] = [];
     const mark = (name: string) => marks.push([name, performance.now()]);
     const backends = timedBackends(backendsForPolicy(policy, docker), mark);
-    const base = sweepEnvironment(new KubeListOwnerSource(kc), backends, { node: 'bench' });
+    const base = sweepEnvironment(cliHost('bench'), { backends, ...ownersFrom(new KubeListOwnerSource(kc)) });
     let ownersListed = false;
     const t0 = performance.now();
     mark('start');

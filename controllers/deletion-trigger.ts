@@ -5,6 +5,7 @@
 // is followed through the engine's events, that look costs no listing and comes almost at once.
 import type { RuntimeSnapshot } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
+import { sumOverKinds } from '../src/core/report-types.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { KubeObjectLike } from '../src/owners/owner-objects.js';
 import { toOwnerRef } from '../src/owners/owner-objects.js';
@@ -106,7 +107,7 @@ export function holdsAny(snapshot: RuntimeSnapshot, policy: Policy, keys: Readon
   const index = foundIndexFor(snapshot, policy);
   for (const key of keys) {
     const found = index.found(key);
-    if (found.containers + found.networks + found.volumes + found.ipLeases > 0) return true;
+    if (sumOverKinds((kind) => found[kind]) > 0) return true;
   }
   return false;
 }

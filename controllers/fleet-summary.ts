@@ -24,6 +24,7 @@ import type {
 } from '../src/api/types.js';
 import type { ClaimOverlap } from '../src/core/owner-scope.js';
 import type { ReapMode } from '../src/core/policy.js';
+import { perKind, sumOverKinds } from '../src/core/report-types.js';
 import type { Totals } from './policy-status.js';
 import {
   CONDITION_BLOCKED,
@@ -378,7 +379,7 @@ export class FleetFoundIndex {
   }
 }
 
-const sumOf = (c: ResourceCounts) => c.containers + c.networks + c.volumes + c.ipLeases;
+const sumOf = (c: ResourceCounts) => sumOverKinds((kind) => c[kind]);
 
 /** The reports an owner's counts are summed from: the live and stale ones (a gone node holds nothing). */
 export function countedReports(
@@ -390,13 +391,8 @@ export function countedReports(
   return reports.filter((r) => reportStanding(r, nodeExists, now, rules) !== 'gone');
 }
 
-export const zeroCounts = (): ResourceCounts => ({ containers: 0, networks: 0, volumes: 0, ipLeases: 0 });
+export const zeroCounts = (): ResourceCounts => perKind(() => 0);
 
 function addCounts(a: ResourceCounts, b: ResourceCounts): ResourceCounts {
-  return {
-    containers: a.containers + b.containers,
-    networks: a.networks + b.networks,
-    volumes: a.volumes + b.volumes,
-    ipLeases: a.ipLeases + b.ipLeases,
-  };
+  return perKind((kind) => a[kind] + b[kind]);
 }

@@ -24,7 +24,7 @@ export interface HealthOptions {
 
 export class Health {
   private dockerChecked?: { at: number; check: HealthCheck };
-  private dockerInFlight?: Promise<HealthCheck>;
+  private dockerInFlight: Promise<HealthCheck> | undefined;
 
   constructor(private readonly options: HealthOptions) {}
 

@@ -51,12 +51,13 @@ import { RuntimeRefresh } from './runtime-refresh.js';
 import { POLICY_API_VERSION, POLICY_KIND, PolicyController } from './policy-controller.js';
 import { BUILT_IN_OWNER_KINDS, PolicyRegistry } from './policy-registry.js';
 import { RuntimeView } from './runtime-view.js';
+import { RunExitCode } from './run-exit-codes.js';
 
 export interface Manager {
   /** Resolves with the exit code once the controller has stopped. */
-  readonly done: Promise<number>;
+  readonly done: Promise<RunExitCode>;
   /** Finishes the work in flight, starts nothing new, releases the lease; resolves with the exit code. */
-  stop(): Promise<number>;
+  stop(): Promise<RunExitCode>;
   readonly httpAddress: string;
 }
 
@@ -233,7 +234,7 @@ export async function startManager(
   const reporter = new NodeReporter({
     objects: new NodeReportObjects(kubeConfig, {
       node: config.nodeName,
-      ...(nodeOwner ? { nodeOwner } : {}),
+      nodeOwner,
       status,
       requestTimeoutMs: config.requestTimeoutMs,
     }),
@@ -284,12 +285,14 @@ export async function startManager(
     events,
     metrics,
     runtime,
-    node: config.nodeName,
-    ...(config.selfContainerId ? { selfContainerId: config.selfContainerId } : {}),
+    host: {
+      node: config.nodeName,
+      now,
+      random: Math.random,
+      signal: shutdown.signal,
+      selfContainerId: config.selfContainerId,
+    },
     logger,
-    shutdown: shutdown.signal,
-    now,
-    random: Math.random,
   };
   const policyController = new PolicyController({
     ...common,
@@ -401,13 +404,13 @@ export async function startManager(
     await reportQueue.shutDown();
   };
 
-  let resolveDone!: (code: number) => void;
-  const done = new Promise<number>((resolve) => (resolveDone = resolve));
-  let stopping: Promise<number> | undefined;
+  let resolveDone!: (code: RunExitCode) => void;
+  const done = new Promise<RunExitCode>((resolve) => (resolveDone = resolve));
+  let stopping: Promise<RunExitCode> | undefined;
   let elector: LeaderElector | undefined;
   let working: Promise<void> | undefined;
 
-  const stop = (exitCode = 0): Promise<number> => {
+  const stop = (exitCode: RunExitCode = RunExitCode.Stopped): Promise<RunExitCode> => {
     stopping ??= (async () => {
       logger.info('shutting down: finishing the work in flight, starting nothing new');
       shutdown.abort();
@@ -456,7 +459,7 @@ export async function startManager(
           // A lost lease means another agent may be sweeping: stop at once and let the pod restart.
           if (!shutdown.signal.aborted) {
             logger.error('lost leadership; exiting so a fresh process campaigns again');
-            void stop(1);
+            void stop(RunExitCode.LostLeadership);
           }
         },
         onNewLeader: (leader) => logger.info('leader observed', { leader }),

@@ -14,6 +14,7 @@ import type {
 import { approvalIdFor } from '../src/core/blast-radius.js';
 import type { DeletionWave } from '../src/core/deletion-wave.js';
 import type { ReapReport } from '../src/core/report-types.js';
+import { perKind, sumOverKinds } from '../src/core/report-types.js';
 import { formatTime, statusChanged } from '../src/kube/conditions.js';
 import type { SweepFacts, Totals } from './policy-status.js';
 import { conditionsAfterSweep } from './policy-status.js';
@@ -117,13 +118,8 @@ export function ownersListing(
     )
     .map(({ entry }) => entry);
   const kept = sorted.slice(0, cap);
-  const omittedCounts: ResourceCounts = { containers: 0, networks: 0, volumes: 0, ipLeases: 0 };
-  for (const { counts } of sorted.slice(cap)) {
-    omittedCounts.containers += counts.containers;
-    omittedCounts.networks += counts.networks;
-    omittedCounts.volumes += counts.volumes;
-    omittedCounts.ipLeases += counts.ipLeases;
-  }
+  const omitted = sorted.slice(cap);
+  const omittedCounts = perKind((kind) => omitted.reduce((sum, { counts }) => sum + counts[kind], 0));
   return {
     owners: kept.map(({ key, keyPrefixLength, counts }) => ({
       key,
@@ -135,7 +131,7 @@ export function ownersListing(
   };
 }
 
-const total = (c: ResourceCounts) => c.containers + c.networks + c.volumes + c.ipLeases;
+const total = (c: ResourceCounts) => sumOverKinds((kind) => c[kind]);
 
 /** The whole status of a report: what is known so far, stamped with the heartbeat. */
 export function nodeReportStatus(

@@ -8,6 +8,7 @@ import { ownerKeyFromObject } from '../src/core/attribution.js';
 import type { LiveOwners } from '../src/core/model.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';
 import type { ReapReport } from '../src/core/report-types.js';
+import { sumOverKinds } from '../src/core/report-types.js';
 import { snapshotOfOwner, teardownPolicy } from '../src/core/teardown.js';
 import { isNotFound } from '../src/kube/api-errors.js';
 import type { ConditionUpdate } from '../src/kube/conditions.js';
@@ -20,6 +21,8 @@ import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import { fitReportToStatus } from '../src/api/status.js';
 import type { RuntimeEngine } from '../src/runtime/engine.js';
+import type { SweepHost } from '../src/sweep/environment.js';
+import { sweepEnvironment } from '../src/sweep/environment.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import type { FinalizerTarget, Finalizers } from './finalizer.js';
 import { hasFinalizer } from './finalizer.js';
@@ -47,12 +50,9 @@ export interface OwnerControllerOptions {
   readonly status: StatusApplier;
   readonly events: EventRecorder;
   readonly metrics: ReaperMetrics;
-  readonly node: string;
-  readonly selfContainerId?: string;
+  /** This agent: its node, clock, shutdown and own container, for every teardown. */
+  readonly host: SweepHost;
   readonly logger: Logger;
-  readonly shutdown: AbortSignal;
-  readonly now: () => number;
-  readonly random: () => number;
   /** How soon an owner whose deletion is held for an invalid policy is looked at again. */
   readonly resyncMs: number;
 }
@@ -147,7 +147,7 @@ export class OwnerController {
       const { report, plan } = await runSweep(
         teardownPolicy(policy),
         {},
-        {
+        sweepEnvironment(this.options.host, {
           onItemDone: (outcome) => {
             // Anything selected and not removed is left behind: a failed removal, one the re-check could
             // not confirm, and one the backend declined (Docker's "in use", running under Skip, a lease
@@ -162,18 +162,13 @@ export class OwnerController {
           // Every owner but this object: a key it shares with another live owner stays live.
           listOwners: async () => this.ownersBesides(policy, object),
           recheckOwners: () => this.recheck(ref, object, policy, ownerKind),
-          node: this.options.node,
-          now: this.options.now,
-          random: this.options.random,
-          signal: this.options.shutdown,
-          ...(this.options.selfContainerId ? { selfContainerId: this.options.selfContainerId } : {}),
-        },
+        }),
       );
       reports.push(report);
       if (plan.failedClosed.length > 0) problems.push(`${policy.name}: failed closed: ${plan.failedClosed.join('; ')}`);
       if (leftBehind.length > 0) problems.push(`${policy.name}: ${leftBehind.slice(0, 3).join('; ')}`);
     }
-    const subject = { ...ref, ...(object.metadata.uid ? { uid: object.metadata.uid } : {}) };
+    const subject = { ...ref, uid: object.metadata.uid };
     if (problems.length > 0) {
       const problem = problems.join('; ');
       await this.writeTeardownStatus(ref, object, reports.at(-1), problem);
@@ -181,24 +176,20 @@ export class OwnerController {
       this.options.events.warning(subject, 'TeardownFailed', `teardown kept the finalizer: ${problem}`);
       throw new Error(`teardown of ${describeRef(ref)} failed: ${problem}`);
     }
-    const reaped = reports.reduce(
-      (n, r) =>
-        n + r.counts.containers.reaped + r.counts.networks.reaped + r.counts.volumes.reaped + r.counts.ipLeases.reaped,
-      0,
-    );
+    const reaped = reports.reduce((n, r) => n + sumOverKinds((kind) => r.counts[kind].reaped), 0);
     const previous = object.status?.conditions?.find((c) => c.type === CONDITION_TORN_DOWN);
     // Torn down before, and nothing new since (a retry after the finalizer's removal failed, or a
     // requeue from a stale cache): that teardown's record and event stand.
     if (reaped === 0 && previous?.status === 'True') return;
     await this.writeTeardownStatus(ref, object, reports.at(-1));
     this.options.metrics.recordTeardown(ref.kind, 'Reaped');
-    this.options.events.normal(subject, 'TornDown', `reaped ${reaped} runtime resources on ${this.options.node}`);
+    this.options.events.normal(subject, 'TornDown', `reaped ${reaped} runtime resources on ${this.options.host.node}`);
     this.logger.info('owner torn down', { owner: describeRef(ref), reaped });
   }
 
   /** Writes lastReap and TornDown (False with `problem`). */
   private async writeTeardownStatus(ref: ObjectRef, object: OwnerObject, report?: ReapReport, problem?: string) {
-    const now = new Date(this.options.now());
+    const now = new Date(this.options.host.now());
     const generation = object.metadata.generation;
     const update: ConditionUpdate = problem
       ? {
@@ -207,7 +198,7 @@ export class OwnerController {
           reason: 'TeardownFailed',
           message: `finalizer kept, retrying: ${problem}`,
         }
-      : { type: CONDITION_TORN_DOWN, status: 'True', reason: 'Reaped', message: `reaped on ${this.options.node}` };
+      : { type: CONDITION_TORN_DOWN, status: 'True', reason: 'Reaped', message: `reaped on ${this.options.host.node}` };
     // The same failure again: the condition on record already says it, and a new lastReap would
     // update the owner, whose watch event queues it again at once, bypassing the retry backoff.
     const previous = object.status?.conditions?.find((c) => c.type === CONDITION_TORN_DOWN);

@@ -2,18 +2,18 @@
 // IP leases its spec asks for, and how many the runtime holds that the policy attributes to it. An
 // agent counts per owner key on its node (FoundIndex, into its ReapNodeReport); the summary writer
 // sums the nodes' counts (fleet-summary.ts) and shapes them here. Pure: the data comes in.
-import type { ExpectedFound, OwnerStatus, SandboxSpec, TopologySpec } from '../src/api/types.js';
+import type { ExpectedFound, OwnerStatus, ResourceCounts, SandboxSpec, TopologySpec } from '../src/api/types.js';
 import type { Claim } from '../src/core/attribution.js';
 import { attributeResources } from '../src/core/attribution.js';
 import type { ResourceKind, RuntimeSnapshot } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
 import { REPORT_KIND } from '../src/core/report.js';
-import type { ReportKind } from '../src/core/report-types.js';
+import { REPORT_KINDS, perKind } from '../src/core/report-types.js';
 
-export type ResourceCounts = Record<ReportKind, number>;
+export type { ResourceCounts };
 export type OwnerResources = NonNullable<OwnerStatus['resources']>;
 
-const zero = (): ResourceCounts => ({ containers: 0, networks: 0, volumes: 0, ipLeases: 0 });
+const zero = (): ResourceCounts => perKind(() => 0);
 
 /** What the spec asks for; volumes are not declared by either kind, so they have no expectation. */
 export function expectedResources(
@@ -88,9 +88,9 @@ export class FoundIndex {
   found(ownerKey: string): ResourceCounts {
     const total = zero();
     for (const [length, counts] of this.byLength) {
-      const perKind = counts.get(length === undefined ? ownerKey : ownerKey.slice(0, length));
-      if (!perKind) continue;
-      for (const kind of Object.keys(total) as ReportKind[]) total[kind] += perKind[kind];
+      const entry = counts.get(length === undefined ? ownerKey : ownerKey.slice(0, length));
+      if (!entry) continue;
+      for (const kind of REPORT_KINDS) total[kind] += entry[kind];
     }
     return total;
   }
@@ -114,13 +114,7 @@ export class FoundChanges {
 }
 
 function sameCounts(a: ResourceCounts, b: ResourceCounts | undefined): boolean {
-  return (
-    b !== undefined &&
-    a.containers === b.containers &&
-    a.networks === b.networks &&
-    a.volumes === b.volumes &&
-    a.ipLeases === b.ipLeases
-  );
+  return b !== undefined && REPORT_KINDS.every((kind) => a[kind] === b[kind]);
 }
 
 const foundIndexes = new WeakMap<RuntimeSnapshot, Map<string, FoundIndex>>();
@@ -138,14 +132,8 @@ export function foundIndexFor(snapshot: RuntimeSnapshot, policy: Policy): FoundI
 
 /** status.resources from what is expected and what was found. */
 export function ownerResources(expected: Partial<ResourceCounts>, found: ResourceCounts): OwnerResources {
-  const entry = (kind: ReportKind): ExpectedFound => ({
+  return perKind((kind): ExpectedFound => ({
     ...(expected[kind] !== undefined ? { expected: expected[kind] } : {}),
     found: found[kind],
-  });
-  return {
-    containers: entry('containers'),
-    networks: entry('networks'),
-    volumes: entry('volumes'),
-    ipLeases: entry('ipLeases'),
-  };
+  }));
 }

@@ -5,7 +5,7 @@ import { formatProblems } from '../src/api/problems.js';
 import type { HeldWaveRecord, ReapPolicy } from '../src/api/types.js';
 import type { DeletionWave } from '../src/core/deletion-wave.js';
 import { findDeletionWaves, holdWaves, settlingOwners } from '../src/core/deletion-wave.js';
-import type { GraceState } from '../src/core/model.js';
+import type { GraceState, LiveOwners } from '../src/core/model.js';
 import { ORPHAN_DECISIONS } from '../src/core/planner.js';
 import type { Policy } from '../src/core/policy.js';
 import type { EventRecorder, EventSubject } from '../src/kube/event-recorder.js';
@@ -13,11 +13,12 @@ import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { ObjectRef } from '../src/kube/status-apply.js';
 import { jittered } from '../src/kube/backoff.js';
-import { withDeadline } from '../src/kube/timers.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
-import type { OwnerListing, OwnerSource } from '../src/owners/source.js';
+import type { OwnerSource } from '../src/owners/source.js';
 import type { RuntimeEngine } from '../src/runtime/engine.js';
+import type { SweepHost } from '../src/sweep/environment.js';
+import { freshRecheck, sweepEnvironment } from '../src/sweep/environment.js';
 import type { SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
@@ -45,15 +46,11 @@ export interface PolicyControllerOptions {
   readonly runtime: RuntimeView;
   /** Owner deletions seen cluster-wide, where the guard finds mass deletions. */
   readonly deletions: OwnerDeletionLog;
-  readonly node: string;
-  readonly selfContainerId?: string;
+  /** This agent: its node, clock, shutdown and own container, for every sweep. */
+  readonly host: SweepHost;
   readonly logger: Logger;
   /** True while the runtime's first listing is under way (docker-view.ts `starting`): sweeps wait for it. */
   readonly runtimeStarting?: () => boolean;
-  /** Aborted on shutdown: the sweep in flight starts no new removal. */
-  readonly shutdown: AbortSignal;
-  readonly now: () => number;
-  readonly random: () => number;
   /** The fresh re-check gives up after this long (an unanswered re-check reaps nothing); none by default. */
   readonly recheckTimeoutMs?: number;
 }
@@ -78,9 +75,11 @@ interface PolicyMemory {
 export class PolicyController {
   private readonly memory = new Map<string, PolicyMemory>();
   private readonly logger: Logger;
+  private readonly recheck: (policy: Policy) => Promise<LiveOwners>;
 
   constructor(private readonly options: PolicyControllerOptions) {
     this.logger = options.logger.child('policy-controller');
+    this.recheck = freshRecheck(options.freshOwners, options.recheckTimeoutMs);
   }
 
   async reconcile(name: string): Promise<ReconcileResult | void> {
@@ -111,8 +110,8 @@ export class PolicyController {
         approvalIds: recalled.map((wave) => wave.recalled!.approvalId),
       });
     }
-    const startedAt = this.options.now();
-    const result = await runSweep(policy, memory.grace, {
+    const startedAt = this.options.host.now();
+    const env = sweepEnvironment(this.options.host, {
       backends: this.options.engine.backendsFor(policy),
       listOwners: async () => {
         const owners = ownersFromInformers(policy, informers);
@@ -120,20 +119,16 @@ export class PolicyController {
         return { live: owners.live, count: owners.count };
       },
       massDeletions: (liveOwners) => {
-        const now = this.options.now();
+        const now = this.options.host.now();
         const log = this.options.deletions.recent(policy.name);
         const found = findDeletionWaves(log, liveOwners, policy.limits);
         const windowMs = policy.limits.massDeletionWindowMs;
         memory.waves = holdWaves({ held: memory.waves, found, windowMs, now });
         return { waves: memory.waves, settling: settlingOwners(log, now, policy.limits) };
       },
-      recheckOwners: async () => (await this.recheck(policy)).live,
-      node: this.options.node,
-      now: this.options.now,
-      random: this.options.random,
-      signal: this.options.shutdown,
-      ...(this.options.selfContainerId ? { selfContainerId: this.options.selfContainerId } : {}),
+      recheckOwners: this.recheck,
     });
+    const result = await runSweep(policy, memory.grace, env);
     memory.grace = result.graceState;
     // A blind sweep cannot tell which orphans this node still has: it lets go of no wave.
     let heldWaves: HeldWaveRecord[] | undefined;
@@ -143,14 +138,14 @@ export class PolicyController {
         held: memory.waves,
         found: [],
         windowMs: policy.limits.massDeletionWindowMs,
-        now: this.options.now(),
+        now: this.options.host.now(),
         orphanOwnerKeys,
       });
       heldWaves = heldWaveRecords(policy.name, memory.waves, orphanOwnerKeys);
     }
     // As the sweep left it, so this node's report stops counting what was just removed in the same write.
     this.options.runtime.remember(policy, result.after);
-    this.options.metrics.recordSweep(result.report, (this.options.now() - startedAt) / 1000);
+    this.options.metrics.recordSweep(result.report, (this.options.host.now() - startedAt) / 1000);
     this.logSweep(result);
     this.emitEvents(entry.object, result);
     this.reportOverlaps(entry.object, memory);
@@ -164,7 +159,7 @@ export class PolicyController {
       ...((result.plan.waitingForBurst ?? 0) > 0 ? { followUpInMs: nextSweepInMs } : {}),
       ...(heldWaves ? { heldWaves } : {}),
     });
-    return { requeueAfterMs: jittered(nextSweepInMs, INTERVAL_JITTER, this.options.random) };
+    return { requeueAfterMs: jittered(nextSweepInMs, INTERVAL_JITTER, this.options.host.random) };
   }
 
   private nextSweepIn(policy: Policy, memory: PolicyMemory, result: SweepResult): number {
@@ -175,16 +170,10 @@ export class PolicyController {
     // has, so the set this node judges (and names for approval) is the whole of it, the same every
     // other node judges.
     const windowMs = policy.limits.massDeletionWindowMs;
-    const open = memory.waves.some((wave) => this.options.now() - wave.lastAt <= windowMs);
+    const open = memory.waves.some((wave) => this.options.host.now() - wave.lastAt <= windowMs);
     if ((outcome === 'Blocked' && open) || (result.plan.waitingForBurst ?? 0) > 0)
       return Math.min(windowMs + WAVE_SETTLE_MS, interval);
     return interval;
-  }
-
-  private recheck(policy: Policy): Promise<OwnerListing> {
-    const listing = this.options.freshOwners.list(policy);
-    const timeoutMs = this.options.recheckTimeoutMs;
-    return timeoutMs === undefined ? listing : withDeadline(listing, timeoutMs, 'the re-check of owners');
   }
 
   /** A Warning when this policy's overlaps change to some: once per change, not once per sweep. */
@@ -215,7 +204,7 @@ export class PolicyController {
       liveOwners: report.liveOwners,
       counts: report.counts,
       ...(plan.failedClosed.length > 0 ? { failedClosed: plan.failedClosed } : {}),
-      ...(report.approvalId ? { approvalId: report.approvalId } : {}),
+      approvalId: report.approvalId,
       ...(plan.blocked ? { blocked: plan.blocked.description } : {}),
       ...(report.errors.length > 0 ? { errors: report.errors.slice(0, 5) } : {}),
     };
@@ -262,6 +251,6 @@ function subjectOf(object: ReapPolicy): EventSubject {
     apiVersion: POLICY_API_VERSION,
     kind: POLICY_KIND,
     name: object.metadata.name,
-    ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
+    uid: object.metadata.uid,
   };
 }

@@ -14,7 +14,8 @@ import type { ConditionUpdate } from '../src/kube/conditions.js';
 import { setConditions } from '../src/kube/conditions.js';
 import { sweepTotals } from '../src/api/status.js';
 import type { Condition, HeldWaveRecord, ReapPolicyStatus, SweepCounts } from '../src/api/types.js';
-import type { KindCounts, ReapReport, ReportKind } from '../src/core/report-types.js';
+import type { KindCounts, ReapReport } from '../src/core/report-types.js';
+import { REPORT_KINDS, sumOverKinds } from '../src/core/report-types.js';
 import type { ClaimOverlap } from '../src/core/owner-scope.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
 
@@ -41,15 +42,13 @@ export interface SweepFacts {
   readonly followUpInMs?: number;
 }
 
-const KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];
-
 export function emptyTotals(): Totals {
   return { sweeps: 0, reaped: 0, failed: 0, blocked: 0 };
 }
 
 /** Cumulative totals with one more sweep counted in. */
 export function addSweepToTotals(totals: Totals, report: ReapReport): Totals {
-  const sum = (field: keyof KindCounts) => KINDS.reduce((n, kind) => n + report.counts[kind][field], 0);
+  const sum = (field: keyof KindCounts) => sumOverKinds((kind) => report.counts[kind][field]);
   return {
     sweeps: totals.sweeps + 1,
     reaped: totals.reaped + sum('reaped'),
@@ -215,7 +214,7 @@ export function policyStatusForInvalidSpec(
 
 function reapedOrWould(report: ReapReport): string {
   const key = report.mode === 'DryRun' ? 'skipped' : 'reaped';
-  const parts = KINDS.filter((kind) => report.counts[kind][key] > 0).map(
+  const parts = REPORT_KINDS.filter((kind) => report.counts[kind][key] > 0).map(
     (kind) => `${report.counts[kind][key]} ${kind}`,
   );
   return parts.length > 0 ? parts.join(', ') : 'nothing';

@@ -2,10 +2,9 @@
 // those from the downward API); the resolved configuration is logged once at start.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { CliError, ExitCode } from '../src/cli/exit-codes.js';
-import { withExitCode } from '../src/cli/program.js';
 import type { RunFlags } from './config.js';
 import { controllerConfig, RUN_DEFAULTS } from './config.js';
+import { RunExitCode } from './run-exit-codes.js';
 
 /** After an orderly stop, how long open handles may keep the process before it exits anyway. */
 const EXIT_GRACE_MS = 1_000;
@@ -135,13 +134,23 @@ export function addRunCommand(program: Command): Command {
         'summary role: a ReapNodeReport not written for this long is stale (several heartbeats); one whose Node is gone is deleted after twice as long',
       ).default(RUN_DEFAULTS.staleAfter),
     )
-    .action(withExitCode(runCommand));
+    .action(async (flags: RunFlags) => {
+      try {
+        process.exitCode = await runCommand(flags);
+      } catch (err) {
+        process.stderr.write(`reaper: ${(err as Error).stack ?? String(err)}\n`);
+        process.exitCode = RunExitCode.Failed;
+      }
+    });
   return program;
 }
 
-async function runCommand(flags: RunFlags): Promise<ExitCode> {
+async function runCommand(flags: RunFlags): Promise<RunExitCode> {
   const parsed = controllerConfig({ ...flags, leaderElect: isTrue(flags.leaderElect) });
-  if (!parsed.ok) throw new CliError(`invalid configuration:\n${parsed.problems.join('\n')}`, ExitCode.Usage);
+  if (!parsed.ok) {
+    process.stderr.write(`reaper: invalid configuration:\n${parsed.problems.join('\n')}\n`);
+    return RunExitCode.Usage;
+  }
   const { config } = parsed;
   // Loaded here, not at the top: `reaper --help` and the CLI's commands need none of it.
   const [k8s, { createLogger }, { startManager }] = await Promise.all([
@@ -163,7 +172,7 @@ async function runCommand(flags: RunFlags): Promise<ExitCode> {
     signals++;
     if (signals > 1) {
       logger.warn('second signal: exiting now', { signal });
-      process.exit(ExitCode.BlockedOrFailedClosed);
+      process.exit(RunExitCode.Failed);
     }
     logger.info('signal received', { signal });
     void manager.stop();
@@ -173,7 +182,7 @@ async function runCommand(flags: RunFlags): Promise<ExitCode> {
   const code = await manager.done;
   // Stopped: a request that never got an answer (a hung API server) must not keep the process alive.
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
-  return code === 0 ? ExitCode.Clean : ExitCode.ItemsFailed;
+  return code;
 }
 
 // commander hands an env fallback over as its text: REAPER_LEADER_ELECT=false must not mean true.

@@ -1,7 +1,8 @@
 // The Events a sweep leaves on its policy (design §3.7). One Event per reason, whatever the number
 // of items: the count says how many were reaped or failed, and the recorder aggregates repeats.
 import type { Plan } from '../src/core/planner.js';
-import type { KindCounts, ReapReport, ReportKind } from '../src/core/report-types.js';
+import type { KindCounts, ReapReport } from '../src/core/report-types.js';
+import { REPORT_KINDS, sumOverKinds } from '../src/core/report-types.js';
 
 export interface SweepEvent {
   readonly type: 'Normal' | 'Warning';
@@ -10,8 +11,6 @@ export interface SweepEvent {
   /** Occurrences this Event stands for. */
   readonly count: number;
 }
-
-const KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];
 
 export function sweepEvents(report: ReapReport, plan: Pick<Plan, 'blocked' | 'failedClosed'>): SweepEvent[] {
   const events: SweepEvent[] = [];
@@ -63,11 +62,11 @@ export function sweepEvents(report: ReapReport, plan: Pick<Plan, 'blocked' | 'fa
 }
 
 function total(report: ReapReport, field: keyof KindCounts): number {
-  return KINDS.reduce((n, kind) => n + report.counts[kind][field], 0);
+  return sumOverKinds((kind) => report.counts[kind][field]);
 }
 
 function byKind(report: ReapReport, field: keyof KindCounts): string {
-  return KINDS.filter((kind) => report.counts[kind][field] > 0)
+  return REPORT_KINDS.filter((kind) => report.counts[kind][field] > 0)
     .map((kind) => `${report.counts[kind][field]} ${kind}`)
     .join(', ');
 }

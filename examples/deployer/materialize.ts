@@ -11,7 +11,7 @@ export interface MaterializeOptions {
   docker: Docker;
   image: string;
   /** host-local dataDir; no leases are allocated when absent. */
-  cniDir?: string;
+  cniDir?: string | undefined;
   cniPath?: string;
 }
 
@@ -49,7 +49,7 @@ export async function materialize(owner: OwnerObject, options: MaterializeOption
 
 interface Plan {
   networks: { name: string; subnet?: string }[];
-  nodes: { name: string; image?: string; command: string[]; networks: string[] }[];
+  nodes: { name: string; image: string | undefined; command: string[]; networks: string[] }[];
 }
 
 function topologyPlan(spec: TopologySpec): Plan {

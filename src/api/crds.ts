@@ -26,11 +26,7 @@ export function toCrdSchema(schema: Schema): Schema {
   const out: Schema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === RULES_KEY) {
-      out[key] = (value as CelRule[]).map(({ rule, message, fieldPath }) => ({
-        rule,
-        message,
-        ...(fieldPath !== undefined ? { fieldPath } : {}),
-      }));
+      out[key] = (value as CelRule[]).map(({ rule, message, fieldPath }) => ({ rule, message, fieldPath }));
     } else if (key === 'properties') {
       out[key] = Object.fromEntries(
         Object.entries(value as Record<string, Schema>).map(([name, child]) => [name, toCrdSchema(child)]),

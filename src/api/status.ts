@@ -1,12 +1,10 @@
 // Shapes a ReapReport for status: cut to the schema's bounds (a status write rejected for one long
 // Docker error message would lose the whole report), and totalled across kinds for the printer
 // columns.
-import type { ReapReport, ReportKind } from '../core/report-types.js';
-import { REPORT_ERROR_CAP, REPORT_ITEM_CAP } from '../core/report-types.js';
+import type { ReapReport } from '../core/report-types.js';
+import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, sumOverKinds } from '../core/report-types.js';
 import { REPORT_STRING_LIMITS as L } from './schema/report.js';
 import type { SweepTotals } from './types.js';
-
-const KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];
 
 /** At most `max` characters (code points, as the API server counts them), marked when cut. */
 export function cut(text: string, max: number): string {
@@ -39,6 +37,6 @@ export function fitReportToStatus(report: ReapReport): ReapReport {
 
 /** The ORPHANS, REAPED and FAILED columns of kubectl get reapnodereports (status.summary). */
 export function sweepTotals(report: Pick<ReapReport, 'counts'>): SweepTotals {
-  const sum = (field: 'orphaned' | 'reaped' | 'failed') => KINDS.reduce((n, k) => n + report.counts[k][field], 0);
+  const sum = (field: 'orphaned' | 'reaped' | 'failed') => sumOverKinds((k) => report.counts[k][field]);
   return { orphans: sum('orphaned'), reaped: sum('reaped'), failed: sum('failed') };
 }

@@ -12,7 +12,8 @@ import { takeSnapshot } from '../runtime/backend.js';
 import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { executePlan } from '../runtime/executor.js';
 import type { CommonOptions } from './context.js';
-import { loadKubeConfig, ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
+import { sweepEnvironment } from '../sweep/environment.js';
+import { cliHost, loadKubeConfig, ownerSourceFor, ownersFrom, reachableDocker } from './context.js';
 import { withRivals } from './rival-policies.js';
 import { CliError } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
@@ -38,7 +39,7 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
   const policy = scoped.policy;
   const owners = ownerSourceFor(options.ownersFrom);
   const backends = backendsForPolicy(policy, await reachableDocker());
-  const env = sweepEnvironment(owners, backends, options.node ? { node: options.node } : {});
+  const env = sweepEnvironment(cliHost(options.node), { backends, ...ownersFrom(owners) });
 
   const startedAt = env.now();
   const snapshot = await takeSnapshot(backends, env.now);

@@ -4,7 +4,8 @@ import type { ReapMode } from '../core/policy.js';
 import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { runSweep } from '../sweep/run-sweep.js';
 import type { CommonOptions } from './context.js';
-import { loadScopedPolicy, ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
+import { sweepEnvironment } from '../sweep/environment.js';
+import { cliHost, loadScopedPolicy, ownerSourceFor, ownersFrom, reachableDocker } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 import { exitCodeFor } from './exit-for-report.js';
 import { writePlanFile } from './plan-file.js';
@@ -26,8 +27,9 @@ export async function planCommand(options: PlanOptions): Promise<ExitCode> {
   const result = await runSweep(
     dryRun,
     grace,
-    sweepEnvironment(ownerSourceFor(options.ownersFrom), backendsForPolicy(dryRun, docker), {
-      ...(options.node ? { node: options.node } : {}),
+    sweepEnvironment(cliHost(options.node), {
+      backends: backendsForPolicy(dryRun, docker),
+      ...ownersFrom(ownerSourceFor(options.ownersFrom)),
     }),
   );
   if (options.out) {

@@ -1,10 +1,12 @@
 // Renders a ReapReport for people (table) or programs (json, yaml).
 import { stringify } from 'yaml';
-import type { ReapReport, ReportKind } from '../core/report-types.js';
+import type { ReapReport } from '../core/report-types.js';
+import { REPORT_KINDS } from '../core/report-types.js';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
-const KINDS: readonly ReportKind[] = ['containers', 'ipLeases', 'networks', 'volumes'];
+/** The table's rows, alphabetical. */
+const KINDS = [...REPORT_KINDS].sort();
 const COUNT_COLUMNS = [
   'scanned',
   'attributable',

@@ -2,7 +2,8 @@
 import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { runSweep } from '../sweep/run-sweep.js';
 import type { CommonOptions } from './context.js';
-import { loadScopedPolicy, ownerSourceFor, reachableDocker, sweepEnvironment } from './context.js';
+import { sweepEnvironment } from '../sweep/environment.js';
+import { cliHost, loadScopedPolicy, ownerSourceFor, ownersFrom, reachableDocker } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 import { exitCodeFor } from './exit-for-report.js';
 import { createProgress } from './progress.js';
@@ -26,8 +27,9 @@ export async function sweepCommand(options: SweepOptions): Promise<ExitCode> {
   const result = await runSweep(
     policy,
     grace,
-    sweepEnvironment(owners, backendsForPolicy(policy, docker), {
-      ...(options.node ? { node: options.node } : {}),
+    sweepEnvironment(cliHost(options.node), {
+      backends: backendsForPolicy(policy, docker),
+      ...ownersFrom(owners),
       onPlanned: progress.onPlanned,
       onItemDone: progress.onItemDone,
     }),

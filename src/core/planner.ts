@@ -32,9 +32,9 @@ export interface PlanOptions {
   /** Distinct live owners in the policy's scope, cluster-wide; the guard's measure. Default: live keys. */
   readonly liveOwnerCount?: number;
   /** Waves of owner deletions the agent holds (deletion-wave.ts); none in a one-shot CLI run. */
-  readonly deletionWaves?: readonly DeletionWave[];
+  readonly deletionWaves?: readonly DeletionWave[] | undefined;
   /** Owners of a burst of deletions still arriving (deletion-wave.ts settlingOwners): judged once it ends. */
-  readonly settlingOwners?: ReadonlySet<string>;
+  readonly settlingOwners?: ReadonlySet<string> | undefined;
 }
 
 export interface Plan {

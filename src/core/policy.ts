@@ -84,7 +84,6 @@ export interface Policy {
 /** Another policy whose claims may overlap this one's: what it takes to tell how it reads a resource. */
 export type Rival = Pick<Policy, 'name' | 'owners' | 'match'>;
 
-export const LABEL_PREFIX = 'reaper.dev/';
 export const OWNER_UID_LABEL = 'reaper.dev/owner-uid';
 export const OWNER_KIND_LABEL = 'reaper.dev/owner-kind';
 export const OWNER_NAMESPACE_LABEL = 'reaper.dev/owner-namespace';

@@ -7,8 +7,22 @@ export const REPORT_ERROR_CAP = 20;
 /** Longest name, id, owner key, reason or error kept in a report; longer text is cut with `…`. */
 export const REPORT_TEXT_CAP = 512;
 
-/** Report keys of the resource kinds (plural, as users read them in status). */
-export type ReportKind = 'containers' | 'networks' | 'volumes' | 'ipLeases';
+/**
+ * Report keys of the resource kinds (plural, as users read them in status), in the order reports,
+ * status, schemas and metrics list them. Every list of kinds and every sum over them derives from this.
+ */
+export const REPORT_KINDS = ['containers', 'networks', 'volumes', 'ipLeases'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+/** One value per kind, e.g. `perKind(() => 0)`. */
+export function perKind<T>(value: (kind: ReportKind) => T): Record<ReportKind, T> {
+  return Object.fromEntries(REPORT_KINDS.map((kind) => [kind, value(kind)])) as Record<ReportKind, T>;
+}
+
+/** The sum of a number over every kind, e.g. `sumOverKinds((kind) => report.counts[kind].reaped)`. */
+export function sumOverKinds(value: (kind: ReportKind) => number): number {
+  return REPORT_KINDS.reduce((sum, kind) => sum + value(kind), 0);
+}
 
 export interface KindCounts {
   /** Listed from the runtime. */

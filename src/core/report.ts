@@ -1,12 +1,12 @@
 // Builds the ReapReport of a sweep from its plan and what execution did (design §2).
 import type { Decision, PlannedItem, ResourceKind } from './model.js';
-import { DECISIONS, resourceKey } from './model.js';
+import { resourceKey } from './model.js';
 import type { ItemOutcome } from './outcome.js';
 import type { Plan } from './planner.js';
 import { ORPHAN_DECISIONS } from './planner.js';
 import type { ReapMode } from './policy.js';
 import type { ItemAction, KindCounts, ReapReport, ReportItem, ReportKind, SweepOutcome } from './report-types.js';
-import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP } from './report-types.js';
+import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP, perKind } from './report-types.js';
 
 export const REPORT_KIND: Record<ResourceKind, ReportKind> = {
   container: 'containers',
@@ -42,61 +42,13 @@ const ACTION_PRIORITY: Record<ItemAction, number> = {
 const SKIPPED_DECISIONS: ReadonlySet<Decision> = new Set(['overLimit', 'blocked']);
 const PENDING_DECISIONS: ReadonlySet<Decision> = new Set(['tooYoung', 'inGrace']);
 
-/** How many items got each decision, per kind and in all: for logs, metrics and `reaper plan`. */
-export interface PlanSummary {
-  readonly scanned: number;
-  readonly decisions: Record<Decision, number>;
-  readonly byKind: Record<ReportKind, Record<Decision, number>>;
-  readonly orphanPercent: number;
-  readonly failedClosed: readonly string[];
-  /** Set when the blast-radius guard blocked the plan. */
-  readonly approvalId?: string;
-}
-
-export function summarizePlan(plan: Plan): PlanSummary {
-  const decisions = emptyDecisionCounts();
-  const byKind: Record<ReportKind, Record<Decision, number>> = {
-    containers: emptyDecisionCounts(),
-    networks: emptyDecisionCounts(),
-    volumes: emptyDecisionCounts(),
-    ipLeases: emptyDecisionCounts(),
-  };
-  for (const item of plan.items) {
-    decisions[item.decision]++;
-    byKind[REPORT_KIND[item.resource.kind]][item.decision]++;
-  }
-  return {
-    scanned: plan.items.length,
-    decisions,
-    byKind,
-    orphanPercent: plan.orphanPercent,
-    failedClosed: plan.failedClosed,
-    ...(plan.blocked ? { approvalId: plan.blocked.approvalId } : {}),
-  };
-}
-
-/** e.g. `12 scanned: 3 selected, 2 inGrace, 7 ownerLive`; decisions nobody got are left out. */
-export function formatPlanSummary(summary: PlanSummary): string {
-  const parts = DECISIONS.filter((d) => summary.decisions[d] > 0).map((d) => `${summary.decisions[d]} ${d}`);
-  return `${summary.scanned} scanned${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
-}
-
-function emptyDecisionCounts(): Record<Decision, number> {
-  return Object.fromEntries(DECISIONS.map((d) => [d, 0])) as Record<Decision, number>;
-}
-
 export function emptyCounts(): KindCounts {
   return { scanned: 0, attributable: 0, outOfScope: 0, orphaned: 0, pending: 0, reaped: 0, failed: 0, skipped: 0 };
 }
 
 export function buildReport(input: ReportInput): ReapReport {
   const outcomes = new Map(input.outcomes.map((o) => [o.key, o]));
-  const counts: Record<ReportKind, KindCounts> = {
-    containers: emptyCounts(),
-    networks: emptyCounts(),
-    volumes: emptyCounts(),
-    ipLeases: emptyCounts(),
-  };
+  const counts = perKind(emptyCounts);
   const items: ReportItem[] = [];
 
   for (const planned of input.plan.items) {

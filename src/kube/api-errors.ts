@@ -12,7 +12,6 @@ export function statusCodeOf(err: unknown): number | undefined {
 
 export const isNotFound = (err: unknown): boolean => statusCodeOf(err) === 404;
 export const isConflict = (err: unknown): boolean => statusCodeOf(err) === 409;
-export const isAlreadyExists = isConflict;
 
 /** One line for logs and status messages; the API server's own message when it sent one. */
 export function describeError(err: unknown): string {

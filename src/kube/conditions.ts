@@ -54,25 +54,6 @@ export function findCondition(conditions: readonly Condition[] | undefined, type
   return conditions?.find((c) => c.type === type);
 }
 
-export function isConditionTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
-  return findCondition(conditions, type)?.status === 'True';
-}
-
-/** Drops the condition of `type`, if there is one. */
-export function removeCondition(conditions: readonly Condition[] | undefined, type: string): Condition[] {
-  return (conditions ?? []).filter((c) => c.type !== type);
-}
-
-/** Whether two condition lists say the same, whatever their order. */
-export function conditionsEqual(a: readonly Condition[] | undefined, b: readonly Condition[] | undefined): boolean {
-  const left = a ?? [];
-  const right = b ?? [];
-  if (left.length !== right.length) return false;
-  return left.every((condition) =>
-    isDeepStrictEqual(normalize(condition), normalize(findCondition(right, condition.type))),
-  );
-}
-
 /**
  * Whether a status the controller computed differs from the one the object has, so status is written
  * only when something changed. Fields left undefined count as absent, as they do once serialized;

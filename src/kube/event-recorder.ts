@@ -23,8 +23,8 @@ export interface EventSubject {
   apiVersion: string;
   kind: string;
   name: string;
-  namespace?: string;
-  uid?: string;
+  namespace?: string | undefined;
+  uid?: string | undefined;
 }
 
 /** Where Events are written: the API server (coreV1EventSink), or a stand-in in unit tests. */
@@ -79,7 +79,7 @@ interface Series {
   type: EventType;
   reason: string;
   namespace: string;
-  eventName?: string;
+  eventName?: string | undefined;
   count: number;
   writtenCount: number;
   message: string;
@@ -87,7 +87,7 @@ interface Series {
   lastAt: number;
   lastWriteAt?: number;
   timer?: TimerHandle;
-  writing?: Promise<void>;
+  writing?: Promise<void> | undefined;
 }
 
 const MAX_MESSAGE_LENGTH = 1024;
@@ -96,8 +96,8 @@ export class EventRecorder {
   private readonly series = new Map<string, Series>();
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly component: string;
-  private readonly host?: string;
-  private readonly instance?: string;
+  private readonly host: string | undefined;
+  private readonly instance: string | undefined;
   private readonly minWriteIntervalMs: number;
   private readonly seriesWindowMs: number;
   private readonly maxTracked: number;
@@ -250,8 +250,8 @@ export class EventRecorder {
         apiVersion: subject.apiVersion,
         kind: subject.kind,
         name: subject.name,
-        namespace: subject.namespace,
-        uid: subject.uid,
+        ...(subject.namespace !== undefined ? { namespace: subject.namespace } : {}),
+        ...(subject.uid !== undefined ? { uid: subject.uid } : {}),
       },
       type: series.type,
       reason: series.reason,
@@ -259,9 +259,9 @@ export class EventRecorder {
       count: snapshot.count,
       firstTimestamp: new Date(series.firstAt),
       lastTimestamp: new Date(snapshot.lastAt),
-      source: { component: this.component, host: this.host },
+      source: { component: this.component, ...(this.host !== undefined ? { host: this.host } : {}) },
       reportingComponent: this.component,
-      reportingInstance: this.instance,
+      ...(this.instance !== undefined ? { reportingInstance: this.instance } : {}),
     };
   }
 

@@ -238,7 +238,12 @@ function fromApiSpec(spec: k8s.V1LeaseSpec | undefined): LeaseSpec {
 
 /** Lease times are MicroTime on the wire: six fractional digits, which V1MicroTime writes. */
 function toApiSpec(spec: LeaseSpec): k8s.V1LeaseSpec {
-  const micro = (time: Date | string | undefined) =>
-    time instanceof Date ? new k8s.V1MicroTime(time.getTime()) : (time as unknown as k8s.V1MicroTime | undefined);
-  return { ...spec, acquireTime: micro(spec.acquireTime), renewTime: micro(spec.renewTime) };
+  const micro = (time: Date | string) =>
+    time instanceof Date ? new k8s.V1MicroTime(time.getTime()) : (time as unknown as k8s.V1MicroTime);
+  const { acquireTime, renewTime, ...rest } = spec;
+  return {
+    ...rest,
+    ...(acquireTime !== undefined ? { acquireTime: micro(acquireTime) } : {}),
+    ...(renewTime !== undefined ? { renewTime: micro(renewTime) } : {}),
+  };
 }

@@ -55,7 +55,7 @@ export async function deleteNodeReport(
 
 export interface NodeReportObjectsOptions {
   readonly node: string;
-  readonly nodeOwner?: OwnerReference;
+  readonly nodeOwner?: OwnerReference | undefined;
   readonly status: StatusApplier;
   readonly requestTimeoutMs?: number;
 }

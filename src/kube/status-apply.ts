@@ -13,7 +13,7 @@ import { withTimeout } from './request-options.js';
 export interface ObjectRef extends GroupVersionKind {
   name: string;
   /** Required for namespaced kinds. */
-  namespace?: string;
+  namespace?: string | undefined;
 }
 
 export interface StatusApplierOptions {

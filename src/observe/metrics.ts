@@ -3,11 +3,11 @@
 // prom-client's names (process_resident_memory_bytes, ...) so stock dashboards work; ours start
 // with `reaper_`.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ReapReport, ReportKind, SweepOutcome } from '../core/report-types.js';
+import type { ReapReport, SweepOutcome } from '../core/report-types.js';
+import { REPORT_KINDS } from '../core/report-types.js';
 
 export type TeardownResult = 'Reaped' | 'Failed';
 
-const REPORT_KINDS: readonly ReportKind[] = ['containers', 'networks', 'volumes', 'ipLeases'];
 const SWEEP_OUTCOMES: readonly SweepOutcome[] = ['Completed', 'PartiallyFailed', 'Blocked', 'FailedClosed'];
 
 /** 10 ms .. 10 min: an empty host sweeps in milliseconds, a busy one with slow removals in minutes. */

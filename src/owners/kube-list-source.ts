@@ -10,7 +10,7 @@ import { PagedLister } from '../kube/paged-list.js';
 import type { KubeObjectLike } from './owner-objects.js';
 import { namespaceSelected, toOwnerRef } from './owner-objects.js';
 import type { OwnerListing, OwnerSource } from './source.js';
-import { listingFrom, liveKeysByRelisting } from './source.js';
+import { listingFrom } from './source.js';
 
 export class KubeListOwnerSource implements OwnerSource {
   readonly description = 'cluster';
@@ -43,10 +43,6 @@ export class KubeListOwnerSource implements OwnerSource {
       }
     }
     return listingFrom(owners, errors);
-  }
-
-  liveKeysNow(policy: Policy, keys: readonly string[]): Promise<ReadonlySet<string>> {
-    return liveKeysByRelisting(this, policy, keys);
   }
 
   private async listAll(kind: OwnerKind, namespace: string | undefined): Promise<KubeObjectLike[]> {

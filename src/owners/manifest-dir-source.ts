@@ -10,7 +10,7 @@ import type { Policy } from '../core/policy.js';
 import type { KubeObjectLike } from './owner-objects.js';
 import { namespaceSelected, toOwnerRef } from './owner-objects.js';
 import type { OwnerListing, OwnerSource } from './source.js';
-import { listingFrom, liveKeysByRelisting } from './source.js';
+import { listingFrom } from './source.js';
 
 const MAX_FILES = 10_000;
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -41,10 +41,6 @@ export class ManifestDirOwnerSource implements OwnerSource {
       }
     }
     return listingFrom(owners, errors);
-  }
-
-  liveKeysNow(policy: Policy, keys: readonly string[]): Promise<ReadonlySet<string>> {
-    return liveKeysByRelisting(this, policy, keys);
   }
 
   private async readObjects(errors: string[]): Promise<{ object: KubeObjectLike; file: string }[]> {

@@ -1,7 +1,7 @@
 // One `docker ps -a` per snapshot, shared by the container and the network backends: telling which
 // networks are in use needs every container's network settings, which the container listing has
 // just read. On an engine with thousands of containers that listing is a sweep's costliest Docker
-// call (hundreds of milliseconds on a busy host), and it used to be made twice.
+// call (hundreds of milliseconds on a busy host), so a snapshot pays for it once.
 import type Docker from 'dockerode';
 import { dockerDeadline } from './docker-client.js';
 

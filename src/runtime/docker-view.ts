@@ -423,10 +423,12 @@ export function followedBackends(listed: Backends, view: DockerView): Backends {
       remove: (resource) => backend.remove(resource),
     };
   const container = followed(listed.container, (r) => r.containers);
+  const network = followed(listed.network, (r) => r.networks);
+  const volume = followed(listed.volume, (r) => r.volumes);
   return {
     ...listed,
     ...(container ? { container: { ...container, lookUp: (ids) => view.lookUpContainers(ids) } } : {}),
-    ...(listed.network ? { network: followed(listed.network, (r) => r.networks) } : {}),
-    ...(listed.volume ? { volume: followed(listed.volume, (r) => r.volumes) } : {}),
+    ...(network ? { network } : {}),
+    ...(volume ? { volume } : {}),
   };
 }

@@ -20,8 +20,8 @@ export interface ExecuteInput {
   readonly recheckOwners: () => Promise<LiveOwners>;
   readonly now: () => number;
   /** Aborting starts no new removal; items in flight finish. */
-  readonly signal?: AbortSignal;
-  readonly onItemDone?: (outcome: ItemOutcome) => void;
+  readonly signal?: AbortSignal | undefined;
+  readonly onItemDone?: ((outcome: ItemOutcome) => void) | undefined;
 }
 
 export interface ExecuteResult {

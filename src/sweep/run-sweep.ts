@@ -27,8 +27,8 @@ export interface SweepEnvironment {
   readonly node: string;
   readonly now: () => number;
   readonly random: () => number;
-  readonly selfContainerId?: string;
-  readonly signal?: AbortSignal;
+  readonly selfContainerId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** Narrows what the sweep plans over, e.g. to one owner's resources for a teardown. */
   readonly scope?: (snapshot: RuntimeSnapshot) => RuntimeSnapshot;
   readonly onPlanned?: (plan: Plan) => void;
@@ -56,7 +56,8 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
   const plan = planReap(snapshot, owners.live, policy, graceState, env.now(), {
     ...(env.selfContainerId ? { selfContainerId: env.selfContainerId } : {}),
     liveOwnerCount: owners.count,
-    ...(deletions ? { deletionWaves: deletions.waves, settlingOwners: deletions.settling } : {}),
+    deletionWaves: deletions?.waves,
+    settlingOwners: deletions?.settling,
   });
   env.onPlanned?.(plan);
   const execution = await executePlan({
@@ -66,8 +67,8 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
     backends: env.backends,
     recheckOwners: () => env.recheckOwners(policy),
     now: env.now,
-    ...(env.signal ? { signal: env.signal } : {}),
-    ...(env.onItemDone ? { onItemDone: env.onItemDone } : {}),
+    signal: env.signal,
+    onItemDone: env.onItemDone,
   });
   const report = buildReport({
     plan,

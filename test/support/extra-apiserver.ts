@@ -53,7 +53,7 @@ export function freePort(): Promise<number> {
 
 /** One daemon, its output appended to a log file; stopped with a signal, started again as it was. */
 class Daemon {
-  private child?: ChildProcess;
+  private child: ChildProcess | undefined;
   private exited?: Promise<void>;
 
   constructor(

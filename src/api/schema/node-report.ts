@@ -1,6 +1,7 @@
 // ReapNodeReport (cluster-scoped): one agent's state for one policy, one object per (policy, node)
 // (design §2, §4). Each agent writes only its own objects, so no object is written by every agent;
 // the fleet summary in the ReapPolicy's status is computed from these by one writer.
+import { REPORT_KINDS } from '../../core/report-types.js';
 import type { Schema } from '../schema-helpers.js';
 import { RULES_KEY, arr, cel, int, obj, str, time } from '../schema-helpers.js';
 import { conditionsSchema } from './conditions.js';
@@ -47,7 +48,7 @@ const ownerCounts = obj(
     ),
     ...resourceCountsFields,
   },
-  { required: ['key', 'containers', 'networks', 'volumes', 'ipLeases'] },
+  { required: ['key', ...REPORT_KINDS] },
 );
 
 export const reapNodeReportStatusSchema: Schema = obj('What the agent saw and did; written by that agent only.', {

@@ -1,5 +1,6 @@
 // Topology and Sandbox: the owner kinds reaper ships (design §2), and the status reaper writes on
 // any owner it tracks.
+import { REPORT_KINDS } from '../../core/report-types.js';
 import type { Schema } from '../schema-helpers.js';
 import {
   DNS_LABEL_PATTERN,
@@ -143,7 +144,7 @@ export const ownerStatusSchema: Schema = obj('What reaper sees for this owner; w
         volumes: int('Volumes.', { minimum: 0 }),
         ipLeases: int('IP leases.', { minimum: 0 }),
       },
-      { required: ['node', 'containers', 'networks', 'volumes', 'ipLeases'] },
+      { required: ['node', ...REPORT_KINDS] },
     ),
     { maxItems: MAX_FOUND_ON_NODES },
   ),

@@ -1,6 +1,7 @@
 // ReapPolicy (cluster-scoped): what is reaped and how (design §2). Every rule the API server checks
 // is here once: OpenAPI keywords, list types, and CEL rules with their TypeScript twins.
 import { RE2JS } from 're2js';
+import { REPORT_KINDS } from '../../core/report-types.js';
 import { durationSchema } from '../duration.js';
 import type { Schema } from '../schema-helpers.js';
 import {
@@ -249,9 +250,7 @@ const lastReap = obj(
   {
     node: str('The node that reaped it.', { maxLength: 253 }),
     finishTime: time('When that sweep finished.'),
-    kind: str('containers, networks, volumes or ipLeases.', {
-      enum: ['containers', 'networks', 'volumes', 'ipLeases'],
-    }),
+    kind: str('containers, networks, volumes or ipLeases.', { enum: [...REPORT_KINDS] }),
     name: str('Name in the runtime.', { maxLength: 1024 }),
     ownerKey: str('The owner key a match rule extracted.', { maxLength: 512 }),
   },

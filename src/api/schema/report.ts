@@ -1,7 +1,7 @@
 // The ReapReport (src/core/report-types.ts) as it appears in status (a node's ReapNodeReport, an
 // owner's lastReap). Lists are capped and so is every string, so a status write can never fail on
 // size; src/api/status.ts fits a report into these bounds.
-import { REPORT_ERROR_CAP, REPORT_ITEM_CAP } from '../../core/report-types.js';
+import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_KINDS } from '../../core/report-types.js';
 import type { Schema } from '../schema-helpers.js';
 import { arr, int, obj, str, time } from '../schema-helpers.js';
 
@@ -21,7 +21,7 @@ export const REPORT_STRING_LIMITS = {
 
 const L = REPORT_STRING_LIMITS;
 const count = (description: string) => int(description, { minimum: 0 });
-const KINDS = ['containers', 'networks', 'volumes', 'ipLeases'];
+const KINDS = [...REPORT_KINDS];
 const COUNT_FIELDS = ['scanned', 'attributable', 'orphaned', 'pending', 'reaped', 'failed', 'skipped'];
 
 const kindCountsSchema = (kind: string): Schema =>

@@ -16,9 +16,11 @@ import { condition, ControllerScenario } from './scenario.js';
 
 const scenario = new ControllerScenario('fleet-status');
 const nodeNames = [uniqueName('node-fleet-a'), uniqueName('node-fleet-b')] as const;
-const nodes: { name: string; engine?: PrivateDockerd; agent?: ControllerProcess }[] = nodeNames.map((name) => ({
-  name,
-}));
+const nodes: { name: string; engine?: PrivateDockerd; agent?: ControllerProcess | undefined }[] = nodeNames.map(
+  (name) => ({
+    name,
+  }),
+);
 
 afterAll(async () => {
   const codes = await Promise.all(nodes.map((n) => n.agent?.stop()));

@@ -34,7 +34,7 @@ describe('StatusApplier on the real API server', () => {
     objects.read({
       apiVersion: ref.apiVersion,
       kind: ref.kind,
-      metadata: { name: ref.name, namespace: ref.namespace },
+      metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
     }) as Promise<StoredObject>;
   const ready = (status: Condition['status'], message: string) =>
     setCondition(undefined, { type: 'Ready', status, reason: 'Swept', message }, 1, now);

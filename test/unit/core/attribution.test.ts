@@ -47,7 +47,7 @@ describe('claimOf and ownerKeyOf', () => {
     resourceName?: string;
     rules: MatchRule[];
     owners?: OwnerKind[];
-    key?: string;
+    key?: string | undefined;
   }>([
     { name: 'label rule reads the label', labels: { 'reaper.dev/owner-uid': 'u1' }, rules: [labelRule], key: 'u1' },
     { name: 'no label: foreign', labels: { app: 'web' }, rules: [labelRule] },

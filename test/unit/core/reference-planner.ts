@@ -1,9 +1,9 @@
-// planReap as it was before its algorithms were optimised for large hosts, kept as the reference
-// the optimised planner must agree with (planner.reference.test.ts). Deliberately the plain way:
-// a comparison sort into execution order, maps from container ids to claims and to planned items,
-// one pass building every item. The decisions' rules themselves (claimOf, outOfScopeReason,
-// protectionOf, grace, blast radius) are the real ones: what is compared is the planner's
-// bookkeeping around them.
+// planReap without its large-host algorithms, kept as the reference the optimised planner must
+// agree with (planner.reference.test.ts): plain code can be checked by reading. Deliberately the
+// plain way: a comparison sort into execution order, maps from container ids to claims and to
+// planned items, one pass building every item. The decisions' rules themselves (claimOf,
+// outOfScopeReason, protectionOf, grace, blast radius) are the real ones: what is compared is the
+// planner's bookkeeping around them.
 import type { Attribution } from '../../../src/core/attribution.js';
 import { LiveKeyIndex, claimOf } from '../../../src/core/attribution.js';
 import { blastRadiusBlock } from '../../../src/core/blast-radius.js';

@@ -4,9 +4,9 @@ import type { ItemOutcome } from '../../../src/core/outcome.js';
 import type { Plan } from '../../../src/core/planner.js';
 import { planReap } from '../../../src/core/planner.js';
 import type { ReportInput } from '../../../src/core/report.js';
-import { buildReport, capText, formatPlanSummary, newSweepId, summarizePlan } from '../../../src/core/report.js';
+import { buildReport, capText, newSweepId } from '../../../src/core/report.js';
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP } from '../../../src/core/report-types.js';
-import { MINUTE, NOW, container, network, owners, ownedBy, policy, snapshot, volume } from './fixtures.js';
+import { MINUTE, NOW, container, network, owners, ownedBy, policy, snapshot } from './fixtures.js';
 
 const reapNow = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { maxOrphanPercent: 100 } });
 /** minAge 5m, no grace, no blast-radius guard. */
@@ -333,52 +333,4 @@ test('the item cap keeps the counts exact, for any plan and any outcomes', () =>
     ),
     { numRuns: 50 },
   );
-});
-
-describe('summarizePlan', () => {
-  test('counts decisions per kind and in all', () => {
-    const plan = planReap(
-      snapshot([
-        container('c1', 'gone'),
-        container('c2', 'A'),
-        container('f1'),
-        network('n1', 'gone', { createdAt: NOW }),
-        network('bridge', 'x', { name: 'bridge' }),
-        volume('v1', 'A'),
-      ]),
-      owners(['A']),
-      reapOld,
-      {},
-      NOW,
-    );
-    const summary = summarizePlan(plan);
-    expect(summary.scanned).toBe(6);
-    expect(summary.decisions).toMatchObject({
-      selected: 1,
-      ownerLive: 2,
-      foreign: 1,
-      tooYoung: 1,
-      protected: 1,
-      blocked: 0,
-    });
-    expect(summary.byKind.containers).toMatchObject({ selected: 1, ownerLive: 1, foreign: 1 });
-    expect(summary.byKind.networks).toMatchObject({ tooYoung: 1, protected: 1 });
-    expect(summary.byKind.ipLeases.selected).toBe(0);
-    expect(summary.approvalId).toBeUndefined();
-    expect(formatPlanSummary(summary)).toBe('6 scanned: 1 foreign, 1 protected, 2 ownerLive, 1 tooYoung, 1 selected');
-  });
-
-  test('carries the block and the fail-closed reasons', () => {
-    const blocked = planReap(
-      snapshot([container('c1', 'gone')]),
-      owners([]),
-      policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { minOwnersToBlock: 1 } }),
-      {},
-      NOW,
-    );
-    expect(summarizePlan(blocked).approvalId).toBe(blocked.blocked!.approvalId);
-    const blind = planReap(snapshot([]), owners([], { synced: false, errors: [] }), reapNow, {}, NOW);
-    expect(summarizePlan(blind).failedClosed).toEqual(['owners not fully visible']);
-    expect(formatPlanSummary(summarizePlan(blind))).toBe('0 scanned');
-  });
 });

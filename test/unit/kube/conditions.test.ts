@@ -1,14 +1,5 @@
 import type { Condition } from '../../../src/kube/conditions.js';
-import {
-  conditionsEqual,
-  findCondition,
-  formatTime,
-  isConditionTrue,
-  removeCondition,
-  setCondition,
-  setConditions,
-  statusChanged,
-} from '../../../src/kube/conditions.js';
+import { findCondition, formatTime, setCondition, setConditions, statusChanged } from '../../../src/kube/conditions.js';
 
 const earlier = '2025-01-01T00:00:00Z';
 const now = new Date('2025-06-01T12:34:56.789Z');
@@ -96,24 +87,9 @@ describe('setCondition', () => {
 describe('condition helpers', () => {
   const conditions = [ready('True'), { ...ready('False'), type: 'Blocked' }];
 
-  test('find, true and remove', () => {
+  test('find', () => {
     expect(findCondition(conditions, 'Blocked')?.status).toBe('False');
     expect(findCondition(conditions, 'Missing')).toBeUndefined();
-    expect(isConditionTrue(conditions, 'Ready')).toBe(true);
-    expect(isConditionTrue(conditions, 'Blocked')).toBe(false);
-    expect(isConditionTrue(undefined, 'Ready')).toBe(false);
-    expect(removeCondition(conditions, 'Ready').map((c) => c.type)).toEqual(['Blocked']);
-  });
-
-  test.each<[string, Condition[] | undefined, Condition[] | undefined, boolean]>([
-    ['same lists', conditions, structuredClone(conditions), true],
-    ['same lists in another order', conditions, [...conditions].reverse(), true],
-    ['both absent', undefined, [], true],
-    ['a message differs', conditions, [ready('True', { message: 'other' }), conditions[1]!], false],
-    ['one more condition', conditions, [...conditions, { ...ready('True'), type: 'Degraded' }], false],
-    ['a generation differs', [ready('True')], [ready('True', { observedGeneration: 2 })], false],
-  ])('conditionsEqual: %s', (_name, a, b, equal) => {
-    expect(conditionsEqual(a, b)).toBe(equal);
   });
 
   test('formatTime keeps seconds, as metav1.Time does', () => {
