@@ -183,8 +183,8 @@ const REAPERS: Record<Contender, (objects: BenchObjects, lab: Lab) => Promise<Me
           return owners;
         },
         onPlanned: () => mark('plan'),
-        recheckOwners: async (p) => {
-          const live = await base.recheckOwners(p);
+        recheckOwners: async (p, candidates) => {
+          const live = await base.recheckOwners(p, candidates);
           mark('re-check');
           return live;
         },

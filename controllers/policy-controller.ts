@@ -5,7 +5,7 @@ import { formatProblems } from '../src/api/problems.js';
 import type { HeldWaveRecord, ReapPolicy } from '../src/api/types.js';
 import type { DeletionWave } from '../src/core/deletion-wave.js';
 import { findDeletionWaves, holdWaves, settlingOwners } from '../src/core/deletion-wave.js';
-import type { GraceState, LiveOwners } from '../src/core/model.js';
+import type { GraceState } from '../src/core/model.js';
 import { ORPHAN_DECISIONS } from '../src/core/planner.js';
 import type { Policy } from '../src/core/policy.js';
 import type { EventRecorder, EventSubject } from '../src/kube/event-recorder.js';
@@ -19,7 +19,7 @@ import type { OwnerSource } from '../src/owners/source.js';
 import type { RuntimeEngine } from '../src/runtime/engine.js';
 import type { SweepHost } from '../src/sweep/environment.js';
 import { freshRecheck, sweepEnvironment } from '../src/sweep/environment.js';
-import type { SweepResult } from '../src/sweep/run-sweep.js';
+import type { SweepEnvironment, SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
 import { ownersFromInformers } from './informer-owners.js';
@@ -75,7 +75,7 @@ interface PolicyMemory {
 export class PolicyController {
   private readonly memory = new Map<string, PolicyMemory>();
   private readonly logger: Logger;
-  private readonly recheck: (policy: Policy) => Promise<LiveOwners>;
+  private readonly recheck: SweepEnvironment['recheckOwners'];
 
   constructor(private readonly options: PolicyControllerOptions) {
     this.logger = options.logger.child('policy-controller');

@@ -68,7 +68,7 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
     snapshot,
     policy,
     backends,
-    recheckOwners: () => env.recheckOwners(policy),
+    recheckOwners: () => env.recheckOwners(policy, kept),
     now: env.now,
   });
   const report = buildReport({

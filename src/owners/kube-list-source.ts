@@ -3,12 +3,16 @@
 // CRD, RBAC, the server gone, a continue token that expired) makes the listing unsynced so nothing
 // is reaped on a partial view.
 import * as k8s from '@kubernetes/client-node';
-import type { OwnerRef } from '../core/model.js';
+import pLimit from 'p-limit';
+import { ownerKeyFromObject } from '../core/attribution.js';
+import type { LiveOwners, OwnerRef } from '../core/model.js';
+import type { OwnerLookup } from '../core/owner-lookup.js';
 import type { OwnerKind, Policy } from '../core/policy.js';
+import { isNotFound } from '../kube/api-errors.js';
 import { ResourceResolver } from '../kube/discovery.js';
 import { PagedLister } from '../kube/paged-list.js';
 import type { KubeObjectLike } from './owner-objects.js';
-import { namespaceSelected, toOwnerRef } from './owner-objects.js';
+import { describeKeyRule, namespaceSelected, toOwnerRef } from './owner-objects.js';
 import type { OwnerListing, OwnerSource } from './source.js';
 import { listingFrom } from './source.js';
 
@@ -16,10 +20,50 @@ export class KubeListOwnerSource implements OwnerSource {
   readonly description = 'cluster';
   private readonly resolver: ResourceResolver;
   private readonly lister: PagedLister;
+  private readonly objects: k8s.KubernetesObjectApi;
 
   constructor(kubeConfig: k8s.KubeConfig) {
     this.resolver = new ResourceResolver(kubeConfig);
     this.lister = new PagedLister(kubeConfig);
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
+  }
+
+  /**
+   * The owners `lookups` name, each read on its own: a key is live when its object is there and
+   * still has that key (a re-created owner has another uid). Undefined when one cannot be read so
+   * (a namespaced kind with no namespace known): then only a listing can answer. Never throws.
+   */
+  async read(lookups: readonly OwnerLookup[]): Promise<LiveOwners | undefined> {
+    const keys = new Set<string>();
+    const errors: string[] = [];
+    const limit = pLimit(READ_CONCURRENCY);
+    let unreadable = false;
+    await Promise.all(
+      lookups.map((lookup) =>
+        limit(async () => {
+          const { owner, namespace, name } = lookup;
+          const where = `${owner.kind}.${owner.apiVersion} ${namespace ? `${namespace}/` : ''}${name}`;
+          try {
+            const resource = await this.resolver.resolve({ apiVersion: owner.apiVersion, kind: owner.kind });
+            if (resource.namespaced && namespace === undefined) {
+              unreadable = true;
+              return;
+            }
+            const object = await this.objects.read({
+              apiVersion: owner.apiVersion,
+              kind: owner.kind,
+              metadata: { name, ...(resource.namespaced ? { namespace } : {}) },
+            });
+            const key = ownerKeyFromObject(object, owner.key);
+            if (key === undefined) errors.push(`${where} has no owner key ${describeKeyRule(owner)}`);
+            else if (key === lookup.key) keys.add(key);
+          } catch (err) {
+            if (!isNotFound(err)) errors.push(`reading ${where}: ${describe(err)}`);
+          }
+        }),
+      ),
+    );
+    return unreadable ? undefined : { keys, synced: errors.length === 0, errors };
   }
 
   async list(policy: Policy): Promise<OwnerListing> {
@@ -51,6 +95,9 @@ export class KubeListOwnerSource implements OwnerSource {
     return listed.items as KubeObjectLike[];
   }
 }
+
+/** Owner reads in flight at once during one re-check. */
+const READ_CONCURRENCY = 8;
 
 function describe(err: unknown): string {
   if (err instanceof k8s.ApiException) return `HTTP ${err.code}: ${String(err.body).slice(0, 300)}`;

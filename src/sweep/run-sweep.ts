@@ -1,7 +1,7 @@
 // One sweep, start to finish (design §3): snapshot the runtime first, then the owners; plan; run
 // what the plan selected with a fresh owner re-check; report. Shared by the CLI and the controller.
 import type { MassDeletions } from '../core/deletion-wave.js';
-import type { GraceState, LiveOwners, RuntimeSnapshot } from '../core/model.js';
+import type { GraceState, LiveOwners, PlannedItem, RuntimeSnapshot } from '../core/model.js';
 import { withoutRemoved } from '../core/model.js';
 import type { ItemOutcome } from '../core/outcome.js';
 import type { Plan } from '../core/planner.js';
@@ -23,7 +23,8 @@ export interface SweepEnvironment {
    */
   readonly massDeletions?: (liveOwnerCount: number) => MassDeletions;
   /** A fresh read right before deleting: bypasses any cache. */
-  readonly recheckOwners: (policy: Policy) => Promise<LiveOwners>;
+  /** A fresh look at the owners right before deleting; `candidates` are what would be removed. */
+  readonly recheckOwners: (policy: Policy, candidates: readonly PlannedItem[]) => Promise<LiveOwners>;
   readonly node: string;
   readonly now: () => number;
   readonly random: () => number;
@@ -65,7 +66,7 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
     snapshot,
     policy,
     backends: env.backends,
-    recheckOwners: () => env.recheckOwners(policy),
+    recheckOwners: () => env.recheckOwners(policy, plan.selected),
     now: env.now,
     signal: env.signal,
     onItemDone: env.onItemDone,
