@@ -141,8 +141,10 @@ test('owners deleted one at a time, as a platform tears labs down, never block',
   for (const [i, lab] of labs.entries()) {
     await scenario.deleteOwner('topologies', ns.churn, lab.metadata!.name!);
     await gone(i % 2, containers[i]!, `lab ${i}’s container`);
-    // A platform's pace: one teardown after another, never a thousand at once.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // A platform's pace: one teardown after another, never a thousand at once. Slower than the
+    // default limit of 10 deletions within 10 s (minOwnersToBlock, massDeletionWindow), which a
+    // deletion reaped within a few hundred milliseconds and a 1 s pause would reach.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
   const sweeps = sweepsSince(since);
   expect(sweeps.filter((s) => s.outcome === 'Blocked')).toEqual([]);
