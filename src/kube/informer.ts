@@ -17,7 +17,7 @@ import type { BackoffOptions } from './backoff.js';
 import { KeyedBackoff } from './backoff.js';
 import type { GroupVersionKind, ResolvedResource } from './discovery.js';
 import { collectionPath, ResourceResolver } from './discovery.js';
-import { LIST_PAGE_SIZE, METADATA_LIST_ACCEPT, PagedLister } from './paged-list.js';
+import { LIST_PAGE_SIZE, PagedLister } from './paged-list.js';
 import type { Projection } from './projection.js';
 import { describeProjection, projectObject, readsOnlyMetadata } from './projection.js';
 import type { TimerHandle, Timers } from './timers.js';
@@ -302,6 +302,13 @@ export function withoutManagedFields<T>(object: T): T {
 }
 
 /**
+ * A watch's objects as PartialObjectMetadata. The single object's type, not the list's: asked for
+ * `as=PartialObjectMetadataList`, kube-apiserver (1.36) answers a watch with 200 and an empty
+ * body, a watch that ends at once without an event or an error.
+ */
+export const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+/**
  * The same configuration, but a watch made with it asks for PartialObjectMetadata. client-node's
  * Watch takes its request options (headers included) from applyToFetchOptions, so that is where
  * the Accept header goes; everything else is the original configuration's.
@@ -311,7 +318,7 @@ export function acceptingMetadata(kubeConfig: k8s.KubeConfig): k8s.KubeConfig {
   metadata.applyToFetchOptions = async (options) => {
     const init = await kubeConfig.applyToFetchOptions(options);
     // client-node makes them a node-fetch Headers.
-    (init.headers as unknown as { set(name: string, value: string): void }).set('Accept', METADATA_LIST_ACCEPT);
+    (init.headers as unknown as { set(name: string, value: string): void }).set('Accept', METADATA_WATCH_ACCEPT);
     return init;
   };
   return metadata;

@@ -10,7 +10,7 @@ import { collectionPath } from './discovery.js';
 
 export const LIST_PAGE_SIZE = 500;
 
-/** Asks the API server for a collection's (or a watch's) objects as PartialObjectMetadata. */
+/** Asks the API server for a collection's objects as PartialObjectMetadata (a watch: informer.ts). */
 export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 export interface ListedPage<T> {

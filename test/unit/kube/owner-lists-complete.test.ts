@@ -10,7 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePolicy } from '../../../src/api/parse-policy.js';
-import { ResilientInformer } from '../../../src/kube/informer.js';
+import { METADATA_WATCH_ACCEPT, ResilientInformer } from '../../../src/kube/informer.js';
 import { METADATA_LIST_ACCEPT } from '../../../src/kube/paged-list.js';
 import { METADATA_ONLY, projectionOf } from '../../../src/kube/projection.js';
 import { KubeListOwnerSource } from '../../../src/owners/kube-list-source.js';
@@ -61,7 +61,7 @@ class PagingApiServer {
       return;
     }
     const accept = req.headers.accept ?? '';
-    const metadataOnly = accept.includes('as=PartialObjectMetadataList');
+    const metadataOnly = accept.includes('as=PartialObjectMetadata');
     if (url.searchParams.get('watch') === 'true') {
       this.accepts.watch.push(accept);
       res.writeHead(200);
@@ -148,7 +148,7 @@ describe('owner listings are complete past any page size (local server)', () => 
       expect(informer.list()).toHaveLength(OWNERS);
       expect(api.limits).toEqual(['500', '500', '500']);
       expect(api.accepts.list).toEqual([METADATA_LIST_ACCEPT, METADATA_LIST_ACCEPT, METADATA_LIST_ACCEPT]);
-      expect(api.accepts.watch).toEqual([METADATA_LIST_ACCEPT]);
+      expect(api.accepts.watch).toEqual([METADATA_WATCH_ACCEPT]);
       // Its own apiVersion and kind, not meta.k8s.io's, and nothing but metadata.
       expect(informer.get(`lab-${OWNERS - 1}`, 'labs')).toEqual({
         apiVersion: API_VERSION,
