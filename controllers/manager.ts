@@ -13,6 +13,7 @@ import { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { InformerTarget } from '../src/kube/informer.js';
 import { describeTarget, ResilientInformer } from '../src/kube/informer.js';
 import { ResourceResolver } from '../src/kube/discovery.js';
+import { METADATA_ONLY } from '../src/kube/projection.js';
 import { LeaderElector } from '../src/kube/leader-election.js';
 import { runWorkers } from '../src/kube/run-workers.js';
 import { settlesWithin } from '../src/kube/timers.js';
@@ -63,7 +64,9 @@ export interface Manager {
 
 const POLICY_TARGET: InformerTarget = { apiVersion: POLICY_API_VERSION, kind: POLICY_KIND };
 const REPORT_TARGET: InformerTarget = { apiVersion: NODE_REPORT_API_VERSION, kind: NODE_REPORT_KIND };
-const NODE_TARGET: InformerTarget = { apiVersion: 'v1', kind: 'Node' };
+// Whether a report's Node exists is all the summary writer asks of Nodes.
+const NODE_TARGET: InformerTarget = { apiVersion: 'v1', kind: 'Node', projection: METADATA_ONLY };
+const OWNER_SUMMARY_FIELDS = [['spec'], ['status']] as const;
 /**
  * An owner deletion's trigger delay while the Docker view can be read: the look at the runtime is a
  * read of memory then, not a listing a burst should share.
@@ -155,8 +158,12 @@ export async function startManager(
       }
     },
   });
+  // Agents keep of each owner its metadata and the fields their key rules read (design §4); the
+  // summary writer also the spec (what is expected) and status (to write only what differs) of the
+  // owners whose status it writes.
+  const summaryFields = (target: InformerTarget) => (summarizing && isBuiltIn(target) ? OWNER_SUMMARY_FIELDS : []);
   const syncTargets = () => {
-    const { removed } = informers.setTargets(registry.informerTargets());
+    const { removed } = informers.setTargets(registry.informerTargets(summaryFields));
     for (const target of removed) metrics.forgetInformer(describeTarget(target));
   };
   const enqueueOwner = (target: InformerTarget, object: k8s.KubernetesObject) => {

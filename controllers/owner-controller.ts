@@ -125,7 +125,13 @@ export class OwnerController {
       return { requeueAfterMs: this.options.resyncMs };
     }
     try {
-      if (tearingDown.length > 0) await this.tearDown(ref, object, tearingDown);
+      if (tearingDown.length > 0) {
+        // The cache holds an owner's metadata and key fields only (design §4): the teardown's
+        // record (TornDown, lastReap) is written from the object as stored now, status included.
+        const stored = await this.readStored(ref, object.metadata.uid);
+        if (!stored) return; // gone, or replaced by a new object that has its own turn in the queue
+        await this.tearDown(ref, stored, tearingDown);
+      }
       // Read afresh and matched by uid: our own status write just moved the resourceVersion, and the
       // cache may not have it yet.
       const change = await this.options.finalizers.remove(object);
@@ -215,6 +221,22 @@ export class OwnerController {
       ...(report ? { lastReap: fitReportToStatus(report) } : {}),
     };
     await this.options.status.apply(ref, status);
+  }
+
+  /** The owner as the API server holds it, when it is still the object of this uid. */
+  private async readStored(ref: ObjectRef, uid: string | undefined): Promise<OwnerObject | undefined> {
+    try {
+      const stored = (await this.fresh.read({
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+      })) as OwnerObject;
+      if (uid !== undefined && stored.metadata.uid !== uid) return undefined;
+      return { ...stored, apiVersion: ref.apiVersion, kind: ref.kind };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   /** The policy's live owners from the caches, leaving out the one object being torn down. */

@@ -7,9 +7,11 @@ import type { ReapPolicy } from '../src/api/types.js';
 import { APPROVE_SWEEP_ANNOTATION } from '../src/core/policy.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';
 import type { InformerTarget } from '../src/kube/informer.js';
+import type { FieldPath } from '../src/kube/projection.js';
+import { projectionOf } from '../src/kube/projection.js';
 import type { ClaimOverlap } from '../src/core/owner-scope.js';
 import { rivalsAmong } from '../src/core/owner-scope.js';
-import { namespaceSelected } from '../src/owners/owner-objects.js';
+import { fieldsReadBy, namespaceSelected } from '../src/owners/owner-objects.js';
 
 export interface RegisteredPolicy {
   readonly object: ReapPolicy;
@@ -101,14 +103,23 @@ export class PolicyRegistry {
 
   /**
    * One all-namespaces informer per owner kind any valid policy names, plus the built-in kinds:
-   * a kind costs one list+watch however many policies or namespaces name it.
+   * a kind costs one list+watch however many policies or namespaces name it. Each keeps of its
+   * owners the metadata and the fields the policies' key rules read, and what `alsoKeep` asks for
+   * the kind (the summary writer's spec and status of the built-in kinds).
    */
-  informerTargets(): InformerTarget[] {
-    const targets = new Map<string, InformerTarget>();
-    const add = (apiVersion: string, kind: string) => targets.set(`${apiVersion}|${kind}`, { apiVersion, kind });
-    for (const target of BUILT_IN_OWNER_KINDS) add(target.apiVersion, target.kind);
-    for (const policy of this.valid()) for (const owner of policy.owners) add(owner.apiVersion, owner.kind);
-    return [...targets.values()];
+  informerTargets(alsoKeep: (target: InformerTarget) => readonly FieldPath[] = () => []): InformerTarget[] {
+    const fields = new Map<string, { target: InformerTarget; paths: FieldPath[] }>();
+    const add = (apiVersion: string, kind: string, paths: readonly FieldPath[]) => {
+      const key = `${apiVersion}|${kind}`;
+      let entry = fields.get(key);
+      if (!entry)
+        fields.set(key, (entry = { target: { apiVersion, kind }, paths: [...alsoKeep({ apiVersion, kind })] }));
+      entry.paths.push(...paths);
+    };
+    for (const target of BUILT_IN_OWNER_KINDS) add(target.apiVersion, target.kind, []);
+    for (const policy of this.valid())
+      for (const owner of policy.owners) add(owner.apiVersion, owner.kind, fieldsReadBy(owner.key));
+    return [...fields.values()].map(({ target, paths }) => ({ ...target, projection: projectionOf(paths) }));
   }
 
   /** Valid policies that name this kind and select this namespace, by name. */

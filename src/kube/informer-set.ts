@@ -1,10 +1,13 @@
 // Informers for a set of targets that changes at run time: the controller derives the targets from
 // the ReapPolicies (their owner kinds and namespaces) and calls setTargets() whenever a policy changes;
-// informers for new targets start, informers no longer wanted stop. One resolver is shared, so
-// discovery is fetched once per group/version.
+// informers for new targets start, informers no longer wanted stop, and an informer whose
+// projection (what it keeps of each object) is no longer the one wanted starts over with the new
+// one: its cache lacks what the new one keeps. One resolver is shared, so discovery is fetched once
+// per group/version.
 import type * as k8s from '@kubernetes/client-node';
 import type { InformerOptions, InformerState, InformerTarget, ObjectEvent } from './informer.js';
 import { ResilientInformer, targetKey } from './informer.js';
+import { sameProjection } from './projection.js';
 import { ResourceResolver } from './discovery.js';
 
 export type TargetEventHandler = (event: ObjectEvent, object: k8s.KubernetesObject, target: InformerTarget) => void;
@@ -33,17 +36,25 @@ export class DynamicInformerSet {
   }
 
   /**
-   * Makes the running informers exactly `targets` (duplicates collapse). New informers start in the
-   * background; their state tells when they are synced.
+   * Makes the running informers exactly `targets` (duplicates collapse; of two with one key, the
+   * last wins). New informers start in the background; their state tells when they are synced.
+   * `replaced` started over for a new projection: until synced again they are not ready, so
+   * nothing is swept on a cache that lacks a field a policy now reads.
    */
-  setTargets(targets: readonly InformerTarget[]): { added: InformerTarget[]; removed: InformerTarget[] } {
+  setTargets(targets: readonly InformerTarget[]): {
+    added: InformerTarget[];
+    removed: InformerTarget[];
+    replaced: InformerTarget[];
+  } {
     if (this.stopped) throw new Error('the informer set was stopped');
     const wanted = new Map(targets.map((target) => [targetKey(target), target]));
     const removed: InformerTarget[] = [];
+    const replaced: InformerTarget[] = [];
     for (const [key, informer] of this.informers) {
-      if (wanted.has(key)) continue;
+      const target = wanted.get(key);
+      if (target && sameProjection(target.projection, informer.target.projection)) continue;
       this.informers.delete(key);
-      removed.push(informer.target);
+      (target ? replaced : removed).push(target ?? informer.target);
       this.track(informer.stop());
     }
     const added: InformerTarget[] = [];
@@ -51,10 +62,10 @@ export class DynamicInformerSet {
       if (this.informers.has(key)) continue;
       const informer = this.create(target);
       this.informers.set(key, informer);
-      added.push(target);
+      if (!replaced.includes(target)) added.push(target);
       void informer.start();
     }
-    return { added, removed };
+    return { added, removed, replaced };
   }
 
   get(target: InformerTarget): ResilientInformer | undefined {

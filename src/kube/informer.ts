@@ -6,7 +6,9 @@
 // - a restart with backoff after an error: ListWatch restarts by itself only when a watch closes
 //   normally or expires (410, relisting), and stops for good on any other error;
 // - a server-side watch timeout (client-go's 5-10 minutes), so a quiet connection is renewed;
-// - any kind, resolved through discovery (a CRD installed later is picked up by the retries).
+// - any kind, resolved through discovery (a CRD installed later is picked up by the retries);
+// - a projection (projection.ts): the cache keeps the kept metadata and the named fields only, and
+//   lists and watches ask for metadata alone (PartialObjectMetadata) when that holds every field.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../observe/logger.js';
 import { silentLogger } from '../observe/logger.js';
@@ -16,6 +18,8 @@ import { KeyedBackoff } from './backoff.js';
 import type { GroupVersionKind, ResolvedResource } from './discovery.js';
 import { collectionPath, ResourceResolver } from './discovery.js';
 import { LIST_PAGE_SIZE, PagedLister } from './paged-list.js';
+import type { Projection } from './projection.js';
+import { describeProjection, projectObject, readsOnlyMetadata } from './projection.js';
 import type { TimerHandle, Timers } from './timers.js';
 import { systemTimers } from './timers.js';
 
@@ -23,6 +27,8 @@ export interface InformerTarget extends GroupVersionKind {
   /** Watch one namespace; all namespaces when absent. */
   namespace?: string;
   labelSelector?: string;
+  /** What the cache keeps of each object; whole objects (less managedFields) when absent. */
+  projection?: Projection;
 }
 
 export interface InformerState {
@@ -60,6 +66,7 @@ export const DEFAULT_RESTART_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 6
 const WATCH_GRACE_SECONDS = 30;
 export const DEFAULT_WATCH_IDLE_TIMEOUT_MS = 150_000;
 
+/** Which collection: the projection says only what is kept of it. */
 export function targetKey(target: InformerTarget): string {
   return [target.apiVersion, target.kind, target.namespace ?? '', target.labelSelector ?? ''].join('|');
 }
@@ -80,6 +87,9 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
   private readonly restartBackoff: KeyedBackoff<'restart'>;
   private readonly watchTimeoutSeconds: () => number;
   private readonly watchIdleTimeoutMs: number;
+  /** Each object as the cache keeps it, right after decoding (listed or watched). */
+  private readonly shape: <U>(object: U) => U;
+  private readonly metadataOnly: boolean;
   private readonly handlers: Record<ObjectEvent, Set<ObjectHandler<T>>> = {
     add: new Set(),
     update: new Set(),
@@ -107,6 +117,10 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
     this.restartBackoff = new KeyedBackoff(options.restartBackoff ?? DEFAULT_RESTART_BACKOFF);
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
     this.watchIdleTimeoutMs = options.watchIdleTimeoutMs ?? DEFAULT_WATCH_IDLE_TIMEOUT_MS;
+    const projection = target.projection;
+    this.metadataOnly = projection !== undefined && readsOnlyMetadata(projection);
+    this.shape =
+      projection === undefined ? withoutManagedFields : (object) => projectObject(object, projection, target);
   }
 
   /** The initial list is in the cache (stays true once reached). */
@@ -196,7 +210,12 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
     }
     if (this.stopped || this.errorCount !== errorsBefore) return;
     this.restartBackoff.reset('restart');
-    if (!this.current.healthy) this.logger.info(this.current.synced ? 'informer recovered' : 'informer synced');
+    if (!this.current.healthy) {
+      this.logger.info(this.current.synced ? 'informer recovered' : 'informer synced', {
+        caches: describeProjection(this.target.projection),
+        wire: this.metadataOnly ? 'metadata' : 'objects',
+      });
+    }
     this.setState({ synced: true, healthy: true });
   }
 
@@ -217,7 +236,13 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
 
   private makeListWatch(resource: ResolvedResource): k8s.ListWatch<T> {
     const path = collectionPath(resource, this.target.namespace);
-    const watch = new BoundedWatch(this.kubeConfig, this.watchTimeoutSeconds, this.watchIdleTimeoutMs, this.timers);
+    const watch = new BoundedWatch(
+      this.metadataOnly ? acceptingMetadata(this.kubeConfig) : this.kubeConfig,
+      this.shape,
+      this.watchTimeoutSeconds,
+      this.watchIdleTimeoutMs,
+      this.timers,
+    );
     const listWatch = new k8s.ListWatch<T>(path, watch, () => this.listAll(resource), false, this.target.labelSelector);
     for (const event of ['add', 'update', 'delete'] as const) {
       listWatch.on(event, (object) => this.emit(event, object));
@@ -228,7 +253,12 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
 
   /** The whole collection, page by page (paged-list.ts): never one response of every object. */
   private async listAll(resource: ResolvedResource): Promise<k8s.KubernetesListObject<T>> {
-    const listed = await this.lister.listAll<T>(resource, this.target, withoutManagedFields, this.listPageSize);
+    const listed = await this.lister.listAll<T>(
+      resource,
+      { ...this.target, metadataOnly: this.metadataOnly },
+      this.shape,
+      this.listPageSize,
+    );
     return {
       apiVersion: 'v1',
       kind: 'List',
@@ -272,6 +302,29 @@ export function withoutManagedFields<T>(object: T): T {
 }
 
 /**
+ * A watch's objects as PartialObjectMetadata. The single object's type, not the list's: asked for
+ * `as=PartialObjectMetadataList`, kube-apiserver (1.36) answers a watch with 200 and an empty
+ * body, a watch that ends at once without an event or an error.
+ */
+export const METADATA_WATCH_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+/**
+ * The same configuration, but a watch made with it asks for PartialObjectMetadata. client-node's
+ * Watch takes its request options (headers included) from applyToFetchOptions, so that is where
+ * the Accept header goes; everything else is the original configuration's.
+ */
+export function acceptingMetadata(kubeConfig: k8s.KubeConfig): k8s.KubeConfig {
+  const metadata = Object.create(kubeConfig) as k8s.KubeConfig;
+  metadata.applyToFetchOptions = async (options) => {
+    const init = await kubeConfig.applyToFetchOptions(options);
+    // client-node makes them a node-fetch Headers.
+    (init.headers as unknown as { set(name: string, value: string): void }).set('Accept', METADATA_WATCH_ACCEPT);
+    return init;
+  };
+  return metadata;
+}
+
+/**
  * A Watch whose requests ask the server to end them after a while and to send bookmarks, and that
  * takes a watch for dead when the server has not ended it well after that time, when nothing (not
  * even a bookmark) has come for idleMs, or when the response has not begun within idleMs: a
@@ -281,6 +334,7 @@ export function withoutManagedFields<T>(object: T): T {
 class BoundedWatch extends k8s.Watch {
   constructor(
     kubeConfig: k8s.KubeConfig,
+    private readonly shape: <U>(object: U) => U,
     private readonly timeoutSeconds: () => number,
     private readonly idleMs: number,
     private readonly timers: Timers,
@@ -323,7 +377,8 @@ class BoundedWatch extends k8s.Watch {
       (phase, apiObj, watchObj) => {
         if (ended) return;
         armIdle('the watch sent nothing, not even a bookmark,');
-        callback(phase, withoutManagedFields(apiObj), watchObj);
+        // An ERROR event's object is a Status (its code says 410): only objects are shaped.
+        callback(phase, phase === 'ERROR' ? apiObj : this.shape(apiObj), watchObj);
       },
       end,
     );

@@ -1,7 +1,8 @@
 // Owners listed straight from the API server (the CLI's source; the controller reads informers).
 // Every owner kind is listed completely, page by page, per kind and namespace; any failure (a missing
 // CRD, RBAC, the server gone, a continue token that expired) makes the listing unsynced so nothing
-// is reaped on a partial view.
+// is reaped on a partial view. Like the informers, it asks for metadata alone when the key rule
+// reads nothing else, and keeps of each object only what the key rule reads.
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { ownerKeyFromObject } from '../core/attribution.js';
@@ -11,8 +12,9 @@ import type { OwnerKind, Policy } from '../core/policy.js';
 import { isNotFound } from '../kube/api-errors.js';
 import { ResourceResolver } from '../kube/discovery.js';
 import { PagedLister } from '../kube/paged-list.js';
+import { projectionOf, projectObject, readsOnlyMetadata } from '../kube/projection.js';
 import type { KubeObjectLike } from './owner-objects.js';
-import { describeKeyRule, namespaceSelected, toOwnerRef } from './owner-objects.js';
+import { describeKeyRule, fieldsReadBy, namespaceSelected, toOwnerRef } from './owner-objects.js';
 import type { OwnerListing, OwnerSource } from './source.js';
 import { listingFrom } from './source.js';
 
@@ -90,8 +92,14 @@ export class KubeListOwnerSource implements OwnerSource {
   }
 
   private async listAll(kind: OwnerKind, namespace: string | undefined): Promise<KubeObjectLike[]> {
-    const resource = await this.resolver.resolve({ apiVersion: kind.apiVersion, kind: kind.kind });
-    const listed = await this.lister.listAll(resource, namespace === undefined ? {} : { namespace });
+    const gvk = { apiVersion: kind.apiVersion, kind: kind.kind };
+    const resource = await this.resolver.resolve(gvk);
+    const projection = projectionOf(fieldsReadBy(kind.key));
+    const listed = await this.lister.listAll<k8s.KubernetesObject>(
+      resource,
+      { ...(namespace === undefined ? {} : { namespace }), metadataOnly: readsOnlyMetadata(projection) },
+      (object) => projectObject(object, projection, gvk),
+    );
     return listed.items as KubeObjectLike[];
   }
 }

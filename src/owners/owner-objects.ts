@@ -1,7 +1,8 @@
 // Turning arbitrary owner objects (from the API server or from files) into OwnerRefs.
 import { ownerKeyFromObject } from '../core/attribution.js';
 import type { OwnerRef } from '../core/model.js';
-import type { OwnerKind } from '../core/policy.js';
+import type { OwnerKeyRule, OwnerKind } from '../core/policy.js';
+import type { FieldPath } from '../kube/projection.js';
 
 export interface KubeObjectLike {
   apiVersion?: string;
@@ -29,6 +30,14 @@ export function toOwnerRef(object: KubeObjectLike, kind: OwnerKind): OwnerRef | 
     ...(object.metadata?.uid ? { uid: object.metadata.uid } : {}),
     key,
   };
+}
+
+/**
+ * The fields of an owner object a key rule reads beyond the metadata every projection keeps
+ * (uid, name, namespace): what an owner cache must hold for its keys.
+ */
+export function fieldsReadBy(rule: OwnerKeyRule): FieldPath[] {
+  return rule.type === 'field' ? [rule.path] : [];
 }
 
 export function namespaceSelected(kind: OwnerKind, namespace: string | undefined): boolean {

@@ -1,9 +1,11 @@
 // A DynamicInformerSet on the real API server: a target whose kind is not served yet stays unsynced
 // and unhealthy (a sweep would fail closed) until its CRD is installed, then syncs by itself through
-// discovery; dropping a target stops its informer.
+// discovery; dropping a target stops its informer; a target whose projection changes gets a new
+// informer, not ready until it has listed what the new projection keeps.
 import * as k8s from '@kubernetes/client-node';
 import type { InformerTarget, ObjectEvent } from '../../../src/kube/informer.js';
 import { DynamicInformerSet } from '../../../src/kube/informer-set.js';
+import { METADATA_ONLY, projectionOf } from '../../../src/kube/projection.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
 import { createNamespace, deleteNamespace, waitFor } from './helpers.js';
 
@@ -81,5 +83,46 @@ describe('DynamicInformerSet', () => {
     expect(set.get(widgets)).toBeUndefined();
     await waitFor('the dropped informer to stop', () => widgetInformer.state().lastError === 'stopped');
     expect(set.states().map((s) => s.target)).toEqual([configMaps]);
+  });
+
+  test('a new projection starts the informer over with what it keeps', async () => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const labelSelector = 'reaper.dev/test=projection-change';
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'keyed', labels: { 'reaper.dev/test': 'projection-change' } }, data: { lab: 'l1' } },
+    });
+    const byUid: InformerTarget = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace,
+      labelSelector,
+      projection: METADATA_ONLY,
+    };
+    const byField: InformerTarget = { ...byUid, projection: projectionOf([['data', 'lab']]) };
+    const own = new DynamicInformerSet(kc);
+    try {
+      own.setTargets([byUid]);
+      await waitFor('the metadata informer to sync', () => own.ready());
+      const first = own.get(byUid)!;
+      expect(first.get('keyed', namespace)).not.toHaveProperty('data');
+      // The same projection again (another object of the same meaning): nothing changes.
+      expect(own.setTargets([{ ...byUid, projection: projectionOf([]) }])).toEqual({
+        added: [],
+        removed: [],
+        replaced: [],
+      });
+
+      expect(own.setTargets([byField])).toEqual({ added: [], removed: [], replaced: [byField] });
+      const second = own.get(byField)!;
+      expect(second).not.toBe(first);
+      // Not ready until it has listed: a sweep in between fails closed.
+      expect(own.ready()).toBe(false);
+      await waitFor('the old informer to stop', () => first.state().lastError === 'stopped');
+      await waitFor('the new informer to sync', () => own.ready());
+      expect(second.get('keyed', namespace)).toHaveProperty('data', { lab: 'l1' });
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -1,10 +1,12 @@
 // The informer on the real kube-apiserver: it syncs, follows changes, turns unhealthy when its watch
 // fails (here: its RBAC permission is taken away while it runs) and recovers when the permission
-// comes back, without missing what changed meanwhile.
+// comes back, without missing what changed meanwhile; and informers of metadata (PartialObjectMetadata
+// lists and watches) and of projections keep only what they are asked to.
 import * as k8s from '@kubernetes/client-node';
-import { ResourceResolver } from '../../../src/kube/discovery.js';
-import { ResilientInformer } from '../../../src/kube/informer.js';
+import { collectionPath, ResourceResolver } from '../../../src/kube/discovery.js';
+import { acceptingMetadata, ResilientInformer } from '../../../src/kube/informer.js';
 import { PagedLister } from '../../../src/kube/paged-list.js';
+import { METADATA_ONLY, projectionOf } from '../../../src/kube/projection.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
 import {
   createNamespace,
@@ -185,5 +187,151 @@ describe('lists in pages', () => {
     expect(informer.state()).toEqual({ synced: true, healthy: true });
     expect(informer.list()).toHaveLength(130);
     expect(informer.list().every((o) => o.metadata?.managedFields === undefined)).toBe(true);
+  });
+});
+
+// Owners cached as metadata (design §4): the API server sends PartialObjectMetadata when asked, the
+// cache holds no spec, status or annotations, and adds, updates and deletions are seen as before. A
+// projection of a field the metadata lacks lists whole objects and keeps that field alone.
+describe('informers of metadata and projections', () => {
+  const admin = kubeConfig();
+  const core = admin.makeApiClient(k8s.CoreV1Api);
+  const custom = admin.makeApiClient(k8s.CustomObjectsApi);
+  const namespace = uniqueName('metadata');
+  const resolver = new ResourceResolver(admin);
+  const informers: ResilientInformer[] = [];
+  const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' };
+  const topologies = { group: 'reaper.dev', version: 'v1alpha1', plural: 'topologies', namespace };
+
+  beforeAll(() => createNamespace(admin, namespace));
+  afterAll(async () => {
+    await Promise.all(informers.map((informer) => informer.stop()));
+    await deleteNamespace(admin, namespace);
+  });
+
+  const topology = (name: string, nodes: number) => ({
+    ...TOPOLOGY,
+    metadata: {
+      name,
+      labels: { 'reaper.dev/test': 'metadata' },
+      annotations: { 'example.test/note': 'x'.repeat(200) },
+    },
+    spec: {
+      networks: [{ name: 'n1' }],
+      nodes: Array.from({ length: nodes }, (_, i) => ({ name: `r${i}`, image: 'busybox', networks: ['n1'] })),
+    },
+  });
+
+  test('Topologies: list and watch carry PartialObjectMetadata; the cache has no spec; changes and deletions are seen', async () => {
+    for (let i = 0; i < 12; i++)
+      await custom.createNamespacedCustomObject({ ...topologies, body: topology(`lab-${i}`, 2) });
+    const labelSelector = 'reaper.dev/test=metadata';
+
+    // What the API server sends: metadata alone, page by page.
+    const resource = await resolver.resolve(TOPOLOGY);
+    const lister = new PagedLister(admin);
+    const page = await lister.page(resource, { namespace, labelSelector, metadataOnly: true }, 5);
+    expect(page.items).toHaveLength(5);
+    expect(page.continue).toBeDefined();
+    for (const item of page.items as (k8s.KubernetesObject & { spec?: unknown })[]) {
+      expect(item).toMatchObject({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata' });
+      expect(item.spec).toBeUndefined();
+      expect(item.metadata?.annotations?.['example.test/note']).toBeDefined();
+    }
+    const all = await lister.listAll(resource, { namespace, labelSelector, metadataOnly: true }, (o) => o, 5);
+    expect(all.pages).toBe(3);
+    expect(all.items).toHaveLength(12);
+
+    // And what a watch sends when asked the same way.
+    const watched: k8s.KubernetesObject[] = [];
+    const watchRequest = await new k8s.Watch(acceptingMetadata(admin)).watch(
+      collectionPath(resource, namespace),
+      { labelSelector, resourceVersion: all.resourceVersion },
+      (_phase: string, object: k8s.KubernetesObject) => watched.push(object),
+      () => undefined,
+    );
+    try {
+      await custom.createNamespacedCustomObject({ ...topologies, body: topology('watched', 1) });
+      const event = await waitFor('the watch event', () => watched.find((o) => o.metadata?.name === 'watched'));
+      expect(event).toMatchObject({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata' });
+      expect(event).not.toHaveProperty('spec');
+    } finally {
+      watchRequest.abort();
+    }
+
+    const informer = new ResilientInformer(
+      admin,
+      { ...TOPOLOGY, namespace, labelSelector, projection: METADATA_ONLY },
+      { listPageSize: 5, watchTimeoutSeconds: () => 2 },
+    );
+    informers.push(informer);
+    const events: string[] = [];
+    const deleted: k8s.KubernetesObject[] = [];
+    for (const event of ['add', 'update', 'delete'] as const) {
+      informer.on(event, (o) => events.push(`${event}:${o.metadata?.name}:${o.metadata?.generation}`));
+    }
+    informer.on('delete', (o) => deleted.push(o));
+    await informer.start();
+    expect(informer.state()).toEqual({ synced: true, healthy: true });
+    expect(informer.list()).toHaveLength(13);
+    for (const cached of informer.list()) {
+      expect(cached).toMatchObject(TOPOLOGY);
+      expect(Object.keys(cached).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+      expect(Object.keys(cached.metadata ?? {}).sort()).toEqual([
+        'generation',
+        'name',
+        'namespace',
+        'resourceVersion',
+        'uid',
+      ]);
+    }
+
+    // A spec change is an update (a new resourceVersion and generation), seen without the spec.
+    await custom.patchNamespacedCustomObject(
+      { ...topologies, name: 'lab-3', body: { spec: topology('lab-3', 5).spec } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await waitFor('the update', () => events.includes('update:lab-3:2'));
+    expect(informer.get('lab-3', namespace)).not.toHaveProperty('spec');
+
+    // Deletions, including across watch renewals (2 s), arrive with the owner's uid.
+    const uid = informer.get('lab-7', namespace)?.metadata?.uid;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await custom.deleteNamespacedCustomObject({ ...topologies, name: 'lab-7' });
+    await waitFor('the deletion', () => deleted.find((o) => o.metadata?.name === 'lab-7'));
+    expect(deleted.find((o) => o.metadata?.name === 'lab-7')?.metadata?.uid).toBe(uid);
+    expect(informer.get('lab-7', namespace)).toBeUndefined();
+    expect(informer.list()).toHaveLength(12);
+    expect(informer.healthy).toBe(true);
+  });
+
+  test('ConfigMaps keyed by a data field: whole objects are listed, the field alone is kept, and a deletion carries it', async () => {
+    const labels = { 'reaper.dev/test': 'projection' };
+    const body = (name: string, lab: string) => ({ metadata: { name, labels }, data: { lab, other: 'y'.repeat(500) } });
+    await core.createNamespacedConfigMap({ namespace, body: body('cm-a', 'lab-a') });
+    const informer = new ResilientInformer(admin, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace,
+      labelSelector: 'reaper.dev/test=projection',
+      projection: projectionOf([['data', 'lab']]),
+    });
+    informers.push(informer);
+    const deleted: k8s.KubernetesObject[] = [];
+    informer.on('delete', (o) => deleted.push(o));
+    await informer.start();
+    expect(informer.get('cm-a', namespace)).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      data: { lab: 'lab-a' },
+    });
+    expect(informer.get('cm-a', namespace)).not.toHaveProperty('data.other');
+
+    await core.createNamespacedConfigMap({ namespace, body: body('cm-b', 'lab-b') });
+    await waitFor('the added ConfigMap', () => informer.get('cm-b', namespace));
+    expect(informer.get('cm-b', namespace)).toHaveProperty('data', { lab: 'lab-b' });
+    await core.deleteNamespacedConfigMap({ name: 'cm-b', namespace });
+    const gone = await waitFor('the deletion', () => deleted.find((o) => o.metadata?.name === 'cm-b'));
+    expect(gone).toHaveProperty('data', { lab: 'lab-b' });
   });
 });

@@ -1,5 +1,7 @@
 import { BUILT_IN_OWNER_KINDS, PolicyRegistry, mayTearDown, targetOf } from '../../../controllers/policy-registry.js';
 import type { ObjectMeta, ReapPolicy, ReapPolicySpec } from '../../../src/api/types.js';
+import type { InformerTarget } from '../../../src/kube/informer.js';
+import { METADATA_ONLY } from '../../../src/kube/projection.js';
 
 const LABS = { apiVersion: 'example.com/v1', kind: 'Lab' };
 const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' };
@@ -114,14 +116,39 @@ describe('the set of policies', () => {
   ])('informerTargets: %s', (_name, objects, expected) => {
     const targets = registryOf(...objects).informerTargets();
     expect(targets.map((t) => `${t.apiVersion}|${t.kind}`)).toEqual(expected);
-    for (const t of targets) expect(Object.keys(t).sort()).toEqual(['apiVersion', 'kind']);
+    // All namespaces, no selector; uid keys read metadata alone.
+    for (const t of targets) expect(t).toEqual({ apiVersion: t.apiVersion, kind: t.kind, projection: METADATA_ONLY });
   });
 
   test('informerTargets follow a removed policy', () => {
     const registry = registryOf(reapPolicy('a', { owners: [LABS] }));
-    expect(registry.informerTargets()).toContainEqual(LABS);
+    expect(registry.informerTargets()).toContainEqual({ ...LABS, projection: METADATA_ONLY });
     registry.remove('a');
-    expect(registry.informerTargets()).toEqual(BUILT_IN_OWNER_KINDS);
+    expect(registry.informerTargets()).toEqual(
+      BUILT_IN_OWNER_KINDS.map((kind) => ({ ...kind, projection: METADATA_ONLY })),
+    );
+  });
+
+  test('informerTargets keep the fields the key rules read, and what the caller asks for the kind', () => {
+    const registry = registryOf(
+      reapPolicy('by-lab-id', { owners: [{ ...LABS, key: '.spec.labId' }] }),
+      reapPolicy('by-team', { owners: [{ ...LABS, namespaces: ['x'], key: '.metadata.labels.team' }] }),
+      reapPolicy('by-name', { owners: [{ ...TOPOLOGY, key: 'name' }] }),
+      reapPolicy('broken', invalidSpec({ owners: [{ ...LABS, key: '.spec.other' }] })),
+    );
+    const fields = (targets: InformerTarget[]) =>
+      Object.fromEntries(targets.map((t) => [t.kind, t.projection?.fields.map((path) => path.join('.'))]));
+    expect(fields(registry.informerTargets())).toEqual({
+      Topology: [],
+      Sandbox: [],
+      Lab: ['metadata.labels.team', 'spec.labId'],
+    });
+    const summary = (t: InformerTarget) => (t.kind === 'Lab' ? [] : [['spec'], ['status']]);
+    expect(fields(registry.informerTargets(summary))).toEqual({
+      Topology: ['spec', 'status'],
+      Sandbox: ['spec', 'status'],
+      Lab: ['metadata.labels.team', 'spec.labId'],
+    });
   });
 
   describe('managing', () => {
