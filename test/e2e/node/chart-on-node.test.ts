@@ -303,8 +303,33 @@ test('the kubelet restarts a killed agent container, and the agent resumes reapi
   );
 });
 
-test('helm upgrade to a new image rolls the pod', async () => {
+/** This node's cumulative count of reaped resources, from its ReapNodeReport. */
+const reapedOnNode = (): number => {
+  const list = json<{ items: { spec?: { node?: string }; status?: { totals?: { reaped?: number } } }[] }>([
+    'get',
+    'reapnodereports',
+    '-l',
+    `reaper.dev/policy=${policyName}`,
+  ]);
+  return list.items.find((r) => r.spec?.node === cluster().node)?.status?.totals?.reaped ?? 0;
+};
+
+test('helm upgrade to a new image rolls the pod: an orphan made during the roll is reaped, and counted once', async () => {
   const before = readyAgent()!;
+  // The last test's reap may still be on its way into the report: take the count once it holds.
+  let reapedBefore = reapedOnNode();
+  await eventually('the node report to hold still', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const now = reapedOnNode();
+    const still = now === reapedBefore;
+    reapedBefore = now;
+    return still || undefined;
+  });
+  // Made just before the roll: the old pod's last sweep or the new pod's first reaps it, not both.
+  const stray = await fx.container('during-upgrade', {
+    running: false,
+    labels: ownerLabels(labelKey, randomUUID(), { namespace: ownerNamespace }),
+  });
   // The same content under a new tag is a new image reference: the pod template changes.
   const { repository, tag } = reaperImage();
   const newTag = `${tag}-next`;
@@ -324,6 +349,13 @@ test('helm upgrade to a new image rolls the pod', async () => {
     180_000,
   );
   expect(after.spec.nodeName).toBe(cluster().node);
+  await eventually('the orphan made during the roll to be reaped', async () =>
+    !(await fx.exists('container', stray)) ? true : undefined,
+  );
+  await eventually('the node report to count it', () => reapedOnNode() >= reapedBefore + 1 || undefined);
+  // A second removal of the same container (a stale plan finding it gone) would count it again.
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  expect(reapedOnNode()).toBe(reapedBefore + 1);
 });
 
 test('helm test runs its Pod on the node; it reaches the agent through the Service by name', () => {
