@@ -2,6 +2,7 @@
 // (a sweep, a runtime change in what owners hold on this node) and otherwise at a slow jittered
 // heartbeat, so an idle fleet of N nodes makes N/heartbeat writes and no object is everyone's.
 // Agents never watch these objects; the summary writer does.
+import { sweepTotals } from '../src/api/status.js';
 import type { HeldWaveRecord, ReapNodeReportStatus } from '../src/api/types.js';
 import type { RuntimeSnapshot } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
@@ -187,5 +188,6 @@ export class NodeReporter {
 /** Whether a sweep changed anything or met anything worth saying at once. */
 function didSomething(report: SweepFacts['report']): boolean {
   if (report.outcome !== 'Completed') return true;
-  return Object.values(report.counts).some((kind) => kind.reaped > 0 || kind.failed > 0);
+  const { reaped, failed } = sweepTotals(report);
+  return reaped > 0 || failed > 0;
 }

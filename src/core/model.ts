@@ -1,5 +1,7 @@
 // The data the pure core works on: what the runtime holds, who owns what, and what a sweep decides.
 // Backends (src/runtime) produce these; the planner and report builder consume them.
+import type { ItemOutcome } from './outcome.js';
+import { isRemoved } from './outcome.js';
 
 export type ResourceKind = 'container' | 'network' | 'volume' | 'ipLease';
 
@@ -100,11 +102,9 @@ export function resourceKey(resource: Pick<RuntimeResource, 'kind' | 'id'>): str
  */
 export function withoutRemoved(
   snapshot: RuntimeSnapshot,
-  outcomes: readonly { readonly key: string; readonly status: string }[],
+  outcomes: readonly Pick<ItemOutcome, 'key' | 'status'>[],
 ): RuntimeSnapshot {
-  const removed = new Set(
-    outcomes.filter((o) => o.status === 'reaped' || o.status === 'alreadyGone').map((o) => o.key),
-  );
+  const removed = new Set(outcomes.filter(isRemoved).map((o) => o.key));
   if (removed.size === 0) return snapshot;
   return { ...snapshot, resources: snapshot.resources.filter((resource) => !removed.has(resourceKey(resource))) };
 }

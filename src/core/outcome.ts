@@ -12,3 +12,8 @@ export interface ItemOutcome {
   readonly status: OutcomeStatus;
   readonly reason: string;
 }
+
+/** Whether the item is gone from the runtime: removed now, or by someone first. */
+export function isRemoved(outcome: Pick<ItemOutcome, 'status'>): boolean {
+  return outcome.status === 'reaped' || outcome.status === 'alreadyGone';
+}

@@ -2,7 +2,7 @@
 // §3.5). The re-check right before deleting can then read those few objects instead of listing every
 // owner: what it asks is only "is this candidate's owner still there?".
 import type { PlannedItem } from './model.js';
-import { groupKindOf } from './owner-scope.js';
+import { coversNamespace, groupKindOf } from './owner-scope.js';
 import type { OwnerKind, Policy } from './policy.js';
 import { OWNER_KIND_LABEL, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL } from './policy.js';
 
@@ -55,8 +55,7 @@ function pin(
   for (const owner of kinds) {
     const place = placeOf(owner, key, labels);
     if (!place) continue;
-    if (owner.namespaces.length > 0 && (place.namespace === undefined || !owner.namespaces.includes(place.namespace)))
-      continue;
+    if (!coversNamespace(owner, place.namespace)) continue;
     found.push({ key, owner, ...place });
   }
   // The same kind listed twice (two namespace lists) reads one object; two kinds could be either.

@@ -160,7 +160,7 @@ function readingOf(
           why: `its owner is in namespace ${namespace}, which this policy does not see for ${kind.groupKind} (it sees ${kind.namespaceText})`,
         };
     }
-    if (kind.mixed && !kind.mixed.every((entry) => covers(entry, namespace)))
+    if (kind.mixed && !kind.mixed.every((entry) => coversNamespace(entry, namespace)))
       return {
         why:
           `this policy keys ${kind.groupKind} owners by ${kind.keyRules.replace(' ', ' and by ')} in different namespaces: ` +
@@ -174,7 +174,8 @@ function readingOf(
   return { text: `${claim.key}~${prefix}|${parts.join('|')}` };
 }
 
-function covers(entry: OwnerKind, namespace: string | undefined): boolean {
+/** Whether an owner kind's entry sees a namespace (no namespaces listed: every one). */
+export function coversNamespace(entry: Pick<OwnerKind, 'namespaces'>, namespace: string | undefined): boolean {
   return entry.namespaces.length === 0 || (namespace !== undefined && entry.namespaces.includes(namespace));
 }
 

@@ -5,7 +5,6 @@
 // reads nothing else, and keeps of each object only what the key rule reads.
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import { ownerKeyFromObject } from '../core/attribution.js';
 import type { LiveOwners, OwnerRef } from '../core/model.js';
 import type { OwnerLookup } from '../core/owner-lookup.js';
 import type { OwnerKind, Policy } from '../core/policy.js';
@@ -14,7 +13,7 @@ import { ResourceResolver } from '../kube/discovery.js';
 import { PagedLister } from '../kube/paged-list.js';
 import { projectionOf, projectObject, readsOnlyMetadata } from '../kube/projection.js';
 import type { KubeObjectLike } from './owner-objects.js';
-import { describeKeyRule, fieldsReadBy, namespaceSelected, toOwnerRef } from './owner-objects.js';
+import { fieldsReadBy, namespaceSelected, toOwnerRef } from './owner-objects.js';
 import type { OwnerListing, OwnerSource } from './source.js';
 import { listingFrom } from './source.js';
 
@@ -56,9 +55,9 @@ export class KubeListOwnerSource implements OwnerSource {
               kind: owner.kind,
               metadata: { name, ...(resource.namespaced ? { namespace } : {}) },
             });
-            const key = ownerKeyFromObject(object, owner.key);
-            if (key === undefined) errors.push(`${where} has no owner key ${describeKeyRule(owner)}`);
-            else if (key === lookup.key) keys.add(key);
+            const ref = toOwnerRef(object, owner);
+            if (typeof ref === 'string') errors.push(ref);
+            else if (ref.key === lookup.key) keys.add(ref.key);
           } catch (err) {
             if (!isNotFound(err)) errors.push(`reading ${where}: ${describe(err)}`);
           }

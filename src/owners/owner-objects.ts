@@ -1,5 +1,6 @@
 // Turning arbitrary owner objects (from the API server or from files) into OwnerRefs.
 import { ownerKeyFromObject } from '../core/attribution.js';
+import { coversNamespace } from '../core/owner-scope.js';
 import type { OwnerRef } from '../core/model.js';
 import type { OwnerKeyRule, OwnerKind } from '../core/policy.js';
 import type { FieldPath } from '../kube/projection.js';
@@ -41,5 +42,5 @@ export function fieldsReadBy(rule: OwnerKeyRule): FieldPath[] {
 }
 
 export function namespaceSelected(kind: OwnerKind, namespace: string | undefined): boolean {
-  return kind.namespaces.length === 0 || (namespace !== undefined && kind.namespaces.includes(namespace));
+  return coversNamespace(kind, namespace);
 }

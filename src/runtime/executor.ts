@@ -7,6 +7,7 @@ import { confirmOrphans } from '../core/confirm.js';
 import type { LiveOwners, PlannedItem, RuntimeSnapshot } from '../core/model.js';
 import { RESOURCE_KINDS, resourceKey } from '../core/model.js';
 import type { ItemOutcome } from '../core/outcome.js';
+import { isRemoved } from '../core/outcome.js';
 import type { Plan } from '../core/planner.js';
 import type { Policy } from '../core/policy.js';
 import type { Backends } from './backend.js';
@@ -92,7 +93,7 @@ function leaseHeld(
   const name = containersInSnapshot.get(containerId);
   if (name === undefined) return undefined;
   const outcome = containerOutcomes.get(containerId);
-  if (outcome?.status === 'reaped' || outcome?.status === 'alreadyGone') return undefined;
+  if (outcome && isRemoved(outcome)) return undefined;
   return outcome
     ? `kept with its container ${name}, which was not removed (${outcome.status}: ${outcome.reason})`
     : `kept with its container ${name}, which this sweep does not remove`;

@@ -1,4 +1,5 @@
 import { resourceKey, withoutRemoved } from '../../../src/core/model.js';
+import type { ItemOutcome } from '../../../src/core/outcome.js';
 import { container, snapshot } from './fixtures.js';
 
 test('resource keys join kind and id', () => {
@@ -8,7 +9,7 @@ test('resource keys join kind and id', () => {
 describe('the snapshot as a sweep left it', () => {
   const listed = snapshot([container('a', 'X'), container('b', 'X'), container('c', 'Y'), container('d', 'X')]);
 
-  test.each([
+  test.each<[string, Pick<ItemOutcome, 'key' | 'status'>[], string[]]>([
     ['nothing removed: the same snapshot', [], ['a', 'b', 'c', 'd']],
     [
       'reaped and already gone are left out; failed, skipped and would-reap stay',
