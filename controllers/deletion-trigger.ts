@@ -9,7 +9,7 @@ import { sumOverKinds } from '../src/core/report-types.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { KubeObjectLike } from '../src/owners/owner-objects.js';
 import { toOwnerRef } from '../src/owners/owner-objects.js';
-import { foundIndexFor } from './owner-status.js';
+import { foundIndexFor } from '../src/status/owner-status.js';
 import type { ManagingPolicy } from './policy-registry.js';
 
 export interface DeletionTriggerOptions {

@@ -9,21 +9,27 @@ import { MAX_FOUND_ON_NODES } from '../src/api/schema/owners.js';
 import type { Condition, OwnerStatus, ReapNodeReport, ReapPolicy } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import { describeError, statusCodeOf } from '../src/kube/api-errors.js';
-import type { ConditionUpdate } from '../src/kube/conditions.js';
-import { setConditions, statusChanged } from '../src/kube/conditions.js';
+import type { ConditionUpdate } from '../src/status/conditions.js';
+import { setConditions, statusChanged } from '../src/status/conditions.js';
 import type { InformerTarget, ResilientInformer } from '../src/kube/informer.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { StatusApplier } from '../src/kube/status-apply.js';
 import type { Logger } from '../src/observe/logger.js';
 import { namespaceSelected } from '../src/owners/owner-objects.js';
-import type { NodeExists, StandingRules } from './fleet-summary.js';
-import { countedReports, FleetFoundIndex, fleetStatus, reportAge, reportsToRemove } from './fleet-summary.js';
-import { expectedResources, ownerResources } from './owner-status.js';
+import type { NodeExists, StandingRules } from '../src/status/fleet-summary.js';
+import {
+  countedReports,
+  FleetFoundIndex,
+  fleetStatus,
+  reportAge,
+  reportsToRemove,
+} from '../src/status/fleet-summary.js';
+import { expectedResources, ownerResources } from '../src/status/owner-status.js';
 import { policyRef } from './policy-controller.js';
 import { CONDITION_MANAGED } from './owner-controller.js';
 import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
 import { BUILT_IN_OWNER_KINDS } from './policy-registry.js';
-import { policyStatusForInvalidSpec, totalsFrom } from './policy-status.js';
+import { policyStatusForInvalidSpec, totalsFrom } from '../src/status/policy-status.js';
 
 /** What the summary writer reads of an informer's cache. */
 export type Cache = Pick<ResilientInformer, 'list' | 'get' | 'synced' | 'healthy'>;

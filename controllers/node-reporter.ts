@@ -2,18 +2,18 @@
 // (a sweep, a runtime change in what owners hold on this node) and otherwise at a slow jittered
 // heartbeat, so an idle fleet of N nodes makes N/heartbeat writes and no object is everyone's.
 // Agents never watch these objects; the summary writer does.
-import { sweepTotals } from '../src/api/status.js';
+import { sweepTotals } from '../src/status/report.js';
 import type { HeldWaveRecord, ReapNodeReportStatus } from '../src/api/types.js';
 import type { RuntimeSnapshot } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
 import { jittered } from '../src/kube/backoff.js';
 import type { NodeReportObjects } from '../src/kube/node-reports.js';
 import type { Logger } from '../src/observe/logger.js';
-import type { FoundEntry, OwnersListing, SweptState } from './node-report.js';
-import { nodeReportStatus, ownersListing, reportChanged, sweptState } from './node-report.js';
-import { foundIndexFor } from './owner-status.js';
-import type { SweepFacts, Totals } from './policy-status.js';
-import { addSweepToTotals, totalsFrom } from './policy-status.js';
+import type { FoundEntry, OwnersListing, SweptState } from '../src/status/node-report.js';
+import { nodeReportStatus, ownersListing, reportChanged, sweptState } from '../src/status/node-report.js';
+import { foundIndexFor } from '../src/status/owner-status.js';
+import type { SweepFacts, Totals } from '../src/status/policy-status.js';
+import { addSweepToTotals, totalsFrom } from '../src/status/policy-status.js';
 
 /** How late a sweep that follows up may be before its deferred report is written anyway. */
 const FOLLOW_UP_SLACK_MS = 5_000;

@@ -23,12 +23,12 @@ import type { SweepEnvironment, SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
 import { ownersFromInformers } from './informer-owners.js';
-import { heldWaveRecords, recallWaves } from './node-report.js';
+import { heldWaveRecords, recallWaves } from '../src/status/node-report.js';
 import type { OwnerDeletionLog } from './owner-deletions.js';
 import type { PolicyRegistry } from './policy-registry.js';
 import type { NodeReporter } from './node-reporter.js';
 import type { RuntimeView } from './runtime-view.js';
-import { sweepEvents } from './sweep-events.js';
+import { sweepEvents } from '../src/status/sweep-events.js';
 
 export const POLICY_API_VERSION = 'reaper.dev/v1alpha1';
 export const POLICY_KIND = 'ReapPolicy';

@@ -11,7 +11,7 @@ import pLimit from 'p-limit';
 import type { Logger } from '../observe/logger.js';
 import { silentLogger } from '../observe/logger.js';
 import { describeError, isNotFound } from './api-errors.js';
-import { formatTime } from './conditions.js';
+import { formatTime } from '../status/conditions.js';
 import { mergePatch, withTimeout } from './request-options.js';
 import type { TimerHandle, Timers } from './timers.js';
 import { systemTimers } from './timers.js';

@@ -5,7 +5,7 @@
 // removed. Only status is sent, so spec can never be written from here; force takes our own fields
 // back if another manager (e.g. a hand edit) claimed them.
 import * as k8s from '@kubernetes/client-node';
-import { statusChanged } from './conditions.js';
+import { statusChanged } from '../status/conditions.js';
 import type { GroupVersionKind } from './discovery.js';
 import { ResourceResolver } from './discovery.js';
 import { withTimeout } from './request-options.js';

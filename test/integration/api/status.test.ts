@@ -1,7 +1,7 @@
 // Status on the real API server: a ReapReport is stored in a node's ReapNodeReport exactly as reaper
 // writes it (nothing pruned, bounds enforced), a report's policy and node never change, the fleet
 // summary is stored as written, and the printer columns show what status holds.
-import { fitReportToStatus, sweepTotals } from '../../../src/api/status.js';
+import { fitReportToStatus, sweepTotals } from '../../../src/status/report.js';
 import type { ReapNodeReportStatus, ReapPolicyStatus } from '../../../src/api/types.js';
 import type { KindCounts, ReapReport, ReportItem } from '../../../src/core/report-types.js';
 import { installCrds, kubectl } from '../../support/kubectl.js';

@@ -4,7 +4,7 @@
 // back from another manager.
 import * as k8s from '@kubernetes/client-node';
 import type { Condition } from '../../../src/api/types.js';
-import { setCondition } from '../../../src/kube/conditions.js';
+import { setCondition } from '../../../src/status/conditions.js';
 import type { ObjectRef } from '../../../src/kube/status-apply.js';
 import { StatusApplier } from '../../../src/kube/status-apply.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';

@@ -1,7 +1,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Cache } from '../../../controllers/fleet-summarizer.js';
 import { FleetSummarizer } from '../../../controllers/fleet-summarizer.js';
-import { sweptState } from '../../../controllers/node-report.js';
+import { sweptState } from '../../../src/status/node-report.js';
 import { PolicyRegistry } from '../../../controllers/policy-registry.js';
 import type { OwnerCounts, ReapNodeReport, ReapPolicy } from '../../../src/api/types.js';
 import type { ObjectRef } from '../../../src/kube/status-apply.js';

@@ -1,5 +1,5 @@
 import { NodeReporter } from '../../../controllers/node-reporter.js';
-import type { SweepFacts } from '../../../controllers/policy-status.js';
+import type { SweepFacts } from '../../../src/status/policy-status.js';
 import type { ReapNodeReport, ReapNodeReportStatus } from '../../../src/api/types.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { container, policy, snapshot } from '../core/fixtures.js';

@@ -1,8 +1,8 @@
 // What one agent's ReapNodeReport for one policy says (design §4): its last sweep with the
 // conditions that sweep implies, its cumulative totals, and what each owner key holds on its node.
 // Pure: the sweep's facts, the found counts and the clock come in.
-import { MAX_HELD_WAVE_KEYS, MAX_HELD_WAVES, MAX_REPORT_OWNERS } from '../src/api/schema/node-report.js';
-import { fitReportToStatus, sweepTotals } from '../src/api/status.js';
+import { MAX_HELD_WAVE_KEYS, MAX_HELD_WAVES, MAX_REPORT_OWNERS } from '../api/schema/node-report.js';
+import { fitReportToStatus, sweepTotals } from './report.js';
 import type {
   Condition,
   HeldWaveRecord,
@@ -10,12 +10,12 @@ import type {
   ReapNodeReportStatus,
   ResourceCounts,
   SweepTotals,
-} from '../src/api/types.js';
-import { approvalIdFor } from '../src/core/blast-radius.js';
-import type { DeletionWave } from '../src/core/deletion-wave.js';
-import type { ReapReport } from '../src/core/report-types.js';
-import { perKind, sumOverKinds } from '../src/core/report-types.js';
-import { formatTime, statusChanged } from '../src/kube/conditions.js';
+} from '../api/types.js';
+import { approvalIdFor } from '../core/blast-radius.js';
+import type { DeletionWave } from '../core/deletion-wave.js';
+import type { ReapReport } from '../core/report-types.js';
+import { perKind, sumOverKinds } from '../core/report-types.js';
+import { formatTime, statusChanged } from './conditions.js';
 import type { SweepFacts, Totals } from './policy-status.js';
 import { conditionsAfterSweep } from './policy-status.js';
 

@@ -1,5 +1,5 @@
-import type { ResourceCounts } from '../../../controllers/owner-status.js';
-import { FoundIndex, expectedResources, ownerResources } from '../../../controllers/owner-status.js';
+import type { ResourceCounts } from '../../../src/status/owner-status.js';
+import { FoundIndex, expectedResources, ownerResources } from '../../../src/status/owner-status.js';
 import type { RuntimeSnapshot } from '../../../src/core/model.js';
 import type { Policy } from '../../../src/core/policy.js';
 import { container, lease, nameRule, network, ownedBy, policy, snapshot, volume } from '../core/fixtures.js';

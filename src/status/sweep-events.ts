@@ -1,8 +1,8 @@
 // The Events a sweep leaves on its policy (design §3.7). One Event per reason, whatever the number
 // of items: the count says how many were reaped or failed, and the recorder aggregates repeats.
-import type { Plan } from '../src/core/planner.js';
-import type { KindCounts, ReapReport } from '../src/core/report-types.js';
-import { REPORT_KINDS, sumOverKinds } from '../src/core/report-types.js';
+import type { Plan } from '../core/planner.js';
+import type { KindCounts, ReapReport } from '../core/report-types.js';
+import { REPORT_KINDS, sumOverKinds } from '../core/report-types.js';
 
 export interface SweepEvent {
   readonly type: 'Normal' | 'Warning';

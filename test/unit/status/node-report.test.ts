@@ -1,4 +1,4 @@
-import type { FoundEntry } from '../../../controllers/node-report.js';
+import type { FoundEntry } from '../../../src/status/node-report.js';
 import {
   heldWaveRecords,
   nodeReportStatus,
@@ -6,14 +6,14 @@ import {
   recallWaves,
   reportChanged,
   sweptState,
-} from '../../../controllers/node-report.js';
+} from '../../../src/status/node-report.js';
 import { approvalIdFor } from '../../../src/core/blast-radius.js';
-import { FoundIndex } from '../../../controllers/owner-status.js';
-import type { SweepFacts } from '../../../controllers/policy-status.js';
-import { emptyTotals } from '../../../controllers/policy-status.js';
+import { FoundIndex } from '../../../src/status/owner-status.js';
+import type { SweepFacts } from '../../../src/status/policy-status.js';
+import { emptyTotals } from '../../../src/status/policy-status.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
 import { container, policy, snapshot } from '../core/fixtures.js';
-import { report } from './reports.js';
+import { report } from '../controllers/reports.js';
 
 const T0 = new Date('2026-11-25T10:00:00.999Z');
 const T1 = new Date('2026-11-25T10:05:00.000Z');

@@ -2,13 +2,13 @@
 // IP leases its spec asks for, and how many the runtime holds that the policy attributes to it. An
 // agent counts per owner key on its node (FoundIndex, into its ReapNodeReport); the summary writer
 // sums the nodes' counts (fleet-summary.ts) and shapes them here. Pure: the data comes in.
-import type { ExpectedFound, OwnerStatus, ResourceCounts, SandboxSpec, TopologySpec } from '../src/api/types.js';
-import type { Claim } from '../src/core/attribution.js';
-import { attributeResources } from '../src/core/attribution.js';
-import type { ResourceKind, RuntimeSnapshot } from '../src/core/model.js';
-import type { Policy } from '../src/core/policy.js';
-import { REPORT_KIND } from '../src/core/report.js';
-import { REPORT_KINDS, perKind } from '../src/core/report-types.js';
+import type { ExpectedFound, OwnerStatus, ResourceCounts, SandboxSpec, TopologySpec } from '../api/types.js';
+import type { Claim } from '../core/attribution.js';
+import { attributeResources } from '../core/attribution.js';
+import type { ResourceKind, RuntimeSnapshot } from '../core/model.js';
+import type { Policy } from '../core/policy.js';
+import { REPORT_KIND } from '../core/report.js';
+import { REPORT_KINDS, perKind } from '../core/report-types.js';
 
 export type { ResourceCounts };
 export type OwnerResources = NonNullable<OwnerStatus['resources']>;

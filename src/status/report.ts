@@ -3,8 +3,8 @@
 // columns.
 import type { ReapReport } from '../core/report-types.js';
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, sumOverKinds } from '../core/report-types.js';
-import { REPORT_STRING_LIMITS as L } from './schema/report.js';
-import type { SweepTotals } from './types.js';
+import { REPORT_STRING_LIMITS as L } from '../api/schema/report.js';
+import type { SweepTotals } from '../api/types.js';
 
 /** At most `max` characters (code points, as the API server counts them), marked when cut. */
 export function cut(text: string, max: number): string {

@@ -2,10 +2,10 @@ import type { Condition, ReapPolicyStatus } from '../../../src/api/types.js';
 import type { Policy } from '../../../src/core/policy.js';
 import type { ReapReport } from '../../../src/core/report-types.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
-import { findCondition } from '../../../src/kube/conditions.js';
+import { findCondition } from '../../../src/status/conditions.js';
 import type { ClaimOverlap } from '../../../src/core/owner-scope.js';
 import { describeOverlaps } from '../../../src/core/owner-scope.js';
-import type { SweepFacts } from '../../../controllers/policy-status.js';
+import type { SweepFacts } from '../../../src/status/policy-status.js';
 import {
   addSweepToTotals,
   claimsOverlapCondition,
@@ -13,11 +13,11 @@ import {
   policyStatusForInvalidSpec,
   sweepConditionUpdates,
   totalsFrom,
-} from '../../../controllers/policy-status.js';
-import { sweptState } from '../../../controllers/node-report.js';
+} from '../../../src/status/policy-status.js';
+import { sweptState } from '../../../src/status/node-report.js';
 import { container, owners, policy, snapshot } from '../core/fixtures.js';
-import type { Swept } from './reports.js';
-import { report, sweep } from './reports.js';
+import type { Swept } from '../controllers/reports.js';
+import { report, sweep } from '../controllers/reports.js';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 const T1 = new Date('2026-11-25T10:05:00.000Z');

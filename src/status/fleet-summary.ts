@@ -8,10 +8,10 @@
 // - stale: its heartbeat is older than staleAfterMs; counted, named as a problem, never Ready;
 // - gone: its Node was deleted (the garbage collector is about to take the report), or its Node is
 //   absent and its heartbeat older than removeAfterMs. Gone reports count for nothing.
-import type { ConditionUpdate } from '../src/kube/conditions.js';
-import { findCondition, setConditions } from '../src/kube/conditions.js';
-import { sweepTotals } from '../src/api/status.js';
-import { MAX_FLEET_PROBLEMS, MAX_LAST_REAPS } from '../src/api/schema/reappolicy.js';
+import type { ConditionUpdate } from './conditions.js';
+import { findCondition, setConditions } from './conditions.js';
+import { sweepTotals } from './report.js';
+import { MAX_FLEET_PROBLEMS, MAX_LAST_REAPS } from '../api/schema/reappolicy.js';
 import type {
   Condition,
   FleetProblem,
@@ -21,10 +21,10 @@ import type {
   NodeResourceCounts,
   ResourceCounts,
   SweepTotals,
-} from '../src/api/types.js';
-import type { ClaimOverlap } from '../src/core/owner-scope.js';
-import type { ReapMode } from '../src/core/policy.js';
-import { perKind, sumOverKinds } from '../src/core/report-types.js';
+} from '../api/types.js';
+import type { ClaimOverlap } from '../core/owner-scope.js';
+import type { ReapMode } from '../core/policy.js';
+import { perKind, sumOverKinds } from '../core/report-types.js';
 import type { Totals } from './policy-status.js';
 import {
   CONDITION_BLOCKED,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { reapReportSchema } from '../../../src/api/schema/report.js';
-import { cut, fitReportToStatus, sweepTotals } from '../../../src/api/status.js';
+import { cut, fitReportToStatus, sweepTotals } from '../../../src/status/report.js';
 import { compileValidator } from '../../../src/api/validate-schema.js';
 import type { KindCounts, ReapReport, ReportItem } from '../../../src/core/report-types.js';
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP } from '../../../src/core/report-types.js';

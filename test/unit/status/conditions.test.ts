@@ -1,5 +1,11 @@
-import type { Condition } from '../../../src/kube/conditions.js';
-import { findCondition, formatTime, setCondition, setConditions, statusChanged } from '../../../src/kube/conditions.js';
+import type { Condition } from '../../../src/status/conditions.js';
+import {
+  findCondition,
+  formatTime,
+  setCondition,
+  setConditions,
+  statusChanged,
+} from '../../../src/status/conditions.js';
 
 const earlier = '2025-01-01T00:00:00Z';
 const now = new Date('2025-06-01T12:34:56.789Z');

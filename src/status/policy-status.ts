@@ -10,14 +10,14 @@
 //   with other owners; resources both could own are reaped by neither (reported OutOfScope);
 // - Stalled: True only while the spec is invalid, so kstatus (Flux, kpt) reads Failed rather than
 //   waiting on a Ready that no agent can reach without a change in Git; gone after the next sweep.
-import type { ConditionUpdate } from '../src/kube/conditions.js';
-import { setConditions } from '../src/kube/conditions.js';
-import { sweepTotals } from '../src/api/status.js';
-import type { Condition, HeldWaveRecord, ReapPolicyStatus, SweepCounts } from '../src/api/types.js';
-import type { KindCounts, ReapReport } from '../src/core/report-types.js';
-import { REPORT_KINDS, sumOverKinds } from '../src/core/report-types.js';
-import type { ClaimOverlap } from '../src/core/owner-scope.js';
-import { describeOverlaps } from '../src/core/owner-scope.js';
+import type { ConditionUpdate } from './conditions.js';
+import { setConditions } from './conditions.js';
+import { sweepTotals } from './report.js';
+import type { Condition, HeldWaveRecord, ReapPolicyStatus, SweepCounts } from '../api/types.js';
+import type { KindCounts, ReapReport } from '../core/report-types.js';
+import { REPORT_KINDS, sumOverKinds } from '../core/report-types.js';
+import type { ClaimOverlap } from '../core/owner-scope.js';
+import { describeOverlaps } from '../core/owner-scope.js';
 
 export const CONDITION_READY = 'Ready';
 export const CONDITION_BLOCKED = 'Blocked';

@@ -1,4 +1,4 @@
-import type { FleetFacts, NodeExists, StandingRules } from '../../../controllers/fleet-summary.js';
+import type { FleetFacts, NodeExists, StandingRules } from '../../../src/status/fleet-summary.js';
 import {
   FleetFoundIndex,
   fleetStatus,
@@ -6,14 +6,14 @@ import {
   liveNodeProblem,
   reportStanding,
   reportsToRemove,
-} from '../../../controllers/fleet-summary.js';
-import { sweptState } from '../../../controllers/node-report.js';
-import type { SweepFacts } from '../../../controllers/policy-status.js';
-import { policyStatusForInvalidSpec } from '../../../controllers/policy-status.js';
+} from '../../../src/status/fleet-summary.js';
+import { sweptState } from '../../../src/status/node-report.js';
+import type { SweepFacts } from '../../../src/status/policy-status.js';
+import { policyStatusForInvalidSpec } from '../../../src/status/policy-status.js';
 import type { Condition, OwnerCounts, ReapNodeReport } from '../../../src/api/types.js';
 import type { ReapReport } from '../../../src/core/report-types.js';
-import { findCondition } from '../../../src/kube/conditions.js';
-import { report } from './reports.js';
+import { findCondition } from '../../../src/status/conditions.js';
+import { report } from '../controllers/reports.js';
 
 const T0 = new Date('2026-11-25T12:00:00.000Z');
 const MIN = 60_000;
