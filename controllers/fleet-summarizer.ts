@@ -5,12 +5,10 @@
 import type * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import { formatProblems } from '../src/api/problems.js';
-import { MAX_FOUND_ON_NODES } from '../src/api/schema/owners.js';
-import type { Condition, OwnerStatus, ReapNodeReport, ReapPolicy } from '../src/api/types.js';
+import type { OwnerStatus, ReapNodeReport, ReapPolicy } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import { describeError, statusCodeOf } from '../src/kube/api-errors.js';
-import type { ConditionUpdate } from '../src/status/conditions.js';
-import { setConditions, statusChanged } from '../src/status/conditions.js';
+import { statusChanged } from '../src/status/conditions.js';
 import type { InformerTarget, ResilientInformer } from '../src/kube/informer.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { StatusApplier } from '../src/kube/status-apply.js';
@@ -23,13 +21,13 @@ import {
   fleetStatus,
   reportAge,
   reportsToRemove,
+  summedTotals,
 } from '../src/status/fleet-summary.js';
-import { expectedResources, ownerResources } from '../src/status/owner-status.js';
+import { ownerSummaryStatus, summaryPart } from '../src/status/owner-status.js';
 import { policyRef } from './policy-controller.js';
-import { CONDITION_MANAGED } from './owner-controller.js';
-import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
+import type { PolicyRegistry } from './policy-registry.js';
 import { BUILT_IN_OWNER_KINDS } from './policy-registry.js';
-import { policyStatusForInvalidSpec, totalsFrom } from '../src/status/policy-status.js';
+import { policyStatusForInvalidSpec } from '../src/status/policy-status.js';
 
 /** What the summary writer reads of an informer's cache. */
 export type Cache = Pick<ResilientInformer, 'list' | 'get' | 'synced' | 'healthy'>;
@@ -137,21 +135,13 @@ export class FleetSummarizer {
         if (object.metadata?.deletionTimestamp) continue;
         const key = ownerKeyFromObject(object, first.ownerKind.key);
         if (key === undefined) continue;
-        const onNodes = index.foundByNode(key);
-        const generation = object.metadata?.generation;
-        const status: OwnerStatus = {
-          ...(generation !== undefined ? { observedGeneration: generation } : {}),
-          conditions: managedConditions(object.status, managing, generation, now),
-          ...(countedSome
-            ? {
-                resources: ownerResources(expectedResources(target.kind, object.spec, first.policy), index.found(key)),
-                ...(onNodes.length > 0 ? { foundOnNodes: onNodes.slice(0, MAX_FOUND_ON_NODES) } : {}),
-                ...(onNodes.length > MAX_FOUND_ON_NODES
-                  ? { foundOnNodesOmitted: onNodes.length - MAX_FOUND_ON_NODES }
-                  : {}),
-              }
-            : {}),
-        };
+        const status = ownerSummaryStatus(
+          object.status,
+          { kind: target.kind, spec: object.spec, generation: object.metadata?.generation },
+          managing,
+          countedSome ? { total: index.found(key), byNode: index.foundByNode(key) } : undefined,
+          now,
+        );
         if (!statusChanged(summaryPart(object.status), status)) continue;
         const ref = { ...target, name: object.metadata!.name!, ...(namespace ? { namespace } : {}) };
         writes.push(
@@ -170,24 +160,12 @@ export class FleetSummarizer {
   }
 
   private async writeInvalid(object: ReapPolicy, problems: string, counted: readonly ReapNodeReport[]) {
-    const totals = counted.reduce(
-      (sum, r) => {
-        const t = totalsFrom(r.status);
-        return {
-          sweeps: sum.sweeps + t.sweeps,
-          reaped: sum.reaped + t.reaped,
-          failed: sum.failed + t.failed,
-          blocked: sum.blocked + t.blocked,
-        };
-      },
-      { sweeps: 0, reaped: 0, failed: 0, blocked: 0 },
-    );
     const generation = object.metadata.generation ?? 0;
     const status = policyStatusForInvalidSpec(
       object.status,
       problems,
       generation,
-      totals,
+      summedTotals(counted),
       new Date(this.options.now()),
     );
     try {
@@ -245,33 +223,4 @@ export class FleetSummarizer {
     });
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
   }
-}
-
-/** The part of an owner's status the summary writer writes. */
-function summaryPart(status: OwnerStatus | undefined): OwnerStatus {
-  return {
-    ...(status?.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
-    ...(status?.conditions ? { conditions: status.conditions.filter((c) => c.type === CONDITION_MANAGED) } : {}),
-    ...(status?.resources ? { resources: status.resources } : {}),
-    ...(status?.foundOnNodes ? { foundOnNodes: status.foundOnNodes } : {}),
-    ...(status?.foundOnNodesOmitted !== undefined ? { foundOnNodesOmitted: status.foundOnNodesOmitted } : {}),
-  };
-}
-
-/** Managed: which policies manage the owner, and whether one tears it down through a finalizer. */
-function managedConditions(
-  status: OwnerStatus | undefined,
-  managing: readonly ManagingPolicy[],
-  generation: number | undefined,
-  now: Date,
-): Condition[] {
-  const managed: ConditionUpdate = {
-    type: CONDITION_MANAGED,
-    status: 'True',
-    // One policy asking for Finalizer is enough for the finalizer to be on.
-    reason: managing.some((m) => m.policy.teardown === 'Finalizer') ? 'TeardownByFinalizer' : 'SweptWhenGone',
-    message: `managed by ReapPolicy ${managing.map((m) => m.policy.name).join(', ')}`,
-  };
-  const previous = (status?.conditions ?? []).filter((c) => c.type === CONDITION_MANAGED);
-  return setConditions(previous, [managed], generation, now);
 }

@@ -20,6 +20,7 @@ import type { ObjectRef, StatusApplier } from '../src/kube/status-apply.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import { fitReportToStatus } from '../src/status/report.js';
+import { CONDITION_MANAGED, CONDITION_TORN_DOWN } from '../src/status/owner-status.js';
 import type { RuntimeEngine } from '../src/runtime/engine.js';
 import type { SweepHost } from '../src/sweep/environment.js';
 import { sweepEnvironment } from '../src/sweep/environment.js';
@@ -29,9 +30,6 @@ import { hasFinalizer } from './finalizer.js';
 import { ownersFromInformers } from './informer-owners.js';
 import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
 import { mayTearDown } from './policy-registry.js';
-
-export const CONDITION_MANAGED = 'Managed';
-export const CONDITION_TORN_DOWN = 'TornDown';
 
 export interface OwnerControllerOptions {
   readonly registry: PolicyRegistry;

@@ -13,7 +13,6 @@ import { findCondition, setConditions } from './conditions.js';
 import { sweepTotals } from './report.js';
 import { MAX_FLEET_PROBLEMS, MAX_LAST_REAPS } from '../api/schema/reappolicy.js';
 import type {
-  Condition,
   FleetProblem,
   LastReap,
   ReapNodeReport,
@@ -32,6 +31,7 @@ import {
   CONDITION_READY,
   claimsOverlapCondition,
   emptyTotals,
+  ownConditions,
   totalsFrom,
 } from './policy-status.js';
 
@@ -195,6 +195,7 @@ export function fleetStatus(previous: ReapPolicyStatus | undefined, facts: Fleet
     // The generation every live node has swept: kstatus waits until the whole fleet caught up.
     observedGeneration:
       generations.length > 0 ? Math.min(facts.generation, ...generations) : (previous?.observedGeneration ?? 0),
+    // A valid spec drops Stalled.
     conditions: setConditions(ownConditions(previous), updates, facts.generation, now),
     ...(lastSweepTime !== undefined ? { lastSweepTime } : {}),
     summary: summedSummary(live),
@@ -318,7 +319,8 @@ function summedSummary(reports: readonly ReapNodeReport[]): SweepTotals {
   return sum;
 }
 
-function summedTotals(reports: readonly ReapNodeReport[]): Totals {
+/** The reports' cumulative totals, summed. */
+export function summedTotals(reports: readonly ReapNodeReport[]): Totals {
   return reports.reduce((sum, report) => {
     const totals = totalsFrom(report.status);
     return {
@@ -328,13 +330,6 @@ function summedTotals(reports: readonly ReapNodeReport[]): Totals {
       blocked: sum.blocked + totals.blocked,
     };
   }, emptyTotals());
-}
-
-const FLEET_CONDITIONS = [CONDITION_READY, CONDITION_BLOCKED, CONDITION_DEGRADED, 'ClaimsOverlap'];
-
-// Only condition types the summary owns are carried over: a valid spec drops Stalled.
-function ownConditions(status: ReapPolicyStatus | undefined): Condition[] {
-  return (status?.conditions ?? []).filter((c) => FLEET_CONDITIONS.includes(c.type));
 }
 
 /**

@@ -1,14 +1,31 @@
-// What a Topology's or Sandbox's status.resources says: how many containers, networks, volumes and
-// IP leases its spec asks for, and how many the runtime holds that the policy attributes to it. An
-// agent counts per owner key on its node (FoundIndex, into its ReapNodeReport); the summary writer
-// sums the nodes' counts (fleet-summary.ts) and shapes them here. Pure: the data comes in.
-import type { ExpectedFound, OwnerStatus, ResourceCounts, SandboxSpec, TopologySpec } from '../api/types.js';
+// What the summary writer says in a Topology's or Sandbox's status: the Managed condition, and in
+// status.resources how many containers, networks, volumes and IP leases its spec asks for and how
+// many the runtime holds that the policy attributes to it. An agent counts per owner key on its node
+// (FoundIndex, into its ReapNodeReport); the summary writer sums the nodes' counts (fleet-summary.ts)
+// and shapes them here. Pure: the data comes in.
+import { MAX_FOUND_ON_NODES } from '../api/schema/owners.js';
+import type {
+  Condition,
+  ExpectedFound,
+  NodeResourceCounts,
+  OwnerStatus,
+  ResourceCounts,
+  SandboxSpec,
+  TopologySpec,
+} from '../api/types.js';
 import type { Claim } from '../core/attribution.js';
 import { attributeResources } from '../core/attribution.js';
 import type { ResourceKind, RuntimeSnapshot } from '../core/model.js';
 import type { Policy } from '../core/policy.js';
 import { REPORT_KIND } from '../core/report.js';
 import { REPORT_KINDS, perKind } from '../core/report-types.js';
+import type { ConditionUpdate } from './conditions.js';
+import { setConditions } from './conditions.js';
+
+/** Written by the summary writer: which policies manage the owner. */
+export const CONDITION_MANAGED = 'Managed';
+/** Written by the agent that tore the owner down through its finalizer. */
+export const CONDITION_TORN_DOWN = 'TornDown';
 
 export type { ResourceCounts };
 export type OwnerResources = NonNullable<OwnerStatus['resources']>;
@@ -136,4 +153,70 @@ export function ownerResources(expected: Partial<ResourceCounts>, found: Resourc
     ...(expected[kind] !== undefined ? { expected: expected[kind] } : {}),
     found: found[kind],
   }));
+}
+
+/** What the fleet holds of an owner: in all, and on each node that holds some (the most first). */
+export interface FleetFound {
+  readonly total: ResourceCounts;
+  readonly byNode: readonly NodeResourceCounts[];
+}
+
+/** The policies managing an owner, the first the one whose summary writes its status. */
+export type Managing = readonly { readonly policy: Pick<Policy, 'name' | 'teardown' | 'resources'> }[];
+
+/**
+ * The part of an owner's status the summary writer writes: Managed, and status.resources (and where)
+ * once some node has counted (`found`); before that nothing is known and the last counts stand.
+ */
+export function ownerSummaryStatus(
+  previous: OwnerStatus | undefined,
+  owner: { readonly kind: string; readonly spec: unknown; readonly generation: number | undefined },
+  managing: Managing,
+  found: FleetFound | undefined,
+  now: Date,
+): OwnerStatus {
+  const { generation } = owner;
+  const first = managing[0];
+  return {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions: managedConditions(previous, managing, generation, now),
+    ...(found && first
+      ? {
+          resources: ownerResources(expectedResources(owner.kind, owner.spec, first.policy), found.total),
+          ...(found.byNode.length > 0 ? { foundOnNodes: found.byNode.slice(0, MAX_FOUND_ON_NODES) } : {}),
+          ...(found.byNode.length > MAX_FOUND_ON_NODES
+            ? { foundOnNodesOmitted: found.byNode.length - MAX_FOUND_ON_NODES }
+            : {}),
+        }
+      : {}),
+  };
+}
+
+/** The part of an owner's status the summary writer writes, as the owner has it now. */
+export function summaryPart(status: OwnerStatus | undefined): OwnerStatus {
+  return {
+    ...(status?.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
+    ...(status?.conditions ? { conditions: status.conditions.filter((c) => c.type === CONDITION_MANAGED) } : {}),
+    ...(status?.resources ? { resources: status.resources } : {}),
+    ...(status?.foundOnNodes ? { foundOnNodes: status.foundOnNodes } : {}),
+    ...(status?.foundOnNodesOmitted !== undefined ? { foundOnNodesOmitted: status.foundOnNodesOmitted } : {}),
+  };
+}
+
+/** Managed: which policies manage the owner, and whether one tears it down through a finalizer. */
+function managedConditions(
+  status: OwnerStatus | undefined,
+  managing: Managing,
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
+  const managed: ConditionUpdate = {
+    type: CONDITION_MANAGED,
+    status: 'True',
+    // One policy asking for Finalizer is enough for the finalizer to be on.
+    reason: managing.some((m) => m.policy.teardown === 'Finalizer') ? 'TeardownByFinalizer' : 'SweptWhenGone',
+    message: `managed by ReapPolicy ${managing.map((m) => m.policy.name).join(', ')}`,
+  };
+  const previous = (status?.conditions ?? []).filter((c) => c.type === CONDITION_MANAGED);
+  return setConditions(previous, [managed], generation, now);
 }

@@ -233,7 +233,10 @@ const SWEEP_CONDITIONS = [CONDITION_READY, CONDITION_BLOCKED, CONDITION_DEGRADED
 
 // Only condition types reaper owns are carried over; others (a hand edit) are not reaper's to repeat.
 // A sweep drops Stalled: the spec it swept with is usable.
-function ownConditions(status: ReapPolicyStatus | undefined, types: readonly string[] = SWEEP_CONDITIONS): Condition[] {
+export function ownConditions(
+  status: ReapPolicyStatus | undefined,
+  types: readonly string[] = SWEEP_CONDITIONS,
+): Condition[] {
   return (status?.conditions ?? []).filter((c) => types.includes(c.type));
 }
 

@@ -1,5 +1,11 @@
 import type { ResourceCounts } from '../../../src/status/owner-status.js';
-import { FoundIndex, expectedResources, ownerResources } from '../../../src/status/owner-status.js';
+import {
+  FoundIndex,
+  expectedResources,
+  ownerResources,
+  ownerSummaryStatus,
+  summaryPart,
+} from '../../../src/status/owner-status.js';
 import type { RuntimeSnapshot } from '../../../src/core/model.js';
 import type { Policy } from '../../../src/core/policy.js';
 import { container, lease, nameRule, network, ownedBy, policy, snapshot, volume } from '../core/fixtures.js';
@@ -212,5 +218,45 @@ describe('ownerResources', () => {
 
   test('a zero expectation is kept, not dropped', () => {
     expect(ownerResources({ networks: 0 }, counts()).networks).toEqual({ expected: 0, found: 0 });
+  });
+});
+
+describe('ownerSummaryStatus', () => {
+  const now = new Date('2026-12-05T10:00:00Z');
+  const owner = { kind: 'Sandbox', spec: { network: 'lab' }, generation: 3 };
+  const sweeping = [{ policy: policy({ name: 'a' }) }];
+
+  test('Managed names every managing policy; a finalizer policy among them says so', () => {
+    const both = [...sweeping, { policy: policy({ name: 'b', teardown: 'Finalizer' }) }];
+    expect(ownerSummaryStatus(undefined, owner, sweeping, undefined, now).conditions).toEqual([
+      expect.objectContaining({ type: 'Managed', reason: 'SweptWhenGone', message: 'managed by ReapPolicy a' }),
+    ]);
+    expect(ownerSummaryStatus(undefined, owner, both, undefined, now).conditions).toEqual([
+      expect.objectContaining({ reason: 'TeardownByFinalizer', message: 'managed by ReapPolicy a, b' }),
+    ]);
+  });
+
+  test('before any node counted, resources are left out; after, where they are is capped at ten nodes', () => {
+    expect(ownerSummaryStatus(undefined, owner, sweeping, undefined, now)).not.toHaveProperty('resources');
+    const byNode = Array.from({ length: 12 }, (_, i) => ({ node: `n${i}`, ...counts({ containers: 1 }) }));
+    const status = ownerSummaryStatus(undefined, owner, sweeping, { total: counts({ containers: 12 }), byNode }, now);
+    expect(status).toMatchObject({
+      observedGeneration: 3,
+      resources: { containers: { expected: 1, found: 12 }, networks: { expected: 1, found: 0 } },
+      foundOnNodesOmitted: 2,
+    });
+    expect(status.foundOnNodes).toHaveLength(10);
+  });
+
+  test("what the agents write (TornDown, lastReap) is not the summary's to compare", () => {
+    const written = ownerSummaryStatus(undefined, owner, sweeping, undefined, now);
+    const stored = {
+      ...written,
+      conditions: [
+        ...written.conditions!,
+        { type: 'TornDown', status: 'True' as const, lastTransitionTime: 'x', reason: 'Reaped', message: 'm' },
+      ],
+    };
+    expect(summaryPart(stored)).toEqual(written);
   });
 });
