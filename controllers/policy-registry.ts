@@ -30,6 +30,10 @@ export const BUILT_IN_OWNER_KINDS: readonly InformerTarget[] = [
   { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox' },
 ];
 
+export function isBuiltInOwnerKind(target: Pick<InformerTarget, 'apiVersion' | 'kind'>): boolean {
+  return BUILT_IN_OWNER_KINDS.some((k) => k.apiVersion === target.apiVersion && k.kind === target.kind);
+}
+
 export class PolicyRegistry {
   private readonly policies = new Map<string, RegisteredPolicy>();
   /** Who defers to whom, worked out again after any change to the set. */
