@@ -12,10 +12,9 @@
 //   waiting on a Ready that no agent can reach without a change in Git; gone after the next sweep.
 import type { ConditionUpdate } from './conditions.js';
 import { setConditions } from './conditions.js';
-import { sweepTotals } from './report.js';
+import { byKind, sweepTotals, total } from './report.js';
 import type { Condition, HeldWaveRecord, ReapPolicyStatus, SweepCounts } from '../api/types.js';
-import type { KindCounts, ReapReport } from '../core/report-types.js';
-import { REPORT_KINDS, sumOverKinds } from '../core/report-types.js';
+import type { ReapReport } from '../core/report-types.js';
 import type { ClaimOverlap } from '../core/owner-scope.js';
 import { describeOverlaps } from '../core/owner-scope.js';
 
@@ -48,11 +47,10 @@ export function emptyTotals(): Totals {
 
 /** Cumulative totals with one more sweep counted in. */
 export function addSweepToTotals(totals: Totals, report: ReapReport): Totals {
-  const sum = (field: keyof KindCounts) => sumOverKinds((kind) => report.counts[kind][field]);
   return {
     sweeps: totals.sweeps + 1,
-    reaped: totals.reaped + sum('reaped'),
-    failed: totals.failed + sum('failed'),
+    reaped: totals.reaped + total(report, 'reaped'),
+    failed: totals.failed + total(report, 'failed'),
     blocked: totals.blocked + (report.outcome === 'Blocked' ? 1 : 0),
   };
 }
@@ -213,11 +211,7 @@ export function policyStatusForInvalidSpec(
 }
 
 function reapedOrWould(report: ReapReport): string {
-  const key = report.mode === 'DryRun' ? 'skipped' : 'reaped';
-  const parts = REPORT_KINDS.filter((kind) => report.counts[kind][key] > 0).map(
-    (kind) => `${report.counts[kind][key]} ${kind}`,
-  );
-  return parts.length > 0 ? parts.join(', ') : 'nothing';
+  return byKind(report, report.mode === 'DryRun' ? 'skipped' : 'reaped') || 'nothing';
 }
 
 // By the planner's own prefixes, never by words inside a reason: owner names and kinds are anyone's to

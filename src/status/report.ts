@@ -1,8 +1,8 @@
 // Shapes a ReapReport for status: cut to the schema's bounds (a status write rejected for one long
 // Docker error message would lose the whole report), and totalled across kinds for the printer
-// columns.
-import type { ReapReport } from '../core/report-types.js';
-import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, sumOverKinds } from '../core/report-types.js';
+// columns, the conditions' messages and the Events.
+import type { KindCounts, ReapReport } from '../core/report-types.js';
+import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_KINDS, sumOverKinds } from '../core/report-types.js';
 import { REPORT_STRING_LIMITS as L } from '../api/schema/report.js';
 import type { SweepTotals } from '../api/types.js';
 
@@ -37,6 +37,17 @@ export function fitReportToStatus(report: ReapReport): ReapReport {
 
 /** The ORPHANS, REAPED and FAILED columns of kubectl get reapnodereports (status.summary). */
 export function sweepTotals(report: Pick<ReapReport, 'counts'>): SweepTotals {
-  const sum = (field: 'orphaned' | 'reaped' | 'failed') => sumOverKinds((k) => report.counts[k][field]);
-  return { orphans: sum('orphaned'), reaped: sum('reaped'), failed: sum('failed') };
+  return { orphans: total(report, 'orphaned'), reaped: total(report, 'reaped'), failed: total(report, 'failed') };
+}
+
+/** One count of the report, over every kind. */
+export function total(report: Pick<ReapReport, 'counts'>, field: keyof KindCounts): number {
+  return sumOverKinds((kind) => report.counts[kind][field]);
+}
+
+/** One count of the report per kind that has some, e.g. `2 containers, 1 ipLeases`; '' when none has. */
+export function byKind(report: Pick<ReapReport, 'counts'>, field: keyof KindCounts): string {
+  return REPORT_KINDS.filter((kind) => report.counts[kind][field] > 0)
+    .map((kind) => `${report.counts[kind][field]} ${kind}`)
+    .join(', ');
 }

@@ -1,8 +1,8 @@
 // The Events a sweep leaves on its policy (design §3.7). One Event per reason, whatever the number
 // of items: the count says how many were reaped or failed, and the recorder aggregates repeats.
 import type { Plan } from '../core/planner.js';
-import type { KindCounts, ReapReport } from '../core/report-types.js';
-import { REPORT_KINDS, sumOverKinds } from '../core/report-types.js';
+import type { ReapReport } from '../core/report-types.js';
+import { byKind, total } from './report.js';
 
 export interface SweepEvent {
   readonly type: 'Normal' | 'Warning';
@@ -59,14 +59,4 @@ export function sweepEvents(report: ReapReport, plan: Pick<Plan, 'blocked' | 'fa
     });
   }
   return events;
-}
-
-function total(report: ReapReport, field: keyof KindCounts): number {
-  return sumOverKinds((kind) => report.counts[kind][field]);
-}
-
-function byKind(report: ReapReport, field: keyof KindCounts): string {
-  return REPORT_KINDS.filter((kind) => report.counts[kind][field] > 0)
-    .map((kind) => `${report.counts[kind][field]} ${kind}`)
-    .join(', ');
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { reapReportSchema } from '../../../src/api/schema/report.js';
-import { cut, fitReportToStatus, sweepTotals } from '../../../src/status/report.js';
+import { byKind, cut, fitReportToStatus, sweepTotals } from '../../../src/status/report.js';
 import { compileValidator } from '../../../src/api/validate-schema.js';
 import type { KindCounts, ReapReport, ReportItem } from '../../../src/core/report-types.js';
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP } from '../../../src/core/report-types.js';
@@ -130,6 +130,11 @@ test('totals add up every kind', () => {
       counts: { containers: c(3, 2, 1), networks: c(1, 1, 0), volumes: c(0, 0, 0), ipLeases: c(2, 1, 1) },
     }),
   ).toEqual({ orphans: 6, reaped: 4, failed: 2 });
+  const zero = c(0, 0, 0);
+  expect(
+    byKind({ counts: { containers: c(3, 2, 1), networks: zero, volumes: zero, ipLeases: c(2, 1, 1) } }, 'reaped'),
+  ).toBe('2 containers, 1 ipLeases');
+  expect(byKind({ counts: { containers: zero, networks: zero, volumes: zero, ipLeases: zero } }, 'reaped')).toBe('');
 });
 
 test.each([
