@@ -1,6 +1,6 @@
 // The ReapReport (src/core/report-types.ts) as it appears in status (a node's ReapNodeReport, an
 // owner's lastReap). Lists are capped and so is every string, so a status write can never fail on
-// size; src/api/status.ts fits a report into these bounds.
+// size; src/status/report.ts fits a report into these bounds.
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_KINDS } from '../../core/report-types.js';
 import type { Schema } from '../schema-helpers.js';
 import { arr, int, obj, str, time } from '../schema-helpers.js';
