@@ -4,7 +4,7 @@
 // condition, teardown) and this node's ReapNodeReports. The summary writer: informers for every
 // report and Node, and a paced queue of policies whose fleet summary to write.
 import type * as k8s from '@kubernetes/client-node';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, KubernetesObjectApi } from '@kubernetes/client-node';
 import { describeError } from '../src/kube/api-errors.js';
 import { withTimeout } from '../src/kube/request-options.js';
 import type { ReapPolicy } from '../src/api/types.js';
@@ -311,7 +311,7 @@ export async function startManager(
   });
   const ownerController = new OwnerController({
     ...common,
-    kubeConfig,
+    stored: KubernetesObjectApi.makeApiClient(kubeConfig),
     finalizers: new Finalizers(kubeConfig),
     policiesSynced: () => policyInformer.synced,
     seesEveryPolicy: config.policySelector === undefined,
