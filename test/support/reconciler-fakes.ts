@@ -11,7 +11,7 @@ import type {
   StoredObjects,
 } from '../../controllers/reconciler-ports.js';
 import type { FinalizerChange, FinalizerTarget } from '../../controllers/finalizer.js';
-import type { ReapPolicy, ReapPolicySpec } from '../../src/api/types.js';
+import type { ObjectMeta, OwnerStatus, ReapPolicy, ReapPolicySpec } from '../../src/api/types.js';
 import type { ResourceKind, RuntimeResource } from '../../src/core/model.js';
 import { resourceKey } from '../../src/core/model.js';
 import type { EventSubject, EventType } from '../../src/kube/event-recorder.js';
@@ -35,6 +35,33 @@ export function reapPolicy(
     metadata: { name, uid: `uid-${name}`, generation: 1, resourceVersion: '1', ...metadata },
     spec,
   } as ReapPolicy;
+}
+
+export const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' } as const;
+export const SANDBOX = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox' } as const;
+
+/**
+ * A policy over Topologies keyed by `.spec.labId`, the key test/unit/core/fixtures.ts's resources
+ * carry in their labels; no grace period unless `overrides` set one.
+ */
+export const labPolicySpec = (overrides: ReapPolicySpec = {}): ReapPolicySpec => ({
+  owners: [{ ...TOPOLOGY, key: '.spec.labId' }],
+  timing: { gracePeriod: '0s', interval: '5m' },
+  ...overrides,
+});
+
+/** The Topology `t-<labId>` in namespace `labs`, as its cache (or the API server) holds it. */
+export function topology(
+  labId: string,
+  metadata: Partial<ObjectMeta> = {},
+  status?: OwnerStatus,
+): k8s.KubernetesObject {
+  return {
+    ...TOPOLOGY,
+    metadata: { name: `t-${labId}`, namespace: 'labs', uid: `uid-${labId}`, generation: 1, ...metadata },
+    spec: { labId },
+    ...(status ? { status } : {}),
+  } as unknown as k8s.KubernetesObject;
 }
 
 /** The log every fake writes to: one line per call that changes something outside the reconciler. */
@@ -142,13 +169,13 @@ export class FakeOwnerCaches implements OwnerCaches {
 }
 
 export class RecordingStatus implements StatusWriter {
-  readonly applied: { ref: ObjectRef; status: Record<string, unknown> }[] = [];
+  readonly applied: { ref: ObjectRef; status: object }[] = [];
   readonly forgotten: ObjectRef[] = [];
 
   constructor(private readonly calls = new Calls()) {}
 
   apply(ref: ObjectRef, status: object): Promise<unknown> {
-    this.applied.push({ ref, status: status as Record<string, unknown> });
+    this.applied.push({ ref, status });
     this.calls.add(`status ${ref.name}`);
     return Promise.resolve({});
   }

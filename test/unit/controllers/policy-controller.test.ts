@@ -1,13 +1,12 @@
 // The policy controller's decisions, with its ports faked in-process (test/support/reconciler-fakes.ts)
 // and the real sweep (planner, executor, report) in between. The same controller against real engines
 // and an API server: test/integration/controllers (reap-on-delete, fleet-guard, operations).
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { OwnerDeletionLog } from '../../../controllers/owner-deletions.js';
 import type { PolicyControllerOptions } from '../../../controllers/policy-controller.js';
 import { PolicyController } from '../../../controllers/policy-controller.js';
 import { PolicyRegistry } from '../../../controllers/policy-registry.js';
 import type { SweepFacts } from '../../../controllers/policy-status.js';
-import type { HeldWaveRecord, ReapPolicySpec } from '../../../src/api/types.js';
+import type { HeldWaveRecord } from '../../../src/api/types.js';
 import type { RuntimeResource, RuntimeSnapshot } from '../../../src/core/model.js';
 import type { Policy } from '../../../src/core/policy.js';
 import type { InformerState } from '../../../src/kube/informer.js';
@@ -19,28 +18,16 @@ import {
   FakeOwnerCaches,
   FakeRuntime,
   RecordingEvents,
+  labPolicySpec as spec,
   reapPolicy,
+  SANDBOX,
   SYNCED,
+  topology,
+  TOPOLOGY,
 } from '../../support/reconciler-fakes.js';
 import { container, MINUTE, NOW } from '../core/fixtures.js';
 
-const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' };
-const SANDBOX = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox' };
 const INTERVAL_MS = 5 * MINUTE;
-
-/** Topologies keyed by `.spec.labId`, the key the fixtures' resources carry; no grace unless a test sets one. */
-const spec = (overrides: ReapPolicySpec = {}): ReapPolicySpec => ({
-  owners: [{ ...TOPOLOGY, key: '.spec.labId' }],
-  timing: { gracePeriod: '0s', interval: '5m' },
-  ...overrides,
-});
-
-const topology = (labId: string): KubernetesObject =>
-  ({
-    ...TOPOLOGY,
-    metadata: { name: `t-${labId}`, namespace: 'labs', uid: `uid-${labId}` },
-    spec: { labId },
-  }) as KubernetesObject;
 
 class FakeReporter {
   /** What the next load recalls from this node's report; NodeReporter recalls only on the first. */
@@ -83,7 +70,13 @@ function setUp({ resources = [], live = [], topologyState = SYNCED, random = 0 }
   let now = NOW;
   const clock = { advance: (ms: number) => (now += ms) };
   const registry = new PolicyRegistry();
-  const owners = new FakeOwnerCaches().set(TOPOLOGY, live.map(topology), topologyState).set(SANDBOX, []);
+  const owners = new FakeOwnerCaches()
+    .set(
+      TOPOLOGY,
+      live.map((labId) => topology(labId)),
+      topologyState,
+    )
+    .set(SANDBOX, []);
   const runtime = new FakeRuntime(resources, calls);
   const events = new RecordingEvents(calls);
   const reporter = new FakeReporter(calls);
