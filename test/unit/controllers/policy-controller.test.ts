@@ -33,7 +33,6 @@ class FakeReporter {
   /** What the next load recalls from this node's report; NodeReporter recalls only on the first. */
   recall: HeldWaveRecord[] = [];
   readonly written: SweepFacts[] = [];
-  readonly forgotten: string[] = [];
 
   constructor(private readonly calls: Calls) {}
 
@@ -50,7 +49,6 @@ class FakeReporter {
   }
 
   forget(name: string): Promise<void> {
-    this.forgotten.push(name);
     this.calls.add(`report forget ${name}`);
     return Promise.resolve();
   }
@@ -70,13 +68,11 @@ function setUp({ resources = [], live = [], topologyState = SYNCED, random = 0 }
   let now = NOW;
   const clock = { advance: (ms: number) => (now += ms) };
   const registry = new PolicyRegistry();
-  const owners = new FakeOwnerCaches()
-    .set(
-      TOPOLOGY,
-      live.map((labId) => topology(labId)),
-      topologyState,
-    )
-    .set(SANDBOX, []);
+  const owners = new FakeOwnerCaches().set(
+    TOPOLOGY,
+    live.map((labId) => topology(labId)),
+    topologyState,
+  );
   const runtime = new FakeRuntime(resources, calls);
   const events = new RecordingEvents(calls);
   const reporter = new FakeReporter(calls);
@@ -137,7 +133,8 @@ const orphans = (labIds: string[]) => labIds.map((labId) => container(`c-${labId
 describe('PolicyController.reconcile', () => {
   test('a policy gone from the registry: its state is forgotten and its report deleted; nothing is swept', async () => {
     const t = setUp({ resources: orphans(['gone']) });
-    t.registry.upsert(reapPolicy('p', spec()));
+    t.registry.upsert(reapPolicy('p', spec({ timing: { gracePeriod: '1m' } })));
+    t.deleteOwners(['gone']);
     await t.controller.reconcile('p');
     t.registry.remove('p');
     t.calls.log.length = 0;
@@ -146,7 +143,13 @@ describe('PolicyController.reconcile', () => {
 
     expect(t.calls.log).toEqual(['runtime forget p', 'report forget p']);
     expect(t.metrics.forgotten).toEqual(['p']);
+    expect(t.deletions.recent('p')).toEqual([]);
     expect(t.runtime.sweeps).toBe(1);
+    // Created again, it starts from nothing: the grace clock of its first life is gone.
+    t.registry.upsert(reapPolicy('p', spec({ timing: { gracePeriod: '1m' } })));
+    t.clock.advance(2 * MINUTE);
+    await t.controller.reconcile('p');
+    expect(t.runtime.removed).toEqual([]);
   });
 
   test('an invalid policy: an InvalidSpec warning naming the problem, no sweep, no requeue', async () => {
