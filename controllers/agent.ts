@@ -2,6 +2,7 @@
 // this node's ReapNodeReports, the deletion trigger, and the policy and owner controllers, with the
 // workers that run them.
 import type * as k8s from '@kubernetes/client-node';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { describeError } from '../src/kube/api-errors.js';
 import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { EventRecorder } from '../src/kube/event-recorder.js';
@@ -163,7 +164,7 @@ export async function buildAgent(options: AgentOptions): Promise<Agent> {
   });
   const ownerController = new OwnerController({
     ...common,
-    kubeConfig,
+    stored: KubernetesObjectApi.makeApiClient(kubeConfig),
     finalizers: new Finalizers(kubeConfig),
     policiesSynced: options.policiesSynced,
     seesEveryPolicy: config.policySelector === undefined,

@@ -3,11 +3,11 @@
 // planner fails closed and says which kind it could not see.
 import type { LiveOwners } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
-import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import { describeTarget } from '../src/kube/informer.js';
 import { namespaceSelected, toOwnerRef } from '../src/owners/owner-objects.js';
 import type { KubeObjectLike } from '../src/owners/owner-objects.js';
 import { targetOf } from './policy-registry.js';
+import type { OwnerCaches } from './reconciler-ports.js';
 
 export interface InformerOwners {
   readonly live: LiveOwners;
@@ -28,7 +28,7 @@ export interface InformerOwnersOptions {
 
 export function ownersFromInformers(
   policy: Policy,
-  informers: DynamicInformerSet,
+  informers: OwnerCaches,
   options: InformerOwnersOptions = {},
 ): InformerOwners {
   const keys = new Set<string>();

@@ -2,7 +2,6 @@
 // `teardown: Finalizer`, hold the owner's deletion with a finalizer until this agent has reaped what
 // it owned on its node, and say so (lastReap, TornDown). The rest of an owner's status (the Managed
 // condition, status.resources) is the one summary writer's: no owner is written by every agent.
-import * as k8s from '@kubernetes/client-node';
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import type { LiveOwners } from '../src/core/model.js';
@@ -13,23 +12,21 @@ import { snapshotOfOwner, teardownPolicy } from '../src/core/teardown.js';
 import { isNotFound } from '../src/kube/api-errors.js';
 import type { ConditionUpdate } from '../src/status/conditions.js';
 import { setConditions } from '../src/status/conditions.js';
-import type { EventRecorder } from '../src/kube/event-recorder.js';
-import type { DynamicInformerSet } from '../src/kube/informer-set.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
-import type { ObjectRef, StatusApplier } from '../src/kube/status-apply.js';
+import type { ObjectRef } from '../src/kube/status-apply.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import { fitReportToStatus } from '../src/status/report.js';
 import { CONDITION_MANAGED, CONDITION_TORN_DOWN } from '../src/status/owner-status.js';
-import type { RuntimeEngine } from '../src/runtime/engine.js';
 import type { SweepHost } from '../src/sweep/environment.js';
 import { sweepEnvironment } from '../src/sweep/environment.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
-import type { FinalizerTarget, Finalizers } from './finalizer.js';
+import type { FinalizerTarget } from './finalizer.js';
 import { hasFinalizer } from './finalizer.js';
 import { ownersFromInformers } from './informer-owners.js';
 import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
 import { mayTearDown } from './policy-registry.js';
+import type { Events, FinalizerWriter, OwnerCaches, Runtime, StatusWriter, StoredObjects } from './reconciler-ports.js';
 
 export interface OwnerControllerOptions {
   readonly registry: PolicyRegistry;
@@ -41,13 +38,14 @@ export interface OwnerControllerOptions {
    * sets are meant to manage disjoint owners; one its own policies manage, it treats as its own.)
    */
   readonly seesEveryPolicy: boolean;
-  readonly informers: DynamicInformerSet;
-  readonly kubeConfig: k8s.KubeConfig;
-  readonly engine: RuntimeEngine;
-  readonly finalizers: Finalizers;
-  readonly status: StatusApplier;
-  readonly events: EventRecorder;
-  readonly metrics: ReaperMetrics;
+  readonly informers: OwnerCaches;
+  /** Owners as the API server holds them now, for the teardown's record and its re-check. */
+  readonly stored: StoredObjects;
+  readonly engine: Runtime;
+  readonly finalizers: FinalizerWriter;
+  readonly status: StatusWriter;
+  readonly events: Events;
+  readonly metrics: Pick<ReaperMetrics, 'recordTeardown'>;
   /** This agent: its node, clock, shutdown and own container, for every teardown. */
   readonly host: SweepHost;
   readonly logger: Logger;
@@ -75,11 +73,11 @@ const NOT_SYNCED_RETRY_MS = 1_000;
 
 export class OwnerController {
   private readonly logger: Logger;
-  private readonly fresh: k8s.KubernetesObjectApi;
+  private readonly fresh: StoredObjects;
 
   constructor(private readonly options: OwnerControllerOptions) {
     this.logger = options.logger.child('owner-controller');
-    this.fresh = k8s.KubernetesObjectApi.makeApiClient(options.kubeConfig);
+    this.fresh = options.stored;
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {

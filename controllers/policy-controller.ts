@@ -8,15 +8,13 @@ import { findDeletionWaves, holdWaves, settlingOwners } from '../src/core/deleti
 import type { GraceState } from '../src/core/model.js';
 import { ORPHAN_DECISIONS } from '../src/core/planner.js';
 import type { Policy } from '../src/core/policy.js';
-import type { EventRecorder, EventSubject } from '../src/kube/event-recorder.js';
-import type { DynamicInformerSet } from '../src/kube/informer-set.js';
+import type { EventSubject } from '../src/kube/event-recorder.js';
 import type { ReconcileResult } from '../src/kube/run-workers.js';
 import type { ObjectRef } from '../src/kube/status-apply.js';
 import { jittered } from '../src/kube/backoff.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import type { OwnerSource } from '../src/owners/source.js';
-import type { RuntimeEngine } from '../src/runtime/engine.js';
 import type { SweepHost } from '../src/sweep/environment.js';
 import { freshRecheck, sweepEnvironment } from '../src/sweep/environment.js';
 import type { SweepEnvironment, SweepResult } from '../src/sweep/run-sweep.js';
@@ -26,6 +24,7 @@ import { ownersFromInformers } from './informer-owners.js';
 import { heldWaveRecords, recallWaves } from '../src/status/node-report.js';
 import type { OwnerDeletionLog } from './owner-deletions.js';
 import type { PolicyRegistry } from './policy-registry.js';
+import type { Events, OwnerCaches, Runtime } from './reconciler-ports.js';
 import type { NodeReporter } from './node-reporter.js';
 import type { RuntimeView } from './runtime-view.js';
 import { sweepEvents } from '../src/status/sweep-events.js';
@@ -35,17 +34,17 @@ export const POLICY_KIND = 'ReapPolicy';
 
 export interface PolicyControllerOptions {
   readonly registry: PolicyRegistry;
-  readonly informers: DynamicInformerSet;
-  readonly engine: RuntimeEngine;
+  readonly informers: OwnerCaches;
+  readonly engine: Runtime;
   /** Fresh owner reads for the re-check before deleting (never the cache). */
   readonly freshOwners: OwnerSource;
   /** This node's report of each policy (its ReapNodeReport); the policy's status is the summary writer's. */
   readonly reporter: Pick<NodeReporter, 'load' | 'afterSweep' | 'forget'>;
-  readonly events: EventRecorder;
-  readonly metrics: ReaperMetrics;
-  readonly runtime: RuntimeView;
+  readonly events: Events;
+  readonly metrics: Pick<ReaperMetrics, 'setLiveOwners' | 'recordSweep' | 'forgetPolicy'>;
+  readonly runtime: Pick<RuntimeView, 'remember' | 'forget'>;
   /** Owner deletions seen cluster-wide, where the guard finds mass deletions. */
-  readonly deletions: OwnerDeletionLog;
+  readonly deletions: Pick<OwnerDeletionLog, 'recent' | 'forget'>;
   /** This agent: its node, clock, shutdown and own container, for every sweep. */
   readonly host: SweepHost;
   readonly logger: Logger;
