@@ -18,12 +18,17 @@ export interface LogLine {
 }
 
 /** Compiles src/ and controllers/ with the build's tsconfig into a temporary directory. */
-/** The node executable the image runs (scripts/build-image fetches it once), with its version. */
-export function imageNode(): { path: string; version: string } {
+/**
+ * The node executable the image runs (scripts/build-image fetches it once), with its version and
+ * the flags the image's entrypoint gives it.
+ */
+export function imageNode(): { path: string; version: string; flags: string[] } {
   const script = path.join(REPO, 'scripts', 'build-image');
   const nodePath = execFileSync(script, ['node'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const version = execFileSync(nodePath, ['--version'], { encoding: 'utf8' }).trim();
-  return { path: nodePath, version };
+  // ["node", ...flags, "/app/dist/controllers/main.js"]
+  const entrypoint = JSON.parse(execFileSync(script, ['entrypoint'], { encoding: 'utf8' })) as string[];
+  return { path: nodePath, version, flags: entrypoint.slice(1, -1) };
 }
 
 export function buildController(): { main: string; remove(): void } {
@@ -84,17 +89,28 @@ export class Controller {
 
   /**
    * Starts `reaper run` with KUBECONFIG and DOCKER_HOST from this process's environment, on the
-   * given node executable (this process's by default; imageNode() for the image's runtime).
+   * given node executable with its flags (this process's by default; imageNode() for the image's).
    */
   static async start(
     main: string,
     nodeName: string,
     args: string[] = [],
-    node = process.execPath,
+    node: { path: string; flags: string[] } = { path: process.execPath, flags: [] },
   ): Promise<Controller> {
     const child = spawn(
-      node,
-      [main, 'run', '--node-name', nodeName, '--http-address', '127.0.0.1:0', '--log-level', 'info', ...args],
+      node.path,
+      [
+        ...node.flags,
+        main,
+        'run',
+        '--node-name',
+        nodeName,
+        '--http-address',
+        '127.0.0.1:0',
+        '--log-level',
+        'info',
+        ...args,
+      ],
       { cwd: REPO, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const controller = new Controller(child);

@@ -80,7 +80,7 @@ test('the image runs as uid 65532, starts `reaper run` by default, and is small'
   const [config, size] = inspect.stdout.trim().split(/ (?=\d+$)/);
   expect(JSON.parse(config!)).toMatchObject({
     User: '65532:65532',
-    Entrypoint: ['node', '/app/dist/controllers/main.js'],
+    Entrypoint: JSON.parse(sh(path.join(repoRoot, 'scripts', 'build-image'), ['entrypoint']).stdout),
     Cmd: ['run'],
     WorkingDir: '/app',
   });
