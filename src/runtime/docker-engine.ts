@@ -17,8 +17,12 @@ export class DockerEngine implements RuntimeEngine {
   ) {}
 
   backendsFor(policy: Policy): Backends {
-    const listed = backendsForPolicy(policy, this.docker);
-    return this.view ? followedBackends(listed, this.view) : listed;
+    const view = this.view;
+    if (!view) return backendsForPolicy(policy, this.docker);
+    return followedBackends(
+      backendsForPolicy(policy, this.docker, (network) => view.attachedTo(network)),
+      view,
+    );
   }
 
   ping(): Promise<void> {

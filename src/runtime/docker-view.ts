@@ -23,7 +23,7 @@ import type {
   NetworkRecord,
   ViewPhase,
 } from './docker-objects.js';
-import { effectsOf, resourcesOf, unreadableReason } from './docker-objects.js';
+import { attachedTo, effectsOf, resourcesOf, unreadableReason } from './docker-objects.js';
 import type { DockerViewApi, EventSubscription } from './docker-view-api.js';
 import type { VolumeResource } from '../core/model.js';
 
@@ -162,6 +162,24 @@ export class DockerView {
       if (record) found.push(record.resource);
     }
     return found;
+  }
+
+  /**
+   * The containers whose settings name `network`, for a removal's last check: those the view holds
+   * attached, each inspected again (a container removed a moment ago, its event still on the way, is
+   * gone). A container created within the event stream's delay is missed, as one created just after
+   * a listing would be. Throws when the view cannot be read or an inspect fails.
+   */
+  async attachedTo(network: { readonly id: string; readonly name: string }): Promise<ContainerRecord[]> {
+    await this.settled();
+    const why = this.unreadableReason();
+    if (why !== undefined) throw new Error(why);
+    const held = attachedTo(network, this.objects.containers.values());
+    const fresh = await Promise.all(held.map((c) => this.options.api.inspectContainer(c.resource.id)));
+    return attachedTo(
+      network,
+      fresh.filter((c) => c !== undefined),
+    );
   }
 
   // ---- Subscribing and listing

@@ -146,6 +146,24 @@ test('a sweep reaps through the view, and the view follows what it removed', asy
   expect(api.listings).toBe(listings);
 }, 60_000);
 
+test("a network's removal checks attachment through the view: a never-started container keeps it, one just removed does not", async () => {
+  const id = await fx.network('dv-parked', ownerLabels(label, randomUUID()));
+  const created = await fx.container('dv-parked-created', { network: fx.name('dv-parked'), running: false });
+  const network = await waitFor('the network in the view', async () => networkIn(await snapshotNow(), id));
+  await waitFor('its container in the view', async () => containerIn(await snapshotNow(), created));
+  const listings = api.listings;
+  const backends = dockerEngine.backendsFor(policy);
+  await expect(backends.network!.remove(network)).resolves.toEqual({
+    status: 'skipped',
+    reason: `in use by ${fx.name('dv-parked-created')}`,
+  });
+  // Removed and at once the network: the view may not have its destroy event yet.
+  await engine.docker.getContainer(created).remove({ force: true });
+  await expect(backends.network!.remove(network)).resolves.toMatchObject({ status: 'reaped' });
+  expect(await fx.exists('network', id)).toBe(false);
+  expect(api.listings).toBe(listings);
+}, 60_000);
+
 test('a lease made right after its container never looks dangling, whether or not its event has arrived', async () => {
   const owner = randomUUID();
   for (let i = 0; i < 5; i++) {

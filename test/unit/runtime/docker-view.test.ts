@@ -275,3 +275,34 @@ test('a read waits for the inspects of events received before it, not for those 
   const later = view.read();
   expect((await later).containers.map((c) => c.state)).toEqual(['running']);
 });
+
+function attached(containerId: string, network: { id?: string; name: string }): ContainerRecord {
+  const base = record(containerId, 'created');
+  return { ...base, attachments: [{ name: network.name, ...(network.id ? { networkId: network.id } : {}) }] };
+}
+
+test("attachedTo answers a network removal's check from the view, each attached container inspected again", async () => {
+  const net = { id: id(100), name: 'lab' };
+  const { engine, view } = await started();
+  engine.containers.set(id(1), attached(id(1), { name: 'lab' })); // never started: named only
+  engine.containers.set(id(2), attached(id(2), net));
+  engine.containers.set(id(3), attached(id(3), { id: id(101), name: 'other' }));
+  engine.containers.set(id(4), record(id(4)));
+  for (const n of [1, 2, 3, 4]) engine.emit('create', id(n));
+  await view.read();
+  const inspects = engine.calls.inspect;
+  expect((await view.attachedTo(net)).map((c) => c.resource.id).sort()).toEqual([id(1), id(2)]);
+  expect(engine.calls.inspect).toBe(inspects + 2); // the two attached, not every container
+
+  // Removed a moment ago, its destroy event still on the way: the inspect says it is gone.
+  engine.containers.delete(id(1));
+  // Reconnected elsewhere since the view last heard of it: the inspect has the truth.
+  engine.containers.set(id(2), attached(id(2), { id: id(101), name: 'other' }));
+  expect(await view.attachedTo(net)).toEqual([]);
+});
+
+test('attachedTo throws while the view cannot be read: the removal fails rather than guess', async () => {
+  const { engine, view } = await started();
+  engine.breakStreams('the stream ended');
+  await expect(view.attachedTo({ id: id(100), name: 'lab' })).rejects.toThrow();
+});
