@@ -298,6 +298,7 @@ export async function startManager(
       random: Math.random,
       signal: shutdown.signal,
       selfContainerId: config.selfContainerId,
+      recheckTimeoutMs: config.requestTimeoutMs,
     },
     logger,
   };
@@ -307,7 +308,6 @@ export async function startManager(
     freshOwners: new KubeListOwnerSource(kubeConfig),
     runtimeStarting: () => dockerView?.starting ?? false,
     deletions: ownerDeletions,
-    recheckTimeoutMs: config.requestTimeoutMs,
   });
   const ownerController = new OwnerController({
     ...common,

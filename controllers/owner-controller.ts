@@ -26,7 +26,8 @@ import { sweepEnvironment } from '../src/sweep/environment.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import type { FinalizerTarget, Finalizers } from './finalizer.js';
 import { hasFinalizer } from './finalizer.js';
-import { ownersFromInformers } from './informer-owners.js';
+import type { InformerOwnersOptions } from './informer-owners.js';
+import { InformerOwnerSource, ownersFromInformers } from './informer-owners.js';
 import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
 import { mayTearDown } from './policy-registry.js';
 
@@ -166,8 +167,11 @@ export class OwnerController {
           backends: this.options.engine.backendsFor(policy),
           scope: (snapshot) => snapshotOfOwner(snapshot, policy, ownerKey),
           // Every owner but this object: a key it shares with another live owner stays live.
-          listOwners: async () => this.ownersBesides(policy, object),
-          recheckOwners: () => this.recheck(ref, object, policy, ownerKind),
+          owners: new InformerOwnerSource(
+            this.options.informers,
+            { recheck: () => this.recheck(ref, object, policy, ownerKind) },
+            besides(object),
+          ),
         }),
       );
       reports.push(report);
@@ -239,17 +243,9 @@ export class OwnerController {
     }
   }
 
-  /** The policy's live owners from the caches, leaving out the one object being torn down. */
-  private async ownersBesides(policy: Policy, object: OwnerObject): Promise<{ live: LiveOwners; count: number }> {
-    const { live, count } = ownersFromInformers(policy, this.options.informers, {
-      ...(object.metadata.uid ? { besidesUid: object.metadata.uid } : {}),
-    });
-    return { live, count };
-  }
-
   /**
    * The fresh look before deleting: the owner read from the API server (not the cache) must be gone,
-   * being deleted, or replaced by a new object; every other owner stays live.
+   * being deleted, or replaced by a new object; every other owner stays live. Never throws.
    */
   private async recheck(
     ref: ObjectRef,
@@ -257,7 +253,7 @@ export class OwnerController {
     policy: Policy,
     ownerKind: OwnerKind,
   ): Promise<LiveOwners> {
-    const others = (await this.ownersBesides(policy, object)).live;
+    const others = ownersFromInformers(policy, this.options.informers, besides(object)).live;
     if (!others.synced) return others;
     const keys = new Set(others.keys);
     try {
@@ -272,10 +268,15 @@ export class OwnerController {
         if (key !== undefined) keys.add(key);
       }
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isNotFound(err)) return { keys, synced: false, errors: [(err as Error).message] };
     }
     return { ...others, keys };
   }
+}
+
+/** The owners of a teardown: every one but the object being torn down. */
+function besides(object: OwnerObject): InformerOwnersOptions {
+  return object.metadata.uid ? { besidesUid: object.metadata.uid } : {};
 }
 
 function describeRef(ref: ObjectRef): string {

@@ -13,7 +13,7 @@ import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { executePlan } from '../runtime/executor.js';
 import type { CommonOptions } from './context.js';
 import { sweepEnvironment } from '../sweep/environment.js';
-import { cliHost, loadKubeConfig, ownerSourceFor, ownersFrom, reachableDocker } from './context.js';
+import { cliHost, loadKubeConfig, ownerSourceFor, reachableDocker } from './context.js';
 import { withRivals } from './rival-policies.js';
 import { CliError } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
@@ -39,7 +39,7 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
   const policy = scoped.policy;
   const owners = ownerSourceFor(options.ownersFrom);
   const backends = backendsForPolicy(policy, await reachableDocker());
-  const env = sweepEnvironment(cliHost(options.node), { backends, ...ownersFrom(owners) });
+  const env = sweepEnvironment(cliHost(options.node), { backends, owners });
 
   const startedAt = env.now();
   const snapshot = await takeSnapshot(backends, env.now);
@@ -68,7 +68,7 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
     snapshot,
     policy,
     backends,
-    recheckOwners: () => env.recheckOwners(policy, kept),
+    recheckOwners: () => env.owners.recheck(policy, kept),
     now: env.now,
   });
   const report = buildReport({

@@ -5,7 +5,7 @@
 // reads nothing else, and keeps of each object only what the key rule reads.
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import type { LiveOwners, OwnerRef } from '../core/model.js';
+import type { LiveOwners, OwnerRef, PlannedItem } from '../core/model.js';
 import type { OwnerLookup } from '../core/owner-lookup.js';
 import type { OwnerKind, Policy } from '../core/policy.js';
 import { isNotFound } from '../kube/api-errors.js';
@@ -14,10 +14,10 @@ import { PagedLister } from '../kube/paged-list.js';
 import { projectionOf, projectObject, readsOnlyMetadata } from '../kube/projection.js';
 import type { KubeObjectLike } from './owner-objects.js';
 import { fieldsReadBy, namespaceSelected, toOwnerRef } from './owner-objects.js';
-import type { OwnerListing, OwnerSource } from './source.js';
-import { listingFrom } from './source.js';
+import type { OwnerListing, OwnerReader, OwnerSource } from './source.js';
+import { listingFrom, readOrList } from './source.js';
 
-export class KubeListOwnerSource implements OwnerSource {
+export class KubeListOwnerSource implements OwnerSource, OwnerReader {
   readonly description = 'cluster';
   private readonly resolver: ResourceResolver;
   private readonly lister: PagedLister;
@@ -27,6 +27,11 @@ export class KubeListOwnerSource implements OwnerSource {
     this.resolver = new ResourceResolver(kubeConfig);
     this.lister = new PagedLister(kubeConfig);
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
+  }
+
+  /** Straight from the API server: the candidates' owners read one by one when few, else listed. */
+  recheck(policy: Policy, candidates: readonly PlannedItem[]): Promise<LiveOwners> {
+    return readOrList(this, policy, candidates);
   }
 
   /**
