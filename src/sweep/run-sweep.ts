@@ -13,6 +13,7 @@ import { withDeadline } from '../kube/timers.js';
 import type { OwnerListing, OwnerSource } from '../owners/source.js';
 import type { Backends } from '../runtime/backend.js';
 import { takeSnapshot } from '../runtime/backend.js';
+import type { ExecuteResult } from '../runtime/executor.js';
 import { executePlan } from '../runtime/executor.js';
 
 export interface SweepEnvironment {
@@ -21,6 +22,11 @@ export interface SweepEnvironment {
   readonly owners: OwnerSource;
   /** The re-check of owners gives up after this long (an unanswered re-check reaps nothing); none by default. */
   readonly recheckTimeoutMs?: number | undefined;
+  /**
+   * What to remove, decided from the snapshot; by default planReap over the owners listed. `reaper
+   * apply` carries out a reviewed plan instead (src/core/review.ts).
+   */
+  readonly plan?: (snapshot: RuntimeSnapshot) => Plan;
   /**
    * The owner deletions the guard knows of, given how many owners are live now; none in a one-shot
    * CLI run, which judges only the owners of its own orphans.
@@ -33,7 +39,8 @@ export interface SweepEnvironment {
   readonly signal?: AbortSignal | undefined;
   /** Narrows what the sweep plans over, e.g. to one owner's resources for a teardown. */
   readonly scope?: (snapshot: RuntimeSnapshot) => RuntimeSnapshot;
-  readonly onPlanned?: (plan: Plan) => void;
+  /** Told the plan before anything is removed; execution waits for it. */
+  readonly onPlanned?: (plan: Plan) => void | Promise<void>;
   readonly onItemDone?: (outcome: ItemOutcome) => void;
 }
 
@@ -42,6 +49,8 @@ export interface SweepResult {
   readonly plan: Plan;
   readonly snapshot: RuntimeSnapshot;
   readonly owners: OwnerListing;
+  /** What the executor did with what the plan selected. */
+  readonly execution: ExecuteResult;
   /** The snapshot less what this sweep removed: the runtime as the sweep left it. */
   readonly after: RuntimeSnapshot;
   readonly graceState: GraceState;
@@ -55,8 +64,9 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
   const listed = await takeSnapshot(env.backends, env.now);
   const snapshot = env.scope ? env.scope(listed) : listed;
   const owners = await env.owners.list(policy);
-  const plan = planByPolicy(snapshot, owners, policy, graceState, env);
-  env.onPlanned?.(plan);
+  const plan = env.plan ? env.plan(snapshot) : planByPolicy(snapshot, owners, policy, graceState, env);
+  await env.onPlanned?.(plan);
+  for (const skip of plan.skipped ?? []) env.onItemDone?.(skip);
   const execution = await executePlan({
     plan,
     snapshot,
@@ -73,7 +83,7 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
   });
   const report = buildReport({
     plan,
-    outcomes: execution.outcomes,
+    outcomes: [...(plan.skipped ?? []), ...execution.outcomes],
     policy: policy.name,
     mode: policy.mode,
     node: env.node,
@@ -84,7 +94,7 @@ export async function runSweep(policy: Policy, graceState: GraceState, env: Swee
     errors: [...execution.errors, ...(snapshot.warnings ?? [])],
   });
   const after = withoutRemoved(snapshot, execution.outcomes);
-  return { report, plan, snapshot, owners, after, graceState: plan.graceState };
+  return { report, plan, snapshot, owners, execution, after, graceState: plan.graceState };
 }
 
 /** The plan of an ordinary sweep: the policy over the owners listed, with the guard's deletions. */

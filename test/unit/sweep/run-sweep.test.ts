@@ -1,7 +1,10 @@
-// The one sweep with an in-memory runtime and owners: what each step is given, and the re-check's
-// deadline. The same sweep on the real engines:
+// The one sweep with an in-memory runtime and owners: what each step is given, the reviewed plan's
+// path through it, and the re-check's deadline. The same sweep on the real engines:
 // test/integration/runtime (sweep-harness.ts).
 import type { LiveOwners, PlannedItem, RuntimeResource } from '../../../src/core/model.js';
+import { resourceKey } from '../../../src/core/model.js';
+import type { ItemOutcome } from '../../../src/core/outcome.js';
+import { planFromReview } from '../../../src/core/review.js';
 import type { OwnerSource } from '../../../src/owners/source.js';
 import type { Backends } from '../../../src/runtime/backend.js';
 import { reaped } from '../../../src/runtime/removal.js';
@@ -54,6 +57,37 @@ test('an ordinary sweep: the orphans are re-checked, then removed; the report co
   expect(removed).toEqual(['c1']);
   expect(report.liveOwners).toBe(3);
   expect(report.counts.containers).toMatchObject({ scanned: 2, orphaned: 1, reaped: 1 });
+});
+
+test('a reviewed plan goes the same way: the changed item is skipped and told, the rest re-checked and removed', async () => {
+  const unchanged = container('c1', 'GONE');
+  const { backends, removed } = runtime([unchanged, container('c2', 'GONE', { name: 'renamed' })]);
+  const { source, rechecked } = ownerSource();
+  const told: ItemOutcome[] = [];
+  const reviewed = [unchanged, container('c2', 'GONE'), container('c3', 'GONE')].map((resource) => ({
+    resource,
+    reason: 'reviewed',
+    ownerKey: 'GONE',
+  }));
+  const { report } = await sweep({
+    backends,
+    owners: source,
+    plan: (snapshot) => planFromReview(snapshot, reviewed),
+    onItemDone: (outcome) => told.push(outcome),
+  });
+  expect(rechecked).toEqual([['c1']]);
+  expect(removed).toEqual(['c1']);
+  expect(report.liveOwners).toBe(3);
+  expect(report.items.map((i) => [i.id, i.action, i.reason])).toEqual([
+    ['c1', 'Reaped', 'reviewed'],
+    ['c2', 'Skipped', 'changed since the plan: name is now renamed'],
+    ['c3', 'Skipped', 'changed since the plan: no longer present'],
+  ]);
+  expect(told.map((o) => [o.key, o.status])).toEqual([
+    [resourceKey(container('c2')), 'skipped'],
+    [resourceKey(container('c3')), 'skipped'],
+    [resourceKey(unchanged), 'reaped'],
+  ]);
 });
 
 test('a re-check that does not answer within the deadline removes nothing and says why', async () => {
