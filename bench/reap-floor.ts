@@ -176,7 +176,6 @@ const REAPERS: Record<Contender, (objects: BenchObjects, lab: Lab) => Promise<Me
       sweepEnvironment(cliHost('bench'), {
         backends,
         owners: {
-          description: owners.description,
           list: async (p) => {
             mark('snapshot');
             const listing = await owners.list(p);

@@ -15,8 +15,6 @@ import { targetOf } from './policy-registry.js';
  * (the API server read again, or for a teardown the owner being torn down read again).
  */
 export class InformerOwnerSource implements OwnerSource {
-  readonly description = 'informer caches';
-
   constructor(
     private readonly informers: DynamicInformerSet,
     private readonly fresh: Pick<OwnerSource, 'recheck'>,

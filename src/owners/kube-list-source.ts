@@ -18,7 +18,6 @@ import type { OwnerListing, OwnerReader, OwnerSource } from './source.js';
 import { listingFrom, readOrList } from './source.js';
 
 export class KubeListOwnerSource implements OwnerSource, OwnerReader {
-  readonly description = 'cluster';
   private readonly resolver: ResourceResolver;
   private readonly lister: PagedLister;
   private readonly objects: k8s.KubernetesObjectApi;

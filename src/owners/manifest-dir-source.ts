@@ -17,11 +17,7 @@ const MAX_FILE_BYTES = 4 * 1024 * 1024;
 const MANIFEST = /\.(ya?ml|json)$/i;
 
 export class ManifestDirOwnerSource implements OwnerSource {
-  readonly description: string;
-
-  constructor(private readonly dir: string) {
-    this.description = `directory ${dir}`;
-  }
+  constructor(private readonly dir: string) {}
 
   async list(policy: Policy): Promise<OwnerListing> {
     const errors: string[] = [];

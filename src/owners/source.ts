@@ -15,8 +15,6 @@ export interface OwnerListing {
 }
 
 export interface OwnerSource {
-  /** e.g. "cluster" or "directory examples/owners". */
-  readonly description: string;
   /** Every live owner of every kind the policy names. Never throws. */
   list(policy: Policy): Promise<OwnerListing>;
   /**

@@ -83,7 +83,6 @@ export async function sweep(docker: Docker, policy: Policy, options: SweepOption
       {
         backends: options.backends ?? backendsForPolicy(policy, docker),
         owners: {
-          description: 'test',
           list: () => Promise.resolve({ live: owners, count: owners.keys.size }),
           recheck: options.recheckOwners ?? (() => Promise.resolve(owners)),
         },

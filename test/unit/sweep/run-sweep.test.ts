@@ -35,7 +35,6 @@ function runtime(listed: RuntimeResource[]) {
 function ownerSource(recheck: () => Promise<LiveOwners> = () => Promise.resolve(owners([]))) {
   const rechecked: string[][] = [];
   const source: OwnerSource = {
-    description: 'test',
     list: () => Promise.resolve({ live: owners(['LIVE']), count: 3 }),
     recheck: (_policy, candidates: readonly PlannedItem[]) => {
       rechecked.push(candidates.map((c) => c.resource.id));
