@@ -292,6 +292,7 @@ export async function startManager(
     events,
     metrics,
     runtime,
+    freshOwners: new KubeListOwnerSource(kubeConfig),
     host: {
       node: config.nodeName,
       now,
@@ -305,7 +306,6 @@ export async function startManager(
   const policyController = new PolicyController({
     ...common,
     reporter,
-    freshOwners: new KubeListOwnerSource(kubeConfig),
     runtimeStarting: () => dockerView?.starting ?? false,
     deletions: ownerDeletions,
   });

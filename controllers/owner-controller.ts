@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import type { LiveOwners } from '../src/core/model.js';
+import type { OwnerLookup } from '../src/core/owner-lookup.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';
 import type { ReapReport } from '../src/core/report-types.js';
 import { sumOverKinds } from '../src/core/report-types.js';
@@ -20,6 +21,7 @@ import type { ObjectRef, StatusApplier } from '../src/kube/status-apply.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import { fitReportToStatus } from '../src/api/status.js';
+import type { OwnerReader } from '../src/owners/source.js';
 import type { RuntimeEngine } from '../src/runtime/engine.js';
 import type { SweepHost } from '../src/sweep/environment.js';
 import { sweepEnvironment } from '../src/sweep/environment.js';
@@ -46,6 +48,8 @@ export interface OwnerControllerOptions {
   readonly seesEveryPolicy: boolean;
   readonly informers: DynamicInformerSet;
   readonly kubeConfig: k8s.KubeConfig;
+  /** Owners read from the API server (never the cache) for the re-check before a teardown deletes. */
+  readonly freshOwners: Pick<OwnerReader, 'read'>;
   readonly engine: RuntimeEngine;
   readonly finalizers: Finalizers;
   readonly status: StatusApplier;
@@ -169,7 +173,7 @@ export class OwnerController {
           // Every owner but this object: a key it shares with another live owner stays live.
           owners: new InformerOwnerSource(
             this.options.informers,
-            { recheck: () => this.recheck(ref, object, policy, ownerKind) },
+            { recheck: () => this.recheck(policy, object, lookupOf(ref, ownerKind, ownerKey)) },
             besides(object),
           ),
         }),
@@ -245,38 +249,25 @@ export class OwnerController {
 
   /**
    * The fresh look before deleting: the owner read from the API server (not the cache) must be gone,
-   * being deleted, or replaced by a new object; every other owner stays live. Never throws.
+   * being deleted, or replaced by a new object with another key; every other owner stays live.
    */
-  private async recheck(
-    ref: ObjectRef,
-    object: OwnerObject,
-    policy: Policy,
-    ownerKind: OwnerKind,
-  ): Promise<LiveOwners> {
+  private async recheck(policy: Policy, object: OwnerObject, owner: OwnerLookup): Promise<LiveOwners> {
     const others = ownersFromInformers(policy, this.options.informers, besides(object)).live;
     if (!others.synced) return others;
-    const keys = new Set(others.keys);
-    try {
-      const current = (await this.fresh.read({
-        apiVersion: ref.apiVersion,
-        kind: ref.kind,
-        metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
-      })) as OwnerObject;
-      const sameObject = current.metadata.uid === object.metadata.uid;
-      if (!sameObject || !current.metadata.deletionTimestamp) {
-        const key = ownerKeyFromObject(current, ownerKind.key);
-        if (key !== undefined) keys.add(key);
-      }
-    } catch (err) {
-      if (!isNotFound(err)) return { keys, synced: false, errors: [(err as Error).message] };
-    }
-    return { ...others, keys };
+    const fresh = await this.options.freshOwners.read([owner], object.metadata.uid);
+    if (!fresh) return { keys: others.keys, synced: false, errors: [`cannot read ${owner.owner.kind} ${owner.name}`] };
+    return { keys: new Set([...others.keys, ...fresh.keys]), synced: fresh.synced, errors: fresh.errors };
   }
 }
 
 /** The owners of a teardown: every one but the object being torn down. */
 function besides(object: OwnerObject): InformerOwnersOptions {
   return object.metadata.uid ? { besidesUid: object.metadata.uid } : {};
+}
+
+/** The owner being torn down, to read afresh. */
+function lookupOf(ref: ObjectRef, owner: OwnerKind, key: string): OwnerLookup {
+  return { key, owner, name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) };
 }
 
 function describeRef(ref: ObjectRef): string {

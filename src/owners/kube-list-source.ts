@@ -37,8 +37,10 @@ export class KubeListOwnerSource implements OwnerSource, OwnerReader {
    * The owners `lookups` name, each read on its own: a key is live when its object is there and
    * still has that key (a re-created owner has another uid). Undefined when one cannot be read so
    * (a namespaced kind with no namespace known): then only a listing can answer. Never throws.
+   * The object of uid `deleting` counts as gone once its deletion is under way: the owner a teardown
+   * tears down, which reaper's finalizer holds.
    */
-  async read(lookups: readonly OwnerLookup[]): Promise<LiveOwners | undefined> {
+  async read(lookups: readonly OwnerLookup[], deleting?: string): Promise<LiveOwners | undefined> {
     const keys = new Set<string>();
     const errors: string[] = [];
     const limit = pLimit(READ_CONCURRENCY);
@@ -59,6 +61,8 @@ export class KubeListOwnerSource implements OwnerSource, OwnerReader {
               kind: owner.kind,
               metadata: { name, ...(resource.namespaced ? { namespace } : {}) },
             });
+            if (deleting !== undefined && object.metadata?.uid === deleting && object.metadata.deletionTimestamp)
+              return;
             const ref = toOwnerRef(object, owner);
             if (typeof ref === 'string') errors.push(ref);
             else if (ref.key === lookup.key) keys.add(ref.key);

@@ -34,8 +34,11 @@ export function listingFrom(owners: readonly OwnerRef[], errors: readonly string
 /** A source that can also read single owners, each on its own. */
 export interface OwnerReader {
   list(policy: Policy): Promise<OwnerListing>;
-  /** Which of the named owners are live; undefined when the source cannot tell that way. Never throws. */
-  read(lookups: readonly OwnerLookup[]): Promise<LiveOwners | undefined>;
+  /**
+   * Which of the named owners are live; undefined when the source cannot tell that way. The object
+   * of uid `deleting` counts as gone once its deletion is under way. Never throws.
+   */
+  read(lookups: readonly OwnerLookup[], deleting?: string): Promise<LiveOwners | undefined>;
 }
 
 /** Past this many distinct owners, one listing costs less than reading each. */
