@@ -10,7 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { parsePolicy } from '../src/api/parse-policy.js';
-import { cliHost, ownersFrom } from '../src/cli/context.js';
+import { cliHost } from '../src/cli/context.js';
 import { sweepEnvironment } from '../src/sweep/environment.js';
 import type { Policy } from '../src/core/policy.js';
 import { KubeListOwnerSource } from '../src/owners/kube-list-source.js';
@@ -166,29 +166,33 @@ const REAPERS: Record<Contender, (objects: BenchObjects, lab: Lab) => Promise<Me
     const marks: [string, number][] = [];
     const mark = (name: string) => marks.push([name, performance.now()]);
     const backends = timedBackends(backendsForPolicy(policy, docker), mark);
-    const base = sweepEnvironment(cliHost('bench'), { backends, ...ownersFrom(new KubeListOwnerSource(kc)) });
+    const owners = new KubeListOwnerSource(kc);
     let ownersListed = false;
     const t0 = performance.now();
     mark('start');
     const result = await runSweep(
       policy,
       {},
-      {
-        ...base,
-        listOwners: async (p) => {
-          mark('snapshot');
-          const owners = await base.listOwners(p);
-          mark('owners');
-          ownersListed = true;
-          return owners;
+      sweepEnvironment(cliHost('bench'), {
+        backends,
+        owners: {
+          list: async (p) => {
+            mark('snapshot');
+            const listing = await owners.list(p);
+            mark('owners');
+            ownersListed = true;
+            return listing;
+          },
+          recheck: async (p, candidates) => {
+            const live = await owners.recheck(p, candidates);
+            mark('re-check');
+            return live;
+          },
         },
-        onPlanned: () => mark('plan'),
-        recheckOwners: async (p, candidates) => {
-          const live = await base.recheckOwners(p, candidates);
-          mark('re-check');
-          return live;
+        onPlanned: () => {
+          mark('plan');
         },
-      },
+      }),
     );
     const wallMs = performance.now() - t0;
     mark('report');

@@ -145,22 +145,22 @@ export async function buildAgent(options: AgentOptions): Promise<Agent> {
     events: options.events,
     metrics,
     runtime,
+    freshOwners: new KubeListOwnerSource(kubeConfig),
     host: {
       node: config.nodeName,
       now,
       random: Math.random,
       signal: options.signal,
       selfContainerId: config.selfContainerId,
+      recheckTimeoutMs: config.requestTimeoutMs,
     },
     logger,
   };
   const policyController = new PolicyController({
     ...common,
     reporter,
-    freshOwners: new KubeListOwnerSource(kubeConfig),
     runtimeStarting: () => dockerView?.starting ?? false,
     deletions: ownerDeletions,
-    recheckTimeoutMs: config.requestTimeoutMs,
   });
   const ownerController = new OwnerController({
     ...common,

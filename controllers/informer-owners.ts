@@ -1,17 +1,36 @@
 // The live owners of a policy as the informer caches hold them (design §4: a sweep costs no owner
 // LIST). A cache that is not synced, or whose watch is failing, makes the listing unsynced, so the
 // planner fails closed and says which kind it could not see.
-import type { LiveOwners } from '../src/core/model.js';
+import type { LiveOwners, PlannedItem } from '../src/core/model.js';
 import type { Policy } from '../src/core/policy.js';
 import { describeTarget } from '../src/kube/informer.js';
 import { namespaceSelected, toOwnerRef } from '../src/owners/owner-objects.js';
 import type { KubeObjectLike } from '../src/owners/owner-objects.js';
+import type { OwnerListing, OwnerSource } from '../src/owners/source.js';
 import { targetOf } from './policy-registry.js';
 import type { OwnerCaches } from './reconciler-ports.js';
 
-export interface InformerOwners {
-  readonly live: LiveOwners;
-  readonly count: number;
+/**
+ * The controller's owners: listed from the informer caches, re-checked by `fresh`, never by a cache
+ * (the API server read again, or for a teardown the owner being torn down read again).
+ */
+export class InformerOwnerSource implements OwnerSource {
+  constructor(
+    private readonly informers: OwnerCaches,
+    private readonly fresh: Pick<OwnerSource, 'recheck'>,
+    private readonly options: InformerOwnersOptions = {},
+  ) {}
+
+  list(policy: Policy): Promise<InformerOwners> {
+    return Promise.resolve(ownersFromInformers(policy, this.informers, this.options));
+  }
+
+  recheck(policy: Policy, candidates: readonly PlannedItem[]): Promise<LiveOwners> {
+    return this.fresh.recheck(policy, candidates);
+  }
+}
+
+export interface InformerOwners extends OwnerListing {
   /** Live owners per kind, for metrics. */
   readonly byKind: ReadonlyMap<string, number>;
   /** Some informer has not finished its first list and has not failed either: wait rather than sweep. */

@@ -5,6 +5,7 @@
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import type { LiveOwners } from '../src/core/model.js';
+import type { OwnerLookup } from '../src/core/owner-lookup.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';
 import type { ReapReport } from '../src/core/report-types.js';
 import { sumOverKinds } from '../src/core/report-types.js';
@@ -18,12 +19,14 @@ import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import { fitReportToStatus } from '../src/status/report.js';
 import { CONDITION_MANAGED, CONDITION_TORN_DOWN } from '../src/status/owner-status.js';
+import type { OwnerReader } from '../src/owners/source.js';
 import type { SweepHost } from '../src/sweep/environment.js';
 import { sweepEnvironment } from '../src/sweep/environment.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import type { FinalizerTarget } from './finalizer.js';
 import { hasFinalizer } from './finalizer.js';
-import { ownersFromInformers } from './informer-owners.js';
+import type { InformerOwnersOptions } from './informer-owners.js';
+import { InformerOwnerSource, ownersFromInformers } from './informer-owners.js';
 import type { ManagingPolicy, PolicyRegistry } from './policy-registry.js';
 import { mayTearDown } from './policy-registry.js';
 import type { Events, FinalizerWriter, OwnerCaches, Runtime, StatusWriter, StoredObjects } from './reconciler-ports.js';
@@ -39,8 +42,10 @@ export interface OwnerControllerOptions {
    */
   readonly seesEveryPolicy: boolean;
   readonly informers: OwnerCaches;
-  /** Owners as the API server holds them now, for the teardown's record and its re-check. */
+  /** Owners as the API server holds them now, for the teardown's record. */
   readonly stored: StoredObjects;
+  /** Owners read from the API server (never the cache) for the re-check before a teardown deletes. */
+  readonly freshOwners: Pick<OwnerReader, 'read'>;
   readonly engine: Runtime;
   readonly finalizers: FinalizerWriter;
   readonly status: StatusWriter;
@@ -73,11 +78,9 @@ const NOT_SYNCED_RETRY_MS = 1_000;
 
 export class OwnerController {
   private readonly logger: Logger;
-  private readonly fresh: StoredObjects;
 
   constructor(private readonly options: OwnerControllerOptions) {
     this.logger = options.logger.child('owner-controller');
-    this.fresh = options.stored;
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -162,8 +165,11 @@ export class OwnerController {
           backends: this.options.engine.backendsFor(policy),
           scope: (snapshot) => snapshotOfOwner(snapshot, policy, ownerKey),
           // Every owner but this object: a key it shares with another live owner stays live.
-          listOwners: async () => this.ownersBesides(policy, object),
-          recheckOwners: () => this.recheck(ref, object, policy, ownerKind),
+          owners: new InformerOwnerSource(
+            this.options.informers,
+            { recheck: () => this.recheck(policy, object, lookupOf(ref, ownerKind, ownerKey)) },
+            besides(object),
+          ),
         }),
       );
       reports.push(report);
@@ -222,7 +228,7 @@ export class OwnerController {
   /** The owner as the API server holds it, when it is still the object of this uid. */
   private async readStored(ref: ObjectRef, uid: string | undefined): Promise<OwnerObject | undefined> {
     try {
-      const stored = (await this.fresh.read({
+      const stored = (await this.options.stored.read({
         apiVersion: ref.apiVersion,
         kind: ref.kind,
         metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
@@ -235,43 +241,27 @@ export class OwnerController {
     }
   }
 
-  /** The policy's live owners from the caches, leaving out the one object being torn down. */
-  private async ownersBesides(policy: Policy, object: OwnerObject): Promise<{ live: LiveOwners; count: number }> {
-    const { live, count } = ownersFromInformers(policy, this.options.informers, {
-      ...(object.metadata.uid ? { besidesUid: object.metadata.uid } : {}),
-    });
-    return { live, count };
-  }
-
   /**
    * The fresh look before deleting: the owner read from the API server (not the cache) must be gone,
-   * being deleted, or replaced by a new object; every other owner stays live.
+   * being deleted, or replaced by a new object with another key; every other owner stays live.
    */
-  private async recheck(
-    ref: ObjectRef,
-    object: OwnerObject,
-    policy: Policy,
-    ownerKind: OwnerKind,
-  ): Promise<LiveOwners> {
-    const others = (await this.ownersBesides(policy, object)).live;
+  private async recheck(policy: Policy, object: OwnerObject, owner: OwnerLookup): Promise<LiveOwners> {
+    const others = ownersFromInformers(policy, this.options.informers, besides(object)).live;
     if (!others.synced) return others;
-    const keys = new Set(others.keys);
-    try {
-      const current = (await this.fresh.read({
-        apiVersion: ref.apiVersion,
-        kind: ref.kind,
-        metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
-      })) as OwnerObject;
-      const sameObject = current.metadata.uid === object.metadata.uid;
-      if (!sameObject || !current.metadata.deletionTimestamp) {
-        const key = ownerKeyFromObject(current, ownerKind.key);
-        if (key !== undefined) keys.add(key);
-      }
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    return { ...others, keys };
+    const fresh = await this.options.freshOwners.read([owner], object.metadata.uid);
+    if (!fresh) return { keys: others.keys, synced: false, errors: [`cannot read ${owner.owner.kind} ${owner.name}`] };
+    return { keys: new Set([...others.keys, ...fresh.keys]), synced: fresh.synced, errors: fresh.errors };
   }
+}
+
+/** The owners of a teardown: every one but the object being torn down. */
+function besides(object: OwnerObject): InformerOwnersOptions {
+  return object.metadata.uid ? { besidesUid: object.metadata.uid } : {};
+}
+
+/** The owner being torn down, to read afresh. */
+function lookupOf(ref: ObjectRef, owner: OwnerKind, key: string): OwnerLookup {
+  return { key, owner, name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) };
 }
 
 function describeRef(ref: ObjectRef): string {

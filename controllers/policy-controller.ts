@@ -16,11 +16,11 @@ import type { Logger } from '../src/observe/logger.js';
 import type { ReaperMetrics } from '../src/observe/metrics.js';
 import type { OwnerSource } from '../src/owners/source.js';
 import type { SweepHost } from '../src/sweep/environment.js';
-import { freshRecheck, sweepEnvironment } from '../src/sweep/environment.js';
-import type { SweepEnvironment, SweepResult } from '../src/sweep/run-sweep.js';
+import { sweepEnvironment } from '../src/sweep/environment.js';
+import type { SweepResult } from '../src/sweep/run-sweep.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 import { describeOverlaps } from '../src/core/owner-scope.js';
-import { ownersFromInformers } from './informer-owners.js';
+import { InformerOwnerSource, ownersFromInformers } from './informer-owners.js';
 import { heldWaveRecords, recallWaves } from '../src/status/node-report.js';
 import type { OwnerDeletionLog } from './owner-deletions.js';
 import type { PolicyRegistry } from './policy-registry.js';
@@ -45,13 +45,11 @@ export interface PolicyControllerOptions {
   readonly runtime: Pick<RuntimeView, 'remember' | 'forget'>;
   /** Owner deletions seen cluster-wide, where the guard finds mass deletions. */
   readonly deletions: Pick<OwnerDeletionLog, 'recent' | 'forget'>;
-  /** This agent: its node, clock, shutdown and own container, for every sweep. */
+  /** This agent: its node, clock, shutdown, own container and re-check deadline, for every sweep. */
   readonly host: SweepHost;
   readonly logger: Logger;
   /** True while the runtime's first listing is under way (docker-view.ts `starting`): sweeps wait for it. */
   readonly runtimeStarting?: () => boolean;
-  /** The fresh re-check gives up after this long (an unanswered re-check reaps nothing); none by default. */
-  readonly recheckTimeoutMs?: number;
 }
 
 /** While starting, and while blind, look again this soon rather than after a whole interval. */
@@ -74,11 +72,11 @@ interface PolicyMemory {
 export class PolicyController {
   private readonly memory = new Map<string, PolicyMemory>();
   private readonly logger: Logger;
-  private readonly recheck: SweepEnvironment['recheckOwners'];
+  private readonly owners: InformerOwnerSource;
 
   constructor(private readonly options: PolicyControllerOptions) {
     this.logger = options.logger.child('policy-controller');
-    this.recheck = freshRecheck(options.freshOwners, options.recheckTimeoutMs);
+    this.owners = new InformerOwnerSource(options.informers, options.freshOwners);
   }
 
   async reconcile(name: string): Promise<ReconcileResult | void> {
@@ -112,11 +110,7 @@ export class PolicyController {
     const startedAt = this.options.host.now();
     const env = sweepEnvironment(this.options.host, {
       backends: this.options.engine.backendsFor(policy),
-      listOwners: async () => {
-        const owners = ownersFromInformers(policy, informers);
-        for (const [kind, count] of owners.byKind) this.options.metrics.setLiveOwners(kind, count);
-        return { live: owners.live, count: owners.count };
-      },
+      owners: this.owners,
       massDeletions: (liveOwners) => {
         const now = this.options.host.now();
         const log = this.options.deletions.recent(policy.name);
@@ -125,10 +119,10 @@ export class PolicyController {
         memory.waves = holdWaves({ held: memory.waves, found, windowMs, now });
         return { waves: memory.waves, settling: settlingOwners(log, now, policy.limits) };
       },
-      recheckOwners: this.recheck,
     });
     const result = await runSweep(policy, memory.grace, env);
     memory.grace = result.graceState;
+    for (const [kind, count] of result.owners.byKind ?? []) this.options.metrics.setLiveOwners(kind, count);
     // A blind sweep cannot tell which orphans this node still has: it lets go of no wave.
     let heldWaves: HeldWaveRecord[] | undefined;
     if (result.plan.failedClosed.length === 0) {

@@ -14,8 +14,7 @@ import { KubeListOwnerSource } from '../owners/kube-list-source.js';
 import { ManifestDirOwnerSource } from '../owners/manifest-dir-source.js';
 import type { OwnerSource } from '../owners/source.js';
 import { assertDockerReachable, createDockerClient } from '../runtime/docker-client.js';
-import type { SweepHost, SweepSources } from '../sweep/environment.js';
-import { freshRecheck, ownersListedBy } from '../sweep/environment.js';
+import type { SweepHost } from '../sweep/environment.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { withRivals } from './rival-policies.js';
 
@@ -100,9 +99,4 @@ export async function reachableDocker(): Promise<Docker> {
 /** A CLI run's sweeps: on the node --node names (by default NODE_NAME, or this host), on the wall clock. */
 export function cliHost(node: string | undefined): SweepHost {
   return { node: node ? node : (process.env.NODE_NAME ?? hostname()), now: () => Date.now(), random: Math.random };
-}
-
-/** A CLI run's owners: listed from one source, and listed from it afresh for the re-check. */
-export function ownersFrom(source: OwnerSource): Pick<SweepSources, 'listOwners' | 'recheckOwners'> {
-  return { listOwners: ownersListedBy(source), recheckOwners: freshRecheck(source) };
 }

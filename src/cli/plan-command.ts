@@ -5,7 +5,7 @@ import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { runSweep } from '../sweep/run-sweep.js';
 import type { CommonOptions } from './context.js';
 import { sweepEnvironment } from '../sweep/environment.js';
-import { cliHost, loadScopedPolicy, ownerSourceFor, ownersFrom, reachableDocker } from './context.js';
+import { cliHost, loadScopedPolicy, ownerSourceFor, reachableDocker } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 import { exitCodeFor } from './exit-for-report.js';
 import { writePlanFile } from './plan-file.js';
@@ -29,7 +29,7 @@ export async function planCommand(options: PlanOptions): Promise<ExitCode> {
     grace,
     sweepEnvironment(cliHost(options.node), {
       backends: backendsForPolicy(dryRun, docker),
-      ...ownersFrom(ownerSourceFor(options.ownersFrom)),
+      owners: ownerSourceFor(options.ownersFrom),
     }),
   );
   if (options.out) {

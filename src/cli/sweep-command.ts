@@ -3,7 +3,7 @@ import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { runSweep } from '../sweep/run-sweep.js';
 import type { CommonOptions } from './context.js';
 import { sweepEnvironment } from '../sweep/environment.js';
-import { cliHost, loadScopedPolicy, ownerSourceFor, ownersFrom, reachableDocker } from './context.js';
+import { cliHost, loadScopedPolicy, ownerSourceFor, reachableDocker } from './context.js';
 import type { ExitCode } from './exit-codes.js';
 import { exitCodeFor } from './exit-for-report.js';
 import { createProgress } from './progress.js';
@@ -29,7 +29,7 @@ export async function sweepCommand(options: SweepOptions): Promise<ExitCode> {
     grace,
     sweepEnvironment(cliHost(options.node), {
       backends: backendsForPolicy(policy, docker),
-      ...ownersFrom(owners),
+      owners,
       onPlanned: progress.onPlanned,
       onItemDone: progress.onItemDone,
     }),

@@ -20,6 +20,7 @@ import type {
   RuntimeSnapshot,
 } from './model.js';
 import { resourceKey } from './model.js';
+import type { ItemOutcome } from './outcome.js';
 import type { Policy } from './policy.js';
 import type { ProtectionContext } from './protection.js';
 import { protectionOf } from './protection.js';
@@ -54,6 +55,8 @@ export interface Plan {
   readonly waitingForBurst?: number;
   /** Orphans as a percentage of attributable, unprotected resources (0 when failing closed). */
   readonly orphanPercent: number;
+  /** Items held back before execution, with why (a reviewed item changed since); reported as skipped. */
+  readonly skipped?: readonly ItemOutcome[];
 }
 
 /** Attributable and unprotected: what the policy could ever reap. */

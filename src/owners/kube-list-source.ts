@@ -5,7 +5,7 @@
 // reads nothing else, and keeps of each object only what the key rule reads.
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
-import type { LiveOwners, OwnerRef } from '../core/model.js';
+import type { LiveOwners, OwnerRef, PlannedItem } from '../core/model.js';
 import type { OwnerLookup } from '../core/owner-lookup.js';
 import type { OwnerKind, Policy } from '../core/policy.js';
 import { isNotFound } from '../kube/api-errors.js';
@@ -14,11 +14,10 @@ import { PagedLister } from '../kube/paged-list.js';
 import { projectionOf, projectObject, readsOnlyMetadata } from '../kube/projection.js';
 import type { KubeObjectLike } from './owner-objects.js';
 import { fieldsReadBy, namespaceSelected, toOwnerRef } from './owner-objects.js';
-import type { OwnerListing, OwnerSource } from './source.js';
-import { listingFrom } from './source.js';
+import type { OwnerListing, OwnerReader, OwnerSource } from './source.js';
+import { listingFrom, readOrList } from './source.js';
 
-export class KubeListOwnerSource implements OwnerSource {
-  readonly description = 'cluster';
+export class KubeListOwnerSource implements OwnerSource, OwnerReader {
   private readonly resolver: ResourceResolver;
   private readonly lister: PagedLister;
   private readonly objects: k8s.KubernetesObjectApi;
@@ -29,12 +28,19 @@ export class KubeListOwnerSource implements OwnerSource {
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
   }
 
+  /** Straight from the API server: the candidates' owners read one by one when few, else listed. */
+  recheck(policy: Policy, candidates: readonly PlannedItem[]): Promise<LiveOwners> {
+    return readOrList(this, policy, candidates);
+  }
+
   /**
    * The owners `lookups` name, each read on its own: a key is live when its object is there and
    * still has that key (a re-created owner has another uid). Undefined when one cannot be read so
    * (a namespaced kind with no namespace known): then only a listing can answer. Never throws.
+   * The object of uid `deleting` counts as gone once its deletion is under way: the owner a teardown
+   * tears down, which reaper's finalizer holds.
    */
-  async read(lookups: readonly OwnerLookup[]): Promise<LiveOwners | undefined> {
+  async read(lookups: readonly OwnerLookup[], deleting?: string): Promise<LiveOwners | undefined> {
     const keys = new Set<string>();
     const errors: string[] = [];
     const limit = pLimit(READ_CONCURRENCY);
@@ -55,6 +61,8 @@ export class KubeListOwnerSource implements OwnerSource {
               kind: owner.kind,
               metadata: { name, ...(resource.namespaced ? { namespace } : {}) },
             });
+            if (deleting !== undefined && object.metadata?.uid === deleting && object.metadata.deletionTimestamp)
+              return;
             const ref = toOwnerRef(object, owner);
             if (typeof ref === 'string') errors.push(ref);
             else if (ref.key === lookup.key) keys.add(ref.key);

@@ -5,7 +5,7 @@
 import { lstat, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { OwnerRef } from '../core/model.js';
+import type { LiveOwners, OwnerRef } from '../core/model.js';
 import type { Policy } from '../core/policy.js';
 import type { KubeObjectLike } from './owner-objects.js';
 import { namespaceSelected, toOwnerRef } from './owner-objects.js';
@@ -17,11 +17,7 @@ const MAX_FILE_BYTES = 4 * 1024 * 1024;
 const MANIFEST = /\.(ya?ml|json)$/i;
 
 export class ManifestDirOwnerSource implements OwnerSource {
-  readonly description: string;
-
-  constructor(private readonly dir: string) {
-    this.description = `directory ${dir}`;
-  }
+  constructor(private readonly dir: string) {}
 
   async list(policy: Policy): Promise<OwnerListing> {
     const errors: string[] = [];
@@ -41,6 +37,11 @@ export class ManifestDirOwnerSource implements OwnerSource {
       }
     }
     return listingFrom(owners, errors);
+  }
+
+  /** The directory read again: a file changed since the listing counts. */
+  async recheck(policy: Policy): Promise<LiveOwners> {
+    return (await this.list(policy)).live;
   }
 
   private async readObjects(errors: string[]): Promise<{ object: KubeObjectLike; file: string }[]> {

@@ -17,6 +17,10 @@ import { resourceKey } from '../../src/core/model.js';
 import type { EventSubject, EventType } from '../../src/kube/event-recorder.js';
 import type { InformerState, InformerTarget } from '../../src/kube/informer.js';
 import type { ObjectRef } from '../../src/kube/status-apply.js';
+import type { LiveOwners } from '../../src/core/model.js';
+import type { OwnerLookup } from '../../src/core/owner-lookup.js';
+import { toOwnerRef } from '../../src/owners/owner-objects.js';
+import type { OwnerReader } from '../../src/owners/source.js';
 import type { Backends, RuntimeBackend } from '../../src/runtime/backend.js';
 import type { RemovalResult } from '../../src/runtime/removal.js';
 import { reaped } from '../../src/runtime/removal.js';
@@ -221,6 +225,28 @@ export class FakeStoredObjects implements StoredObjects {
   read(header: { kind: string; metadata: { name: string; namespace?: string } }): Promise<k8s.KubernetesObject> {
     const object = this.objects.get(keyOf(header.kind, header.metadata.namespace, header.metadata.name));
     return object ? Promise.resolve(structuredClone(object)) : Promise.reject(notFound());
+  }
+}
+
+/** The owners read afresh from the stored objects, as the API server would answer single reads. */
+export class FakeOwnerReader implements Pick<OwnerReader, 'read'> {
+  constructor(private readonly stored: FakeStoredObjects) {}
+
+  async read(lookups: readonly OwnerLookup[], deleting?: string): Promise<LiveOwners> {
+    const keys = new Set<string>();
+    const errors: string[] = [];
+    for (const lookup of lookups) {
+      const header = {
+        kind: lookup.owner.kind,
+        metadata: { name: lookup.name, ...(lookup.namespace ? { namespace: lookup.namespace } : {}) },
+      };
+      const object = await this.stored.read(header).catch(() => undefined);
+      if (!object || (object.metadata?.uid === deleting && object.metadata?.deletionTimestamp)) continue;
+      const ref = toOwnerRef(object, lookup.owner);
+      if (typeof ref === 'string') errors.push(ref);
+      else if (ref.key === lookup.key) keys.add(ref.key);
+    }
+    return { keys, synced: errors.length === 0, errors };
   }
 }
 

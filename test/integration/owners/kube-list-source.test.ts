@@ -43,6 +43,19 @@ test('a read says which named owners are there, with the key they had; a listing
   expect(listed.live.keys).toEqual(new Set([live.metadata!.uid, successor.metadata!.uid]));
 });
 
+test('an owner being deleted is live to a read, but gone to the teardown of that object', async () => {
+  const held = await scenario.createTopology(namespace, 'held', 1);
+  await scenario.patchOwner('topologies', namespace, 'held', { metadata: { finalizers: ['test.reaper.dev/hold'] } });
+  await scenario.deleteOwner('topologies', namespace, 'held');
+  const uid = held.metadata!.uid!;
+  const lookup = { key: uid, owner: TOPOLOGY, namespace, name: 'held' };
+  const source = new KubeListOwnerSource(scenario.kc);
+  expect(await source.read([lookup])).toEqual({ keys: new Set([uid]), synced: true, errors: [] });
+  expect(await source.read([lookup], uid)).toEqual({ keys: new Set(), synced: true, errors: [] });
+  // Another object's teardown does not make this one gone.
+  expect((await source.read([lookup], 'another-uid'))?.keys).toEqual(new Set([uid]));
+});
+
 test('a namespaced owner with no namespace known cannot be read: the caller lists instead', async () => {
   const source = new KubeListOwnerSource(scenario.kc);
   expect(await source.read([{ key: 'k', owner: TOPOLOGY, name: 'lab' }])).toBeUndefined();

@@ -1,18 +1,17 @@
-// A sweep on the real engines, the way src/sweep runs one: snapshot through the real backends,
-// plan with the pure planner, execute. Each test matches on a label key of its own, so everything
+// A sweep on the real engines through src/sweep's runSweep: snapshot through the real backends,
+// plan with the pure planner, re-check, execute. Each test matches on a label key of its own, so everything
 // else on the engine (other test files run side by side) is foreign to it; its resources carry that
 // key and the kind label of the ownership contract (test/support/owner-labels.ts ownerLabels).
 import type Docker from 'dockerode';
 import type { LiveOwners, RuntimeSnapshot } from '../../../src/core/model.js';
 import type { ItemOutcome } from '../../../src/core/outcome.js';
 import type { Plan } from '../../../src/core/planner.js';
-import { planReap } from '../../../src/core/planner.js';
 import type { Policy } from '../../../src/core/policy.js';
 import type { Backends } from '../../../src/runtime/backend.js';
-import { takeSnapshot } from '../../../src/runtime/backend.js';
 import { backendsForPolicy } from '../../../src/runtime/backends-for-policy.js';
 import type { ExecuteResult } from '../../../src/runtime/executor.js';
-import { executePlan } from '../../../src/runtime/executor.js';
+import { sweepEnvironment } from '../../../src/sweep/environment.js';
+import { runSweep } from '../../../src/sweep/run-sweep.js';
 import { uniqueName } from '../../support/engines.js';
 
 export interface PolicyOptions {
@@ -74,24 +73,27 @@ export interface SweepRun {
 }
 
 export async function sweep(docker: Docker, policy: Policy, options: SweepOptions = {}): Promise<SweepRun> {
-  const backends = options.backends ?? backendsForPolicy(policy, docker);
-  const snapshot = await takeSnapshot(backends, Date.now);
   const owners = live(...(options.liveKeys ?? []));
-  const plan = planReap(snapshot, owners, policy, {}, Date.now());
-  await options.beforeExecute?.(plan);
   const finished: ItemOutcome[] = [];
-  const execution = await executePlan({
-    plan,
-    snapshot,
+  const { snapshot, plan, execution } = await runSweep(
     policy,
-    backends,
-    recheckOwners: options.recheckOwners ?? (() => Promise.resolve(owners)),
-    now: Date.now,
-    onItemDone: (outcome) => {
-      finished.push(outcome);
-      options.onItemDone?.(outcome);
-    },
-  });
+    {},
+    sweepEnvironment(
+      { node: 'test', now: Date.now, random: Math.random },
+      {
+        backends: options.backends ?? backendsForPolicy(policy, docker),
+        owners: {
+          list: () => Promise.resolve({ live: owners, count: owners.keys.size }),
+          recheck: options.recheckOwners ?? (() => Promise.resolve(owners)),
+        },
+        ...(options.beforeExecute ? { onPlanned: options.beforeExecute } : {}),
+        onItemDone: (outcome) => {
+          finished.push(outcome);
+          options.onItemDone?.(outcome);
+        },
+      },
+    ),
+  );
   return { snapshot, plan, execution, finished, byKey: new Map(execution.outcomes.map((o) => [o.key, o])) };
 }
 

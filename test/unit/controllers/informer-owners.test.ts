@@ -1,4 +1,5 @@
-import { ownersFromInformers } from '../../../controllers/informer-owners.js';
+import { InformerOwnerSource, ownersFromInformers } from '../../../controllers/informer-owners.js';
+import type { PlannedItem } from '../../../src/core/model.js';
 import type { OwnerKind } from '../../../src/core/policy.js';
 import { ownersBesides } from '../../../src/core/teardown.js';
 import type { DynamicInformerSet } from '../../../src/kube/informer-set.js';
@@ -156,5 +157,25 @@ describe('the live owners of a teardown: every owner but the one object', () => 
     const owners = ownersFromInformers(labs, caches(), { besidesUid: 'uid-l1' });
     expect([...owners.live.keys]).toEqual([]);
     expect(owners.live.synced).toBe(true);
+  });
+});
+
+describe('InformerOwnerSource', () => {
+  test('lists from the caches, and re-checks through the fresh source alone, never a cache', async () => {
+    const asked: (readonly PlannedItem[])[] = [];
+    const fresh = {
+      recheck: (_policy: unknown, candidates: readonly PlannedItem[]) => {
+        asked.push(candidates);
+        return Promise.resolve({ keys: new Set<string>(), synced: true, errors: [] });
+      },
+    };
+    const source = new InformerOwnerSource(caches(), fresh, { besidesUid: 'uid-t2' });
+    const topologies = policy({ owners: [TOPOLOGY] });
+    const listed = await source.list(topologies);
+    expect([...listed.live.keys]).toEqual(['uid-t1']);
+    expect(listed.count).toBe(1);
+    // uid-t1 is in the cache, and the fresh source says it is gone: the fresh source is the answer.
+    expect(await source.recheck(topologies, [])).toEqual({ keys: new Set(), synced: true, errors: [] });
+    expect(asked).toEqual([[]]);
   });
 });

@@ -81,8 +81,8 @@ function setUp({ resources = [], live = [], topologyState = SYNCED, random = 0 }
   const deletions = new OwnerDeletionLog(() => now);
   // The fresh re-check sees what the caches see: nothing is deleted or created during a sweep here.
   const freshOwners: OwnerSource = {
-    description: 'the caches',
-    list: () => Promise.resolve({ owners: [], live: { keys: new Set(live), synced: true, errors: [] } }),
+    list: () => Promise.resolve({ live: { keys: new Set(live), synced: true, errors: [] }, count: live.length }),
+    recheck: () => Promise.resolve({ keys: new Set(live), synced: true, errors: [] }),
   };
   let runtimeStarting = false;
   const options: PolicyControllerOptions = {

@@ -1,8 +1,7 @@
 import type { LiveOwners, PlannedItem } from '../../../src/core/model.js';
 import type { OwnerLookup } from '../../../src/core/owner-lookup.js';
-import type { OwnerSource } from '../../../src/owners/source.js';
-import { listingFrom } from '../../../src/owners/source.js';
-import { MAX_OWNER_READS, freshRecheck } from '../../../src/sweep/environment.js';
+import type { OwnerReader } from '../../../src/owners/source.js';
+import { MAX_OWNER_READS, listingFrom, readOrList } from '../../../src/owners/source.js';
 import { container, policy } from '../core/fixtures.js';
 
 const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: { type: 'uid' } } as const;
@@ -25,8 +24,7 @@ const candidate = (key: string, labelled = true): PlannedItem => ({
 function source(live: string[], readAnswer?: (lookups: readonly OwnerLookup[]) => LiveOwners | undefined) {
   const asked: string[] = [];
   const owners = live.map((key) => ({ apiVersion: TOPOLOGY.apiVersion, kind: 'Topology', name: key, key }));
-  const s: OwnerSource = {
-    description: 'test',
+  const s: OwnerReader = {
     list: async () => {
       asked.push('list');
       return listingFrom(owners, []);
@@ -43,7 +41,7 @@ function source(live: string[], readAnswer?: (lookups: readonly OwnerLookup[]) =
 
 test('the candidates’ owners are read one by one when the labels name them', async () => {
   const { s, asked } = source(['a', 'b']);
-  const fresh = await freshRecheck(s)(p, [candidate('a'), candidate('gone')]);
+  const fresh = await readOrList(s, p, [candidate('a'), candidate('gone')]);
   expect(asked).toEqual(['read lab-a,lab-gone']);
   expect([...fresh.keys]).toEqual(['a']);
 });
@@ -58,7 +56,7 @@ test.each<[string, PlannedItem[], ((l: readonly OwnerLookup[]) => LiveOwners | u
   ['a source that cannot read them so', [candidate('a')], () => undefined],
 ])('%s: a listing instead', async (_name, candidates, readAnswer) => {
   const { s, asked } = source(['a'], readAnswer);
-  const fresh = await freshRecheck(s)(p, candidates);
+  const fresh = await readOrList(s, p, candidates);
   expect(asked.at(-1)).toBe('list');
   expect([...fresh.keys]).toEqual(['a']);
 });
@@ -69,6 +67,6 @@ test('a read that could not see everything is unsynced, and the re-check says so
     synced: false,
     errors: ['reading Topology labs/lab-a: HTTP 403'],
   }));
-  const fresh = await freshRecheck(s)(p, [candidate('a')]);
+  const fresh = await readOrList(s, p, [candidate('a')]);
   expect(fresh).toMatchObject({ synced: false, errors: ['reading Topology labs/lab-a: HTTP 403'] });
 });
