@@ -2,7 +2,7 @@
 // rewritten: the file is the history of every run).
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeMachine, loadAverage, revision } from './machine.js';
+import { describeMachine, loadAverage } from './machine.js';
 
 export interface Target {
   /** e.g. "100k resources planned in under 250 ms". */
@@ -37,13 +37,14 @@ export function renderRecord(
   command: string,
   started: Date,
   loadAtStart: string,
+  measured: string,
   report: BenchReport,
 ): string {
   const lines: string[] = [];
   lines.push(`## ${name} — ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`, '');
   lines.push(`- command: \`${command}\``);
   lines.push(`- machine: ${describeMachine()}`);
-  lines.push(`- revision: ${revision()}`);
+  lines.push(`- revision: ${measured}`);
   lines.push(`- load average (1/5/15 min) at start: ${loadAtStart}; at end: ${loadAverage()}`);
   for (const line of report.setup) lines.push(`- ${line}`);
   lines.push('');
