@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl } from '../../support/kubectl.js';
+import { eventually } from '../../support/eventually.js';
 import {
   BASIC_USER_RULES,
   canI,
@@ -16,7 +17,6 @@ import {
   clusterAccess,
   createNamespace,
   deleteNamespace,
-  eventually,
   exists,
   find,
   getObject,

@@ -176,28 +176,6 @@ export function serviceAccountKubeconfig(dir: string, namespace: string, name: s
   return file;
 }
 
-/** Polls until `check` returns a value (not undefined) or the time is up. */
-export async function eventually<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 60_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 /** Whether kubectl finds the object (false on NotFound; other errors throw). */
 export function exists(kind: string, name: string, namespace?: string): boolean {
   const result = run('kubectl', ['get', kind, name, '-o', 'name', ...(namespace ? ['-n', namespace] : [])]);

@@ -13,13 +13,8 @@ import { requiredEnv, uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
 import { ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
-import {
-  clusterAccess,
-  createNamespace,
-  deleteNamespace,
-  eventually,
-  serviceAccountKubeconfig,
-} from './chart-support.js';
+import { eventually } from '../../support/eventually.js';
+import { clusterAccess, createNamespace, deleteNamespace, serviceAccountKubeconfig } from './chart-support.js';
 
 const image = `reaper-test/reaper:${uniqueName('e2e')}`;
 const fx = new RuntimeFixtures('image');

@@ -16,7 +16,8 @@ import { ownerLabels } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { startPrivateDockerd } from '../../support/private-dockerd.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
-import { chartDir, eventually } from '../chart/chart-support.js';
+import { chartDir } from '../chart/chart-support.js';
+import { eventually } from '../../support/eventually.js';
 import {
   cluster,
   clusterHelm,

@@ -12,7 +12,8 @@ import { validateReapPolicy } from '../../../src/api/validate-policy.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
 import { invalidPolicies } from '../../unit/api/invalid-policies.js';
 import type { Stored } from './reaper-api.js';
-import { ReaperApi, apiVersion, eventually, mergePatch } from './reaper-api.js';
+import { eventually } from '../../support/eventually.js';
+import { ReaperApi, apiVersion, mergePatch } from './reaper-api.js';
 
 const examples = (dir: string) =>
   readdirSync(path.join(repoRoot, 'examples', dir)).map((file) => ({
@@ -172,7 +173,9 @@ describe('reaper.dev CRDs on a real API server', () => {
   test('kubectl explain teaches the API', async () => {
     // Words only: kubectl wraps descriptions at its own width.
     const explain = (field: string) => kubectl(['explain', field]).replace(/\s+/g, ' ');
-    await eventually(() => {
+    // The API server publishes a changed CRD's OpenAPI (what kubectl explain reads) a few seconds
+    // after the CRD itself.
+    await eventually('the CRDs’ OpenAPI in kubectl explain', () => {
       const timing = explain('reappolicy.spec.timing');
       expect(timing).toContain('DESCRIPTION: When an orphan may go.');
       expect(timing).toContain(
@@ -180,6 +183,7 @@ describe('reaper.dev CRDs on a real API server', () => {
       );
       expect(timing).toContain('gracePeriod <string> How long a resource must be seen orphaned, continuously');
       expect(timing).toContain('interval <string> Time between periodic sweeps. A duration such as 90s, 5m or 1h30m.');
+      return true;
     });
     expect(explain('reappolicy.spec.limits')).toContain(
       'minOwnersToBlock <integer> Fewer owners gone than this (1 to 100000) never block a sweep',

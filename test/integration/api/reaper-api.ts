@@ -153,20 +153,3 @@ async function admission(request: Promise<unknown>): Promise<Admission> {
     return { accepted: false, code: err.code, fields, rulesSkipped: causes.includes('<nil>'), message: body.message };
   }
 }
-
-/**
- * Retries `check` until it passes: the API server publishes a changed CRD's OpenAPI (what kubectl
- * explain reads) a few seconds after the CRD itself.
- */
-export async function eventually(check: () => void, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-}

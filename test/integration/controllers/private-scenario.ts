@@ -8,7 +8,7 @@ import type { ControllerOptions, ControllerProcess } from '../../support/control
 import { startController } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { repoRoot } from '../../support/kubectl.js';
-import { waitFor } from '../kube/helpers.js';
+import { eventually } from '../../support/eventually.js';
 import type { ScenarioOptions } from './scenario.js';
 import { ControllerScenario } from './scenario.js';
 
@@ -45,7 +45,7 @@ export async function waitUntilServed(servers: readonly ExtraApiServer[]): Promi
   for (const server of servers) {
     for (const plural of ['reappolicies', 'topologies', 'sandboxes', 'reapnodereports']) {
       let last = '';
-      await waitFor(
+      await eventually(
         `${server.url} to serve ${plural}`,
         async () => {
           const answer = await server.get(`/apis/reaper.dev/v1alpha1/${plural}?limit=1`).catch((err: Error) => ({

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { leaseAddress, releaseLease } from '../../support/cni.js';
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
-import { waitFor } from '../kube/helpers.js';
+import { eventually } from '../../support/eventually.js';
 import { ControllerScenario } from '../controllers/scenario.js';
 import { reportConditions } from '../../support/node-report.js';
 
@@ -109,7 +109,7 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
     policySelector: scenario.policySelector,
     args: ['--owner-resync', '2s'],
   });
-  await waitFor(
+  await eventually(
     'half the orphaned containers to be removed',
     async () => (await countGone()) >= ORPHAN_CONTAINERS / 2,
     120_000,
@@ -140,7 +140,7 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
     policySelector: scenario.policySelector,
     args: ['--owner-resync', '2s'],
   });
-  await waitFor(
+  await eventually(
     'the restarted controller to finish the reap',
     async () => {
       if ((await countGone()) < ORPHAN_CONTAINERS) return false;
@@ -183,7 +183,7 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
 
   // Runs steadily: ready, sweeping cleanly on its interval, still the same process.
   const sweepsSoFar = sweepsOf(second, scenario.policyName).length;
-  await waitFor(
+  await eventually(
     'three more clean sweeps',
     () =>
       sweepsOf(second!, scenario.policyName)
