@@ -3,7 +3,7 @@
 import { KubeListOwnerSource } from '../../../src/owners/kube-list-source.js';
 import type { OwnerKind } from '../../../src/core/policy.js';
 import { ControllerScenario } from '../controllers/scenario.js';
-import { policy } from '../../unit/core/fixtures.js';
+import { policy } from '../../support/builders.js';
 
 const scenario = new ControllerScenario('owner-source');
 const TOPOLOGY: OwnerKind = {

@@ -12,7 +12,7 @@ import { FoundIndex } from '../../../controllers/owner-status.js';
 import type { SweepFacts } from '../../../controllers/policy-status.js';
 import { emptyTotals } from '../../../controllers/policy-status.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
-import { container, policy, snapshot } from '../core/fixtures.js';
+import { container, policy, snapshot } from '../../support/builders.js';
 import { report } from './reports.js';
 
 const T0 = new Date('2026-11-25T10:00:00.999Z');

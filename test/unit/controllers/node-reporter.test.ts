@@ -2,7 +2,7 @@ import { NodeReporter } from '../../../controllers/node-reporter.js';
 import type { SweepFacts } from '../../../controllers/policy-status.js';
 import type { ReapNodeReport, ReapNodeReportStatus } from '../../../src/api/types.js';
 import { silentLogger } from '../../../src/observe/logger.js';
-import { container, policy, snapshot } from '../core/fixtures.js';
+import { container, policy, snapshot } from '../../support/builders.js';
 import { report } from './reports.js';
 
 const HEARTBEAT_MS = 300_000;

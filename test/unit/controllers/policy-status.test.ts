@@ -15,7 +15,7 @@ import {
   totalsFrom,
 } from '../../../controllers/policy-status.js';
 import { sweptState } from '../../../controllers/node-report.js';
-import { container, owners, policy, snapshot } from '../core/fixtures.js';
+import { container, owners, policy, snapshot } from '../../support/builders.js';
 import type { Swept } from './reports.js';
 import { report, sweep } from './reports.js';
 

@@ -8,7 +8,7 @@ import { planReap } from '../../../src/core/planner.js';
 import type { Policy } from '../../../src/core/policy.js';
 import { buildReport, emptyCounts } from '../../../src/core/report.js';
 import type { KindCounts, ReapReport, ReportKind } from '../../../src/core/report-types.js';
-import { NOW } from '../core/fixtures.js';
+import { NOW } from '../../support/builders.js';
 
 export type CountsOverrides = Partial<Record<ReportKind, Partial<KindCounts>>>;
 

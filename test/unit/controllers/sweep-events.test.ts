@@ -3,7 +3,7 @@ import { sweepEvents } from '../../../controllers/sweep-events.js';
 import type { Plan } from '../../../src/core/planner.js';
 import type { ReapReport } from '../../../src/core/report-types.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
-import { container, lease, owners, policy, snapshot } from '../core/fixtures.js';
+import { container, lease, owners, policy, snapshot } from '../../support/builders.js';
 import { report, sweep } from './reports.js';
 
 const noPlanProblems: Pick<Plan, 'blocked' | 'failedClosed'> = { failedClosed: [] };

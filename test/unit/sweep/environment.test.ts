@@ -3,7 +3,7 @@ import type { OwnerLookup } from '../../../src/core/owner-lookup.js';
 import type { OwnerSource } from '../../../src/owners/source.js';
 import { listingFrom } from '../../../src/owners/source.js';
 import { MAX_OWNER_READS, freshRecheck } from '../../../src/sweep/environment.js';
-import { container, policy } from '../core/fixtures.js';
+import { container, policy } from '../../support/builders.js';
 
 const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: { type: 'uid' } } as const;
 const p = policy({ owners: [TOPOLOGY] });

@@ -8,8 +8,8 @@ import type {
   RuntimeResource,
   RuntimeSnapshot,
   VolumeResource,
-} from '../../../src/core/model.js';
-import type { MatchRule, Policy, Rival } from '../../../src/core/policy.js';
+} from '../../src/core/model.js';
+import type { MatchRule, Policy, Rival } from '../../src/core/policy.js';
 
 export const MINUTE = 60_000;
 export const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
