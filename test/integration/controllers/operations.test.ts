@@ -2,7 +2,6 @@
 // /healthz, /metrics whose values are what the sweeps did, the configuration printed once, SIGTERM
 // while idle, and usage errors. On a control plane of the test's own, so the only controllers that
 // sweep these policies (and move these metrics) are the ones started here.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,7 @@ import { sweepsOf } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
 import { uniqueName } from '../../support/engines.js';
-import { repoRoot } from '../../support/kubectl.js';
+import { startReaper } from '../../support/reaper-cli.js';
 import { eventually } from '../../support/eventually.js';
 import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
 import type { ControllerScenario, OwnerResources } from './scenario.js';
@@ -362,7 +361,7 @@ test.each([
     /--lease-duration must be longer than --renew-deadline/,
   ],
 ])('%s is a usage error (exit 64) that says what is wrong', async (_what, args, env, message) => {
-  const { code, stderr } = await runReaper(['run', '--node-name', 'node-usage', ...args], {
+  const { code, stderr } = await startReaper(['run', '--node-name', 'node-usage', ...args], {
     ...env,
     KUBECONFIG: server.kubeconfigPath,
   });
@@ -372,18 +371,4 @@ test.each([
 
 function countsOf(sweep: LogLine): Counts {
   return sweep.counts as Counts;
-}
-
-function runReaper(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'controllers/main.ts', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
 }

@@ -15,7 +15,7 @@ import { ownerLabels } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { startPrivateDockerd } from '../../support/private-dockerd.js';
 import type { CliRun } from '../../support/reaper-cli.js';
-import { startReaper } from '../../support/reaper-cli.js';
+import { ownersDir, startReaper, sweepPolicy } from '../../support/reaper-cli.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
@@ -57,43 +57,17 @@ afterAll(async () => {
 
 function writePolicy(): string {
   const file = path.join(work, 'policy.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'reaper.dev/v1alpha1',
-      kind: 'ReapPolicy',
-      metadata: { name: uniqueName('dr') },
-      spec: {
-        owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'uid' }],
-        match: [{ label }],
-        // Running orphans are stopped; `sleep` ignores SIGTERM, so each stop takes the whole timeout:
-        // the removals last long enough to kill the engine in their middle.
-        resources: {
-          containers: { running: 'Stop', stopTimeoutSeconds: STOP_TIMEOUT_SECONDS },
-          ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [cniNetwork] },
-        },
-        timing: { minAge: '0s', gracePeriod: '0s' },
-        limits: { maxOrphanPercent: 100, concurrency: 2 },
-      },
-    }),
-  );
+  const policy = sweepPolicy(uniqueName('dr'), label, {
+    // Running orphans are stopped; `sleep` ignores SIGTERM, so each stop takes the whole timeout:
+    // the removals last long enough to kill the engine in their middle.
+    resources: {
+      containers: { running: 'Stop', stopTimeoutSeconds: STOP_TIMEOUT_SECONDS },
+      ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [cniNetwork] },
+    },
+    limits: { maxOrphanPercent: 100, concurrency: 2 },
+  });
+  writeFileSync(file, stringify(policy));
   return file;
-}
-
-function writeOwners(): string {
-  const dir = mkdtempSync(path.join(work, 'owners-'));
-  liveUids.forEach((uid, i) =>
-    writeFileSync(
-      path.join(dir, `live${i}.yaml`),
-      stringify({
-        apiVersion: 'reaper.dev/v1alpha1',
-        kind: 'Topology',
-        metadata: { name: `live${i}`, namespace: 'dr', uid },
-        spec: {},
-      }),
-    ),
-  );
-  return dir;
 }
 
 const sweep = (policy: string, owners: string) =>
@@ -136,7 +110,7 @@ test('dockerd killed mid-sweep: failures reported, no lease freed early, the nex
   };
   const kept = await fx.container('kept', { labels: { ...owned(goneUid(1)), 'reaper.dev/keep': 'true' } });
   const policy = writePolicy();
-  const owners = writeOwners();
+  const owners = ownersDir(work, liveUids, 'dr');
 
   const running = sweep(policy, owners);
   // Kill the engine once a few orphans are gone and most are still there.

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RuntimeFixtures } from '../../../support/runtime-fixtures.js';
-import type { SweepReport } from './cli.js';
-import { ownersDir, policyFile, reaper } from './cli.js';
+import type { SweepReport } from '../../../support/reaper-cli.js';
+import { ownersDir, policyFile, reaper } from '../../../support/reaper-cli.js';
 
 const fx = new RuntimeFixtures('bad-labels');
 const work = mkdtempSync(path.join(tmpdir(), 'reaper-bad-labels-'));
@@ -97,7 +97,15 @@ test('a value that is not a uid, under a policy whose owners are keyed by uid, i
     await labelled('uid-start', owned, randomUUID().slice(0, 8)),
     await labelled('uid-braces', owned, `{${randomUUID()}}`),
   ];
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [randomUUID()]), '-o', 'json']);
+  const run = reaper([
+    'sweep',
+    '--policy',
+    file,
+    '--owners-from',
+    ownersDir(work, [randomUUID()], 'bad-input'),
+    '-o',
+    'json',
+  ]);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const report = JSON.parse(run.stdout) as SweepReport;
@@ -118,7 +126,7 @@ test('under a policy whose owners are keyed by name, a name is attributable and 
   const { file, owned } = policyFile(work, {
     owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'name' }],
   });
-  // ownersDir writes Topology o0 in namespace bad-input: its key is bad-input/o0.
+  // The owners directory holds Topology o0 in namespace bad-input: its key is bad-input/o0.
   const live = await labelled('name-live', owned, 'bad-input/o0');
   const orphan = await labelled('name-orphan', owned, 'not-a-uid');
   const notNames = [
@@ -126,7 +134,15 @@ test('under a policy whose owners are keyed by name, a name is attributable and 
     await labelled('name-upper', owned, 'Bad-Input/O0'),
     await labelled('name-underscore', owned, 'bad_input/o0'),
   ];
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [randomUUID()]), '-o', 'json']);
+  const run = reaper([
+    'sweep',
+    '--policy',
+    file,
+    '--owners-from',
+    ownersDir(work, [randomUUID()], 'bad-input'),
+    '-o',
+    'json',
+  ]);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const report = JSON.parse(run.stdout) as SweepReport;
