@@ -8,6 +8,9 @@ import { requiredEnv } from './engines.js';
 /** The repository's root directory (two levels above this file). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** reaper's Helm chart. */
+export const chartDir = path.join(repoRoot, 'charts', 'reaper');
+
 export function kubectl(args: readonly string[], input?: string): string {
   requiredEnv('KUBECONFIG');
   try {

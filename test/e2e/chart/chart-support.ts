@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { requiredEnv, uniqueName } from '../../support/engines.js';
-import { kubectl, repoRoot } from '../../support/kubectl.js';
+import { chartDir, kubectl, repoRoot } from '../../support/kubectl.js';
 
-export const chartDir = path.join(repoRoot, 'charts', 'reaper');
+export { chartDir };
 
 /** The example values files under charts/reaper/ci, by file name. */
 export const valuesFiles = readdirSync(path.join(chartDir, 'ci'))
