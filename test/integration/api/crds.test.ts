@@ -12,6 +12,7 @@ import { validateReapPolicy } from '../../../src/api/validate-policy.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
 import { invalidPolicies } from '../../unit/api/invalid-policies.js';
 import type { Stored } from './reaper-api.js';
+import { DEFAULTED_SPEC } from '../../support/builders.js';
 import { eventually } from '../../support/eventually.js';
 import { ReaperApi, apiVersion, mergePatch } from './reaper-api.js';
 
@@ -47,29 +48,7 @@ describe('reaper.dev CRDs on a real API server', () => {
   test('an empty policy gets the documented defaults', async () => {
     const created = await api.createPolicy({ apiVersion, kind: 'ReapPolicy', metadata: { name: api.policyName() } });
     if (!created.accepted) throw new Error(created.message);
-    expect(created.object.spec).toEqual({
-      mode: 'Reap',
-      owners: [
-        { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: 'uid' },
-        { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox', namespaces: [], key: 'uid' },
-      ],
-      match: [{ label: 'reaper.dev/owner-uid' }],
-      resources: {
-        containers: { enabled: true, running: 'Stop', stopTimeoutSeconds: 10 },
-        networks: { enabled: true },
-        volumes: { enabled: true },
-        ipLeases: { enabled: false, cniDir: '/var/lib/cni/networks', networks: [] },
-      },
-      timing: { minAge: '5m', gracePeriod: '1m', interval: '5m' },
-      limits: {
-        maxDeletionsPerSweep: 500,
-        maxOrphanPercent: 50,
-        minOwnersToBlock: 10,
-        massDeletionWindow: '10s',
-        concurrency: 8,
-      },
-      teardown: 'Sweep',
-    });
+    expect(created.object.spec).toEqual(DEFAULTED_SPEC);
   });
 
   test.each(examples('policies'))(
