@@ -7,7 +7,7 @@ import type { OwnerCounts, ReapNodeReport, ReapPolicy } from '../../../src/api/t
 import type { ObjectRef } from '../../../src/kube/status-apply.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { DEFAULTED_SPEC } from '../../support/builders.js';
-import { report } from './reports.js';
+import { report } from '../../support/reports.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const MIN = 60_000;

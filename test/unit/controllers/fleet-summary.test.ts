@@ -13,7 +13,7 @@ import { policyStatusForInvalidSpec } from '../../../controllers/policy-status.j
 import type { Condition, OwnerCounts, ReapNodeReport } from '../../../src/api/types.js';
 import type { ReapReport } from '../../../src/core/report-types.js';
 import { findCondition } from '../../../src/kube/conditions.js';
-import { report } from './reports.js';
+import { report } from '../../support/reports.js';
 
 const T0 = new Date('2026-11-25T12:00:00.000Z');
 const MIN = 60_000;

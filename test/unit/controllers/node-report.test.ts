@@ -13,7 +13,7 @@ import type { SweepFacts } from '../../../controllers/policy-status.js';
 import { emptyTotals } from '../../../controllers/policy-status.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
 import { container, policy, snapshot } from '../../support/builders.js';
-import { report } from './reports.js';
+import { report } from '../../support/reports.js';
 
 const T0 = new Date('2026-11-25T10:00:00.999Z');
 const T1 = new Date('2026-11-25T10:05:00.000Z');

@@ -3,7 +3,7 @@ import type { SweepFacts } from '../../../controllers/policy-status.js';
 import type { ReapNodeReport, ReapNodeReportStatus } from '../../../src/api/types.js';
 import { silentLogger } from '../../../src/observe/logger.js';
 import { container, policy, snapshot } from '../../support/builders.js';
-import { report } from './reports.js';
+import { report } from '../../support/reports.js';
 
 const HEARTBEAT_MS = 300_000;
 const T0 = Date.parse('2026-11-25T10:00:00Z');

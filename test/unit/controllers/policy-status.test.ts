@@ -16,8 +16,8 @@ import {
 } from '../../../controllers/policy-status.js';
 import { sweptState } from '../../../controllers/node-report.js';
 import { container, owners, policy, snapshot } from '../../support/builders.js';
-import type { Swept } from './reports.js';
-import { report, sweep } from './reports.js';
+import type { Swept } from '../../support/reports.js';
+import { report, sweep } from '../../support/reports.js';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 const T1 = new Date('2026-11-25T10:05:00.000Z');

@@ -4,7 +4,7 @@ import type { Plan } from '../../../src/core/planner.js';
 import type { ReapReport } from '../../../src/core/report-types.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
 import { container, lease, owners, policy, snapshot } from '../../support/builders.js';
-import { report, sweep } from './reports.js';
+import { report, sweep } from '../../support/reports.js';
 
 const noPlanProblems: Pick<Plan, 'blocked' | 'failedClosed'> = { failedClosed: [] };
 const where = 'sweep 20261125t120000z-000001 on node-a';
