@@ -10,9 +10,9 @@ import { sweepsOf } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
 import { eventually } from '../../support/eventually.js';
-import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario, KubeObject, OwnerResources } from './scenario.js';
-import { condition } from './scenario.js';
+import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from '../../support/private-scenario.js';
+import type { ControllerScenario, KubeObject, OwnerResources } from '../../support/scenario.js';
+import { condition } from '../../support/scenario.js';
 
 let cluster: PrivateCluster;
 let controllersApi: ExtraApiServer;

@@ -12,9 +12,9 @@ import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { idleContainer, startPrivateDockerd } from '../../support/private-dockerd.js';
 import { approvalIdFor } from '../../../src/core/blast-radius.js';
 import { eventually } from '../../support/eventually.js';
-import { scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario, KubeObject } from './scenario.js';
-import { apiVersion, group, version } from './scenario.js';
+import { scenarioOn, startControllerOn, waitUntilServed } from '../../support/private-scenario.js';
+import type { ControllerScenario, KubeObject } from '../../support/scenario.js';
+import { apiVersion, group, version } from '../../support/scenario.js';
 
 interface Node {
   readonly name: string;

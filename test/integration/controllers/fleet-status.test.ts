@@ -11,8 +11,8 @@ import { labelsOfOwner } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { startPrivateDockerd } from '../../support/private-dockerd.js';
 import { eventually } from '../../support/eventually.js';
-import type { KubeObject } from './scenario.js';
-import { condition, ControllerScenario } from './scenario.js';
+import type { KubeObject } from '../../support/scenario.js';
+import { ControllerScenario, condition, oneCleanNode } from '../../support/scenario.js';
 
 const scenario = new ControllerScenario('fleet-status');
 const nodeNames = [uniqueName('node-fleet-a'), uniqueName('node-fleet-b')] as const;
@@ -178,15 +178,7 @@ test('an owner spread over two nodes shows their sum, is reaped on both, and a n
     const counts = policy.status?.fleet as { nodes: number; ready: number; stale: number } | undefined;
     return counts?.nodes === 1 ? policy : undefined;
   });
-  expect(after.status?.fleet).toEqual({
-    nodes: 1,
-    ready: 1,
-    blocked: 0,
-    degraded: 0,
-    stale: 0,
-    problems: [],
-    problemsOmitted: 0,
-  });
+  expect(after.status?.fleet).toEqual(oneCleanNode());
   expect(condition(after, 'Ready')).toMatchObject({ status: 'True', message: '1 node swept generation 1 cleanly' });
   // Nor does any owner remember what sat on B.
   await eventually(

@@ -7,8 +7,8 @@ import { labelsOfOwner } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { idleContainer, startPrivateDockerd } from '../../support/private-dockerd.js';
 import { eventually } from '../../support/eventually.js';
-import type { KubeObject } from './scenario.js';
-import { ControllerScenario } from './scenario.js';
+import type { KubeObject } from '../../support/scenario.js';
+import { ControllerScenario } from '../../support/scenario.js';
 
 const scenario = new ControllerScenario('fleet-trigger');
 const nodes: { engine: PrivateDockerd; agent?: ControllerProcess }[] = [];

@@ -10,8 +10,8 @@ import { sweepsOf } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
 import { eventually } from '../../support/eventually.js';
-import { scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario } from './scenario.js';
+import { scenarioOn, startControllerOn, waitUntilServed } from '../../support/private-scenario.js';
+import type { ControllerScenario } from '../../support/scenario.js';
 
 const LEASE = 'reaper-election-test';
 const PARTITION_LEASE = 'reaper-election-partition';

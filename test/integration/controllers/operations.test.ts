@@ -13,9 +13,9 @@ import { PrivateCluster } from '../../support/extra-apiserver.js';
 import { uniqueName } from '../../support/engines.js';
 import { startReaper } from '../../support/reaper-cli.js';
 import { eventually } from '../../support/eventually.js';
-import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario, OwnerResources } from './scenario.js';
-import { condition } from './scenario.js';
+import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from '../../support/private-scenario.js';
+import type { ControllerScenario, OwnerResources } from '../../support/scenario.js';
+import { condition } from '../../support/scenario.js';
 
 const KINDS = ['containers', 'networks', 'volumes', 'ipLeases'] as const;
 type Kind = (typeof KINDS)[number];

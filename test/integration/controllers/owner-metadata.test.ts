@@ -6,8 +6,8 @@
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { eventually } from '../../support/eventually.js';
-import type { KubeObject, OwnerResources } from './scenario.js';
-import { apiVersion, condition, ControllerScenario } from './scenario.js';
+import type { KubeObject, OwnerResources } from '../../support/scenario.js';
+import { apiVersion, condition, ControllerScenario } from '../../support/scenario.js';
 
 const FINALIZER = 'reaper.dev/teardown';
 const NODE = 'node-meta';

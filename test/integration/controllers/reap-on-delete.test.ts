@@ -6,8 +6,8 @@ import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { eventually } from '../../support/eventually.js';
 import { kubectl } from '../../support/kubectl.js';
-import type { OwnerResources } from './scenario.js';
-import { condition, ControllerScenario } from './scenario.js';
+import type { OwnerResources } from '../../support/scenario.js';
+import { ControllerScenario, condition, oneCleanNode } from '../../support/scenario.js';
 
 const scenario = new ControllerScenario('ctl-del');
 let controller: ControllerProcess;
@@ -91,15 +91,7 @@ test('deleting a Topology reaps its containers, network and leases; other owners
   expect(condition(policy, 'Ready')).toMatchObject({ status: 'True', reason: 'SweepCompleted', observedGeneration: 1 });
   expect(condition(policy, 'Blocked')?.status).toBe('False');
   expect(condition(policy, 'Degraded')?.status).toBe('False');
-  expect(policy.status!.fleet).toEqual({
-    nodes: 1,
-    ready: 1,
-    blocked: 0,
-    degraded: 0,
-    stale: 0,
-    problems: [],
-    problemsOmitted: 0,
-  });
+  expect(policy.status!.fleet).toEqual(oneCleanNode());
   const lastReaps = policy.status!.lastReaps as { node: string; kind: string; ownerKey?: string }[];
   expect(lastReaps).toHaveLength(5);
   expect(lastReaps.every((r) => r.node === 'node-del' && r.ownerKey === doomed.uid)).toBe(true);

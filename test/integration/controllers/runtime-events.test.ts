@@ -5,8 +5,8 @@
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { eventually } from '../../support/eventually.js';
-import { metricValue } from './private-scenario.js';
-import { ControllerScenario } from './scenario.js';
+import { metricValue } from '../../support/private-scenario.js';
+import { ControllerScenario } from '../../support/scenario.js';
 
 const IDLE_MS = 60_000;
 const LISTINGS = ['listContainers', 'listNetworks', 'listVolumes'];

@@ -24,8 +24,8 @@ import { ownerContractLabels } from '../../../src/core/owner-scope.js';
 import { OWNER_KIND_LABEL, OWNER_UID_LABEL } from '../../../src/core/policy.js';
 import type { KindCounts } from '../../../src/core/report-types.js';
 import { eventually } from '../../support/eventually.js';
-import type { KubeObject } from './scenario.js';
-import { apiVersion, condition, ControllerScenario } from './scenario.js';
+import type { KubeObject } from '../../support/scenario.js';
+import { apiVersion, condition, ControllerScenario } from '../../support/scenario.js';
 
 // A custom owner kind of this test's own group: the CRD stays installed (a later run re-applies it;
 // deleting it while another agent may still watch the kind would only make noise).

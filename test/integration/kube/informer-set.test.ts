@@ -7,7 +7,7 @@ import type { InformerTarget, ObjectEvent } from '../../../src/kube/informer.js'
 import { DynamicInformerSet } from '../../../src/kube/informer-set.js';
 import { METADATA_ONLY, projectionOf } from '../../../src/kube/projection.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
-import { createNamespace, deleteNamespace } from './helpers.js';
+import { createNamespace, deleteNamespace } from '../../support/kube-access.js';
 import { eventually } from '../../support/eventually.js';
 
 describe('DynamicInformerSet', () => {

@@ -14,7 +14,7 @@ import {
   grantConfigMapReader,
   revokeBinding,
   serviceAccountKubeConfig,
-} from './helpers.js';
+} from '../../support/kube-access.js';
 import { eventually } from '../../support/eventually.js';
 
 describe('ResilientInformer over ConfigMaps', () => {

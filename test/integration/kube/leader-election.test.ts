@@ -6,7 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { LeaderElectionConfig } from '../../../src/kube/leader-election.js';
 import { LeaderElector } from '../../../src/kube/leader-election.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
-import { createNamespace, deleteNamespace } from './helpers.js';
+import { createNamespace, deleteNamespace } from '../../support/kube-access.js';
 import { eventually } from '../../support/eventually.js';
 
 interface Candidate {

@@ -7,7 +7,7 @@ import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { ChurnDeployer } from '../../support/churn-deployer.js';
 import { eventually } from '../../support/eventually.js';
-import { ControllerScenario } from '../controllers/scenario.js';
+import { ControllerScenario } from '../../support/scenario.js';
 
 const CHURN_SECONDS = Number(process.env.REAPER_CHURN_SECONDS ?? 120);
 const WORKERS = 12;

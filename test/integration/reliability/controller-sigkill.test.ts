@@ -10,7 +10,7 @@ import { leaseAddress, releaseLease } from '../../support/cni.js';
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { eventually } from '../../support/eventually.js';
-import { ControllerScenario } from '../controllers/scenario.js';
+import { ControllerScenario } from '../../support/scenario.js';
 import { reportConditions } from '../../support/node-report.js';
 
 const scenario = new ControllerScenario('rel-kill');

@@ -10,8 +10,8 @@ import { kubectl } from '../../support/kubectl.js';
 import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { eventually } from '../../support/eventually.js';
-import type { KubeObject, OwnerResources } from '../controllers/scenario.js';
-import { apiVersion as reaperApiVersion, ControllerScenario } from '../controllers/scenario.js';
+import type { KubeObject, OwnerResources } from '../../support/scenario.js';
+import { apiVersion as reaperApiVersion, ControllerScenario } from '../../support/scenario.js';
 import { reportConditions } from '../../support/node-report.js';
 
 const scenario = new ControllerScenario('rel-crd');

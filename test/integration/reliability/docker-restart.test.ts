@@ -20,8 +20,8 @@ import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { eventually } from '../../support/eventually.js';
-import type { KubeObject } from '../controllers/scenario.js';
-import { ControllerScenario } from '../controllers/scenario.js';
+import type { KubeObject } from '../../support/scenario.js';
+import { ControllerScenario } from '../../support/scenario.js';
 import { reportConditions } from '../../support/node-report.js';
 
 const ORPHAN_CONTAINERS = 20;

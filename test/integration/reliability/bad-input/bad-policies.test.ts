@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { ControllerProcess } from '../../../support/controller-process.js';
 import { startController, sweepsOf } from '../../../support/controller-process.js';
 import { uniqueName } from '../../../support/engines.js';
-import type { KubeObject } from '../../controllers/scenario.js';
-import { apiVersion, condition, ControllerScenario, group, version } from '../../controllers/scenario.js';
+import type { KubeObject } from '../../../support/scenario.js';
+import { apiVersion, condition, ControllerScenario, group, version } from '../../../support/scenario.js';
 import { eventually } from '../../../support/eventually.js';
 import { rewriteStored } from './etcd.js';
 
