@@ -131,6 +131,19 @@ const AGENT_RULES = [
   'topologies.reaper.dev/status [] patch',
 ];
 
+/**
+ * The agents' rules as `kubectl auth can-i --list` shows them: AGENT_RULES, `extra`, and the one
+ * Lease they may hold (created, then read and renewed by name), sorted.
+ */
+const agentRulesWithLease = (lease: string, extra: string[] = []) =>
+  [
+    ...AGENT_RULES,
+    ...BASIC_USER_RULES,
+    ...extra,
+    'leases.coordination.k8s.io [] create',
+    `leases.coordination.k8s.io [${lease}] get,update`,
+  ].sort();
+
 // What the agent does in either mode, allowed; and a sample of what it must never do, denied.
 const everyMode = (otherNamespace: string): Check[] => [
   ['get', 'reappolicies.reaper.dev', [], true],
@@ -225,14 +238,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
   });
 
   test('DaemonSet mode: the ServiceAccount can do exactly what the agents and the summary writer need, and only its Lease', () => {
-    expect(resourceRules(agentSA, namespace)).toEqual(
-      [
-        ...AGENT_RULES,
-        ...BASIC_USER_RULES,
-        'leases.coordination.k8s.io [] create',
-        'leases.coordination.k8s.io [reaper-summary] get,update',
-      ].sort(),
-    );
+    expect(resourceRules(agentSA, namespace)).toEqual(agentRulesWithLease('reaper-summary'));
     expectCan(agentSA, [
       ...everyMode('default'),
       ['create', 'leases.coordination.k8s.io', ['-n', namespace], true],
@@ -267,14 +273,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
     );
     expect(exists('reappolicy', policyName)).toBe(true);
 
-    expect(resourceRules(agentSA, namespace)).toEqual(
-      [
-        ...AGENT_RULES,
-        ...BASIC_USER_RULES,
-        'leases.coordination.k8s.io [] create',
-        'leases.coordination.k8s.io [reaper] get,update',
-      ].sort(),
-    );
+    expect(resourceRules(agentSA, namespace)).toEqual(agentRulesWithLease('reaper'));
     expectCan(agentSA, [
       ...everyMode('default'),
       ['create', 'leases.coordination.k8s.io', ['-n', namespace], true],
@@ -307,13 +306,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
     expect(exists('daemonset', fullname, namespace)).toBe(true);
     expect(exists('deployment', `${fullname}-summary`, namespace)).toBe(true);
     expect(resourceRules(agentSA, namespace)).toEqual(
-      [
-        ...AGENT_RULES,
-        ...BASIC_USER_RULES,
-        'jobs.batch [] get,list,watch',
-        'leases.coordination.k8s.io [] create',
-        'leases.coordination.k8s.io [reaper-summary] get,update',
-      ].sort(),
+      agentRulesWithLease('reaper-summary', ['jobs.batch [] get,list,watch']),
     );
     expectCan(agentSA, [
       ['list', 'jobs.batch', ['-A'], true],
