@@ -1,15 +1,13 @@
 // The informer's own logic (state, restart after errors, the dead-watch guard) against a tiny local
 // HTTP server that speaks just enough of the API; the real API server is in test/integration/kube.
 import * as k8s from '@kubernetes/client-node';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ResilientInformer } from '../../../src/kube/informer.js';
 import { ManualTimers, settle } from './manual-timers.js';
 import { eventually } from '../../support/eventually.js';
+import { LocalServer } from '../../support/local-server.js';
 
-class TinyApiServer {
-  readonly server: Server;
+class TinyApiServer extends LocalServer {
   watches: ServerResponse[] = [];
   /** Watch requests held without an answer, as by a server that stopped answering. */
   held: ServerResponse[] = [];
@@ -18,26 +16,15 @@ class TinyApiServer {
   lists = 0;
   items: k8s.V1ConfigMap[] = [{ metadata: { name: 'a', namespace: 'ns', resourceVersion: '1' } }];
 
-  constructor() {
-    this.server = createServer((req, res) => this.handle(req, res));
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    for (const watch of [...this.watches, ...this.held]) watch.destroy();
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+  protected override openResponses(): readonly ServerResponse[] {
+    return [...this.watches, ...this.held];
   }
 
   send(type: string, object: k8s.V1ConfigMap): void {
     for (const watch of this.watches) if (!watch.writableEnded) watch.write(`${JSON.stringify({ type, object })}\n`);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  protected override handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     res.setHeader('Content-Type', 'application/json');
     if (url.pathname === '/api/v1') {

@@ -33,6 +33,19 @@ async function labelled(tag: string, owned: (key: string) => Record<string, stri
   };
 }
 
+/**
+ * `reaper sweep -o json` with the policy file, one live owner (Topology o0 in namespace bad-input,
+ * with this uid), no errors and a completed sweep: its report.
+ */
+function sweepCompleted(file: string, uid: string): SweepReport {
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [uid], 'bad-input'), '-o', 'json']);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout) as SweepReport;
+  expect(report.outcome).toBe('Completed');
+  return report;
+}
+
 async function stillThere(made: { container: string; network: string }) {
   return { container: await fx.exists('container', made.container), network: await fx.exists('network', made.network) };
 }
@@ -56,11 +69,7 @@ test('an empty, a 10 KB, and a control-character owner label are foreign: never 
   const inspected = await fx.docker.getContainer(malformed[1]!.container).inspect();
   expect(inspected.Config.Labels[label]).toHaveLength(10 * 1024);
 
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [liveUid]), '-o', 'json']);
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  const report = JSON.parse(run.stdout) as SweepReport;
-  expect(report.outcome).toBe('Completed');
+  const report = sweepCompleted(file, liveUid);
 
   // The sweep ran and took what was attributable and orphaned...
   expect(await stillThere(orphan)).toEqual({ container: false, network: false });
@@ -97,19 +106,7 @@ test('a value that is not a uid, under a policy whose owners are keyed by uid, i
     await labelled('uid-start', owned, randomUUID().slice(0, 8)),
     await labelled('uid-braces', owned, `{${randomUUID()}}`),
   ];
-  const run = reaper([
-    'sweep',
-    '--policy',
-    file,
-    '--owners-from',
-    ownersDir(work, [randomUUID()], 'bad-input'),
-    '-o',
-    'json',
-  ]);
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  const report = JSON.parse(run.stdout) as SweepReport;
-  expect(report.outcome).toBe('Completed');
+  const report = sweepCompleted(file, randomUUID());
 
   // The sweep could reap: the orphan with a uid went...
   expect(await stillThere(orphan)).toEqual({ container: false, network: false });
@@ -134,19 +131,7 @@ test('under a policy whose owners are keyed by name, a name is attributable and 
     await labelled('name-upper', owned, 'Bad-Input/O0'),
     await labelled('name-underscore', owned, 'bad_input/o0'),
   ];
-  const run = reaper([
-    'sweep',
-    '--policy',
-    file,
-    '--owners-from',
-    ownersDir(work, [randomUUID()], 'bad-input'),
-    '-o',
-    'json',
-  ]);
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  const report = JSON.parse(run.stdout) as SweepReport;
-  expect(report.outcome).toBe('Completed');
+  const report = sweepCompleted(file, randomUUID());
 
   expect(await stillThere(live)).toEqual({ container: true, network: true });
   expect(await stillThere(orphan)).toEqual({ container: false, network: false });
