@@ -8,6 +8,7 @@ import { planReap } from '../../src/core/planner.js';
 import type { Policy } from '../../src/core/policy.js';
 import { buildReport, emptyCounts } from '../../src/core/report.js';
 import type { KindCounts, ReapReport, ReportKind } from '../../src/core/report-types.js';
+import type { SweepFacts } from '../../controllers/policy-status.js';
 import { NOW } from './builders.js';
 
 export type CountsOverrides = Partial<Record<ReportKind, Partial<KindCounts>>>;
@@ -37,6 +38,11 @@ export function report(overrides: Omit<Partial<ReapReport>, 'counts'> & { counts
     errorsOmitted: 0,
     ...rest,
   };
+}
+
+/** What the policy controller hands over after a sweep of generation 1 (`extra` replaces fields). */
+export function sweepFacts(r: ReapReport = report(), extra: Partial<SweepFacts> = {}): SweepFacts {
+  return { report: r, generation: 1, failedClosed: [], overlaps: [], ...extra };
 }
 
 export interface Swept {

@@ -13,18 +13,12 @@ import type { SweepFacts } from '../../../controllers/policy-status.js';
 import { emptyTotals } from '../../../controllers/policy-status.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
 import { container, policy, snapshot } from '../../support/builders.js';
-import { report } from '../../support/reports.js';
+import { report, sweepFacts } from '../../support/reports.js';
 
 const T0 = new Date('2026-11-25T10:00:00.999Z');
 const T1 = new Date('2026-11-25T10:05:00.000Z');
 
-const facts = (extra: Partial<SweepFacts> = {}): SweepFacts => ({
-  report: report(),
-  generation: 3,
-  failedClosed: [],
-  overlaps: [],
-  ...extra,
-});
+const facts = (extra: Partial<SweepFacts> = {}): SweepFacts => sweepFacts(report(), { generation: 3, ...extra });
 
 const entry = (key: string, containers: number, keyPrefixLength?: number): FoundEntry => ({
   key,
