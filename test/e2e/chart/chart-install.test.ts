@@ -33,6 +33,9 @@ const fullname = `${release}-reaper`;
 const namespace = uniqueName('chart-install');
 const agentSA = `system:serviceaccount:${namespace}:${fullname}`;
 const policyName = uniqueName('chart-policy');
+/** `helm upgrade` of the release with its values so far, these values set, then `extra`. */
+const upgrade = (values: string, extra: string[] = []) =>
+  helm(['upgrade', release, chartDir, '-n', namespace, '--reuse-values', '--set', values, ...extra]);
 // The release's policy attributes only through a label key of its own and only reports (DryRun),
 // so a controller another test runs against this API server finds nothing of anyone's in it.
 const policy = {
@@ -249,16 +252,9 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
   });
 
   test('helm upgrade to Deployment mode: a Deployment, and a Lease Role in the release namespace only', () => {
-    const out = helm([
-      'upgrade',
-      release,
-      chartDir,
-      '-n',
-      namespace,
-      '--reuse-values',
-      '--set',
+    const out = upgrade(
       'mode=Deployment,docker.host=tcp://docker.example.internal:2376,deployment.replicas=2,logLevel=debug',
-    ]);
+    );
     expect(out).toMatch(/REVISION: 2/);
     expect(out).toContain(`Lease ${namespace}/reaper`);
     expect(exists('daemonset', fullname, namespace)).toBe(false);
@@ -287,15 +283,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
   });
 
   test('helm upgrade back to a DaemonSet with an extra owner kind (batch Jobs): read-only access to it, only the summary Lease', () => {
-    const out = helm([
-      'upgrade',
-      release,
-      chartDir,
-      '-n',
-      namespace,
-      '--reuse-values',
-      '--set',
-      'mode=DaemonSet,docker.host=unix:///var/run/docker.sock,metrics.serviceMonitor.enabled=true',
+    const out = upgrade('mode=DaemonSet,docker.host=unix:///var/run/docker.sock,metrics.serviceMonitor.enabled=true', [
       '--set-json',
       'rbac.extraOwnerKinds=[{"apiGroup":"batch","resources":["jobs"]}]',
     ]);
