@@ -10,6 +10,11 @@ export interface EventuallyOptions {
    * an API request) running back to back.
    */
   readonly intervalMs?: number;
+  /**
+   * Asked before every probe: a reason to stop waiting at once (the process awaited has exited),
+   * which the call then fails with.
+   */
+  readonly giveUp?: () => string | undefined;
 }
 
 /**
@@ -22,10 +27,12 @@ export async function eventually<T>(
   probe: () => T | undefined | false | Promise<T | undefined | false>,
   options: number | EventuallyOptions = {},
 ): Promise<T> {
-  const { timeoutMs = 60_000, intervalMs } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const { timeoutMs = 60_000, intervalMs, giveUp } = typeof options === 'number' ? { timeoutMs: options } : options;
   const started = Date.now();
   let lastError: unknown;
   for (;;) {
+    const reason = giveUp?.();
+    if (reason !== undefined) throw new Error(reason);
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;
