@@ -1,6 +1,7 @@
 // An HTTP server on a free port of 127.0.0.1, for a test that plays the other side of a client (a
 // tiny API server, say). A subclass answers in handle() and names the responses it keeps open (its
-// watches), which close() ends before it closes the server.
+// watches), which close() ends before it closes the server. kubeConfigFor points a client at one.
+import * as k8s from '@kubernetes/client-node';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,4 +27,16 @@ export abstract class LocalServer {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
   }
+}
+
+/** A kubeconfig for a local API server at `server` (its URL), without credentials. */
+export function kubeConfigFor(server: string): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'tiny', server, skipTLSVerify: true }],
+    users: [{ name: 'nobody' }],
+    contexts: [{ name: 'tiny', cluster: 'tiny', user: 'nobody' }],
+    currentContext: 'tiny',
+  });
+  return kc;
 }

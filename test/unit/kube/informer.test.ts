@@ -1,11 +1,11 @@
 // The informer's own logic (state, restart after errors, the dead-watch guard) against a tiny local
 // HTTP server that speaks just enough of the API; the real API server is in test/integration/kube.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ResilientInformer } from '../../../src/kube/informer.js';
 import { ManualTimers, settle } from './manual-timers.js';
 import { eventually } from '../../support/eventually.js';
-import { LocalServer } from '../../support/local-server.js';
+import { LocalServer, kubeConfigFor } from '../../support/local-server.js';
 
 class TinyApiServer extends LocalServer {
   watches: ServerResponse[] = [];
@@ -62,14 +62,7 @@ describe('ResilientInformer (local server)', () => {
 
   beforeEach(async () => {
     api = new TinyApiServer();
-    const server = await api.listen();
-    kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'tiny', server, skipTLSVerify: true }],
-      users: [{ name: 'nobody' }],
-      contexts: [{ name: 'tiny', cluster: 'tiny', user: 'nobody' }],
-      currentContext: 'tiny',
-    });
+    kc = kubeConfigFor(await api.listen());
   });
 
   afterEach(async () => {

@@ -5,14 +5,14 @@
 // arrives, for the controller's informer and for the CLI's (and the re-check's) cluster listing,
 // both of which now list page by page, as whole objects or as metadata (PartialObjectMetadataList,
 // which the server here sends when asked, as the API server does).
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePolicy } from '../../../src/api/parse-policy.js';
 import { METADATA_WATCH_ACCEPT, ResilientInformer } from '../../../src/kube/informer.js';
 import { METADATA_LIST_ACCEPT } from '../../../src/kube/paged-list.js';
 import { METADATA_ONLY, projectionOf } from '../../../src/kube/projection.js';
 import { KubeListOwnerSource } from '../../../src/owners/kube-list-source.js';
-import { LocalServer } from '../../support/local-server.js';
+import { LocalServer, kubeConfigFor } from '../../support/local-server.js';
 import { ManualTimers } from './manual-timers.js';
 
 const OWNERS = 1_200;
@@ -89,14 +89,7 @@ describe('owner listings are complete past any page size (local server)', () => 
 
   beforeEach(async () => {
     api = new PagingApiServer();
-    const server = await api.listen();
-    kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'tiny', server, skipTLSVerify: true }],
-      users: [{ name: 'nobody' }],
-      contexts: [{ name: 'tiny', cluster: 'tiny', user: 'nobody' }],
-      currentContext: 'tiny',
-    });
+    kc = kubeConfigFor(await api.listen());
   });
 
   afterEach(() => api.close());
