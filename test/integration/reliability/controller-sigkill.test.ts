@@ -30,9 +30,6 @@ afterAll(async () => {
   expect(code).toBe(0);
 }, 120_000);
 
-const logTail = (controller: ControllerProcess) =>
-  [...controller.logs.slice(-12).map((l) => JSON.stringify(l)), ...controller.otherOutput.slice(-5)].join('\n');
-
 interface Lease {
   readonly id: string;
   readonly containerId: string;
@@ -114,7 +111,7 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
     async () => (await countGone()) >= ORPHAN_CONTAINERS / 2,
     120_000,
   ).catch((err: Error) => {
-    throw new Error(`${err.message}; the controller's last lines:\n${logTail(first!)}`);
+    throw new Error(`${err.message}; the controller's last lines:\n${first!.tail(12)}`);
   });
   expect(await first.stop('SIGKILL')).toBeNull();
   first = undefined;
