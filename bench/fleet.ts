@@ -13,6 +13,7 @@ import { controllerConfig } from '../controllers/config.js';
 import type { Manager } from '../controllers/manager.js';
 import { startManager } from '../controllers/manager.js';
 import type { LogFields, Logger } from '../src/observe/logger.js';
+import { eventually } from '../test/support/eventually.js';
 import { ownerLabels } from '../test/support/owner-labels.js';
 import { onCleanup } from './lib/cleanup.js';
 import type { Metrics } from './lib/controller.js';
@@ -216,11 +217,10 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
       ),
     );
     const firstSweepTimeoutMs = Math.max(900_000, agentCount * 1_200);
-    await waitUntil(
-      'every agent’s first sweep',
-      () => [...records.values()].every((r) => r.sweeps > 0),
-      firstSweepTimeoutMs,
-    ).catch((err: Error) => {
+    await eventually('every agent’s first sweep', () => [...records.values()].every((r) => r.sweeps > 0), {
+      timeoutMs: firstSweepTimeoutMs,
+      intervalMs: 250,
+    }).catch((err: Error) => {
       const swept = [...records.values()].filter((r) => r.sweeps > 0).length;
       throw new Error(`${err.message} (${swept} of ${agentCount} had swept)`);
     });
@@ -266,12 +266,13 @@ async function runScale(agentCount: number): Promise<ScaleResult> {
         }
         return [...expected].every(([key, n]) => (removedOf.get(key) ?? 0) >= n);
       };
-      await waitUntil('every deleted owner’s resources gone on every node', gone, BURST_TIMEOUT_MS).catch(
-        (err: Error) => {
-          timedOut = 1;
-          console.error(`fleet: ${err.message}`);
-        },
-      );
+      await eventually('every deleted owner’s resources gone on every node', gone, {
+        timeoutMs: BURST_TIMEOUT_MS,
+        intervalMs: 250,
+      }).catch((err: Error) => {
+        timedOut = 1;
+        console.error(`fleet: ${err.message}`);
+      });
     });
     // An owner not gone everywhere by the timeout counts as the timeout.
     const goneMs = victims.map((owner) => {
@@ -620,13 +621,5 @@ async function retried<T>(call: () => Promise<T>, onRetry: () => void, attempts 
       onRetry();
       await sleep(1_000 * attempt);
     }
-  }
-}
-
-async function waitUntil(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(250);
   }
 }

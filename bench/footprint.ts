@@ -12,15 +12,25 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { onCleanup } from './lib/cleanup.js';
+import type { ControllerProcess } from '../test/support/controller-process.js';
+import { sweepsOf } from '../test/support/controller-process.js';
 import type { ProcSample } from './lib/controller.js';
-import { Controller, buildController, imageNode, procSample, settle, sumOf, sweepsLogged } from './lib/controller.js';
+import {
+  buildController,
+  imageNode,
+  metricsOf,
+  procSample,
+  settle,
+  startBuiltController,
+  sumOf,
+} from './lib/controller.js';
 import { BenchObjects } from './lib/docker-objects.js';
 import { API_VERSION, BenchCluster, apiserverMetrics, describeCalls, diffCalls, requestsByCall } from './lib/kube.js';
 import type { Owner } from './lib/kube.js';
 import type { BenchReport, Target } from './lib/report.js';
 import { table } from './lib/report.js';
 import { MiB, fmtMiB, fmtMs, median } from './lib/stats.js';
-import { requiredEnv } from './lib/testenv.js';
+import { requiredEnv } from '../test/support/engines.js';
 
 const OWNER_STEPS = [5_000, 20_000];
 const CONTAINERS = 10_000;
@@ -80,11 +90,11 @@ export async function runFootprint(options: { runs?: number } = {}): Promise<Ben
   const cluster = new BenchCluster();
   const namespace = objects.prefix;
   const policyName = objects.prefix;
-  let controller: Controller | undefined;
+  let controller: ControllerProcess | undefined;
   let build: ReturnType<typeof buildController> | undefined;
   let runtime: ReturnType<typeof imageNode> | undefined;
   const cleanUp = onCleanup(async () => {
-    await controller?.stop();
+    await controller?.stop().catch((err: Error) => console.error(err.message));
     build?.remove();
     await cluster.deletePolicy(policyName);
     await cluster.deleteNamespace(namespace);
@@ -111,7 +121,7 @@ export async function runFootprint(options: { runs?: number } = {}): Promise<Ben
       match: [{ label: objects.label }],
       timing: { minAge: '0', gracePeriod: '0' },
     });
-    controller = await Controller.start(build.main, 'bench-footprint', [], runtime);
+    controller = await startBuiltController(build.main, 'bench-footprint', [], runtime);
     await controller.waitForLog(
       'the first sweep',
       (l) => l.msg === 'sweep finished' && l.policy === policyName,
@@ -184,10 +194,10 @@ async function orphan(objects: BenchObjects, image: string, namespace: string): 
   );
 }
 
-async function idleWindow(controller: Controller, policy: string): Promise<Step['idle']> {
-  const sweepsBefore = sweepsLogged(controller, policy);
+async function idleWindow(controller: ControllerProcess, policy: string): Promise<Step['idle']> {
+  const sweepsBefore = sweepsOf(controller, policy).length;
   const before = requestsByCall(apiserverMetrics());
-  const listsBefore = dockerLists(await controller.metrics());
+  const listsBefore = dockerLists(await metricsOf(controller));
   const samples: ProcSample[] = [procSample(controller.pid)];
   const t0 = performance.now();
   while (performance.now() - t0 < IDLE_WINDOW_MS) {
@@ -195,7 +205,7 @@ async function idleWindow(controller: Controller, policy: string): Promise<Step[
     samples.push(procSample(controller.pid));
   }
   const requests = diffCalls(requestsByCall(apiserverMetrics()), before);
-  const metrics = await controller.metrics();
+  const metrics = await metricsOf(controller);
   const heap = {
     usedBytes: sumOf(metrics, 'nodejs_heap_size_used_bytes'),
     totalBytes: sumOf(metrics, 'nodejs_heap_size_total_bytes'),
@@ -205,14 +215,14 @@ async function idleWindow(controller: Controller, policy: string): Promise<Step[
     samples,
     cpu: cpuShare(samples),
     requests,
-    sweeps: sweepsLogged(controller, policy) - sweepsBefore,
+    sweeps: sweepsOf(controller, policy).length - sweepsBefore,
     heap,
     resident: residentByMapping(controller.pid),
     dockerLists: dockerLists(metrics) - listsBefore,
   };
 }
 
-function dockerLists(metrics: Awaited<ReturnType<Controller['metrics']>>): number {
+function dockerLists(metrics: Awaited<ReturnType<typeof metricsOf>>): number {
   return sumOf(metrics, 'reaper_runtime_view_docker_calls_total', (labels) => labels.includes('list'));
 }
 
@@ -222,7 +232,7 @@ function dockerLists(metrics: Awaited<ReturnType<Controller['metrics']>>): numbe
  * `beforeEach` run at the start of each cycle.
  */
 async function sweepingWindow(
-  controller: Controller,
+  controller: ControllerProcess,
   policy: string,
   cycles: number,
   beforeEach: () => Promise<void>,
@@ -233,7 +243,7 @@ async function sweepingWindow(
   };
   await nextSweep();
   await sleep(2000); // the status writes after it
-  const metricsBefore = await controller.metrics();
+  const metricsBefore = await metricsOf(controller);
   const samples: ProcSample[] = [procSample(controller.pid)];
   const sampler = setInterval(() => samples.push(procSample(controller.pid)), 1000);
   const perSweep: Map<string, number>[] = [];
@@ -251,7 +261,7 @@ async function sweepingWindow(
     clearInterval(sampler);
   }
   samples.push(procSample(controller.pid));
-  const metricsAfter = await controller.metrics();
+  const metricsAfter = await metricsOf(controller);
   const seconds =
     sumOf(metricsAfter, 'reaper_sweep_duration_seconds_sum') -
     sumOf(metricsBefore, 'reaper_sweep_duration_seconds_sum');
@@ -272,7 +282,7 @@ function report(
   setupMs: number,
   cycles: number,
   kept: number,
-  node: { version: string; flags: string[] },
+  node: { version: string; flags: readonly string[] },
 ): BenchReport {
   const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const reaper = (m: Map<string, number>) => {

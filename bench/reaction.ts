@@ -13,16 +13,12 @@ import pLimit from 'p-limit';
 import { parsePolicy } from '../src/api/parse-policy.js';
 import type { Policy } from '../src/core/policy.js';
 import { allocateLease } from '../examples/deployer/materialize.js';
+import { eventually } from '../test/support/eventually.js';
 import { onCleanup } from './lib/cleanup.js';
-import type { Controller, ProcSample } from './lib/controller.js';
-import {
-  Controller as ControllerProcess,
-  buildController,
-  procSample,
-  settle,
-  sumOf,
-  sweepsLogged,
-} from './lib/controller.js';
+import type { ControllerProcess } from '../test/support/controller-process.js';
+import { sweepsOf } from '../test/support/controller-process.js';
+import type { ProcSample } from './lib/controller.js';
+import { buildController, metricsOf, procSample, settle, startBuiltController, sumOf } from './lib/controller.js';
 import { DockerEvents } from './lib/docker-events.js';
 import { BenchObjects } from './lib/docker-objects.js';
 import type { Owner } from './lib/kube.js';
@@ -31,7 +27,7 @@ import type { BenchReport, Target } from './lib/report.js';
 import { table } from './lib/report.js';
 import { fmtMs, median, percentile } from './lib/stats.js';
 import { profileSweep } from './lib/sweep-profile.js';
-import { requiredEnv } from './lib/testenv.js';
+import { requiredEnv } from '../test/support/engines.js';
 
 const LIVE_OWNERS = 1000;
 const DEFAULT_DELETIONS = 60;
@@ -69,12 +65,12 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
   const policyName = objects.prefix;
   const cniDir = mkdtempSync(path.join(tmpdir(), 'reaper-bench-reaction-cni-'));
   const cniNetwork = `${objects.prefix}-cni`;
-  let controller: Controller | undefined;
+  let controller: ControllerProcess | undefined;
   let build: ReturnType<typeof buildController> | undefined;
   let events: DockerEvents | undefined;
   const cleanUp = onCleanup(async () => {
     events?.close();
-    await controller?.stop();
+    await controller?.stop().catch((err: Error) => console.error(err.message));
     build?.remove();
     await cluster.deletePolicy(policyName);
     await cluster.deleteNamespace(namespace);
@@ -108,7 +104,7 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
       timing: { minAge: '0', gracePeriod: '0' },
     };
     await cluster.createPolicy(policyName, spec);
-    controller = await ControllerProcess.start(build.main, 'bench-reaction');
+    controller = await startBuiltController(build.main, 'bench-reaction');
     await controller.waitForLog(
       'the first sweep',
       (l) => l.msg === 'sweep finished' && l.policy === policyName,
@@ -121,8 +117,8 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
     }
 
     events = await DockerEvents.open(objects.docker);
-    const before = await controller.metrics();
-    const sweepsBefore = sweepsLogged(controller, policyName);
+    const before = await metricsOf(controller);
+    const sweepsBefore = sweepsOf(controller, policyName).length;
     const cpuBefore = procSample(controller.pid);
     const samples: Sample[] = [];
     const failures: string[] = [];
@@ -133,7 +129,11 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
       const containers = Promise.all(victim.containerIds.map((id) => events!.gone(id))).then(() => undefined);
       const network = events.gone(victim.networkId);
       await cluster.deleteOwner(victim.owner);
-      const leases = waitUntil(() => victim.leases.every((file) => !existsSync(file)), DELETION_TIMEOUT_MS);
+      // Polled every 10 ms, so the time measured is the lease's; the race below gives up first.
+      const leases = eventually('the leases released', () => victim.leases.every((file) => !existsSync(file)), {
+        timeoutMs: DELETION_TIMEOUT_MS + 1_000,
+        intervalMs: 10,
+      }).then(() => undefined);
       const all = Promise.all([since(containers), since(leases), since(network)]);
       const outcome = await Promise.race([all, sleep(DELETION_TIMEOUT_MS).then(() => 'timeout' as const)]);
       if (outcome === 'timeout') {
@@ -170,8 +170,8 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
       (c) => liveUids.has(c.Labels[objects.label] ?? ''),
     ).length;
     const expectedSurvivors = others.length * 2;
-    const after = await controller.metrics();
-    const sweeps = sweepsLogged(controller, policyName) - sweepsBefore;
+    const after = await metricsOf(controller);
+    const sweeps = sweepsOf(controller, policyName).length - sweepsBefore;
     const sweepSeconds =
       sumOf(after, 'reaper_sweep_duration_seconds_sum') - sumOf(before, 'reaper_sweep_duration_seconds_sum');
     const sweepCount =
@@ -351,12 +351,4 @@ async function materializeOthers(objects: BenchObjects, owners: Owner[], image: 
       ),
     ),
   );
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const t0 = performance.now();
-  while (!condition()) {
-    if (performance.now() - t0 > timeoutMs) return new Promise(() => undefined);
-    await sleep(10);
-  }
 }

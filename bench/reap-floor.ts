@@ -24,7 +24,8 @@ import { BenchObjects, benchDocker, countCalls } from './lib/docker-objects.js';
 import type { BenchReport, Target } from './lib/report.js';
 import { table } from './lib/report.js';
 import { fmtMs, median } from './lib/stats.js';
-import { installCrds, kubectl, requiredEnv } from './lib/testenv.js';
+import { requiredEnv } from '../test/support/engines.js';
+import { installCrds, kubectl } from '../test/support/kubectl.js';
 
 const OWNERS = 100;
 const CONTAINERS_PER_OWNER = 10;

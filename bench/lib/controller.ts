@@ -1,28 +1,28 @@
 // `reaper run` as it runs in a pod: compiled JavaScript on plain node (the image runs
 // dist/controllers/main.js), not through a TypeScript loader, so its memory and CPU are the
 // product's. It is compiled into a temporary directory, never into the repository's dist/.
-import type { ChildProcess } from 'node:child_process';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ControllerProcess } from '../../test/support/controller-process.js';
+import { launchController } from '../../test/support/controller-process.js';
+import { repoRoot } from '../../test/support/kubectl.js';
 
-const REPO = path.join(import.meta.dirname, '..', '..');
+const REPO = repoRoot;
 
-export interface LogLine {
-  readonly time?: string;
-  readonly level?: string;
-  readonly msg?: string;
-  readonly [field: string]: unknown;
+/** A node executable with the flags it is started with. */
+export interface NodeRuntime {
+  readonly path: string;
+  readonly flags: readonly string[];
 }
 
-/** Compiles src/ and controllers/ with the build's tsconfig into a temporary directory. */
 /**
  * The node executable the image runs (scripts/build-image fetches it once), with its version and
  * the flags the image's entrypoint gives it.
  */
-export function imageNode(): { path: string; version: string; flags: string[] } {
+export function imageNode(): NodeRuntime & { version: string } {
   const script = path.join(REPO, 'scripts', 'build-image');
   const nodePath = execFileSync(script, ['node'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const version = execFileSync(nodePath, ['--version'], { encoding: 'utf8' }).trim();
@@ -31,6 +31,7 @@ export function imageNode(): { path: string; version: string; flags: string[] } 
   return { path: nodePath, version, flags: entrypoint.slice(1, -1) };
 }
 
+/** Compiles src/ and controllers/ with the build's tsconfig into a temporary directory. */
 export function buildController(): { main: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'reaper-bench-build-'));
   try {
@@ -52,129 +53,27 @@ export function buildController(): { main: string; remove(): void } {
   };
 }
 
-export class Controller {
-  readonly logs: LogLine[] = [];
-  readonly otherOutput: string[] = [];
-  private exitCode: number | null | undefined;
-  private readonly waiters = new Set<() => void>();
-  readonly exited: Promise<number | null>;
-  httpAddress = '';
+/**
+ * Starts the compiled `reaper run` with KUBECONFIG and DOCKER_HOST from this process's environment,
+ * on the given node executable with its flags (this process's by default; imageNode() for the
+ * image's).
+ */
+export function startBuiltController(
+  main: string,
+  nodeName: string,
+  args: string[] = [],
+  node: NodeRuntime = { path: process.execPath, flags: [] },
+): Promise<ControllerProcess> {
+  return launchController({
+    node: node.path,
+    entry: [...node.flags, main],
+    args: ['--node-name', nodeName, '--http-address', '127.0.0.1:0', '--log-level', 'info', ...args],
+    startTimeoutMs: 120_000,
+  });
+}
 
-  private constructor(readonly child: ChildProcess) {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.trim() === '') continue;
-        try {
-          this.logs.push(JSON.parse(line) as LogLine);
-        } catch {
-          this.otherOutput.push(line);
-        }
-      }
-      for (const wake of this.waiters) wake();
-    };
-    child.stderr!.on('data', onData);
-    child.stdout!.on('data', onData);
-    this.exited = new Promise((resolve) =>
-      child.on('exit', (code) => {
-        this.exitCode = code;
-        for (const wake of this.waiters) wake();
-        resolve(code);
-      }),
-    );
-  }
-
-  /**
-   * Starts `reaper run` with KUBECONFIG and DOCKER_HOST from this process's environment, on the
-   * given node executable with its flags (this process's by default; imageNode() for the image's).
-   */
-  static async start(
-    main: string,
-    nodeName: string,
-    args: string[] = [],
-    node: { path: string; flags: string[] } = { path: process.execPath, flags: [] },
-  ): Promise<Controller> {
-    const child = spawn(
-      node.path,
-      [
-        ...node.flags,
-        main,
-        'run',
-        '--node-name',
-        nodeName,
-        '--http-address',
-        '127.0.0.1:0',
-        '--log-level',
-        'info',
-        ...args,
-      ],
-      { cwd: REPO, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const controller = new Controller(child);
-    const serving = await controller.waitForLog(
-      'the HTTP endpoint',
-      (l) => l.msg === 'serving http' && typeof l.address === 'string',
-      120_000,
-    );
-    controller.httpAddress = serving.address as string;
-    return controller;
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs = 60_000, from = 0): Promise<LogLine> {
-    return new Promise((resolve, reject) => {
-      const finish = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      const check = () => {
-        const found = this.logs.slice(from).find(predicate);
-        if (found) {
-          finish();
-          resolve(found);
-        } else if (this.exitCode !== undefined) {
-          finish();
-          reject(new Error(`the controller exited (${this.exitCode}) while waiting for ${what}:\n${this.tail()}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}:\n${this.tail()}`));
-      }, timeoutMs);
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  async get(pathname: string): Promise<{ status: number; body: string }> {
-    const response = await fetch(`http://${this.httpAddress}${pathname}`);
-    return { status: response.status, body: await response.text() };
-  }
-
-  async metrics(): Promise<Metrics> {
-    return parseMetrics((await this.get('/metrics')).body);
-  }
-
-  /** SIGTERM, then SIGKILL after the timeout. */
-  async stop(timeoutMs = 30_000): Promise<void> {
-    if (this.exitCode !== undefined) return;
-    this.child.kill('SIGTERM');
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
-    if ((await Promise.race([this.exited, timeout])) === 'timeout') {
-      this.child.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-
-  tail(n = 15): string {
-    return [...this.logs.slice(-n).map((l) => JSON.stringify(l)), ...this.otherOutput.slice(-n)].join('\n');
-  }
+export async function metricsOf(controller: ControllerProcess): Promise<Metrics> {
+  return parseMetrics((await controller.get('/metrics')).body);
 }
 
 /** Resident memory and CPU time of a process, from /proc. */
@@ -211,11 +110,6 @@ export async function settle(pid: number, stepMs: number, maxMs: number): Promis
     last = now;
   }
   return performance.now() - t0;
-}
-
-/** How many sweeps of `policy` the controller has logged so far. */
-export function sweepsLogged(controller: Controller, policy: string): number {
-  return controller.logs.filter((l) => l.msg === 'sweep finished' && l.policy === policy).length;
 }
 
 /** Prometheus text: sample name with labels -> value. */

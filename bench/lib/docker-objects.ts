@@ -4,7 +4,7 @@
 import Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { requiredEnv } from './testenv.js';
+import { requiredEnv } from '../../test/support/engines.js';
 import type { OwnerScope } from '../../test/support/owner-labels.js';
 import { ownerLabels } from '../../test/support/owner-labels.js';
 

@@ -4,7 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { Metrics } from './controller.js';
 import { parseMetrics } from './controller.js';
-import { installCrds, kubectl } from './testenv.js';
+import { installCrds, kubectl } from '../../test/support/kubectl.js';
 
 export const GROUP = 'reaper.dev';
 export const VERSION = 'v1alpha1';

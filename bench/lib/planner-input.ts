@@ -10,15 +10,13 @@ import { parsePolicy } from '../../src/api/parse-policy.js';
 import type {
   ContainerResource,
   GraceState,
-  IpLeaseResource,
   LiveOwners,
-  NetworkResource,
   RuntimeResource,
   RuntimeSnapshot,
-  VolumeResource,
 } from '../../src/core/model.js';
 import { resourceKey } from '../../src/core/model.js';
 import type { Policy } from '../../src/core/policy.js';
+import { container, lease, network, owners, snapshot, volume } from '../../test/support/builders.js';
 import { seededRandom } from './stats.js';
 
 export const PLAN_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -98,57 +96,35 @@ export function plannerInput(size: number, seed = 7): PlannerInput {
   const containers: ContainerResource[] = [];
   for (let i = 0; i < nContainers; i++) {
     const labels = labelsFor();
-    const c: ContainerResource = {
-      kind: 'container',
-      id: hex(64),
+    const c = container(hex(64), undefined, {
       name: `${labels['reaper.dev/owner-namespace'] ?? 'x'}.${labels['reaper.dev/owner-name'] ?? 'x'}.node-${i}`,
       labels,
       createdAt: createdAt(),
       state: random() < 0.8 ? 'running' : 'exited',
       networks: [pick(LEASE_NETWORKS)],
-    };
+    });
     containers.push(c);
     resources.push(c);
   }
   for (let i = 0; i < nLeases; i++) {
     const dangling = random() < 0.05;
-    const container = dangling ? undefined : containers[(i * 2) % containers.length];
-    const network = container?.networks[0] ?? pick(LEASE_NETWORKS);
+    const owner = dangling ? undefined : containers[(i * 2) % containers.length];
+    const leaseNetwork = owner?.networks[0] ?? pick(LEASE_NETWORKS);
     const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-    const lease: IpLeaseResource = {
-      kind: 'ipLease',
-      id: `${network}/${ip}`,
-      name: ip,
-      labels: {},
-      createdAt: createdAt(),
-      network,
-      ip,
-      containerId: container?.id ?? hex(64),
-      ifname: 'eth0',
-    };
-    resources.push(lease);
+    const at = createdAt();
+    resources.push(lease(ip, owner?.id ?? hex(64), leaseNetwork, { createdAt: at, ifname: 'eth0' }));
   }
   for (let i = 0; i < nNetworks; i++) {
-    const n: NetworkResource = {
-      kind: 'network',
-      id: hex(64),
+    const n = network(hex(64), undefined, {
       name: `net-${i}`,
       labels: labelsFor(),
       createdAt: createdAt(),
-      driver: 'bridge',
       containerIds: random() < 0.5 ? [pick(containers).id] : [],
-    };
+    });
     resources.push(n);
   }
   for (let i = 0; i < nVolumes; i++) {
-    const v: VolumeResource = {
-      kind: 'volume',
-      id: `vol-${hex(16)}`,
-      name: `vol-${i}`,
-      labels: labelsFor(),
-      createdAt: createdAt(),
-      driver: 'local',
-    };
+    const v = volume(`vol-${hex(16)}`, undefined, { name: `vol-${i}`, labels: labelsFor(), createdAt: createdAt() });
     resources.push(v);
   }
   // Listing order is the engine's, not the planner's: shuffle (Fisher–Yates).
@@ -164,8 +140,8 @@ export function plannerInput(size: number, seed = 7): PlannerInput {
     if (key !== undefined && dead.has(key) && random() < 0.5) grace[resourceKey(r)] = PLAN_NOW - 10 * 60_000;
   }
   return {
-    snapshot: { takenAt: PLAN_NOW, resources, complete: true, errors: [] },
-    live: { keys: new Set(liveKeys), synced: true, errors: [] },
+    snapshot: snapshot(resources, { takenAt: PLAN_NOW }),
+    live: owners(liveKeys),
     policy: plannerPolicy(),
     grace,
     now: PLAN_NOW,

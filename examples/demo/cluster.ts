@@ -14,6 +14,7 @@ import Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
 import { materialize } from '../deployer/materialize.js';
 import type { OwnerObject } from '../deployer/owners.js';
+import { labGone } from './lab-gone.js';
 
 const namespace = 'reaper-demo';
 const releaseNamespace = 'reaper-demo-system';
@@ -87,27 +88,11 @@ export async function clusterDemo(repo: string, keep: boolean): Promise<boolean>
     `cni.leaseDir=${cniDir}`,
   );
   kubectlShow('rollout', 'status', 'daemonset', '-n', releaseNamespace, '--timeout=180s');
-  kubectlShow(
-    'wait',
-    'pods',
-    '-n',
-    releaseNamespace,
-    '-l',
-    'app.kubernetes.io/component=agent',
-    '--for=condition=Ready',
-    '--timeout=180s',
-  );
-  // The one summary writer of the cluster, which writes the policy's and owners' status.
-  kubectlShow(
-    'wait',
-    'pods',
-    '-n',
-    releaseNamespace,
-    '-l',
-    'app.kubernetes.io/component=summary',
-    '--for=condition=Ready',
-    '--timeout=180s',
-  );
+  // The agents, and the one summary writer of the cluster, which writes the policy's and owners' status.
+  for (const component of ['agent', 'summary']) {
+    const selector = `app.kubernetes.io/component=${component}`;
+    kubectlShow('wait', 'pods', '-n', releaseNamespace, '-l', selector, '--for=condition=Ready', '--timeout=180s');
+  }
   kubectlShow('get', 'pods', '-n', releaseNamespace, '-o', 'wide');
 
   step('Owners created in the API and deployed, as a platform would');
@@ -116,18 +101,7 @@ export async function clusterDemo(repo: string, keep: boolean): Promise<boolean>
   const owners = readdirSync(path.join(repo, 'examples', 'owners'))
     .sort()
     .map((file) => parse(readFileSync(path.join(repo, 'examples', 'owners', file), 'utf8')) as OwnerObject);
-  owners.push({
-    apiVersion: 'reaper.dev/v1alpha1',
-    kind: 'Topology',
-    metadata: { name: 'lab-gone' },
-    spec: {
-      networks: [{ name: 'core' }],
-      nodes: [
-        { name: 'r1', image: imageName, networks: ['core'] },
-        { name: 'r2', image: imageName, networks: ['core'] },
-      ],
-    },
-  });
+  owners.push(labGone(imageName));
   const made: Record<string, { containers: string[]; leases: string[]; networks: string[] }> = {};
   for (const owner of owners) {
     const body = { ...owner, metadata: { name: owner.metadata.name, namespace } };

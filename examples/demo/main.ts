@@ -16,6 +16,7 @@ import Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
 import { allocateLease, materialize } from '../deployer/materialize.js';
 import { clusterDemo } from './cluster.js';
+import { labGone } from './lab-gone.js';
 import type { OwnerObject } from '../deployer/owners.js';
 import { ownerLabels } from '../deployer/owners.js';
 
@@ -71,18 +72,7 @@ async function main() {
 
   step('Deploying owners, as a platform would');
   const live = loadOwners().map(admit);
-  const gone = admit({
-    apiVersion: 'reaper.dev/v1alpha1',
-    kind: 'Topology',
-    metadata: { name: 'lab-gone' },
-    spec: {
-      networks: [{ name: 'core' }],
-      nodes: [
-        { name: 'r1', image, networks: ['core'] },
-        { name: 'r2', image, networks: ['core'] },
-      ],
-    },
-  });
+  const gone = admit(labGone(image));
   for (const owner of [...live, gone]) {
     const made = await materialize(owner, { docker, image, cniDir });
     console.log(

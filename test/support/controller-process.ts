@@ -14,17 +14,24 @@ export interface LogLine {
 
 export interface ControllerProcess {
   readonly child: ChildProcess;
+  readonly pid: number;
   /** Every JSON log line so far. */
   readonly logs: LogLine[];
   /** Lines that were not JSON (e.g. a crash's stack). */
   readonly otherOutput: string[];
   /** `host:port` of /metrics, /healthz and /readyz. */
   readonly httpAddress: string;
-  waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** The first log line from index `from` on that satisfies `predicate`. */
+  waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs?: number, from?: number): Promise<LogLine>;
   get(path: string): Promise<{ status: number; body: string }>;
-  /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
+  /**
+   * Sends `signal` and resolves with the exit code (null when killed by a signal); a process still
+   * there after the timeout is killed and the call fails.
+   */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
   readonly exited: Promise<number | null>;
+  /** The last `n` log lines and other lines, for an error message. */
+  tail(n?: number): string;
 }
 
 /**
@@ -57,14 +64,11 @@ export interface ControllerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export async function startController(options: ControllerOptions): Promise<ControllerProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'controllers/main.ts',
-      'run',
+/** `reaper run` from the sources (through tsx), with the flags the tests share. */
+export function startController(options: ControllerOptions): Promise<ControllerProcess> {
+  return launchController({
+    entry: ['--import', 'tsx', 'controllers/main.ts'],
+    args: [
       '--node-name',
       options.nodeName,
       '--http-address',
@@ -77,17 +81,37 @@ export async function startController(options: ControllerOptions): Promise<Contr
       '500ms',
       ...(options.args ?? []),
     ],
-    {
-      cwd: repoRoot,
-      // null means every policy: a selector in the test's own environment is not inherited.
-      env: {
-        ...process.env,
-        ...(options.policySelector === null ? { REAPER_POLICY_SELECTOR: undefined } : {}),
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // null means every policy: a selector in the test's own environment is not inherited.
+    env: {
+      ...process.env,
+      ...(options.policySelector === null ? { REAPER_POLICY_SELECTOR: undefined } : {}),
+      ...options.env,
     },
-  );
+  });
+}
+
+export interface ControllerLaunch {
+  /** The node executable (default: this process's). */
+  readonly node?: string;
+  /** What node runs: the entry point, after any loader flags. */
+  readonly entry: readonly string[];
+  /** The flags of `run`. */
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** How long the HTTP endpoint may take to come up (default 30 s). */
+  readonly startTimeoutMs?: number;
+}
+
+/**
+ * Starts `<node> <entry> run <args>` in the repository and resolves once it serves HTTP. The
+ * benchmarks launch the compiled controller on the image's node this way.
+ */
+export async function launchController(launch: ControllerLaunch): Promise<ControllerProcess> {
+  const child = spawn(launch.node ?? process.execPath, [...launch.entry, 'run', ...launch.args], {
+    cwd: repoRoot,
+    env: launch.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: LogLine[] = [];
   const otherOutput: string[] = [];
   const waiters = new Set<() => void>();
@@ -108,28 +132,31 @@ export async function startController(options: ControllerOptions): Promise<Contr
   };
   child.stderr!.on('data', onData);
   child.stdout!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  let hasExited = false;
-  void exited.then(() => {
-    hasExited = true;
-    for (const wake of waiters) wake();
-  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      exitCode = code;
+      for (const wake of waiters) wake();
+      resolve(code);
+    }),
+  );
+  const tail = (n = 15) => [...logs.slice(-n).map((l) => JSON.stringify(l)), ...otherOutput.slice(-n)].join('\n');
 
-  const waitForLog = (what: string, predicate: (line: LogLine) => boolean, timeoutMs = 30_000) =>
+  const waitForLog = (what: string, predicate: (line: LogLine) => boolean, timeoutMs = 30_000, from = 0) =>
     new Promise<LogLine>((resolve, reject) => {
       const check = () => {
-        const found = logs.find(predicate);
+        const found = logs.slice(from).find(predicate);
         if (found) {
           finish();
           resolve(found);
-        } else if (hasExited) {
+        } else if (exitCode !== undefined) {
           finish();
-          reject(new Error(`controller exited while waiting for ${what}; output:\n${tail(logs, otherOutput)}`));
+          reject(new Error(`controller exited (${exitCode}) while waiting for ${what}; output:\n${tail()}`));
         }
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}; output:\n${tail(logs, otherOutput)}`));
+        reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}; output:\n${tail()}`));
       }, timeoutMs);
       const finish = () => {
         clearTimeout(timer);
@@ -142,25 +169,29 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const serving = await waitForLog(
     'the HTTP endpoint',
     (l) => l.msg === 'serving http' && typeof l.address === 'string',
+    launch.startTimeoutMs,
   );
   const httpAddress = serving.address as string;
   return {
     child,
+    pid: child.pid!,
     logs,
     otherOutput,
     httpAddress,
     waitForLog,
     exited,
+    tail,
     async get(path) {
       const response = await fetch(`http://${httpAddress}${path}`);
       return { status: response.status, body: await response.text() };
     },
     async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
-      if (!hasExited) child.kill(signal);
+      if (exitCode === undefined) child.kill(signal);
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
       const result = await Promise.race([exited, timeout]);
       if (result === 'timeout') {
         child.kill('SIGKILL');
+        await exited;
         throw new Error(`controller did not exit within ${timeoutMs}ms of ${signal}`);
       }
       return result;
@@ -171,8 +202,4 @@ export async function startController(options: ControllerOptions): Promise<Contr
 /** Sweeps of one policy the controller logged, oldest first. */
 export function sweepsOf(controller: ControllerProcess, policy: string): LogLine[] {
   return controller.logs.filter((l) => l.msg === 'sweep finished' && l.policy === policy);
-}
-
-function tail(logs: LogLine[], other: string[]): string {
-  return [...logs.slice(-15).map((l) => JSON.stringify(l)), ...other.slice(-15)].join('\n');
 }

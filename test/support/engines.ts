@@ -1,4 +1,5 @@
-// Clients for the real engines that test/support/global-setup.ts brought up. A missing variable
+// Clients for the real engines that scripts/testenv brought up (for the tests through
+// test/support/global-setup.ts, for the benchmarks through bench/run.ts). A missing variable
 // means the setup did not run or failed: say so instead of falling back to anything else.
 import * as k8s from '@kubernetes/client-node';
 import Docker from 'dockerode';
@@ -7,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 export function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) {
-    throw new Error(`${name} is not set: the integration global setup (scripts/testenv up) did not provide it`);
+    throw new Error(
+      `${name} is not set: scripts/testenv up did not provide it (the integration tests' global setup and bench/run.ts run it)`,
+    );
   }
   return value;
 }

@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requiredEnv } from './engines.js';
+import { eventually } from './eventually.js';
 
 const START_TIMEOUT_MS = 180_000; // a cold kube-apiserver on a loaded 2-core machine is slow
 const STOP_TIMEOUT_MS = 30_000;
@@ -120,13 +121,14 @@ process.once('exit', () => {
 });
 
 async function waitUntil(daemon: Daemon, what: string, probe: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (!daemon.running) throw new Error(`${daemon.name} exited before ${what}; its log:\n${daemon.logTail()}`);
-    if (await probe().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${daemon.name} was not ${what} within ${START_TIMEOUT_MS}ms; its log:\n${daemon.logTail()}`);
+  await eventually(`${daemon.name} to be ${what}`, () => probe().catch(() => false), {
+    timeoutMs: START_TIMEOUT_MS,
+    intervalMs: 250,
+    giveUp: () => (daemon.running ? undefined : `${daemon.name} exited before ${what}; its log:\n${daemon.logTail()}`),
+  }).catch((err: Error) => {
+    if (!daemon.running) throw err;
+    throw new Error(`${err.message}; its log:\n${daemon.logTail()}`);
+  });
 }
 
 export class PrivateEtcd {

@@ -12,6 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { dockerClient, testImage } from './engines.js';
+import { eventually } from './eventually.js';
 
 export interface PrivateDockerd {
   /** `unix://…`, for DOCKER_HOST. */
@@ -185,21 +186,19 @@ function spawnLogged(command: string, args: string[], logFile: string): Spawned 
 }
 
 async function waitUntil(what: string, answers: () => Promise<boolean>, spawned: Spawned, root: string) {
-  const deadline = Date.now() + ANSWER_TIMEOUT_MS;
-  const child = spawned.process;
-  for (;;) {
+  const giveUp = () => {
     const failure = spawned.failure();
-    if (failure)
-      throw new Error(
-        `cannot start ${what} (${failure.message}): these tests run dockerd and containerd of their own, so both must be installed here`,
-      );
-    if (!spawned.running()) throw new Error(`${what} exited during start; logs in ${root}:\n${logsOf(root)}`);
-    if (await answers()) return;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${what} did not answer within ${ANSWER_TIMEOUT_MS}ms; logs:\n${logsOf(root)}`);
+    if (failure) {
+      return `cannot start ${what} (${failure.message}): these tests run dockerd and containerd of their own, so both must be installed here`;
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    return spawned.running() ? undefined : `${what} exited during start; logs in ${root}:\n${logsOf(root)}`;
+  };
+  try {
+    await eventually(`${what} to answer`, answers, { timeoutMs: ANSWER_TIMEOUT_MS, intervalMs: 200, giveUp });
+  } catch (err) {
+    if (giveUp() !== undefined) throw err;
+    spawned.process.kill('SIGKILL');
+    throw new Error(`${what} did not answer within ${ANSWER_TIMEOUT_MS}ms; logs:\n${logsOf(root)}`);
   }
 }
 

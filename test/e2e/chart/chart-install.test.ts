@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl } from '../../support/kubectl.js';
+import { eventually } from '../../support/eventually.js';
 import {
   BASIC_USER_RULES,
   canI,
@@ -16,7 +17,6 @@ import {
   clusterAccess,
   createNamespace,
   deleteNamespace,
-  eventually,
   exists,
   find,
   getObject,
@@ -33,6 +33,9 @@ const fullname = `${release}-reaper`;
 const namespace = uniqueName('chart-install');
 const agentSA = `system:serviceaccount:${namespace}:${fullname}`;
 const policyName = uniqueName('chart-policy');
+/** `helm upgrade` of the release with its values so far, these values set, then `extra`. */
+const upgrade = (values: string, extra: string[] = []) =>
+  helm(['upgrade', release, chartDir, '-n', namespace, '--reuse-values', '--set', values, ...extra]);
 // The release's policy attributes only through a label key of its own and only reports (DryRun),
 // so a controller another test runs against this API server finds nothing of anyone's in it.
 const policy = {
@@ -131,6 +134,19 @@ const AGENT_RULES = [
   'topologies.reaper.dev/status [] patch',
 ];
 
+/**
+ * The agents' rules as `kubectl auth can-i --list` shows them: AGENT_RULES, `extra`, and the one
+ * Lease they may hold (created, then read and renewed by name), sorted.
+ */
+const agentRulesWithLease = (lease: string, extra: string[] = []) =>
+  [
+    ...AGENT_RULES,
+    ...BASIC_USER_RULES,
+    ...extra,
+    'leases.coordination.k8s.io [] create',
+    `leases.coordination.k8s.io [${lease}] get,update`,
+  ].sort();
+
 // What the agent does in either mode, allowed; and a sample of what it must never do, denied.
 const everyMode = (otherNamespace: string): Check[] => [
   ['get', 'reappolicies.reaper.dev', [], true],
@@ -225,14 +241,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
   });
 
   test('DaemonSet mode: the ServiceAccount can do exactly what the agents and the summary writer need, and only its Lease', () => {
-    expect(resourceRules(agentSA, namespace)).toEqual(
-      [
-        ...AGENT_RULES,
-        ...BASIC_USER_RULES,
-        'leases.coordination.k8s.io [] create',
-        'leases.coordination.k8s.io [reaper-summary] get,update',
-      ].sort(),
-    );
+    expect(resourceRules(agentSA, namespace)).toEqual(agentRulesWithLease('reaper-summary'));
     expectCan(agentSA, [
       ...everyMode('default'),
       ['create', 'leases.coordination.k8s.io', ['-n', namespace], true],
@@ -243,16 +252,9 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
   });
 
   test('helm upgrade to Deployment mode: a Deployment, and a Lease Role in the release namespace only', () => {
-    const out = helm([
-      'upgrade',
-      release,
-      chartDir,
-      '-n',
-      namespace,
-      '--reuse-values',
-      '--set',
+    const out = upgrade(
       'mode=Deployment,docker.host=tcp://docker.example.internal:2376,deployment.replicas=2,logLevel=debug',
-    ]);
+    );
     expect(out).toMatch(/REVISION: 2/);
     expect(out).toContain(`Lease ${namespace}/reaper`);
     expect(exists('daemonset', fullname, namespace)).toBe(false);
@@ -267,14 +269,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
     );
     expect(exists('reappolicy', policyName)).toBe(true);
 
-    expect(resourceRules(agentSA, namespace)).toEqual(
-      [
-        ...AGENT_RULES,
-        ...BASIC_USER_RULES,
-        'leases.coordination.k8s.io [] create',
-        'leases.coordination.k8s.io [reaper] get,update',
-      ].sort(),
-    );
+    expect(resourceRules(agentSA, namespace)).toEqual(agentRulesWithLease('reaper'));
     expectCan(agentSA, [
       ...everyMode('default'),
       ['create', 'leases.coordination.k8s.io', ['-n', namespace], true],
@@ -288,15 +283,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
   });
 
   test('helm upgrade back to a DaemonSet with an extra owner kind (batch Jobs): read-only access to it, only the summary Lease', () => {
-    const out = helm([
-      'upgrade',
-      release,
-      chartDir,
-      '-n',
-      namespace,
-      '--reuse-values',
-      '--set',
-      'mode=DaemonSet,docker.host=unix:///var/run/docker.sock,metrics.serviceMonitor.enabled=true',
+    const out = upgrade('mode=DaemonSet,docker.host=unix:///var/run/docker.sock,metrics.serviceMonitor.enabled=true', [
       '--set-json',
       'rbac.extraOwnerKinds=[{"apiGroup":"batch","resources":["jobs"]}]',
     ]);
@@ -307,13 +294,7 @@ describe('helm install, upgrade and uninstall on the real API server', () => {
     expect(exists('daemonset', fullname, namespace)).toBe(true);
     expect(exists('deployment', `${fullname}-summary`, namespace)).toBe(true);
     expect(resourceRules(agentSA, namespace)).toEqual(
-      [
-        ...AGENT_RULES,
-        ...BASIC_USER_RULES,
-        'jobs.batch [] get,list,watch',
-        'leases.coordination.k8s.io [] create',
-        'leases.coordination.k8s.io [reaper-summary] get,update',
-      ].sort(),
+      agentRulesWithLease('reaper-summary', ['jobs.batch [] get,list,watch']),
     );
     expectCan(agentSA, [
       ['list', 'jobs.batch', ['-A'], true],

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { requiredEnv, uniqueName } from '../../support/engines.js';
-import { kubectl, repoRoot } from '../../support/kubectl.js';
+import { chartDir, kubectl, repoRoot } from '../../support/kubectl.js';
 
-export const chartDir = path.join(repoRoot, 'charts', 'reaper');
+export { chartDir };
 
 /** The example values files under charts/reaper/ci, by file name. */
 export const valuesFiles = readdirSync(path.join(chartDir, 'ci'))
@@ -174,28 +174,6 @@ export function serviceAccountKubeconfig(dir: string, namespace: string, name: s
     { mode: 0o600 },
   );
   return file;
-}
-
-/** Polls until `check` returns a value (not undefined) or the time is up. */
-export async function eventually<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 60_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 /** Whether kubectl finds the object (false on NotFound; other errors throw). */

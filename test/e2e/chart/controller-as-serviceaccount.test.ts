@@ -15,15 +15,8 @@ import { kubeConfig, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
 import { ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
-import {
-  chartDir,
-  createNamespace,
-  deleteNamespace,
-  eventually,
-  helm,
-  run,
-  serviceAccountKubeconfig,
-} from './chart-support.js';
+import { eventually } from '../../support/eventually.js';
+import { chartDir, createNamespace, deleteNamespace, helm, run, serviceAccountKubeconfig } from './chart-support.js';
 
 const group = 'reaper.dev';
 const version = 'v1alpha1';

@@ -14,15 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
-import {
-  chartDir,
-  clusterAccess,
-  deleteNamespace,
-  eventually,
-  helm,
-  run,
-  serviceAccountToken,
-} from './chart-support.js';
+import { eventually } from '../../support/eventually.js';
+import { chartDir, clusterAccess, deleteNamespace, helm, run, serviceAccountToken } from './chart-support.js';
 
 interface ContainerSpec {
   name: string;

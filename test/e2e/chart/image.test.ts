@@ -12,14 +12,10 @@ import { stringify } from 'yaml';
 import { requiredEnv, uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
 import { ownerLabels } from '../../support/owner-labels.js';
+import { sweepPolicy, topologyManifest } from '../../support/reaper-cli.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
-import {
-  clusterAccess,
-  createNamespace,
-  deleteNamespace,
-  eventually,
-  serviceAccountKubeconfig,
-} from './chart-support.js';
+import { eventually } from '../../support/eventually.js';
+import { clusterAccess, createNamespace, deleteNamespace, serviceAccountKubeconfig } from './chart-support.js';
 
 const image = `reaper-test/reaper:${uniqueName('e2e')}`;
 const fx = new RuntimeFixtures('image');
@@ -132,31 +128,17 @@ function sweepInputs(extra: Record<string, unknown> = {}) {
   chmodSync(path.join(dir, 'owners'), 0o755);
   writeFileSync(
     path.join(dir, 'policy.yaml'),
-    stringify({
-      apiVersion: 'reaper.dev/v1alpha1',
-      kind: 'ReapPolicy',
-      metadata: { name: uniqueName('image') },
-      spec: {
-        owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'uid' }],
-        match: [{ label }],
+    stringify(
+      sweepPolicy(uniqueName('image'), label, {
         resources: { containers: { stopTimeoutSeconds: 1 }, networks: { enabled: false }, volumes: { enabled: false } },
-        timing: { minAge: '0s', gracePeriod: '0s' },
-        limits: { maxOrphanPercent: 100 },
         ...extra,
-      },
-    }),
+      }),
+    ),
     { mode: 0o644 },
   );
-  writeFileSync(
-    path.join(dir, 'owners', 'alive.yaml'),
-    stringify({
-      apiVersion: 'reaper.dev/v1alpha1',
-      kind: 'Topology',
-      metadata: { name: 'alive', namespace: 'x', uid: ALIVE },
-      spec: {},
-    }),
-    { mode: 0o644 },
-  );
+  writeFileSync(path.join(dir, 'owners', 'alive.yaml'), stringify(topologyManifest('alive', 'x', ALIVE)), {
+    mode: 0o644,
+  });
   return {
     owned: (uid: string) => ownerLabels(label, uid),
     mounts: ['-v', `${dir}:/in:ro`, '-v', `${socket}:/var/run/docker.sock`],

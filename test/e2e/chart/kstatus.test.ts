@@ -17,7 +17,8 @@ import { uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
 import { ownerLabels } from '../../support/owner-labels.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
-import { createNamespace, deleteNamespace, eventually } from './chart-support.js';
+import { eventually } from '../../support/eventually.js';
+import { createNamespace, deleteNamespace } from './chart-support.js';
 
 interface Verdict {
   name: string;

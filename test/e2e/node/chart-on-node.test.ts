@@ -10,35 +10,29 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { AGENT_SET_LABEL, agentSetSelector } from '../../support/controller-process.js';
-import { uniqueName } from '../../support/engines.js';
-import { ownerLabels } from '../../support/owner-labels.js';
-import type { PrivateDockerd } from '../../support/private-dockerd.js';
-import { startPrivateDockerd } from '../../support/private-dockerd.js';
-import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
-import { chartDir, eventually } from '../chart/chart-support.js';
 import {
   cluster,
   clusterHelm,
-  clusterHelmRun,
   clusterKubectl,
   clusterKubectlRun,
   reaperImage,
   nodeCtr,
 } from '../../support/cluster.js';
+import { uniqueName } from '../../support/engines.js';
+import { eventually } from '../../support/eventually.js';
+import { chartDir } from '../../support/kubectl.js';
+import { NodeRelease } from '../../support/node-release.js';
+import { ownerLabels } from '../../support/owner-labels.js';
+import type { PrivateDockerd } from '../../support/private-dockerd.js';
+import type { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 
 const apiVersion = 'reaper.dev/v1alpha1';
-const release = 'reaper';
-const releaseNamespace = uniqueName('node-reaper');
-const ownerNamespace = uniqueName('node-owners');
-const labelKey = `${uniqueName('t')}.test/owner-uid`;
-const leaseNetwork = uniqueName('node-leases');
 // The release sweeps only this file's policies: other files install agents on the same cluster.
-const agents = uniqueName('node-ds');
+const node = new NodeRelease('reaper', 'node');
+const { release, releaseNamespace, ownerNamespace, labelKey, policyName } = node;
+const leaseNetwork = uniqueName('node-leases');
 let engine: PrivateDockerd | undefined;
 let fx: RuntimeFixtures;
-let policyName = '';
-let installed = false;
 
 interface Pod {
   metadata: { name: string; ownerReferences?: { kind: string }[] };
@@ -68,39 +62,11 @@ const leaseExists = (lease: string) => existsSync(path.join(fx.cniDir, lease));
 const apply = (object: unknown) => clusterKubectl(['apply', '-f', '-'], JSON.stringify(object));
 
 beforeAll(async () => {
-  engine = await startPrivateDockerd({ addressPool: '10.232.0.0/16' });
-  fx = new RuntimeFixtures('node', engine.docker);
-  clusterKubectl(['create', 'namespace', ownerNamespace]);
-  const socket = engine.dockerHost.replace(/^unix:\/\//, '');
+  await node.start('10.232.0.0/16');
+  engine = node.engine;
+  fx = node.fx;
   const started = Date.now();
-  clusterHelm(
-    [
-      'install',
-      release,
-      chartDir,
-      '-n',
-      releaseNamespace,
-      '--create-namespace',
-      '--set',
-      `image.repository=${reaperImage().repository}`,
-      '--set',
-      `image.tag=${reaperImage().tag}`,
-      '--set',
-      'image.pullPolicy=Never',
-      '--set',
-      `docker.host=unix://${socket}`,
-      '--set',
-      `cni.leaseDir=${fx.cniDir}`,
-      '--set',
-      'logLevel=debug',
-      '--set',
-      `policySelector=${agentSetSelector(agents)}`,
-      '--wait',
-      '--timeout=3m',
-    ],
-    240_000,
-  );
-  installed = true;
+  node.install(['--set', `cni.leaseDir=${fx.cniDir}`, '--set', 'logLevel=debug', '--wait', '--timeout=3m']);
   // helm's --wait can pass before the DaemonSet controller has made the pod: wait for the pod itself.
   await eventually(
     'the agent pod to be Ready',
@@ -116,16 +82,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (installed) clusterHelmRun(['uninstall', release, '-n', releaseNamespace, '--wait', '--timeout=2m']);
-  // Owners a failed test left with reaper's finalizer, then the namespaces.
-  const left = clusterKubectlRun(['get', 'topologies.reaper.dev', '-n', ownerNamespace, '-o', 'name']);
-  for (const name of left.stdout.split('\n').filter(Boolean)) {
-    clusterKubectlRun(['patch', name, '-n', ownerNamespace, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
-  }
-  if (policyName) clusterKubectlRun(['delete', 'reappolicy', policyName, '--ignore-not-found']);
-  clusterKubectlRun(['delete', 'namespace', ownerNamespace, releaseNamespace, '--ignore-not-found', '--wait=false']);
-  await fx?.cleanUp();
-  await engine?.destroy();
+  await node.cleanUp();
 }, 300_000);
 
 test('the DaemonSet pod runs on the node, Ready through its probes, as the chart specifies it', () => {
@@ -183,23 +140,15 @@ test('deleting a Topology reaps its containers, network and leases on the node e
     labels: ownerLabels(labelKey, randomUUID(), { namespace: ownerNamespace }),
   });
 
-  policyName = uniqueName('node-policy');
-  apply({
-    apiVersion,
-    kind: 'ReapPolicy',
-    metadata: { name: policyName, labels: { [AGENT_SET_LABEL]: agents } },
-    spec: {
-      owners: [{ apiVersion, kind: 'Topology', namespaces: [ownerNamespace] }],
-      match: [{ label: labelKey }],
+  node.applyPolicy(
+    node.policySpec({
       teardown: 'Finalizer',
       resources: {
         containers: { stopTimeoutSeconds: 1 },
         ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [leaseNetwork] },
       },
-      timing: { minAge: '0s', gracePeriod: '0s', interval: '1h' },
-      limits: { maxOrphanPercent: 100 },
-    },
-  });
+    }),
+  );
   await eventually(
     'the teardown finalizer on both owners',
     async () =>
@@ -379,8 +328,7 @@ test('helm uninstall runs the post-delete Job on the node; no finalizer is left 
     ]),
   ).toContain('reaper.dev/teardown');
   const started = Date.now();
-  clusterHelm(['uninstall', release, '-n', releaseNamespace, '--wait', '--timeout=2m'], 180_000);
-  installed = false;
+  node.uninstall();
   await eventually(
     'no reaper finalizer on any Topology',
     async () =>

@@ -6,83 +6,36 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { AGENT_SET_LABEL, agentSetSelector } from '../../support/controller-process.js';
-import { uniqueName } from '../../support/engines.js';
+import { clusterKubectl } from '../../support/cluster.js';
+import { eventually } from '../../support/eventually.js';
+import { chartDir } from '../../support/kubectl.js';
+import { NodeRelease, podReady } from '../../support/node-release.js';
 import { ownerLabels } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
-import { startPrivateDockerd } from '../../support/private-dockerd.js';
-import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
-import { chartDir, eventually } from '../chart/chart-support.js';
-import { clusterHelm, clusterHelmRun, clusterKubectl, clusterKubectlRun, reaperImage } from '../../support/cluster.js';
+import type { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 
-const apiVersion = 'reaper.dev/v1alpha1';
-const release = 'reaper-hard';
-const releaseNamespace = uniqueName('node-hard');
-const ownerNamespace = uniqueName('node-hard-owners');
-const labelKey = `${uniqueName('t')}.test/owner-uid`;
-const agents = uniqueName('node-hard');
-const policyName = uniqueName('node-hard-policy');
+const node = new NodeRelease('reaper-hard', 'node-hard');
+const { labelKey, ownerNamespace, releaseNamespace } = node;
 let engine: PrivateDockerd | undefined;
 let fx: RuntimeFixtures;
-let installed = false;
 let pod = '';
 
-interface Pod {
-  metadata: { name: string };
-  status: { conditions?: { type: string; status: string }[] };
-}
-
 beforeAll(async () => {
-  engine = await startPrivateDockerd({ addressPool: '10.234.0.0/16' });
-  fx = new RuntimeFixtures('node-hard', engine.docker);
-  clusterKubectl(['create', 'namespace', ownerNamespace]);
+  await node.start('10.234.0.0/16');
+  engine = node.engine;
+  fx = node.fx;
   // The socket's group on this host (the values file's 999 is an example).
   const socketGid = statSync(engine.dockerHost.replace(/^unix:\/\//, '')).gid;
-  const { repository, tag } = reaperImage();
-  clusterHelm(
-    [
-      'install',
-      release,
-      chartDir,
-      '-n',
-      releaseNamespace,
-      '--create-namespace',
-      '-f',
-      path.join(chartDir, 'ci', 'hardened-values.yaml'),
-      '--set',
-      `podSecurityContext.supplementalGroups={${socketGid}}`,
-      '--set',
-      `image.repository=${repository}`,
-      '--set',
-      `image.tag=${tag}`,
-      '--set',
-      'image.pullPolicy=Never',
-      '--set',
-      `docker.host=${engine.dockerHost}`,
-      '--set',
-      `policySelector=${agentSetSelector(agents)}`,
-    ],
-    240_000,
-  );
-  installed = true;
+  node.install([
+    '-f',
+    path.join(chartDir, 'ci', 'hardened-values.yaml'),
+    '--set',
+    `podSecurityContext.supplementalGroups={${socketGid}}`,
+  ]);
   pod = await eventually(
     'the hardened agent pod to be Ready',
     () => {
-      const pods = (
-        JSON.parse(
-          clusterKubectl([
-            'get',
-            'pods',
-            '-n',
-            releaseNamespace,
-            '-l',
-            'app.kubernetes.io/component=agent',
-            '-o',
-            'json',
-          ]),
-        ) as { items: Pod[] }
-      ).items;
-      const ready = pods.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const ready = node.agentPods().filter(podReady);
       return ready.length === 1 ? ready[0]!.metadata.name : undefined;
     },
     180_000,
@@ -90,11 +43,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (installed) clusterHelmRun(['uninstall', release, '-n', releaseNamespace, '--wait', '--timeout=2m']);
-  clusterKubectlRun(['delete', 'reappolicy', policyName, '--ignore-not-found']);
-  clusterKubectlRun(['delete', 'namespace', ownerNamespace, releaseNamespace, '--ignore-not-found', '--wait=false']);
-  await fx?.cleanUp();
-  await engine?.destroy();
+  await node.cleanUp();
 }, 300_000);
 
 /** node -e in the agent's container (the image has no shell). */
@@ -136,20 +85,6 @@ test('as uid 65532 with the socket group, the hardened agent reaps an orphan', a
     running: false,
     labels: ownerLabels(labelKey, randomUUID(), { namespace: ownerNamespace }),
   });
-  clusterKubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion,
-      kind: 'ReapPolicy',
-      metadata: { name: policyName, labels: { [AGENT_SET_LABEL]: agents } },
-      spec: {
-        owners: [{ apiVersion, kind: 'Topology', namespaces: [ownerNamespace] }],
-        match: [{ label: labelKey }],
-        resources: { containers: { stopTimeoutSeconds: 1 } },
-        timing: { minAge: '0s', gracePeriod: '0s', interval: '1h' },
-        limits: { maxOrphanPercent: 100 },
-      },
-    }),
-  );
+  node.applyPolicy(node.policySpec());
   await eventually('the orphan to be reaped', async () => !(await fx.exists('container', orphan)) || undefined, 90_000);
 });

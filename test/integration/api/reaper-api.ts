@@ -93,33 +93,29 @@ export class ReaperApi {
   /** Creates a ReapNodeReport as an agent does (server-side apply of metadata and spec). */
   async createNodeReport(name: string, spec: { policy: string; node: string }): Promise<Stored> {
     this.reports.add(name);
-    return (await this.custom.patchClusterCustomObject(
-      {
-        group,
-        version,
-        plural: 'reapnodereports',
-        name,
-        fieldManager: 'reaper',
-        force: true,
-        body: { apiVersion, kind: 'ReapNodeReport', metadata: { name }, spec },
-      },
-      applyPatch,
-    )) as Stored;
+    return this.applyNodeReport(name, { spec });
   }
 
   async applyNodeReportStatus(name: string, status: unknown): Promise<Stored> {
-    return (await this.custom.patchClusterCustomObjectStatus(
-      {
-        group,
-        version,
-        plural: 'reapnodereports',
-        name,
-        fieldManager: 'reaper',
-        force: true,
-        body: { apiVersion, kind: 'ReapNodeReport', metadata: { name }, status },
-      },
-      applyPatch,
-    )) as Stored;
+    return this.applyNodeReport(name, { status });
+  }
+
+  /** Server-side apply as the agent (field manager "reaper") of a report's spec or its status. */
+  private async applyNodeReport(name: string, part: { spec: unknown } | { status: unknown }): Promise<Stored> {
+    const request = {
+      group,
+      version,
+      plural: 'reapnodereports',
+      name,
+      fieldManager: 'reaper',
+      force: true,
+      body: { apiVersion, kind: 'ReapNodeReport', metadata: { name }, ...part },
+    };
+    const applied =
+      'status' in part
+        ? this.custom.patchClusterCustomObjectStatus(request, applyPatch)
+        : this.custom.patchClusterCustomObject(request, applyPatch);
+    return (await applied) as Stored;
   }
 
   async cleanup(): Promise<void> {
@@ -151,22 +147,5 @@ async function admission(request: Promise<unknown>): Promise<Admission> {
     const causes = (body.details?.causes ?? []).map((c) => c.field ?? '');
     const fields = [...new Set([...causes, ...unknown])].filter((f) => f !== '<nil>').sort();
     return { accepted: false, code: err.code, fields, rulesSkipped: causes.includes('<nil>'), message: body.message };
-  }
-}
-
-/**
- * Retries `check` until it passes: the API server publishes a changed CRD's OpenAPI (what kubectl
- * explain reads) a few seconds after the CRD itself.
- */
-export async function eventually(check: () => void, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
   }
 }

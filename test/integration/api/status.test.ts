@@ -156,19 +156,8 @@ describe('reaper.dev status on a real API server', () => {
     };
     const stored = await api.applyPolicyStatus(name, status, 'reaper-summary');
     expect(stored.status).toEqual(status);
-    const [header, row] = kubectl(['get', 'reappolicies', name]).trim().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual([
-      'NAME',
-      'MODE',
-      'READY',
-      'NODES',
-      'LAST SWEEP',
-      'ORPHANS',
-      'REAPED',
-      'FAILED',
-      'AGE',
-    ]);
-    const cells = row!.split(/\s+/);
+    const { header, cells } = table('reappolicies', name);
+    expect(header).toEqual(['NAME', 'MODE', 'READY', 'NODES', 'LAST SWEEP', 'ORPHANS', 'REAPED', 'FAILED', 'AGE']);
     expect(cells.slice(0, 4)).toEqual([name, 'Reap', 'False', '3']);
     expect(cells[4]).toMatch(/^\d+[smhdy]/);
     expect(cells.slice(5, 8)).toEqual(['63', '62', '1']);
@@ -184,19 +173,8 @@ describe('reaper.dev status on a real API server', () => {
       lastSweep: report,
       summary: sweepTotals(report),
     });
-    const [header, row] = kubectl(['get', 'reapnodereports', name]).trim().split('\n');
-    expect(header!.split(/\s{2,}/)).toEqual([
-      'NAME',
-      'POLICY',
-      'NODE',
-      'READY',
-      'LAST SWEEP',
-      'ORPHANS',
-      'REAPED',
-      'FAILED',
-      'AGE',
-    ]);
-    const cells = row!.split(/\s+/);
+    const { header, cells } = table('reapnodereports', name);
+    expect(header).toEqual(['NAME', 'POLICY', 'NODE', 'READY', 'LAST SWEEP', 'ORPHANS', 'REAPED', 'FAILED', 'AGE']);
     expect(cells.slice(0, 4)).toEqual([name, name.replace(/\.node-a$/, ''), 'node-a', 'False']);
     expect(cells.slice(5, 8)).toEqual(['63', '62', '1']);
     expect(kubectl(['get', 'rnr', name, '-o', 'wide'])).toMatch(/PartiallyFailed/);
@@ -239,9 +217,17 @@ describe('reaper.dev status on a real API server', () => {
         applyPatch,
       )) as { status: unknown };
       expect(stored.status).toEqual(status);
-      const [header, row] = kubectl(['get', plural, 'lab', '-n', namespace]).trim().split('\n');
-      expect(header!.split(/\s{2,}/)).toEqual(['NAME', 'CONTAINERS', 'NETWORKS', 'LEASES', 'AGE']);
-      expect(row!.split(/\s+/).slice(0, 4)).toEqual(['lab', '1', '1', '3']);
+      const { header, cells } = table(plural, 'lab', namespace);
+      expect(header).toEqual(['NAME', 'CONTAINERS', 'NETWORKS', 'LEASES', 'AGE']);
+      expect(cells.slice(0, 4)).toEqual(['lab', '1', '1', '3']);
     }
   });
 });
+
+/** `kubectl get <resource> <name>`: its column names and the cells of its one row. */
+function table(resource: string, name: string, namespace?: string): { header: string[]; cells: string[] } {
+  const [header, row] = kubectl(['get', resource, name, ...(namespace ? ['-n', namespace] : [])])
+    .trim()
+    .split('\n');
+  return { header: header!.split(/\s{2,}/), cells: row!.split(/\s+/) };
+}

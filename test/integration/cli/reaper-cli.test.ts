@@ -2,16 +2,13 @@
 // test matches on a label key of its own, so sweeps never see other tests' containers as theirs;
 // its resources carry that key with the kind (and namespace) labels of the ownership contract.
 import * as k8s from '@kubernetes/client-node';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
-import type { OwnerScope } from '../../support/owner-labels.js';
-import { ownerLabels } from '../../support/owner-labels.js';
+import { ownersDir, policyFile, reaper } from '../../support/reaper-cli.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 
 const fx = new RuntimeFixtures('cli');
@@ -25,67 +22,13 @@ afterAll(async () => {
   await fx.cleanUp();
 });
 
-function reaper(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'controllers/main.ts', ...args], {
-    cwd: process.cwd(),
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-/**
- * A policy file matching on a label key unique to the calling test, and `owned`: the labels a
- * deployer writes for an owner with that key (a Topology unless said; the namespace label when
- * given, which a policy that lists namespaces needs).
- */
-function policyFile(spec: Record<string, unknown> = {}) {
-  const label = `${uniqueName('t')}.test/owner`;
-  const file = path.join(work, `${uniqueName('policy')}.yaml`);
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'reaper.dev/v1alpha1',
-      kind: 'ReapPolicy',
-      metadata: { name: uniqueName('cli') },
-      spec: {
-        owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'uid' }],
-        match: [{ label }],
-        resources: { containers: { stopTimeoutSeconds: 1 } },
-        timing: { minAge: '0s', gracePeriod: '0s' },
-        limits: { maxOrphanPercent: 100 },
-        ...spec,
-      },
-    }),
-  );
-  const owned = (key: string, owner?: OwnerScope) => ownerLabels(label, key, owner);
-  return { file, label, owned };
-}
-
-/** A directory of owner manifests carrying uids, as the API server would hand them out. */
-function ownersDir(uids: string[]) {
-  const dir = mkdtempSync(path.join(work, 'owners-'));
-  uids.forEach((uid, i) =>
-    writeFileSync(
-      path.join(dir, `o${i}.yaml`),
-      stringify({
-        apiVersion: 'reaper.dev/v1alpha1',
-        kind: 'Topology',
-        metadata: { name: `o${i}`, namespace: 'x', uid },
-        spec: {},
-      }),
-    ),
-  );
-  return dir;
-}
-
 test('an orphaned network goes after its orphaned container in the same sweep; live ones stay', async () => {
-  const { file, owned } = policyFile();
+  const { file, owned } = policyFile(work);
   const network = await fx.network('order-net', owned(GONE));
   const container = await fx.container('order-ctr', { labels: owned(GONE), network: fx.name('order-net') });
   const live = await fx.container('order-live', { labels: owned(ALIVE) });
 
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([ALIVE]), '-o', 'json']);
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [ALIVE]), '-o', 'json']);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const report = JSON.parse(run.stdout) as {
@@ -102,7 +45,7 @@ test('an orphaned network goes after its orphaned container in the same sweep; l
 });
 
 test('owners that cannot all be seen: nothing is deleted and the exit code is 2', async () => {
-  const { file, owned } = policyFile();
+  const { file, owned } = policyFile(work);
   const orphan = await fx.container('closed', { labels: owned(GONE), running: false });
   const noUid = mkdtempSync(path.join(work, 'nouid-'));
   writeFileSync(
@@ -145,7 +88,7 @@ test('owners from the cluster: a live Topology protects its resources, a deleted
     // Recreated under the same name: a new uid, which must not protect the old one's resources.
     await create('gone');
 
-    const { file, label, owned } = policyFile({
+    const { file, label, owned } = policyFile(work, {
       owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [namespace] }],
     });
     const kept = await fx.container('cluster-live', {
@@ -174,7 +117,7 @@ test('owners from the cluster: a live Topology protects its resources, a deleted
       expect(run.stdout).toMatch(new RegExp(`OutOfScope +containers +${fx.name(suffix)} `));
 
     // An owner kind the API server does not serve: blind, so fail closed.
-    const blind = policyFile({
+    const blind = policyFile(work, {
       owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Nonexistent' }],
       match: [{ label }],
     });
@@ -191,8 +134,8 @@ test('owners from the cluster: a live Topology protects its resources, a deleted
 });
 
 test('plan, then a change, then apply: the changed item is skipped and reported, the rest is reaped', async () => {
-  const { file, owned } = policyFile();
-  const owners = ownersDir([]);
+  const { file, owned } = policyFile(work);
+  const owners = ownersDir(work, []);
   const first = await fx.container('plan-a', { labels: owned(GONE), running: false });
   const second = await fx.container('plan-b', { labels: owned(GONE), running: false });
   const planPath = path.join(work, 'plan.json');
@@ -221,10 +164,10 @@ test('plan, then a change, then apply: the changed item is skipped and reported,
 });
 
 test('--state keeps grace bookkeeping between runs', async () => {
-  const { file, owned } = policyFile({ timing: { minAge: '0s', gracePeriod: '1h' } });
+  const { file, owned } = policyFile(work, { timing: { minAge: '0s', gracePeriod: '1h' } });
   const orphan = await fx.container('grace', { labels: owned(GONE), running: false });
   const state = path.join(work, 'state.json');
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([]), '--state', state]);
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, []), '--state', state]);
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/Pending .* of gracePeriod 1h0m0s/);
   const saved = JSON.parse(readFileSync(state, 'utf8')) as { firstSeenOrphaned: Record<string, number> };
@@ -233,9 +176,9 @@ test('--state keeps grace bookkeeping between runs', async () => {
 });
 
 test('--dry-run removes nothing', async () => {
-  const { file, owned } = policyFile();
+  const { file, owned } = policyFile(work);
   const orphan = await fx.container('dry', { labels: owned(GONE), running: false });
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([]), '--dry-run']);
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, []), '--dry-run']);
   expect(run.code).toBe(0);
   expect(run.stdout).toMatch(/WouldReap/);
   expect(await fx.exists('container', orphan)).toBe(true);
@@ -244,9 +187,9 @@ test('--dry-run removes nothing', async () => {
 test('usage errors exit 64; an unreachable Docker is one line that says how to fix it, exit 2', () => {
   expect(reaper(['sweep']).code).toBe(64);
   expect(reaper(['sweep', '--policy', 'x.yaml', '--bogus']).code).toBe(64);
-  const { file } = policyFile();
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir([])], {
-    DOCKER_HOST: 'unix:///nonexistent.sock',
+  const { file } = policyFile(work);
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [])], {
+    env: { DOCKER_HOST: 'unix:///nonexistent.sock' },
   });
   expect(run.code).toBe(2);
   expect(run.stderr.trim().split('\n')).toEqual([

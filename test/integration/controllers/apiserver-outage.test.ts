@@ -9,10 +9,10 @@ import type { ControllerProcess, LogLine } from '../../support/controller-proces
 import { sweepsOf } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
-import { waitFor } from '../kube/helpers.js';
-import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario, KubeObject, OwnerResources } from './scenario.js';
-import { condition } from './scenario.js';
+import { eventually } from '../../support/eventually.js';
+import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from '../../support/private-scenario.js';
+import type { ControllerScenario, KubeObject, OwnerResources } from '../../support/scenario.js';
+import { condition } from '../../support/scenario.js';
 
 let cluster: PrivateCluster;
 let controllersApi: ExtraApiServer;
@@ -62,13 +62,13 @@ test('nothing is reaped while the API server is gone for a minute; the controlle
   });
   const c = controller;
   const policy = scenario.policyName;
-  await waitFor('a clean sweep', () => sweepsOf(c, policy).some((s) => s.outcome === 'Completed'), 90_000);
-  await waitFor('/readyz to be ready', async () => (await c.get('/readyz')).status === 200, 30_000);
+  await eventually('a clean sweep', () => sweepsOf(c, policy).some((s) => s.outcome === 'Completed'), 90_000);
+  await eventually('/readyz to be ready', async () => (await c.get('/readyz')).status === 200, 30_000);
 
   const beforeOutage = c.logs.length;
   await controllersApi.stop('SIGKILL');
   const downSince = Date.now();
-  const failure = await waitFor(
+  const failure = await eventually(
     'the owner informer to fail',
     () => c.logs.slice(beforeOutage).find((l) => l.msg?.startsWith('informer failed') && l.target === TOPOLOGY),
     60_000,
@@ -83,7 +83,7 @@ test('nothing is reaped while the API server is gone for a minute; the controlle
   const stray = await scenario.materialize('stray', randomUUID(), { containers: 1 });
 
   const sweepsSince = () => sweepsOf(c, policy).filter((s) => c.logs.indexOf(s) >= outageStart);
-  await waitFor('three sweeps while blind', () => sweepsSince().length >= 3, 120_000);
+  await eventually('three sweeps while blind', () => sweepsSince().length >= 3, 120_000);
   // The API server stays away for a whole minute; every sweep in it (one each 2 s) must reap nothing.
   await sleep(Math.max(0, OUTAGE_MS - (Date.now() - downSince)));
   const blind = sweepsSince();
@@ -105,7 +105,7 @@ test('nothing is reaped while the API server is gone for a minute; the controlle
 
   const pid = c.child.pid;
   await controllersApi.start();
-  await waitFor(
+  await eventually(
     'the orphans to be reaped once the API server is back',
     async () => total(await scenario.remaining(doomed)) + total(await scenario.remaining(stray)) === 0,
     180_000,
@@ -119,7 +119,7 @@ test('nothing is reaped while the API server is gone for a minute; the controlle
   // The two orphaned owners may go in two sweeps (the recovery's, and the deletion's once the
   // relisted cache has it): the status to read is the one written after both.
   const reapedInTotal = (p: KubeObject) => (p.status?.totals as { reaped?: number } | undefined)?.reaped;
-  const recovered = await waitFor(
+  const recovered = await eventually(
     'the policy to be Ready again, with both orphaned owners reaped in its totals',
     async () => {
       const p = await scenario.policy();
@@ -130,7 +130,7 @@ test('nothing is reaped while the API server is gone for a minute; the controlle
   );
   expect(condition(recovered, 'Ready')?.observedGeneration).toBe(recovered.metadata!.generation);
   expect(reapedInTotal(recovered)).toBe(6);
-  await waitFor('/readyz to be ready again', async () => (await c.get('/readyz')).status === 200, 60_000);
+  await eventually('/readyz to be ready again', async () => (await c.get('/readyz')).status === 200, 60_000);
   const after = (await c.get('/metrics')).body;
   expect(metricValue(after, 'reaper_informer_healthy', { target: TOPOLOGY })).toBe(1);
   expect(metricValue(after, 'reaper_resources_reaped_total', { policy, kind: 'containers' })).toBe(2);
@@ -147,7 +147,7 @@ test('an API server that stops answering: nothing reaped, its silent watches tak
   });
   const c = controller;
   const policy = scenario.policyName;
-  await waitFor('a clean sweep', () => sweepsOf(c, policy).some((s) => s.outcome === 'Completed'), 90_000);
+  await eventually('a clean sweep', () => sweepsOf(c, policy).some((s) => s.outcome === 'Completed'), 90_000);
 
   // SIGSTOP: connections stay open and requests are accepted, but nothing ever answers, as with a
   // partition that drops packets. The informers' watches look healthy until they have been silent
@@ -160,7 +160,7 @@ test('an API server that stops answering: nothing reaped, its silent watches tak
     const sweepsSince = () => sweepsOf(c, policy).filter((s) => c.logs.indexOf(s) >= since);
     const sawStray = (sweep: LogLine) => (sweep.counts as Counts).containers.orphaned > 0;
     // A sweep must give up on the unanswered re-check and status write, not wait on them forever.
-    await waitFor(
+    await eventually(
       'two sweeps that saw the stray while the API server is frozen',
       () => sweepsSince().filter(sawStray).length >= 2,
       120_000,
@@ -174,7 +174,7 @@ test('an API server that stops answering: nothing reaped, its silent watches tak
     expect(total(await scenario.remaining(stray))).toBe(3);
 
     // Once silent for the idle timeout, the watches are taken for dead: not ready, informers unhealthy.
-    const readyz = await waitFor(
+    const readyz = await eventually(
       '/readyz to see the silent watches',
       async () => {
         const answer = await c.get('/readyz');

@@ -6,9 +6,9 @@
 // the finalizer comes off live owners.
 import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
-import { waitFor } from '../kube/helpers.js';
-import type { KubeObject, OwnerResources, OwnerWatch } from './scenario.js';
-import { apiVersion, condition, ControllerScenario } from './scenario.js';
+import { eventually } from '../../support/eventually.js';
+import type { KubeObject, OwnerResources, OwnerWatch } from '../../support/scenario.js';
+import { apiVersion, condition, ControllerScenario } from '../../support/scenario.js';
 
 const FINALIZER = 'reaper.dev/teardown';
 const NODE = 'node-fin';
@@ -47,7 +47,7 @@ beforeAll(async () => {
     args: ['--owner-resync', '2s', '--trigger-delay', '1s', '--log-level', 'debug'],
   });
   // The sweep at start: after it, the only sweeps are those this file causes (deletions, policy changes).
-  await waitFor('the first sweep', () => sweepsOf(controller, scenario.policyName).length > 0);
+  await eventually('the first sweep', () => sweepsOf(controller, scenario.policyName).length > 0);
 });
 
 afterAll(async () => {
@@ -66,7 +66,7 @@ const ownerQueueKey = (name: string) => `${apiVersion}|Topology|${namespace}|${n
 /** A Topology created while the controller runs, once it carries reaper's finalizer and its Managed condition. */
 async function topologyWithFinalizer(name: string): Promise<KubeObject> {
   await scenario.createTopology(namespace, name, 2);
-  return waitFor(`the finalizer and status on Topology ${name}`, async () => {
+  return eventually(`the finalizer and status on Topology ${name}`, async () => {
     const current = await scenario.owner('topologies', namespace, name);
     return finalizersOf(current).includes(FINALIZER) && condition(current, 'Managed') ? current : undefined;
   });
@@ -75,12 +75,12 @@ async function topologyWithFinalizer(name: string): Promise<KubeObject> {
 async function watchTopology(name: string): Promise<OwnerWatch> {
   const watch = await scenario.watchOwner('topologies', namespace, name);
   watches.push(watch);
-  await waitFor(`the watch on Topology ${name} to start`, () => watch.seen.length > 0);
+  await eventually(`the watch on Topology ${name} to start`, () => watch.seen.length > 0);
   return watch;
 }
 
 async function gone(watch: OwnerWatch, name: string, timeoutMs = 30_000): Promise<KubeObject> {
-  const deleted = await waitFor(
+  const deleted = await eventually(
     `Topology ${name} to be deleted`,
     () => {
       if (watch.failure()) throw new Error(`the watch on ${name} failed: ${String(watch.failure())}`);
@@ -93,7 +93,7 @@ async function gone(watch: OwnerWatch, name: string, timeoutMs = 30_000): Promis
 
 /** The sweep a change makes (after --trigger-delay for a deletion): wait for it. */
 async function sweepAfter(count: number): Promise<LogLine> {
-  return waitFor('the sweep the change triggers', () => sweepsOf(controller, scenario.policyName)[count]);
+  return eventually('the sweep the change triggers', () => sweepsOf(controller, scenario.policyName)[count]);
 }
 
 const heldNothing = () =>
@@ -108,7 +108,7 @@ const heldNothing = () =>
  * nothing the owner's key claims, and sweep nothing (a fleet's agents stay quiet).
  */
 async function noSweepAfter(sweeps: number, decisions: number): Promise<void> {
-  await waitFor('the agent to decide it holds nothing of the deleted owner', () => heldNothing().length > decisions);
+  await eventually('the agent to decide it holds nothing of the deleted owner', () => heldNothing().length > decisions);
   expect(sweepsOf(controller, scenario.policyName)).toHaveLength(sweeps);
 }
 
@@ -148,7 +148,7 @@ test('a Topology gets the finalizer, and its deletion reaps its containers, netw
   expect(condition(deleted, 'TornDown')?.status).toBe('True');
   expect(lastReapOf(deleted)?.counts.containers.reaped).toBe(2);
 
-  const event = await waitFor('the TornDown event on the Topology', async () =>
+  const event = await eventually('the TornDown event on the Topology', async () =>
     (await scenario.ownerEvents(namespace, 'Topology', 'torn')).find((e) => e.reason === 'TornDown'),
   );
   expect(event.type).toBe('Normal');
@@ -170,7 +170,7 @@ test('a removal Docker refuses keeps the finalizer, is retried with backoff, and
 
   const watch = await watchTopology('stuck');
   await scenario.deleteOwner('topologies', namespace, 'stuck');
-  const failing = await waitFor('TornDown False on the Topology', async () => {
+  const failing = await eventually('TornDown False on the Topology', async () => {
     const current = await scenario.owner('topologies', namespace, 'stuck');
     return condition(current, 'TornDown')?.status === 'False' ? current : undefined;
   });
@@ -186,7 +186,7 @@ test('a removal Docker refuses keeps the finalizer, is retried with backoff, and
   expect(failedReport.items.find((i) => i.kind === 'volumes')).toMatchObject({ name: volume, ownerKey: uid });
   expect(failedReport.items.find((i) => i.kind === 'volumes')?.action).not.toBe('Reaped');
 
-  const warning = await waitFor('the TeardownFailed event on the Topology', async () =>
+  const warning = await eventually('the TeardownFailed event on the Topology', async () =>
     (await scenario.ownerEvents(namespace, 'Topology', 'stuck')).find((e) => e.reason === 'TeardownFailed'),
   );
   expect(warning.type).toBe('Warning');
@@ -202,9 +202,9 @@ test('a removal Docker refuses keeps the finalizer, is retried with backoff, and
     controller.logs.filter(
       (l) => l.msg === 'reconcile failed; retrying after backoff' && l.key === ownerQueueKey('stuck'),
     );
-  const firstFailure = Date.parse((await waitFor('a failed teardown', () => failures()[0])).time!);
+  const firstFailure = Date.parse((await eventually('a failed teardown', () => failures()[0])).time!);
   // At least 4 failures and 6 s: a slow machine makes fewer attempts, never more.
-  await waitFor('four failed attempts, 6 s after the first', () =>
+  await eventually('four failed attempts, 6 s after the first', () =>
     failures().length >= 4 && Date.now() >= firstFailure + 6_000 ? true : undefined,
   );
   const attempts = failures();
@@ -265,7 +265,7 @@ test('a reaper.dev/keep=true resource of the owner stays, and the finalizer stil
   const report = lastReapOf(deleted)!;
   expect(report.counts.containers).toMatchObject({ reaped: 1, failed: 0 });
   expect(report.items.some((i) => i.name.endsWith('kept-keeper'))).toBe(false);
-  const event = await waitFor('the TornDown event on the Topology', async () =>
+  const event = await eventually('the TornDown event on the Topology', async () =>
     (await scenario.ownerEvents(namespace, 'Topology', 'kept')).find((e) => e.reason === 'TornDown'),
   );
   expect(event.message).toBe(`reaped 3 runtime resources on ${NODE}`);
@@ -284,7 +284,7 @@ test('another controller’s finalizer stays when reaper’s comes off, and hold
   await scenario.appendFinalizer('topologies', namespace, 'shared', other);
 
   await scenario.deleteOwner('topologies', namespace, 'shared');
-  const released = await waitFor("reaper's finalizer to come off", async () => {
+  const released = await eventually("reaper's finalizer to come off", async () => {
     const current = await scenario.owner('topologies', namespace, 'shared');
     return current && !finalizersOf(current).includes(FINALIZER) ? current : undefined;
   });
@@ -304,12 +304,12 @@ test('switching the policy to teardown: Sweep takes the finalizer off live owner
 
   const sweeps = sweepsOf(controller, scenario.policyName).length;
   await scenario.patchPolicy({ spec: { teardown: 'Sweep' } });
-  const released = await waitFor('the finalizer to come off', async () => {
+  const released = await eventually('the finalizer to come off', async () => {
     const current = await scenario.owner('topologies', namespace, 'switched');
     return current && !finalizersOf(current).includes(FINALIZER) ? current : undefined;
   });
   expect(released.metadata?.deletionTimestamp).toBeUndefined();
-  await waitFor('Managed to say SweptWhenGone', async () => {
+  await eventually('Managed to say SweptWhenGone', async () => {
     const current = await scenario.owner('topologies', namespace, 'switched');
     return condition(current, 'Managed')?.reason === 'SweptWhenGone';
   });
@@ -319,12 +319,12 @@ test('switching the policy to teardown: Sweep takes the finalizer off live owner
 
   // Its deletion is no longer held: it goes at once, and the sweep after it reaps what it owned.
   await scenario.deleteOwner('topologies', namespace, 'switched');
-  await waitFor(
+  await eventually(
     'the Topology to be gone',
     async () => (await scenario.owner('topologies', namespace, 'switched')) === undefined,
     5_000,
   );
-  await waitFor(
+  await eventually(
     'its resources to be reaped by a sweep',
     async () => total(await scenario.remaining(resources)) === 0,
     20_000,

@@ -11,10 +11,10 @@ import { labelsOfOwner } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { idleContainer, startPrivateDockerd } from '../../support/private-dockerd.js';
 import { approvalIdFor } from '../../../src/core/blast-radius.js';
-import { waitFor } from '../kube/helpers.js';
-import { scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario, KubeObject } from './scenario.js';
-import { apiVersion, group, version } from './scenario.js';
+import { eventually } from '../../support/eventually.js';
+import { scenarioOn, startControllerOn, waitUntilServed } from '../../support/private-scenario.js';
+import type { ControllerScenario, KubeObject } from '../../support/scenario.js';
+import { apiVersion, group, version } from '../../support/scenario.js';
 
 interface Node {
   readonly name: string;
@@ -54,7 +54,7 @@ beforeAll(async () => {
     nodes.push({ name, engine, agent });
   }
   for (const { agent } of nodes) {
-    await waitFor('each agent’s first sweep', () => sweepsOf(agent, scenario.policyName).length > 0, 120_000);
+    await eventually('each agent’s first sweep', () => sweepsOf(agent, scenario.policyName).length > 0, 120_000);
   }
 }, 600_000);
 
@@ -95,7 +95,7 @@ const exists = (node: number, id: string) =>
     .catch(() => false);
 
 const gone = (node: number, id: string, what: string) =>
-  waitFor(`${what} to be reaped`, async () => !(await exists(node, id)), 60_000);
+  eventually(`${what} to be reaped`, async () => !(await exists(node, id)), 60_000);
 
 /** Every sweep both agents logged from `since` on (counts per agent, as taken before). */
 const sweepsSince = (since: number[]): LogLine[] =>
@@ -178,7 +178,7 @@ test('800 of 1,000 owners deleted at once block every agent holding some, with o
     doomed.map((lab) => lab.metadata!.uid!),
   );
   const latest = (node: number) => sweepsOf(nodes[node]!.agent, scenario.policyName).slice(since[node]).at(-1);
-  await waitFor(
+  await eventually(
     'both agents to be blocked on the whole wave',
     () => [A, B].every((node) => latest(node)?.outcome === 'Blocked' && latest(node)?.approvalId === expectedId),
     120_000,
@@ -197,11 +197,11 @@ test('800 of 1,000 owners deleted at once block every agent holding some, with o
   expect(await nodes[B]!.agent.stop()).toBe(0);
   nodes[B]!.agent = await startAgent(nodes[B]!.name, nodes[B]!.engine, 'agent');
   since[B] = 0;
-  await waitFor('the restarted agent’s first sweep', () => latest(B) !== undefined, 120_000);
+  await eventually('the restarted agent’s first sweep', () => latest(B) !== undefined, 120_000);
   expect(latest(B)).toMatchObject({ outcome: 'Blocked', approvalId: expectedId });
   for (const id of held.b) expect(await exists(B, id)).toBe(true);
 
-  const warning = await waitFor('a SweepBlocked event naming the id', async () =>
+  const warning = await eventually('a SweepBlocked event naming the id', async () =>
     (await scenario.policyEvents()).find((e) => e.reason === 'SweepBlocked' && e.message?.includes(expectedId)),
   );
   expect(warning.type).toBe('Warning');

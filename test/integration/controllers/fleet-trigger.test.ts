@@ -6,9 +6,9 @@ import { startController, sweepsOf } from '../../support/controller-process.js';
 import { labelsOfOwner } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { idleContainer, startPrivateDockerd } from '../../support/private-dockerd.js';
-import { waitFor } from '../kube/helpers.js';
-import type { KubeObject } from './scenario.js';
-import { ControllerScenario } from './scenario.js';
+import { eventually } from '../../support/eventually.js';
+import type { KubeObject } from '../../support/scenario.js';
+import { ControllerScenario } from '../../support/scenario.js';
 
 const scenario = new ControllerScenario('fleet-trigger');
 const nodes: { engine: PrivateDockerd; agent?: ControllerProcess }[] = [];
@@ -67,7 +67,7 @@ test('an owner deletion sweeps only on the agent that holds its resources', asyn
   nodes[1]!.agent = await start('node-fleet-b', b!, 'agent');
   const [agentA, agentB] = [nodes[0]!.agent, nodes[1]!.agent];
   for (const agent of [agentA, agentB]) {
-    await waitFor('each agent’s first sweep', () => sweepsOf(agent, scenario.policyName).length > 0, 60_000);
+    await eventually('each agent’s first sweep', () => sweepsOf(agent, scenario.policyName).length > 0, 60_000);
   }
   const sweepsOfB = sweepsOf(agentB, scenario.policyName).length;
 
@@ -91,7 +91,7 @@ test('an owner deletion sweeps only on the agent that holds its resources', asyn
   await scenario.deleteOwner('topologies', namespace, 'on-b');
   await sweepReapingOne(agentB, 'agent B');
   expect(await exists(b!, containerB)).toBe(false);
-  await waitFor(
+  await eventually(
     'agent A to decide it holds nothing of the second owner',
     () =>
       agentA.logs.filter((l) => l.msg === 'owners deleted, none of whose resources this agent holds: no sweep')

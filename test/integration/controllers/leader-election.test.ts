@@ -9,9 +9,9 @@ import type { ControllerProcess, LogLine } from '../../support/controller-proces
 import { sweepsOf } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
-import { waitFor } from '../kube/helpers.js';
-import { scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario } from './scenario.js';
+import { eventually } from '../../support/eventually.js';
+import { scenarioOn, startControllerOn, waitUntilServed } from '../../support/private-scenario.js';
+import type { ControllerScenario } from '../../support/scenario.js';
 
 const LEASE = 'reaper-election-test';
 const PARTITION_LEASE = 'reaper-election-partition';
@@ -67,7 +67,7 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   const resources = await scenario.materialize('lab', owner, { containers: 1 });
 
   const [a, b] = await Promise.all([candidate('a'), candidate('b')]);
-  const first = await waitFor(
+  const first = await eventually(
     'a leader',
     async () => {
       const holder = (await lease().catch(() => undefined))?.spec?.holderIdentity;
@@ -79,8 +79,8 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   const [firstId, followerId] = first === a ? ['cand-a', 'cand-b'] : ['cand-b', 'cand-a'];
   const [firstNode, followerNode] = first === a ? ['node-a', 'node-b'] : ['node-b', 'node-a'];
 
-  await waitFor('the leader to sweep twice', () => sweepsOf(first, scenario.policyName).length >= 2, 60_000);
-  await waitFor('the follower to see the leader', () =>
+  await eventually('the leader to sweep twice', () => sweepsOf(first, scenario.policyName).length >= 2, 60_000);
+  await eventually('the follower to see the leader', () =>
     follower.logs.some((l) => l.msg === 'leader observed' && l.leader === firstId),
   );
   expect(leads(first)).toBe(true);
@@ -94,7 +94,7 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   const lastRenewal = ms((await lease()).spec?.renewTime);
   await scenario.deleteOwner('topologies', namespace, 'lab');
 
-  const takenOver = await waitFor(
+  const takenOver = await eventually(
     'the follower to take the lease',
     async () => {
       const current = await lease();
@@ -108,7 +108,7 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   // a loaded machine, far short of a second lease duration.
   expect(ms(takenOver.spec?.acquireTime) - lastRenewal).toBeLessThanOrEqual(LEASE_SECONDS * 1000 + 2 * 2000 + 5000);
   expect(takenOver.spec?.leaseTransitions).toBeGreaterThanOrEqual(1);
-  await waitFor(
+  await eventually(
     'the new leader to reap the orphans',
     async () => {
       const left = await scenario.remaining(resources);
@@ -117,16 +117,16 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
     60_000,
   );
   // Resources go before the sweep is logged: wait for the line rather than read it at once.
-  await waitFor('the new leader’s reaping sweep', () =>
+  await eventually('the new leader’s reaping sweep', () =>
     sweepsOf(follower, scenario.policyName).some(
       (s) => (s.counts as { containers: { reaped: number } }).containers.reaped === 1,
     ),
   );
-  await waitFor('the new leader’s report', async () => (await reportingNodes()).includes(followerNode));
+  await eventually('the new leader’s report', async () => (await reportingNodes()).includes(followerNode));
 
   // A third candidate follows the new leader; SIGTERM on the leader releases the lease.
   const c = await candidate('c');
-  await waitFor(
+  await eventually(
     'the third candidate to see the leader',
     () => c.logs.some((l) => l.msg === 'leader observed' && l.leader === followerId),
     60_000,
@@ -136,7 +136,7 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   try {
     expect(await follower.stop('SIGTERM', 60_000)).toBe(0);
     expect(follower.logs.some((l) => l.msg === 'released the lease')).toBe(true);
-    const handedOver = await waitFor(
+    const handedOver = await eventually(
       'the third candidate to take the lease',
       () => versions.seen.find((v) => v.spec?.holderIdentity === 'cand-c'),
       60_000,
@@ -150,7 +150,10 @@ test('one leader sweeps; SIGKILL hands over after the lease runs out; SIGTERM re
   } finally {
     versions.stop();
   }
-  await waitFor('the third candidate to lead and sweep', () => leads(c) && sweepsOf(c, scenario.policyName).length > 0);
+  await eventually(
+    'the third candidate to lead and sweep',
+    () => leads(c) && sweepsOf(c, scenario.policyName).length > 0,
+  );
   expect(await c.stop('SIGTERM', 60_000)).toBe(0);
 }, 600_000);
 
@@ -162,20 +165,20 @@ test('a leader cut off from its API server stops leading and exits 1 before anot
   const holder = async () => (await lease(PARTITION_LEASE).catch(() => undefined))?.spec?.holderIdentity;
 
   const x = await candidate('x', cutOff, PARTITION_LEASE);
-  await waitFor('x to lead', async () => (await holder()) === 'cand-x', 120_000);
+  await eventually('x to lead', async () => (await holder()) === 'cand-x', 120_000);
   const y = await candidate('y', server, PARTITION_LEASE);
-  await waitFor('y to see x lead', () => y.logs.some((l) => l.msg === 'leader observed' && l.leader === 'cand-x'));
-  await waitFor('x to sweep', () => sweepsOf(x, scenario.policyName).length > 0);
+  await eventually('y to see x lead', () => y.logs.some((l) => l.msg === 'leader observed' && l.leader === 'cand-x'));
+  await eventually('x to sweep', () => sweepsOf(x, scenario.policyName).length > 0);
 
   await cutOff.stop('SIGKILL');
   await scenario.deleteOwner('topologies', namespace, 'lab');
   // x cannot renew: once its renew deadline has passed it stops leading and exits 1 (a pod restarts).
-  expect(await waitFor('x to exit', () => x.child.exitCode ?? undefined, 120_000)).toBe(1);
+  expect(await eventually('x to exit', () => x.child.exitCode ?? undefined, 120_000)).toBe(1);
   const lost = x.logs.find((l) => l.msg === 'lost leadership; exiting so a fresh process campaigns again');
   expect(lost).toBeDefined();
 
-  await waitFor('y to take the lease', async () => (await holder()) === 'cand-y', 120_000);
-  await waitFor(
+  await eventually('y to take the lease', async () => (await holder()) === 'cand-y', 120_000);
+  await eventually(
     'y to reap the orphans',
     async () => {
       const left = await scenario.remaining(resources);
@@ -187,7 +190,7 @@ test('a leader cut off from its API server stops leading and exits 1 before anot
   const began = y.logs.find((l) => l.msg === 'became leader')!;
   expect(Date.parse(lost!.time!)).toBeLessThan(Date.parse(began.time!));
   expect(sweepsOf(x, scenario.policyName).every((s) => reaped(s) === 0)).toBe(true);
-  await waitFor('y’s reaping sweep', () => sweepsOf(y, scenario.policyName).some((s) => reaped(s) > 0));
+  await eventually('y’s reaping sweep', () => sweepsOf(y, scenario.policyName).some((s) => reaped(s) > 0));
   expect(await y.stop('SIGTERM', 60_000)).toBe(0);
 }, 600_000);
 

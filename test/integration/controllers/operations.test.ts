@@ -2,7 +2,6 @@
 // /healthz, /metrics whose values are what the sweeps did, the configuration printed once, SIGTERM
 // while idle, and usage errors. On a control plane of the test's own, so the only controllers that
 // sweep these policies (and move these metrics) are the ones started here.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,11 +11,11 @@ import { sweepsOf } from '../../support/controller-process.js';
 import type { ExtraApiServer } from '../../support/extra-apiserver.js';
 import { PrivateCluster } from '../../support/extra-apiserver.js';
 import { uniqueName } from '../../support/engines.js';
-import { repoRoot } from '../../support/kubectl.js';
-import { waitFor } from '../kube/helpers.js';
-import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from './private-scenario.js';
-import type { ControllerScenario, OwnerResources } from './scenario.js';
-import { condition } from './scenario.js';
+import { startReaper } from '../../support/reaper-cli.js';
+import { eventually } from '../../support/eventually.js';
+import { metricValue, scenarioOn, startControllerOn, waitUntilServed } from '../../support/private-scenario.js';
+import type { ControllerScenario, OwnerResources } from '../../support/scenario.js';
+import { condition } from '../../support/scenario.js';
 
 const KINDS = ['containers', 'networks', 'volumes', 'ipLeases'] as const;
 type Kind = (typeof KINDS)[number];
@@ -95,7 +94,7 @@ test('/readyz says ready only once the informers have synced; /healthz answers a
   expect(await c.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
 
   await server.start();
-  const ready = await waitFor(
+  const ready = await eventually(
     '/readyz to be ready',
     async () => {
       const answer = await c.get('/readyz?verbose');
@@ -118,7 +117,7 @@ test('/readyz says ready only once the informers have synced; /healthz answers a
 
 test('the configuration is printed once, at start, with flags and environment fallbacks resolved', async () => {
   const c = controller!;
-  await waitFor(
+  await eventually(
     'a sweep of each policy',
     () => sweepsOf(c, reaping.policyName).length > 0 && sweepsOf(c, blocked.policyName).length > 0,
     60_000,
@@ -143,7 +142,7 @@ test('the configuration is printed once, at start, with flags and environment fa
 
 test('/metrics holds what the sweeps did', async () => {
   const c = controller!;
-  await waitFor(
+  await eventually(
     'the orphans to be reaped',
     async () => {
       const left = await reaping.remaining(orphans);
@@ -156,7 +155,7 @@ test('/metrics holds what the sweeps did', async () => {
   // Settled: the same sweeps logged before and after reading the node's report and then the metrics
   // (in that order: a sweep records its metrics before it writes its report, so the report read
   // first comes from the metrics' sweep or an earlier one).
-  const { text, sweeps, status } = await waitFor('the sweeps to be logged and settle', async () => {
+  const { text, sweeps, status } = await eventually('the sweeps to be logged and settle', async () => {
     const before = sweepsOf(c, p).length + sweepsOf(c, b).length;
     const status = (await reaping.nodeReport('node-ops'))?.status?.lastSweep as
       { finishTime: string; outcome: string } | undefined;
@@ -238,7 +237,7 @@ test('with DOCKER_HOST on a dead socket the informers sync, /readyz stays not re
     env: { DOCKER_HOST: `unix://${dir}/docker.sock` },
   });
   try {
-    const answer = await waitFor(
+    const answer = await eventually(
       'the informers to sync',
       async () => {
         // Every informer: the policies' watch counts as synced only once it is connected, which may
@@ -255,7 +254,7 @@ test('with DOCKER_HOST on a dead socket the informers sync, /readyz stays not re
     expect(await blind.get('/healthz')).toEqual({ status: 200, body: 'ok\n' });
 
     // Its sweeps reap nothing and say why: in its own report, and in the policy's fleet summary.
-    const report = await waitFor(
+    const report = await eventually(
       'the agent to report the runtime not visible',
       async () => {
         const current = await reaping.nodeReport('node-no-docker');
@@ -264,7 +263,7 @@ test('with DOCKER_HOST on a dead socket the informers sync, /readyz stays not re
       60_000,
     );
     expect((report.status?.lastSweep as { outcome: string }).outcome).toBe('FailedClosed');
-    const policy = await waitFor(
+    const policy = await eventually(
       'the policy to say the runtime is not visible on that node',
       async () => {
         const current = await reaping.policy();
@@ -326,7 +325,7 @@ test('SIGTERM while a removal is in flight: it finishes, nothing new starts, the
       limits: { maxOrphanPercent: 100, concurrency: 1 },
     });
     const c = await startControllerOn(server, { nodeName: 'node-busy', policySelector: b.policySelector });
-    await waitFor('the first graceful stop to begin', () => stopping, 120_000);
+    await eventually('the first graceful stop to begin', () => stopping, 120_000);
     expect(await c.stop('SIGTERM', 90_000)).toBe(0);
 
     const exists = await Promise.all(orphan.containers.map((id) => b.fixtures.exists('container', id)));
@@ -362,7 +361,7 @@ test.each([
     /--lease-duration must be longer than --renew-deadline/,
   ],
 ])('%s is a usage error (exit 64) that says what is wrong', async (_what, args, env, message) => {
-  const { code, stderr } = await runReaper(['run', '--node-name', 'node-usage', ...args], {
+  const { code, stderr } = await startReaper(['run', '--node-name', 'node-usage', ...args], {
     ...env,
     KUBECONFIG: server.kubeconfigPath,
   });
@@ -372,18 +371,4 @@ test.each([
 
 function countsOf(sweep: LogLine): Counts {
   return sweep.counts as Counts;
-}
-
-function runReaper(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'controllers/main.ts', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
 }

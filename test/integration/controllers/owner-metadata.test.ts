@@ -5,9 +5,9 @@
 // server and writes TornDown and lastReap as before.
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
-import { waitFor } from '../kube/helpers.js';
-import type { KubeObject, OwnerResources } from './scenario.js';
-import { apiVersion, condition, ControllerScenario } from './scenario.js';
+import { eventually } from '../../support/eventually.js';
+import type { KubeObject, OwnerResources } from '../../support/scenario.js';
+import { apiVersion, condition, ControllerScenario } from '../../support/scenario.js';
 
 const FINALIZER = 'reaper.dev/teardown';
 const NODE = 'node-meta';
@@ -25,7 +25,7 @@ beforeAll(async () => {
     role: 'agent',
     args: ['--trigger-delay', '1s', '--owner-resync', '2s'],
   });
-  await waitFor('a first sweep', () => sweepsOf(controller, scenario.policyName).length > 0 || undefined);
+  await eventually('a first sweep', () => sweepsOf(controller, scenario.policyName).length > 0 || undefined);
 });
 
 afterAll(async () => {
@@ -57,7 +57,7 @@ test('a deleted Topology is seen and its resources reaped; a live one keeps its 
   expect(await scenario.remaining(doomed.resources)).toEqual({ containers: 2, networks: 1, leases: 2 });
 
   await scenario.deleteOwner('topologies', namespace, 'doomed');
-  await waitFor(
+  await eventually(
     'the deleted Topology to be reaped',
     async () => total(await scenario.remaining(doomed.resources)) === 0 || undefined,
     20_000,
@@ -68,15 +68,15 @@ test('a deleted Topology is seen and its resources reaped; a live one keeps its 
 test('teardown by finalizer reads the owner’s status fresh and records TornDown and lastReap', async () => {
   await scenario.patchPolicy({ spec: { teardown: 'Finalizer' } });
   const { resources } = await topologyWithResources('torn');
-  await waitFor('the finalizer on Topology torn', async () => {
+  await eventually('the finalizer on Topology torn', async () => {
     const current = await scenario.owner('topologies', namespace, 'torn');
     return current?.metadata?.finalizers?.includes(FINALIZER) || undefined;
   });
   const watch = await scenario.watchOwner('topologies', namespace, 'torn');
   try {
-    await waitFor('the watch on Topology torn to start', () => watch.seen.length > 0);
+    await eventually('the watch on Topology torn to start', () => watch.seen.length > 0);
     await scenario.deleteOwner('topologies', namespace, 'torn');
-    const deleted = await waitFor(
+    const deleted = await eventually(
       'Topology torn to be deleted',
       () => watch.seen.find((e) => e.type === 'DELETED')?.object,
       30_000,

@@ -4,10 +4,10 @@
 // A Sandbox is kept and reaped the same way as a Topology.
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
-import { waitFor } from '../kube/helpers.js';
+import { eventually } from '../../support/eventually.js';
 import { kubectl } from '../../support/kubectl.js';
-import type { OwnerResources } from './scenario.js';
-import { condition, ControllerScenario } from './scenario.js';
+import type { OwnerResources } from '../../support/scenario.js';
+import { ControllerScenario, condition, oneCleanNode } from '../../support/scenario.js';
 
 const scenario = new ControllerScenario('ctl-del');
 let controller: ControllerProcess;
@@ -45,11 +45,11 @@ test('deleting a Topology reaps its containers, network and leases; other owners
   expect(await scenario.remaining(doomed.resources)).toEqual({ containers: 2, networks: 1, leases: 2 });
 
   // The first sweep (at start) sees every owner live and reaps nothing.
-  await waitFor('a first sweep', () => sweepsOf(controller, scenario.policyName).length > 0 || undefined);
+  await eventually('a first sweep', () => sweepsOf(controller, scenario.policyName).length > 0 || undefined);
 
   const deletedAt = Date.now();
   await scenario.deleteOwner('topologies', namespace, 'doomed');
-  await waitFor(
+  await eventually(
     'the deleted Topology to be reaped',
     async () => {
       const left = await scenario.remaining(doomed.resources);
@@ -64,7 +64,7 @@ test('deleting a Topology reaps its containers, network and leases; other owners
   expect(await scenario.fixtures.exists('container', foreign)).toBe(true);
   expect(await scenario.fixtures.exists('container', otherLabel)).toBe(true);
 
-  const nodeReport = await waitFor("the report in the node's ReapNodeReport", async () => {
+  const nodeReport = await eventually("the report in the node's ReapNodeReport", async () => {
     const r = await scenario.nodeReport('node-del');
     const reaped = (r?.status?.lastSweep as { counts?: { containers?: { reaped?: number } } } | undefined)?.counts
       ?.containers?.reaped;
@@ -84,27 +84,19 @@ test('deleting a Topology reaps its containers, network and leases; other owners
   expect(condition(nodeReport, 'Ready')).toMatchObject({ status: 'True', reason: 'SweepCompleted' });
 
   // The summary writer (this agent runs it too) sums the one node into the policy's status.
-  const policy = await waitFor('the fleet summary in the policy status', async () => {
+  const policy = await eventually('the fleet summary in the policy status', async () => {
     const p = await scenario.policy();
     return (p.status?.summary as { reaped?: number } | undefined)?.reaped === 5 ? p : undefined;
   });
   expect(condition(policy, 'Ready')).toMatchObject({ status: 'True', reason: 'SweepCompleted', observedGeneration: 1 });
   expect(condition(policy, 'Blocked')?.status).toBe('False');
   expect(condition(policy, 'Degraded')?.status).toBe('False');
-  expect(policy.status!.fleet).toEqual({
-    nodes: 1,
-    ready: 1,
-    blocked: 0,
-    degraded: 0,
-    stale: 0,
-    problems: [],
-    problemsOmitted: 0,
-  });
+  expect(policy.status!.fleet).toEqual(oneCleanNode());
   const lastReaps = policy.status!.lastReaps as { node: string; kind: string; ownerKey?: string }[];
   expect(lastReaps).toHaveLength(5);
   expect(lastReaps.every((r) => r.node === 'node-del' && r.ownerKey === doomed.uid)).toBe(true);
 
-  const events = await waitFor('a Reaped event', async () => {
+  const events = await eventually('a Reaped event', async () => {
     const list = await scenario.policyEvents();
     return list.some((e) => e.reason === 'Reaped') ? list : undefined;
   });
@@ -126,18 +118,18 @@ test('deleting a Topology reaps its containers, network and leases; other owners
 
 test('a Topology recreated with the same name does not protect the old uid’s resources', async () => {
   const first = await topologyWithResources('again', 'again-old');
-  await waitFor('the owner to be synced into a sweep', () => sweepsOf(controller, scenario.policyName).length > 0);
+  await eventually('the owner to be synced into a sweep', () => sweepsOf(controller, scenario.policyName).length > 0);
   const sweepsBefore = sweepsOf(controller, scenario.policyName).length;
 
   await scenario.deleteOwner('topologies', namespace, 'again');
-  await waitFor(
+  await eventually(
     'the Topology to be gone',
     async () => (await scenario.owner('topologies', namespace, 'again')) === undefined,
   );
   const second = await topologyWithResources('again', 'again-new');
   expect(second.uid).not.toBe(first.uid);
 
-  await waitFor(
+  await eventually(
     'the old uid’s resources to be reaped',
     async () => {
       const left = await scenario.remaining(first.resources);
@@ -145,14 +137,14 @@ test('a Topology recreated with the same name does not protect the old uid’s r
     },
     20_000,
   );
-  await waitFor('the sweep to be logged', () => sweepsOf(controller, scenario.policyName).length > sweepsBefore);
+  await eventually('the sweep to be logged', () => sweepsOf(controller, scenario.policyName).length > sweepsBefore);
   expect(await scenario.remaining(second.resources)).toEqual({ containers: 2, networks: 1, leases: 2 });
   expect(await scenario.owner('topologies', namespace, 'again')).toBeDefined();
 });
 
 test('the Topology status shows what is expected and what the runtime holds', async () => {
   const owner = await topologyWithResources('counted');
-  const status = await waitFor('status.resources of the Topology', async () => {
+  const status = await eventually('status.resources of the Topology', async () => {
     const current = await scenario.owner('topologies', namespace, 'counted');
     const resources = current?.status?.resources as Record<string, { expected?: number; found?: number }> | undefined;
     return resources?.containers?.found === 2 ? current : undefined;
@@ -174,7 +166,7 @@ test('a Sandbox: its status shows its container, network and lease; deleting it 
   const uid = box.metadata!.uid!;
   const resources = await scenario.materialize('box', box, { containers: 1 });
   const bystander = await topologyWithResources('beside-box');
-  const counted = await waitFor('status.resources of the Sandbox', async () => {
+  const counted = await eventually('status.resources of the Sandbox', async () => {
     const current = await scenario.owner('sandboxes', namespace, 'box');
     const found = current?.status?.resources as Record<string, { found?: number }> | undefined;
     return found?.containers?.found === 1 ? current : undefined;
@@ -190,7 +182,7 @@ test('a Sandbox: its status shows its container, network and lease; deleting it 
   expect(table.slice(1, 4)).toEqual(['1', '1', '1']);
 
   await scenario.deleteOwner('sandboxes', namespace, 'box');
-  await waitFor(
+  await eventually(
     'the deleted Sandbox to be reaped',
     async () => {
       const left = await scenario.remaining(resources);
@@ -199,7 +191,7 @@ test('a Sandbox: its status shows its container, network and lease; deleting it 
     20_000,
   );
   expect(await scenario.remaining(bystander.resources)).toEqual({ containers: 2, networks: 1, leases: 2 });
-  const report = await waitFor('the Sandbox in the report', async () => {
+  const report = await eventually('the Sandbox in the report', async () => {
     const last = (await scenario.nodeReport('node-del'))?.status?.lastSweep as
       { items: { kind: string; action: string; ownerKey?: string }[] } | undefined;
     const reaped = last?.items.filter((i) => i.action === 'Reaped' && i.ownerKey === uid) ?? [];

@@ -4,9 +4,9 @@
 // without another listing, soon after the deletion.
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
-import { waitFor } from '../kube/helpers.js';
-import { metricValue } from './private-scenario.js';
-import { ControllerScenario } from './scenario.js';
+import { eventually } from '../../support/eventually.js';
+import { metricValue } from '../../support/private-scenario.js';
+import { ControllerScenario } from '../../support/scenario.js';
 
 const IDLE_MS = 60_000;
 const LISTINGS = ['listContainers', 'listNetworks', 'listVolumes'];
@@ -46,7 +46,10 @@ test(
   async () => {
     const owner = await scenario.createTopology(namespace, 'lab');
     const resources = await scenario.materialize('lab', owner);
-    await waitFor('a first completed sweep', () => sweepsOf(controller, scenario.policyName).length > 0 || undefined);
+    await eventually(
+      'a first completed sweep',
+      () => sweepsOf(controller, scenario.policyName).length > 0 || undefined,
+    );
     const start = await viewCalls();
     expect(start).toMatchObject({ listContainers: 1, listNetworks: 1, listVolumes: 1, subscribe: 1, readable: 1 });
 
@@ -61,7 +64,7 @@ test(
 
     const deletedAt = Date.now();
     await scenario.deleteOwner('topologies', namespace, 'lab');
-    await waitFor(
+    await eventually(
       'the deleted Topology to be reaped',
       async () => {
         const left = await scenario.remaining(resources);

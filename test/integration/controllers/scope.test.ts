@@ -23,9 +23,9 @@ import { kubectl } from '../../support/kubectl.js';
 import { ownerContractLabels } from '../../../src/core/owner-scope.js';
 import { OWNER_KIND_LABEL, OWNER_UID_LABEL } from '../../../src/core/policy.js';
 import type { KindCounts } from '../../../src/core/report-types.js';
-import { waitFor } from '../kube/helpers.js';
-import type { KubeObject } from './scenario.js';
-import { apiVersion, condition, ControllerScenario } from './scenario.js';
+import { eventually } from '../../support/eventually.js';
+import type { KubeObject } from '../../support/scenario.js';
+import { apiVersion, condition, ControllerScenario } from '../../support/scenario.js';
 
 // A custom owner kind of this test's own group: the CRD stays installed (a later run re-applies it;
 // deleting it while another agent may still watch the kind would only make noise).
@@ -146,7 +146,7 @@ async function container(s: ControllerScenario, suffix: string, labels: Record<s
 const exists = (s: ControllerScenario, c: Made) => s.fixtures.exists('container', c.id);
 
 async function goneFromDocker(s: ControllerScenario, c: Made): Promise<void> {
-  await waitFor(`container ${c.name} to be reaped`, async () => !(await exists(s, c)));
+  await eventually(`container ${c.name} to be reaped`, async () => !(await exists(s, c)));
 }
 
 const item = (sweep: LastSweep, c: Made) => sweep.items.find((i) => i.kind === 'containers' && i.name === c.name);
@@ -186,7 +186,7 @@ async function sweepOf(
   let status: unknown;
   let found: { policy: KubeObject; sweep: LastSweep };
   try {
-    found = await waitFor(`${what} (policy ${s.policyName})`, async () => {
+    found = await eventually(`${what} (policy ${s.policyName})`, async () => {
       const policy = await s.policy();
       // One agent per test: its report is the policy's only one.
       const [report] = await s.nodeReports();
@@ -222,11 +222,11 @@ async function sweepAgain(s: ControllerScenario): Promise<void> {
 async function deleteAndWait(s: ControllerScenario, plural: 'topologies' | 'sandboxes', owner: KubeObject) {
   const { namespace, name } = owner.metadata! as { namespace: string; name: string };
   await s.deleteOwner(plural, namespace, name);
-  await waitFor(`${plural} ${namespace}/${name} to be gone`, async () => !(await s.owner(plural, namespace, name)));
+  await eventually(`${plural} ${namespace}/${name} to be gone`, async () => !(await s.owner(plural, namespace, name)));
 }
 
 async function policyEvent(s: ControllerScenario, reason: string, words: string) {
-  return waitFor(`a ${reason} event on ${s.policyName}`, async () =>
+  return eventually(`a ${reason} event on ${s.policyName}`, async () =>
     (await s.policyEvents()).find((e) => e.reason === reason && e.message?.includes(words)),
   );
 }
@@ -295,7 +295,7 @@ test('two namespace-scoped policies on one label key each reap only their own na
   );
 
   // A says so at once, without a change of its own: a new policy queues the policies it overlaps.
-  await waitFor('policy A to say its claims overlap B’s', async () => {
+  await eventually('policy A to say its claims overlap B’s', async () => {
     const overlap = condition(await a.policy(), 'ClaimsOverlap');
     return overlap?.status === 'True' && overlap.message.includes(b.policyName);
   });
@@ -379,7 +379,7 @@ test('a policy for a custom owner kind reaps its own orphan and touches no Topol
   };
   expect(contractLabels(key, owners.liveLab)[OWNER_KIND_LABEL]).toBe(`Lab.${LAB_GROUP}`);
   await labs.custom.deleteNamespacedCustomObject({ ...lab, name: 'gone' });
-  await waitFor('the Lab to be gone', async () =>
+  await eventually('the Lab to be gone', async () =>
     labs.custom.getNamespacedCustomObject({ ...lab, name: 'gone' }).then(
       () => false,
       () => true,

@@ -4,7 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import { coreV1EventSink, EventRecorder } from '../../../src/kube/event-recorder.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
 import { kubectl } from '../../support/kubectl.js';
-import { createNamespace, deleteNamespace } from './helpers.js';
+import { createNamespace, deleteNamespace } from '../../support/kube-access.js';
 
 describe('EventRecorder on the real API server', () => {
   const kc = kubeConfig();

@@ -7,7 +7,8 @@ import type { InformerTarget, ObjectEvent } from '../../../src/kube/informer.js'
 import { DynamicInformerSet } from '../../../src/kube/informer-set.js';
 import { METADATA_ONLY, projectionOf } from '../../../src/kube/projection.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
-import { createNamespace, deleteNamespace, waitFor } from './helpers.js';
+import { createNamespace, deleteNamespace } from '../../support/kube-access.js';
+import { eventually } from '../../support/eventually.js';
 
 describe('DynamicInformerSet', () => {
   const kc = kubeConfig();
@@ -37,8 +38,8 @@ describe('DynamicInformerSet', () => {
       added: [configMaps, widgets],
       removed: [],
     });
-    await waitFor('ConfigMaps to sync', () => set.get(configMaps)?.synced);
-    await waitFor('the Widget informer to report its failure', () => set.get(widgets)?.state().lastError);
+    await eventually('ConfigMaps to sync', () => set.get(configMaps)?.synced);
+    await eventually('the Widget informer to report its failure', () => set.get(widgets)?.state().lastError);
     expect(set.get(widgets)?.state()).toMatchObject({ synced: false, healthy: false });
     expect(set.get(widgets)?.state().lastError).toMatch(/does not serve Widget/);
     expect(set.ready()).toBe(false);
@@ -62,7 +63,7 @@ describe('DynamicInformerSet', () => {
         },
       },
     });
-    await waitFor('the Widget informer to sync', () => set.get(widgets)?.synced, 60_000);
+    await eventually('the Widget informer to sync', () => set.get(widgets)?.synced, 60_000);
     expect(set.ready()).toBe(true);
 
     await objects.create({
@@ -70,7 +71,7 @@ describe('DynamicInformerSet', () => {
       kind: 'Widget',
       metadata: { name: 'w1', namespace },
     } as k8s.KubernetesObject);
-    await waitFor('the Widget add event', () => seen.includes('Widget:add:w1'));
+    await eventually('the Widget add event', () => seen.includes('Widget:add:w1'));
     expect(
       set
         .get(widgets)
@@ -81,7 +82,7 @@ describe('DynamicInformerSet', () => {
     const widgetInformer = set.get(widgets)!;
     expect(set.setTargets([configMaps])).toMatchObject({ added: [], removed: [widgets] });
     expect(set.get(widgets)).toBeUndefined();
-    await waitFor('the dropped informer to stop', () => widgetInformer.state().lastError === 'stopped');
+    await eventually('the dropped informer to stop', () => widgetInformer.state().lastError === 'stopped');
     expect(set.states().map((s) => s.target)).toEqual([configMaps]);
   });
 
@@ -103,7 +104,7 @@ describe('DynamicInformerSet', () => {
     const own = new DynamicInformerSet(kc);
     try {
       own.setTargets([byUid]);
-      await waitFor('the metadata informer to sync', () => own.ready());
+      await eventually('the metadata informer to sync', () => own.ready());
       const first = own.get(byUid)!;
       expect(first.get('keyed', namespace)).not.toHaveProperty('data');
       // The same projection again (another object of the same meaning): nothing changes.
@@ -118,8 +119,8 @@ describe('DynamicInformerSet', () => {
       expect(second).not.toBe(first);
       // Not ready until it has listed: a sweep in between fails closed.
       expect(own.ready()).toBe(false);
-      await waitFor('the old informer to stop', () => first.state().lastError === 'stopped');
-      await waitFor('the new informer to sync', () => own.ready());
+      await eventually('the old informer to stop', () => first.state().lastError === 'stopped');
+      await eventually('the new informer to sync', () => own.ready());
       expect(second.get('keyed', namespace)).toHaveProperty('data', { lab: 'l1' });
     } finally {
       await own.stop();

@@ -14,8 +14,8 @@ import {
   grantConfigMapReader,
   revokeBinding,
   serviceAccountKubeConfig,
-  waitFor,
-} from './helpers.js';
+} from '../../support/kube-access.js';
+import { eventually } from '../../support/eventually.js';
 
 describe('ResilientInformer over ConfigMaps', () => {
   const admin = kubeConfig();
@@ -66,11 +66,11 @@ describe('ResilientInformer over ConfigMaps', () => {
     expect(events).toEqual(['add:before:1']);
 
     await core.createNamespacedConfigMap({ namespace, body: configMap('added', '1') });
-    await waitFor('the add', () => events.includes('add:added:1'));
+    await eventually('the add', () => events.includes('add:added:1'));
     await core.replaceNamespacedConfigMap({ name: 'added', namespace, body: configMap('added', '2') });
-    await waitFor('the update', () => events.includes('update:added:2'));
+    await eventually('the update', () => events.includes('update:added:2'));
     await core.deleteNamespacedConfigMap({ name: 'before', namespace });
-    await waitFor('the delete', () => events.some((e) => e.startsWith('delete:before')));
+    await eventually('the delete', () => events.some((e) => e.startsWith('delete:before')));
     expect(names(informer)).toEqual(['added']);
     expect(informer.get('added', namespace)?.data?.value).toBe('2');
     // Cached without managedFields, listed or watched (the server's copy has them).
@@ -81,7 +81,7 @@ describe('ResilientInformer over ConfigMaps', () => {
 
     // Take the permission away: the next watch request is refused.
     await revokeBinding(admin, namespace, 'reader-binding');
-    await waitFor('the informer to turn unhealthy', () => !informer.healthy, 20_000);
+    await eventually('the informer to turn unhealthy', () => !informer.healthy, 20_000);
     expect(informer.synced).toBe(true);
     expect(informer.state().lastError).toMatch(/403|Forbidden/i);
     // The cache keeps its last contents, for callers to decide (the sweep fails closed).
@@ -91,8 +91,8 @@ describe('ResilientInformer over ConfigMaps', () => {
     await core.deleteNamespacedConfigMap({ name: 'added', namespace });
 
     await grantConfigMapReader(admin, namespace, 'reader', 'reader-binding');
-    await waitFor('the informer to recover', () => informer.healthy, 30_000);
-    await waitFor('the changes made during the outage', () =>
+    await eventually('the informer to recover', () => informer.healthy, 30_000);
+    await eventually('the changes made during the outage', () =>
       JSON.stringify(names(informer)) === JSON.stringify(['during-outage']) ? true : undefined,
     );
     expect(events).toEqual(expect.arrayContaining(['add:during-outage:1', 'delete:added:2']));
@@ -122,7 +122,7 @@ describe('ResilientInformer over ConfigMaps', () => {
         namespace,
         body: { metadata: { name, labels: { 'reaper.dev/test': 'renewals' } } },
       });
-      await waitFor(`${name} in the cache`, () => informer.get(name, namespace));
+      await eventually(`${name} in the cache`, () => informer.get(name, namespace));
       await new Promise((resolve) => setTimeout(resolve, 1_200));
     }
     expect(informer.list()).toHaveLength(4);
@@ -252,7 +252,7 @@ describe('informers of metadata and projections', () => {
     );
     try {
       await custom.createNamespacedCustomObject({ ...topologies, body: topology('watched', 1) });
-      const event = await waitFor('the watch event', () => watched.find((o) => o.metadata?.name === 'watched'));
+      const event = await eventually('the watch event', () => watched.find((o) => o.metadata?.name === 'watched'));
       expect(event).toMatchObject({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata' });
       expect(event).not.toHaveProperty('spec');
     } finally {
@@ -291,14 +291,14 @@ describe('informers of metadata and projections', () => {
       { ...topologies, name: 'lab-3', body: { spec: topology('lab-3', 5).spec } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
-    await waitFor('the update', () => events.includes('update:lab-3:2'));
+    await eventually('the update', () => events.includes('update:lab-3:2'));
     expect(informer.get('lab-3', namespace)).not.toHaveProperty('spec');
 
     // Deletions, including across watch renewals (2 s), arrive with the owner's uid.
     const uid = informer.get('lab-7', namespace)?.metadata?.uid;
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     await custom.deleteNamespacedCustomObject({ ...topologies, name: 'lab-7' });
-    await waitFor('the deletion', () => deleted.find((o) => o.metadata?.name === 'lab-7'));
+    await eventually('the deletion', () => deleted.find((o) => o.metadata?.name === 'lab-7'));
     expect(deleted.find((o) => o.metadata?.name === 'lab-7')?.metadata?.uid).toBe(uid);
     expect(informer.get('lab-7', namespace)).toBeUndefined();
     expect(informer.list()).toHaveLength(12);
@@ -328,10 +328,10 @@ describe('informers of metadata and projections', () => {
     expect(informer.get('cm-a', namespace)).not.toHaveProperty('data.other');
 
     await core.createNamespacedConfigMap({ namespace, body: body('cm-b', 'lab-b') });
-    await waitFor('the added ConfigMap', () => informer.get('cm-b', namespace));
+    await eventually('the added ConfigMap', () => informer.get('cm-b', namespace));
     expect(informer.get('cm-b', namespace)).toHaveProperty('data', { lab: 'lab-b' });
     await core.deleteNamespacedConfigMap({ name: 'cm-b', namespace });
-    const gone = await waitFor('the deletion', () => deleted.find((o) => o.metadata?.name === 'cm-b'));
+    const gone = await eventually('the deletion', () => deleted.find((o) => o.metadata?.name === 'cm-b'));
     expect(gone).toHaveProperty('data', { lab: 'lab-b' });
   });
 });

@@ -6,7 +6,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { LeaderElectionConfig } from '../../../src/kube/leader-election.js';
 import { LeaderElector } from '../../../src/kube/leader-election.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
-import { createNamespace, deleteNamespace, waitFor } from './helpers.js';
+import { createNamespace, deleteNamespace } from '../../support/kube-access.js';
+import { eventually } from '../../support/eventually.js';
 
 interface Candidate {
   identity: string;
@@ -55,7 +56,7 @@ describe('LeaderElector on a real Lease', () => {
   test('one leads; release on stop hands over before the lease would expire', async () => {
     const a = candidate('a', 'handover');
     const b = candidate('b', 'handover');
-    const leader = await waitFor('a leader', () => [a, b].find((c) => c.elector.isLeader));
+    const leader = await eventually('a leader', () => [a, b].find((c) => c.elector.isLeader));
     const follower = leader === a ? b : a;
 
     // Several renewals later, still exactly one leader, and the follower knows who it is.
@@ -73,7 +74,7 @@ describe('LeaderElector on a real Lease', () => {
     expect(leader.log).toEqual([`leader:${leader.identity}`, 'started', 'stopped']);
     expect(leader.leadershipSignal?.aborted).toBe(true);
 
-    await waitFor('the follower to lead', () => follower.elector.isLeader, 10_000);
+    await eventually('the follower to lead', () => follower.elector.isLeader, 10_000);
     expect(Date.now() - stoppedAt).toBeLessThan(timing.leaseDurationMs);
     const after = await readLease('handover');
     expect(after.spec?.holderIdentity).toBe(follower.identity);
@@ -83,7 +84,7 @@ describe('LeaderElector on a real Lease', () => {
 
   test('a leader that vanishes without releasing is replaced only once its lease expires', async () => {
     const a = candidate('a', 'expiry', { releaseOnStop: false });
-    await waitFor('a to lead', () => a.elector.isLeader);
+    await eventually('a to lead', () => a.elector.isLeader);
     const b = candidate('b', 'expiry');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(b.elector.isLeader).toBe(false);
@@ -91,13 +92,13 @@ describe('LeaderElector on a real Lease', () => {
     const vanishedAt = Date.now();
     await a.elector.stop();
     expect((await readLease('expiry')).spec?.holderIdentity).toBe('a');
-    await waitFor('b to take over', () => b.elector.isLeader, 15_000);
+    await eventually('b to take over', () => b.elector.isLeader, 15_000);
     expect(Date.now() - vanishedAt).toBeGreaterThanOrEqual(timing.leaseDurationMs - 1_000);
   });
 
   test('a leader that finds the lease taken from it stops leading', async () => {
     const a = candidate('a', 'stolen');
-    await waitFor('a to lead', () => a.elector.isLeader);
+    await eventually('a to lead', () => a.elector.isLeader);
     const lease = await readLease('stolen');
     await coordination.replaceNamespacedLease({
       name: 'stolen',
@@ -107,7 +108,7 @@ describe('LeaderElector on a real Lease', () => {
         spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: new k8s.V1MicroTime(Date.now()) },
       },
     });
-    await waitFor('a to notice', () => a.log.includes('stopped'), 10_000);
+    await eventually('a to notice', () => a.log.includes('stopped'), 10_000);
     expect(a.elector.isLeader).toBe(false);
     expect(a.leadershipSignal?.aborted).toBe(true);
     expect(a.log).toContain('leader:intruder');

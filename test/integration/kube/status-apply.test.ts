@@ -9,7 +9,7 @@ import type { ObjectRef } from '../../../src/kube/status-apply.js';
 import { StatusApplier } from '../../../src/kube/status-apply.js';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
 import { installCrds } from '../../support/kubectl.js';
-import { createNamespace, deleteNamespace } from './helpers.js';
+import { createNamespace, deleteNamespace } from '../../support/kube-access.js';
 
 interface StoredObject extends k8s.KubernetesObject {
   spec?: unknown;

@@ -2,8 +2,8 @@
 // of a few named owners the re-check makes instead when the candidates' labels name them.
 import { KubeListOwnerSource } from '../../../src/owners/kube-list-source.js';
 import type { OwnerKind } from '../../../src/core/policy.js';
-import { ControllerScenario } from '../controllers/scenario.js';
-import { policy } from '../../unit/core/fixtures.js';
+import { ControllerScenario } from '../../support/scenario.js';
+import { policy } from '../../support/builders.js';
 
 const scenario = new ControllerScenario('owner-source');
 const TOPOLOGY: OwnerKind = {

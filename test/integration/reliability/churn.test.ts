@@ -6,8 +6,8 @@
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
 import { ChurnDeployer } from '../../support/churn-deployer.js';
-import { waitFor } from '../kube/helpers.js';
-import { ControllerScenario } from '../controllers/scenario.js';
+import { eventually } from '../../support/eventually.js';
+import { ControllerScenario } from '../../support/scenario.js';
 
 const CHURN_SECONDS = Number(process.env.REAPER_CHURN_SECONDS ?? 120);
 const WORKERS = 12;
@@ -39,7 +39,7 @@ test(`churn for ${CHURN_SECONDS}s: no resource of a live owner lost, every resou
     policySelector: scenario.policySelector,
     args: ['--trigger-delay', '500ms'],
   });
-  await waitFor('a first sweep', () => sweepsOf(controller!, scenario.policyName).length > 0, 60_000);
+  await eventually('a first sweep', () => sweepsOf(controller!, scenario.policyName).length > 0, 60_000);
 
   const deployer = new ChurnDeployer({
     docker: scenario.fixtures.docker,
@@ -64,7 +64,7 @@ test(`churn for ${CHURN_SECONDS}s: no resource of a live owner lost, every resou
     return left;
   };
   let left: string[] = [];
-  await waitFor(
+  await eventually(
     'every resource of a deleted owner to be gone',
     async () => {
       left = await stillThere();

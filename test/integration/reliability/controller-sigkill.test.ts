@@ -9,8 +9,8 @@ import path from 'node:path';
 import { leaseAddress, releaseLease } from '../../support/cni.js';
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
-import { waitFor } from '../kube/helpers.js';
-import { ControllerScenario } from '../controllers/scenario.js';
+import { eventually } from '../../support/eventually.js';
+import { ControllerScenario } from '../../support/scenario.js';
 import { reportConditions } from '../../support/node-report.js';
 
 const scenario = new ControllerScenario('rel-kill');
@@ -29,9 +29,6 @@ afterAll(async () => {
   await scenario.cleanUp();
   expect(code).toBe(0);
 }, 120_000);
-
-const logTail = (controller: ControllerProcess) =>
-  [...controller.logs.slice(-12).map((l) => JSON.stringify(l)), ...controller.otherOutput.slice(-5)].join('\n');
 
 interface Lease {
   readonly id: string;
@@ -109,12 +106,12 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
     policySelector: scenario.policySelector,
     args: ['--owner-resync', '2s'],
   });
-  await waitFor(
+  await eventually(
     'half the orphaned containers to be removed',
     async () => (await countGone()) >= ORPHAN_CONTAINERS / 2,
     120_000,
   ).catch((err: Error) => {
-    throw new Error(`${err.message}; the controller's last lines:\n${logTail(first!)}`);
+    throw new Error(`${err.message}; the controller's last lines:\n${first!.tail(12)}`);
   });
   expect(await first.stop('SIGKILL')).toBeNull();
   first = undefined;
@@ -140,7 +137,7 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
     policySelector: scenario.policySelector,
     args: ['--owner-resync', '2s'],
   });
-  await waitFor(
+  await eventually(
     'the restarted controller to finish the reap',
     async () => {
       if ((await countGone()) < ORPHAN_CONTAINERS) return false;
@@ -183,7 +180,7 @@ test('SIGKILLed mid-reap and restarted: the job is finished, no lease is freed t
 
   // Runs steadily: ready, sweeping cleanly on its interval, still the same process.
   const sweepsSoFar = sweepsOf(second, scenario.policyName).length;
-  await waitFor(
+  await eventually(
     'three more clean sweeps',
     () =>
       sweepsOf(second!, scenario.policyName)

@@ -9,9 +9,9 @@ import { uniqueName } from '../../support/engines.js';
 import { kubectl } from '../../support/kubectl.js';
 import type { ControllerProcess, LogLine } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
-import { waitFor } from '../kube/helpers.js';
-import type { KubeObject, OwnerResources } from '../controllers/scenario.js';
-import { apiVersion as reaperApiVersion, ControllerScenario } from '../controllers/scenario.js';
+import { eventually } from '../../support/eventually.js';
+import type { KubeObject, OwnerResources } from '../../support/scenario.js';
+import { apiVersion as reaperApiVersion, ControllerScenario } from '../../support/scenario.js';
 import { reportConditions } from '../../support/node-report.js';
 
 const scenario = new ControllerScenario('rel-crd');
@@ -97,14 +97,14 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
     args: ['--trigger-delay', '1s'],
   });
   const sweeps = () => sweepsOf(controller!, scenario.policyName);
-  await waitFor('a first clean sweep that sees every Lab', () =>
+  await eventually('a first clean sweep that sees every Lab', () =>
     sweeps().some((s) => s.outcome === 'Completed' && s.liveOwners === 5),
   );
   const before = sweeps().length;
 
   kubectl(['delete', 'crd', crdName, '--wait=true', '--timeout=120s']);
   // Sweeps go on after the kind is gone (interval, owner deletions, the informer's state changes).
-  const after = await waitFor(
+  const after = await eventually(
     'four sweeps after the CRD went',
     () => (sweeps().length >= before + 4 ? sweeps().slice(before) : undefined),
     120_000,
@@ -126,7 +126,7 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
   expect(total(await scenario.remaining(survivor))).toBe(3);
 
   // Once the kind is gone for good, this agent says it cannot see the Lab owners.
-  const blind = await waitFor(
+  const blind = await eventually(
     'the policy to say this agent cannot see the Lab owners',
     async () => {
       const own = reportConditions(await scenario.nodeReport(NODE));
@@ -143,7 +143,7 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
   // now the blast-radius guard holds: 20 of 23 attributable resources would go.
   const beforeReinstall = sweeps().length;
   installCrd();
-  const blockedSweep = await waitFor(
+  const blockedSweep = await eventually(
     'a blocked sweep once the Lab kind is served again',
     () =>
       sweeps()
@@ -152,7 +152,7 @@ test('deleting the owners’ CRD reaps nothing (blocked or failed closed, with a
     120_000,
   );
   expect(countOf(blockedSweep, 'orphaned')).toBe(20);
-  const blocked = await waitFor('the policy status to say so', async () => {
+  const blocked = await eventually('the policy status to say so', async () => {
     const own = reportConditions(await scenario.nodeReport(NODE));
     return own('Degraded')?.status === 'False' && own('Blocked')?.status === 'True' ? own : undefined;
   });
@@ -186,10 +186,10 @@ test('a controller started while the owners’ kind is not served at all fails c
     args: ['--trigger-delay', '1s'],
   });
   const sweeps = () => sweepsOf(lateStarter!, absent.policyName);
-  await waitFor('three sweeps', () => sweeps().length >= 3, 120_000);
+  await eventually('three sweeps', () => sweeps().length >= 3, 120_000);
   expect(sweeps().map((s) => s.outcome)).toEqual(sweeps().map(() => 'FailedClosed'));
   expect(sweeps().map(reapedIn)).toEqual(sweeps().map(() => 0));
-  const own = await waitFor('this agent’s view in the policy status', async () => {
+  const own = await eventually('this agent’s view in the policy status', async () => {
     const view = reportConditions(await absent.nodeReport(node));
     return view('Degraded')?.status === 'True' ? view : undefined;
   });

@@ -15,13 +15,13 @@ import { ownerLabels } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { startPrivateDockerd } from '../../support/private-dockerd.js';
 import type { CliRun } from '../../support/reaper-cli.js';
-import { startReaper } from '../../support/reaper-cli.js';
+import { ownersDir, startReaper, sweepPolicy } from '../../support/reaper-cli.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
 import type { ControllerProcess } from '../../support/controller-process.js';
 import { startController, sweepsOf } from '../../support/controller-process.js';
-import { waitFor } from '../kube/helpers.js';
-import type { KubeObject } from '../controllers/scenario.js';
-import { ControllerScenario } from '../controllers/scenario.js';
+import { eventually } from '../../support/eventually.js';
+import type { KubeObject } from '../../support/scenario.js';
+import { ControllerScenario } from '../../support/scenario.js';
 import { reportConditions } from '../../support/node-report.js';
 
 const ORPHAN_CONTAINERS = 20;
@@ -57,43 +57,17 @@ afterAll(async () => {
 
 function writePolicy(): string {
   const file = path.join(work, 'policy.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'reaper.dev/v1alpha1',
-      kind: 'ReapPolicy',
-      metadata: { name: uniqueName('dr') },
-      spec: {
-        owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'uid' }],
-        match: [{ label }],
-        // Running orphans are stopped; `sleep` ignores SIGTERM, so each stop takes the whole timeout:
-        // the removals last long enough to kill the engine in their middle.
-        resources: {
-          containers: { running: 'Stop', stopTimeoutSeconds: STOP_TIMEOUT_SECONDS },
-          ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [cniNetwork] },
-        },
-        timing: { minAge: '0s', gracePeriod: '0s' },
-        limits: { maxOrphanPercent: 100, concurrency: 2 },
-      },
-    }),
-  );
+  const policy = sweepPolicy(uniqueName('dr'), label, {
+    // Running orphans are stopped; `sleep` ignores SIGTERM, so each stop takes the whole timeout:
+    // the removals last long enough to kill the engine in their middle.
+    resources: {
+      containers: { running: 'Stop', stopTimeoutSeconds: STOP_TIMEOUT_SECONDS },
+      ipLeases: { enabled: true, cniDir: fx.cniDir, networks: [cniNetwork] },
+    },
+    limits: { maxOrphanPercent: 100, concurrency: 2 },
+  });
+  writeFileSync(file, stringify(policy));
   return file;
-}
-
-function writeOwners(): string {
-  const dir = mkdtempSync(path.join(work, 'owners-'));
-  liveUids.forEach((uid, i) =>
-    writeFileSync(
-      path.join(dir, `live${i}.yaml`),
-      stringify({
-        apiVersion: 'reaper.dev/v1alpha1',
-        kind: 'Topology',
-        metadata: { name: `live${i}`, namespace: 'dr', uid },
-        spec: {},
-      }),
-    ),
-  );
-  return dir;
 }
 
 const sweep = (policy: string, owners: string) =>
@@ -136,13 +110,13 @@ test('dockerd killed mid-sweep: failures reported, no lease freed early, the nex
   };
   const kept = await fx.container('kept', { labels: { ...owned(goneUid(1)), 'reaper.dev/keep': 'true' } });
   const policy = writePolicy();
-  const owners = writeOwners();
+  const owners = ownersDir(work, liveUids, 'dr');
 
   const running = sweep(policy, owners);
   // Kill the engine once a few orphans are gone and most are still there.
   const remainingOrphans = async () =>
     (await Promise.all(orphans.map(({ id }) => fx.exists('container', id)))).filter(Boolean).length;
-  await waitFor(
+  await eventually(
     'the sweep to have removed a few orphans',
     async () => (await remainingOrphans()) <= ORPHAN_CONTAINERS - 2,
     120_000,
@@ -230,13 +204,13 @@ test('reaper run: dockerd killed mid-reap, the controller keeps running, fails c
     policySelector: scenario.policySelector,
     env: { DOCKER_HOST: engine.dockerHost },
   });
-  await waitFor('the controller to have removed a few orphans', async () => (await remaining()) <= 10, 120_000);
+  await eventually('the controller to have removed a few orphans', async () => (await remaining()) <= 10, 120_000);
   await engine.kill();
 
   // The sweep in flight ends with its failures counted, and the next ones fail closed: the engine
   // cannot be listed. The process stays up, live but not ready.
   const sweeps = () => sweepsOf(controller!, scenario.policyName);
-  const interrupted = await waitFor(
+  const interrupted = await eventually(
     'the interrupted sweep to be reported',
     () => sweeps().find((s) => s.outcome === 'PartiallyFailed'),
     120_000,
@@ -246,34 +220,34 @@ test('reaper run: dockerd killed mid-reap, the controller keeps running, fails c
   expect(counts.containers!.failed).toBeGreaterThanOrEqual(1);
   expect(counts.containers!.reaped + counts.containers!.failed).toBe(12);
   expect(counts.volumes!.failed).toBe(1);
-  await waitFor(
+  await eventually(
     'a sweep that fails closed while dockerd is down',
     () => sweeps().find((s) => s.outcome === 'FailedClosed'),
     60_000,
   );
-  const blind = await waitFor('this agent to say it cannot see the runtime', async () => {
+  const blind = await eventually('this agent to say it cannot see the runtime', async () => {
     const conditionOf = await nodeView(node);
     return conditionOf('Degraded')?.status === 'True' ? conditionOf : undefined;
   });
   expect(blind('Degraded')!.reason).toBe('RuntimeNotVisible');
   expect(blind('Ready')).toMatchObject({ status: 'False', reason: 'FailedClosed' });
   expect((await controller.get('/healthz')).status).toBe(200);
-  await waitFor('/readyz to say Docker is down', async () => (await controller!.get('/readyz')).status === 503);
+  await eventually('/readyz to say Docker is down', async () => (await controller!.get('/readyz')).status === 503);
 
   await engine.restart();
-  await waitFor(
+  await eventually(
     'the controller to finish the job',
     async () => (await remaining()) === 0 && !(await fx.exists('volume', orphanVolume)),
     120_000,
   );
-  const recovered = await waitFor('this agent to be healthy again', async () => {
+  const recovered = await eventually('this agent to be healthy again', async () => {
     const conditionOf = await nodeView(node);
     return conditionOf('Degraded')?.status === 'False' && conditionOf('Ready')?.status === 'True'
       ? conditionOf
       : undefined;
   });
   expect(recovered('Ready')!.reason).toBe('SweepCompleted');
-  await waitFor('/readyz to answer 200 again', async () => (await controller!.get('/readyz')).status === 200);
+  await eventually('/readyz to answer 200 again', async () => (await controller!.get('/readyz')).status === 200);
   for (const id of live) expect(await isRunning(id)).toBe(true);
   expect(await fx.exists('volume', liveVolume)).toBe(true);
   expect(controller.child.exitCode).toBeNull();

@@ -18,7 +18,7 @@ import { ownerLabels } from '../../support/owner-labels.js';
 import type { PrivateDockerd } from '../../support/private-dockerd.js';
 import { startPrivateDockerd } from '../../support/private-dockerd.js';
 import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
-import { waitFor } from '../kube/helpers.js';
+import { eventually } from '../../support/eventually.js';
 import { sweep, testPolicy } from './sweep-harness.js';
 
 const IDLE_MS = 20_000;
@@ -47,7 +47,7 @@ beforeAll(async () => {
   });
   dockerEngine = new DockerEngine(engine.docker, view);
   view.start();
-  await waitFor('the view to list the private engine', () => view.readable, 60_000);
+  await eventually('the view to list the private engine', () => view.readable, 60_000);
 }, 180_000);
 
 afterAll(async () => {
@@ -84,7 +84,7 @@ test('objects made after the listing reach the view through their events alone, 
     network: fx.name('home'),
   });
 
-  const seen = await waitFor('the new objects in the view', async () => {
+  const seen = await eventually('the new objects in the view', async () => {
     const snapshot = await snapshotNow();
     return containerIn(snapshot, containerId) && networkIn(snapshot, networkId) && volumeIn(snapshot, volumeName)
       ? snapshot
@@ -103,7 +103,7 @@ test('objects made after the listing reach the view through their events alone, 
   await container.rename({ name: fx.name('renamed') });
   await container.start();
   await engine.docker.getNetwork(networkId).connect({ Container: containerId });
-  await waitFor('the started, renamed, connected container in the view', async () => {
+  await eventually('the started, renamed, connected container in the view', async () => {
     const snapshot = await snapshotNow();
     const c = containerIn(snapshot, containerId);
     return (
@@ -114,7 +114,7 @@ test('objects made after the listing reach the view through their events alone, 
     );
   });
   await container.kill();
-  await waitFor(
+  await eventually(
     'the killed container exited in the view',
     async () => containerIn(await snapshotNow(), containerId)?.state === 'exited',
   );
@@ -124,7 +124,7 @@ test('objects made after the listing reach the view through their events alone, 
   await engine.docker.getNetwork(networkId).remove();
   await engine.docker.getNetwork(home).remove();
   await engine.docker.getVolume(volumeName).remove();
-  await waitFor('the removed objects gone from the view', async () => {
+  await eventually('the removed objects gone from the view', async () => {
     const snapshot = await snapshotNow();
     return !containerIn(snapshot, containerId) && !networkIn(snapshot, networkId) && !volumeIn(snapshot, volumeName);
   });
@@ -136,21 +136,21 @@ test('a sweep reaps through the view, and the view follows what it removed', asy
   const gone = randomUUID();
   const orphan = await fx.container('orphan', { labels: ownerLabels(label, gone) });
   const lease = await fx.lease(LEASE_NETWORK, orphan);
-  await waitFor('the orphan in the view', async () => containerIn(await snapshotNow(), orphan));
+  await eventually('the orphan in the view', async () => containerIn(await snapshotNow(), orphan));
   const listings = api.listings;
   const run = await sweep(engine.docker, policy, { backends: dockerEngine.backendsFor(policy) });
   expect(run.snapshot.complete).toBe(true);
   expect(run.byKey.get(resourceKey({ kind: 'container', id: orphan }))?.status).toBe('reaped');
   expect(run.byKey.get(resourceKey({ kind: 'ipLease', id: lease }))?.status).toBe('reaped');
-  await waitFor('the reaped container gone from the view', async () => !containerIn(await snapshotNow(), orphan));
+  await eventually('the reaped container gone from the view', async () => !containerIn(await snapshotNow(), orphan));
   expect(api.listings).toBe(listings);
 }, 60_000);
 
 test("a network's removal checks attachment through the view: a never-started container keeps it, one just removed does not", async () => {
   const id = await fx.network('dv-parked', ownerLabels(label, randomUUID()));
   const created = await fx.container('dv-parked-created', { network: fx.name('dv-parked'), running: false });
-  const network = await waitFor('the network in the view', async () => networkIn(await snapshotNow(), id));
-  await waitFor('its container in the view', async () => containerIn(await snapshotNow(), created));
+  const network = await eventually('the network in the view', async () => networkIn(await snapshotNow(), id));
+  await eventually('its container in the view', async () => containerIn(await snapshotNow(), created));
   const listings = api.listings;
   const backends = dockerEngine.backendsFor(policy);
   await expect(backends.network!.remove(network)).resolves.toEqual({
@@ -186,7 +186,7 @@ test('a lease made right after its container never looks dangling, whether or no
 test(
   'a steady idle period makes no Docker call at all, however often snapshots are read',
   async () => {
-    await waitFor('the events of the earlier tests applied', async () => (await snapshotNow()).complete);
+    await eventually('the events of the earlier tests applied', async () => (await snapshotNow()).complete);
     const before = { ...api.calls };
     const until = Date.now() + IDLE_MS;
     let snapshots = 0;
@@ -216,7 +216,7 @@ test('a stream that breaks: the view is unreadable at once and a sweep fails clo
     })
   ).id;
   await engine.docker.getContainer(shortLived).start();
-  await waitFor('both containers running in the view', async () => {
+  await eventually('both containers running in the view', async () => {
     const snapshot = await snapshotNow();
     return (
       containerIn(snapshot, survivor)?.state === 'running' && containerIn(snapshot, shortLived)?.state === 'running'
@@ -227,7 +227,7 @@ test('a stream that breaks: the view is unreadable at once and a sweep fails clo
 
   await engine.kill();
   const brokenAt = Date.now();
-  await waitFor('the view to go unreadable', () => !view.readable, 5_000);
+  await eventually('the view to go unreadable', () => !view.readable, 5_000);
   expect(Date.now() - brokenAt).toBeLessThan(2_000);
   expect(readableChanges).toEqual([false]);
   const blind = await snapshotNow();
@@ -244,13 +244,13 @@ test('a stream that breaks: the view is unreadable at once and a sweep fails clo
   // Down long enough for the short-lived container to exit meanwhile.
   await new Promise((resolve) => setTimeout(resolve, 4_000));
   await engine.restart();
-  await waitFor('the view to list the restarted engine', () => view.readable, 60_000);
+  await eventually('the view to list the restarted engine', () => view.readable, 60_000);
   expect(readableChanges).toEqual([false, true]);
   expect(api.listings).toBeGreaterThanOrEqual(listings + 3);
   const back = await snapshotNow();
   expect(back.complete).toBe(true);
   expect(containerIn(back, survivor)?.state).toBe('running');
-  await waitFor('the container that exited while dockerd was down, exited in the view', async () =>
+  await eventually('the container that exited while dockerd was down, exited in the view', async () =>
     containerIn(await snapshotNow(), shortLived)?.state === 'exited' ? true : undefined,
   );
   expect(await listedState(shortLived)).toBe('exited');
@@ -258,6 +258,8 @@ test('a stream that breaks: the view is unreadable at once and a sweep fails clo
   // Followed again: a container made now reaches the view by its event, without another listing.
   const relisted = api.listings;
   const after = await fx.container('after', { labels: ownerLabels(label, owner), running: false });
-  await waitFor('a container made after the restart in the view', async () => containerIn(await snapshotNow(), after));
+  await eventually('a container made after the restart in the view', async () =>
+    containerIn(await snapshotNow(), after),
+  );
   expect(api.listings).toBe(relisted);
 }, 180_000);

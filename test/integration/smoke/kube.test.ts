@@ -1,6 +1,7 @@
 // The API server is real: objects persist in etcd and watches deliver changes.
 import * as k8s from '@kubernetes/client-node';
 import { kubeConfig, uniqueName } from '../../support/engines.js';
+import { eventually } from '../../support/eventually.js';
 
 describe('kube-apiserver through @kubernetes/client-node', () => {
   const kc = kubeConfig();
@@ -40,7 +41,7 @@ describe('kube-apiserver through @kubernetes/client-node', () => {
     });
 
     // The watch's initial ADDED event proves it is established before we change anything.
-    await waitFor(() => seen.includes('ADDED:hello'));
+    await eventually('the initial ADDED event', () => seen.includes('ADDED:hello'), 20_000);
     await core.patchNamespacedConfigMap(
       { name: 'greeting', namespace, body: { data: { text: 'changed' } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
@@ -52,11 +53,3 @@ describe('kube-apiserver through @kubernetes/client-node', () => {
     expect(seen).toEqual(['ADDED:hello', 'MODIFIED:changed']);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

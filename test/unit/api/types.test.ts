@@ -6,7 +6,6 @@ import { reapPolicySpecSchema, reapPolicyStatusSchema } from '../../../src/api/s
 import type { Schema } from '../../../src/api/schema-helpers.js';
 import type {
   Condition,
-  DefaultedReapPolicySpec,
   OwnerStatus,
   ReapNodeReportSpec,
   ReapNodeReportStatus,
@@ -17,6 +16,7 @@ import type {
 } from '../../../src/api/types.js';
 import { compileValidator } from '../../../src/api/validate-schema.js';
 import { emptyCounts } from '../../../src/core/report.js';
+import { DEFAULTED_SPEC } from '../../support/builders.js';
 import type { ReapReport } from '../../../src/core/report-types.js';
 
 const problems = (schema: Schema, value: unknown) => compileValidator(schema)(value, 'x').problems;
@@ -67,30 +67,7 @@ test('a ReapPolicySpec with every field', () => {
 
 test('the defaulted spec of an empty one has exactly the DefaultedReapPolicySpec fields', () => {
   const { value } = compileValidator(reapPolicySpecSchema)({}, 'spec');
-  const expected: DefaultedReapPolicySpec = {
-    mode: 'Reap',
-    owners: [
-      { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: 'uid' },
-      { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox', namespaces: [], key: 'uid' },
-    ],
-    match: [{ label: 'reaper.dev/owner-uid' }],
-    resources: {
-      containers: { enabled: true, running: 'Stop', stopTimeoutSeconds: 10 },
-      networks: { enabled: true },
-      volumes: { enabled: true },
-      ipLeases: { enabled: false, cniDir: '/var/lib/cni/networks', networks: [] },
-    },
-    timing: { minAge: '5m', gracePeriod: '1m', interval: '5m' },
-    limits: {
-      maxDeletionsPerSweep: 500,
-      maxOrphanPercent: 50,
-      minOwnersToBlock: 10,
-      massDeletionWindow: '10s',
-      concurrency: 8,
-    },
-    teardown: 'Sweep',
-  };
-  expect(value).toEqual(expected);
+  expect(value).toEqual(DEFAULTED_SPEC);
 });
 
 test('a ReapPolicyStatus with every field', () => {

@@ -3,7 +3,7 @@ import type { ManagingPolicy } from '../../../controllers/policy-registry.js';
 import type { RuntimeSnapshot } from '../../../src/core/model.js';
 import type { Policy } from '../../../src/core/policy.js';
 import { silentLogger } from '../../../src/observe/logger.js';
-import { container, network, policy, snapshot } from '../core/fixtures.js';
+import { container, network, policy, snapshot } from '../../support/builders.js';
 
 // The fixture policy keys Topologies by .spec.labId: an owner object with labId A has key A.
 const lab = (labId: string) => ({

@@ -6,7 +6,8 @@ import { PolicyRegistry } from '../../../controllers/policy-registry.js';
 import type { OwnerCounts, ReapNodeReport, ReapPolicy } from '../../../src/api/types.js';
 import type { ObjectRef } from '../../../src/kube/status-apply.js';
 import { silentLogger } from '../../../src/observe/logger.js';
-import { report } from './reports.js';
+import { DEFAULTED_SPEC } from '../../support/builders.js';
+import { report } from '../../support/reports.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const MIN = 60_000;
@@ -25,18 +26,9 @@ const policyObject = (spec: Record<string, unknown> = {}): ReapPolicy => ({
   kind: 'ReapPolicy',
   metadata: { name: 'labs', generation: 1, uid: 'p-uid' },
   spec: {
-    mode: 'Reap',
+    ...DEFAULTED_SPEC,
     owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: ['labs'], key: 'uid' }],
-    match: [{ label: 'reaper.dev/owner-uid' }],
-    resources: {
-      containers: { enabled: true, running: 'Stop', stopTimeoutSeconds: 10 },
-      networks: { enabled: true },
-      volumes: { enabled: true },
-      ipLeases: { enabled: false, cniDir: '/var/lib/cni/networks', networks: [] },
-    },
     timing: { minAge: '0s', gracePeriod: '0s', interval: '5m' },
-    limits: { maxDeletionsPerSweep: 500, maxOrphanPercent: 50, concurrency: 8 },
-    teardown: 'Sweep',
     ...spec,
   } as ReapPolicy['spec'],
 });

@@ -4,7 +4,7 @@ import type { OwnerKind } from '../../../src/core/policy.js';
 import { ownersBesides } from '../../../src/core/teardown.js';
 import type { DynamicInformerSet } from '../../../src/kube/informer-set.js';
 import type { InformerState, InformerTarget } from '../../../src/kube/informer.js';
-import { policy } from '../core/fixtures.js';
+import { policy } from '../../support/builders.js';
 
 interface FakeInformer {
   state: InformerState;

@@ -2,8 +2,8 @@ import { NodeReporter } from '../../../controllers/node-reporter.js';
 import type { SweepFacts } from '../../../src/status/policy-status.js';
 import type { ReapNodeReport, ReapNodeReportStatus } from '../../../src/api/types.js';
 import { silentLogger } from '../../../src/observe/logger.js';
-import { container, policy, snapshot } from '../core/fixtures.js';
-import { report } from './reports.js';
+import { container, policy, snapshot } from '../../support/builders.js';
+import { report } from '../../support/reports.js';
 
 const HEARTBEAT_MS = 300_000;
 const T0 = Date.parse('2026-11-25T10:00:00Z');

@@ -26,7 +26,7 @@ import {
   topology,
   TOPOLOGY,
 } from '../../support/reconciler-fakes.js';
-import { container, NOW } from '../core/fixtures.js';
+import { container, NOW } from '../../support/builders.js';
 
 const RESYNC_MS = 300_000;
 const KEY_A = ownerQueueKey(TOPOLOGY.apiVersion, TOPOLOGY.kind, 'labs', 't-A');

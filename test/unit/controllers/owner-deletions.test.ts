@@ -1,6 +1,6 @@
 import { DELETION_RETENTION_MS, OwnerDeletionLog } from '../../../controllers/owner-deletions.js';
 import { findDeletionWaves } from '../../../src/core/deletion-wave.js';
-import { policy } from '../core/fixtures.js';
+import { policy } from '../../support/builders.js';
 
 // The fixture policy keys Topologies by .spec.labId: an owner object with labId A has key A.
 const lab = (labId: string | undefined) => ({

@@ -25,7 +25,7 @@ import {
   topology,
   TOPOLOGY,
 } from '../../support/reconciler-fakes.js';
-import { container, MINUTE, NOW } from '../core/fixtures.js';
+import { container, MINUTE, NOW } from '../../support/builders.js';
 
 const INTERVAL_MS = 5 * MINUTE;
 

@@ -3,7 +3,7 @@ import { RuntimeRefresh } from '../../../controllers/runtime-refresh.js';
 import type { Policy } from '../../../src/core/policy.js';
 import type { InformerTarget } from '../../../src/kube/informer.js';
 import { silentLogger } from '../../../src/observe/logger.js';
-import { policy } from '../core/fixtures.js';
+import { policy } from '../../support/builders.js';
 
 const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology' };
 const LAB = { apiVersion: 'example.com/v1', kind: 'Lab' };

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { RuntimeView } from '../../../controllers/runtime-view.js';
 import type { RuntimeSnapshot } from '../../../src/core/model.js';
-import { NOW, container, policy, snapshot } from '../core/fixtures.js';
+import { NOW, container, policy, snapshot } from '../../support/builders.js';
 import { DockerEngine } from '../../../src/runtime/docker-engine.js';
 
 // Leases off: their store is a host path; containers, networks and volumes come from the engine below.

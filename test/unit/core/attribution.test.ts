@@ -9,7 +9,7 @@ import {
   ownerKeyOf,
 } from '../../../src/core/attribution.js';
 import type { MatchRule, OwnerKeyRule, OwnerKind } from '../../../src/core/policy.js';
-import { container, lease, nameRule, network, policy, volume } from './fixtures.js';
+import { container, lease, nameRule, network, policy, volume } from '../../support/builders.js';
 
 const labelRule: MatchRule = { type: 'label', label: 'reaper.dev/owner-uid' };
 const labRule = nameRule('^lab_t_(?<key>[0-9a-f]{8})_', 8);

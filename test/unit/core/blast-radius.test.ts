@@ -1,7 +1,7 @@
 import type { GuardInput } from '../../../src/core/blast-radius.js';
 import { approvalIdFor, blastRadiusBlock } from '../../../src/core/blast-radius.js';
 import type { DeletionWave } from '../../../src/core/deletion-wave.js';
-import { policy } from './fixtures.js';
+import { policy } from '../../support/builders.js';
 
 describe('approvalIdFor', () => {
   test('depends on the set, not the order', () => {

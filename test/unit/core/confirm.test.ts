@@ -1,7 +1,7 @@
 import { confirmOrphans } from '../../../src/core/confirm.js';
 import { resourceKey } from '../../../src/core/model.js';
 import { planReap } from '../../../src/core/planner.js';
-import { MINUTE, NOW, container, lease, owners, policy, snapshot, volume } from './fixtures.js';
+import { MINUTE, NOW, container, lease, owners, policy, snapshot, volume } from '../../support/builders.js';
 
 const p = policy({ limits: { maxOrphanPercent: 100 } });
 const resources = [container('c1', 'X'), lease('10.0.0.2', 'c1'), container('c2', 'Y'), volume('v1', 'X')];

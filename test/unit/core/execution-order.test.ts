@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { sortForExecution } from '../../../src/core/execution-order.js';
 import type { RuntimeResource } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
-import { MINUTE, NOW, container, lease, network, volume } from './fixtures.js';
+import { MINUTE, NOW, container, lease, network, volume } from '../../support/builders.js';
 
 test('kinds in execution order, oldest first, ties by id, unknown times last', () => {
   const sorted = sortForExecution([

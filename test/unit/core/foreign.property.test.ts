@@ -23,7 +23,8 @@ import { resourceKey } from '../../../src/core/model.js';
 import { rivalsAmong } from '../../../src/core/owner-scope.js';
 import { planReap } from '../../../src/core/planner.js';
 import type { MatchRule, OwnerKeyRule, Policy } from '../../../src/core/policy.js';
-import { MINUTE, NOW, nameRule, owners, policy, snapshot } from './fixtures.js';
+import { runtimeResource, runtimeResources } from '../../support/arbitraries.js';
+import { MINUTE, NOW, nameRule, owners, policy, snapshot } from '../../support/builders.js';
 
 /** Name rules whose source means the same to RE2 and to JavaScript's RegExp. */
 const NAME_PATTERNS = [
@@ -275,40 +276,22 @@ const createdAt = fc.integer({ min: 0, max: 120 * MINUTE }).map((age) => NOW - a
 const containerIds = ['c0', 'c1', 'c2', 'c3'];
 const hex = fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 4, maxLength: 8 });
 
-const resource: fc.Arbitrary<RuntimeResource> = fc.oneof(
-  fc
-    .record({
-      id: fc.oneof(fc.constantFrom(...containerIds), hex),
-      name,
-      labels,
-      createdAt,
-    })
-    .map((r): RuntimeResource => ({ kind: 'container', ...r, state: 'exited', networks: [] })),
-  fc
-    .record({ id: hex, name, labels, createdAt })
-    .map((r): RuntimeResource => ({ kind: 'network', ...r, driver: 'bridge', containerIds: [] })),
-  fc
-    .record({ name, labels, createdAt })
-    .map((r): RuntimeResource => ({ kind: 'volume', ...r, id: r.name, driver: 'local' })),
-  fc
-    .record({
+const resources = runtimeResources(
+  runtimeResource({
+    ids: { container: fc.oneof(fc.constantFrom(...containerIds), hex), network: hex },
+    // A volume's id is its name, as Docker's are.
+    volumeId: name,
+    name,
+    labels,
+    createdAt,
+    lease: {
       ip: fc.ipV4(),
       network: fc.constantFrom('labnet', 'othernet'),
       containerId: fc.constantFrom(...containerIds, 'gone0', 'gone1'),
-      createdAt,
-    })
-    .map((r): RuntimeResource => ({
-      kind: 'ipLease',
-      id: `${r.network}/${r.ip}`,
-      name: r.ip,
-      labels: {},
-      createdAt: r.createdAt,
-      network: r.network,
-      ip: r.ip,
-      containerId: r.containerId,
-    })),
+    },
+  }),
+  30,
 );
-const resources = fc.uniqueArray(resource, { selector: resourceKey, maxLength: 30 });
 const liveKeys = fc.subarray(LIVE);
 const runs = { numRuns: 500 };
 /** Generous: the machine is shared, and a property's runs take a second or two when it is idle. */

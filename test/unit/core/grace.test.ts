@@ -1,6 +1,6 @@
 import { firstSeenOrphaned, graceElapsed } from '../../../src/core/grace.js';
 import type { GraceState } from '../../../src/core/model.js';
-import { MINUTE, NOW } from './fixtures.js';
+import { MINUTE, NOW } from '../../support/builders.js';
 
 describe('firstSeenOrphaned', () => {
   test.each<[string, GraceState, number]>([

@@ -1,6 +1,6 @@
 import { resourceKey, withoutRemoved } from '../../../src/core/model.js';
 import type { ItemOutcome } from '../../../src/core/outcome.js';
-import { container, snapshot } from './fixtures.js';
+import { container, snapshot } from '../../support/builders.js';
 
 test('resource keys join kind and id', () => {
   expect(resourceKey({ kind: 'network', id: 'abc' })).toBe('network:abc');

@@ -3,7 +3,7 @@
 // keyPrefixLength characters are judged the way LiveKeyIndex compares them.
 import { ownerKeyShapes } from '../../../src/core/owner-key-shape.js';
 import type { MatchRule, OwnerKeyRule, OwnerKind } from '../../../src/core/policy.js';
-import { nameRule } from './fixtures.js';
+import { nameRule } from '../../support/builders.js';
 
 const labelRule: MatchRule = { type: 'label', label: 'reaper.dev/owner-uid' };
 const prefix = (length: number) => nameRule('(?<key>.+)', length);

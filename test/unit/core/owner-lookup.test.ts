@@ -2,7 +2,7 @@ import type { PlannedItem } from '../../../src/core/model.js';
 import type { OwnerLookup } from '../../../src/core/owner-lookup.js';
 import { ownerLookups } from '../../../src/core/owner-lookup.js';
 import type { OwnerKind } from '../../../src/core/policy.js';
-import { container, lease, nameRule, policy } from './fixtures.js';
+import { container, lease, nameRule, policy } from '../../support/builders.js';
 
 const TOPOLOGY: OwnerKind = {
   apiVersion: 'reaper.dev/v1alpha1',

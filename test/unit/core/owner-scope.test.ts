@@ -6,7 +6,7 @@ import type { Labels } from '../../../src/core/model.js';
 import { groupKindOf, outOfScopeReason, ownerContractLabels, rivalsAmong } from '../../../src/core/owner-scope.js';
 import type { MatchRule, OwnerKeyRule, OwnerKind, Rival } from '../../../src/core/policy.js';
 import { planReap } from '../../../src/core/planner.js';
-import { NOW, container, nameRule, owners, policy, snapshot } from './fixtures.js';
+import { NOW, container, nameRule, owners, policy, snapshot } from '../../support/builders.js';
 
 const UID = '1b2c3d4e-0000-4111-8222-333344445555';
 const uidLabel: MatchRule = { type: 'label', label: 'reaper.dev/owner-uid' };

@@ -8,10 +8,16 @@ import { resourceKey } from '../../../src/core/model.js';
 import type { Plan, PlanOptions } from '../../../src/core/planner.js';
 import { ORPHAN_DECISIONS, planReap } from '../../../src/core/planner.js';
 import { outOfScopeReason } from '../../../src/core/owner-scope.js';
-import type { MatchRule, Policy, Rival } from '../../../src/core/policy.js';
+import type { Policy } from '../../../src/core/policy.js';
 import { protectionOf } from '../../../src/core/protection.js';
 import { buildReport } from '../../../src/core/report.js';
-import { MINUTE, NOW, nameRule, owners, ownedBy, policy, rivalOf, snapshot } from './fixtures.js';
+import {
+  policies as policyArbitrary,
+  ownershipLabels,
+  runtimeResource,
+  runtimeResources,
+} from '../../support/arbitraries.js';
+import { MINUTE, NOW, owners, ownedBy, policy, snapshot } from '../../support/builders.js';
 
 const ownerKeys = ['A', 'B', 'C', 'dead', 'deadbeef-0000', '0badf00d-1111', 'deadbeef'];
 /** Keys no live owner ever has: their resources are orphans. */
@@ -27,29 +33,18 @@ const ownerLabel = fc.oneof(
   { arbitrary: fc.string(), weight: 1 },
   { arbitrary: fc.string({ minLength: 250, maxLength: 400 }), weight: 1 },
 );
-const labels = fc
-  .record(
-    {
-      owner: ownerLabel,
-      keep: fc.constantFrom('true', 'false', ''),
-      kind: fc.oneof(
-        { arbitrary: fc.constant('Topology.reaper.dev'), weight: 6 },
-        { arbitrary: fc.constantFrom('Sandbox.reaper.dev', 'Topology', 'topology.reaper.dev', ''), weight: 1 },
-      ),
-      namespace: fc.constantFrom('labs', 'labs', 'other', ''),
-      other: fc.dictionary(fc.oneof(fc.constantFrom('app', 'reaper.dev/owner-name'), fc.string()), fc.string(), {
-        maxKeys: 2,
-      }),
-    },
-    { requiredKeys: ['other'] },
-  )
-  .map(({ owner, keep, kind, namespace, other }) => ({
-    ...other,
-    ...(owner !== undefined ? { 'reaper.dev/owner-uid': owner } : {}),
-    ...(keep !== undefined ? { 'reaper.dev/keep': keep } : {}),
-    ...(kind !== undefined ? { 'reaper.dev/owner-kind': kind } : {}),
-    ...(namespace !== undefined ? { 'reaper.dev/owner-namespace': namespace } : {}),
-  }));
+const labels = ownershipLabels({
+  owner: ownerLabel,
+  keep: fc.constantFrom('true', 'false', ''),
+  kind: fc.oneof(
+    { arbitrary: fc.constant('Topology.reaper.dev'), weight: 6 },
+    { arbitrary: fc.constantFrom('Sandbox.reaper.dev', 'Topology', 'topology.reaper.dev', ''), weight: 1 },
+  ),
+  namespace: fc.constantFrom('labs', 'labs', 'other', ''),
+  other: fc.dictionary(fc.oneof(fc.constantFrom('app', 'reaper.dev/owner-name'), fc.string()), fc.string(), {
+    maxKeys: 2,
+  }),
+});
 const name = fc.oneof(
   fc.string(),
   fc.constantFrom('lab_t_deadbeef_r1', 'lab_t_0badf00d_x', 'lab_t_zzzzzzzz_', 'lab_t_dead0000_', 'lab_t_deadf00d_y'),
@@ -61,94 +56,41 @@ const createdAt = fc.oneof(
   { arbitrary: fc.integer({ min: -2 * MINUTE, max: 10 * MINUTE }).map((age) => NOW - age), weight: 4 },
   { arbitrary: fc.constant(Number.NaN), weight: 1 },
 );
-const base = { name, labels, createdAt };
-
-const resource: fc.Arbitrary<RuntimeResource> = fc.oneof(
-  {
-    arbitrary: fc
-      .record({ id: fc.oneof(fc.constantFrom(...containerIds), hex), ...base })
-      .map((r): RuntimeResource => ({ kind: 'container', ...r, state: 'exited', networks: [] })),
-    weight: 2,
-  },
-  {
-    arbitrary: fc
-      .record({ id: hex, ...base })
-      .map((r): RuntimeResource => ({ kind: 'network', ...r, driver: 'bridge', containerIds: [] })),
-    weight: 1,
-  },
-  {
-    arbitrary: fc
-      .record({ id: hex, ...base })
-      .map((r): RuntimeResource => ({ kind: 'volume', ...r, name: r.id, driver: 'local' })),
-    weight: 1,
-  },
-  {
-    arbitrary: fc
-      .record({
-        ip: fc.oneof(
-          { arbitrary: fc.ipV4(), weight: 6 },
-          { arbitrary: fc.ipV6(), weight: 2 },
-          { arbitrary: fc.constantFrom('lock', 'last_reserved_ip.0'), weight: 1 },
-        ),
-        network: fc.constantFrom('labnet', 'labnet', 'othernet'),
-        containerId: fc.oneof(
-          { arbitrary: fc.constantFrom(...containerIds), weight: 4 },
-          { arbitrary: hex, weight: 1 },
-        ),
-        createdAt,
-      })
-      .map((r): RuntimeResource => ({
-        kind: 'ipLease',
-        id: `${r.network}/${r.ip}`,
-        name: r.ip,
-        labels: {},
-        createdAt: r.createdAt,
-        network: r.network,
-        ip: r.ip,
-        containerId: r.containerId,
-      })),
-    weight: 2,
-  },
+const resources = runtimeResources(
+  runtimeResource({
+    ids: { container: fc.oneof(fc.constantFrom(...containerIds), hex), network: hex },
+    volumeId: hex,
+    name,
+    labels,
+    createdAt,
+    lease: {
+      ip: fc.oneof(
+        { arbitrary: fc.ipV4(), weight: 6 },
+        { arbitrary: fc.ipV6(), weight: 2 },
+        { arbitrary: fc.constantFrom('lock', 'last_reserved_ip.0'), weight: 1 },
+      ),
+      network: fc.constantFrom('labnet', 'labnet', 'othernet'),
+      containerId: fc.oneof({ arbitrary: fc.constantFrom(...containerIds), weight: 4 }, { arbitrary: hex, weight: 1 }),
+    },
+    weights: { container: 2, network: 1, volume: 1, ipLease: 2 },
+  }),
+  40,
 );
-
-const resources = fc.uniqueArray(resource, { selector: (r) => resourceKey(r), maxLength: 40 });
 const live = fc.subarray(ownerKeys);
-const policies = fc
-  .record({
-    minAge: fc.oneof(fc.constant(0), fc.constant(5 * MINUTE), fc.integer({ min: 0, max: 60 * MINUTE })),
-    grace: fc.oneof(fc.constant(0), fc.constant(MINUTE), fc.integer({ min: 0, max: 10 * MINUTE })),
-    percent: fc.oneof(fc.constant(100), fc.integer({ min: 0, max: 100 })),
-    max: fc.oneof(fc.constant(500), fc.integer({ min: 0, max: 6 })),
-    byName: fc.boolean(),
-    prefix: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
-    disabled: fc.subarray(['containers', 'networks', 'volumes', 'ipLeases'] as const, { maxLength: 2 }),
-    namespaces: fc.constantFrom([], [], [], ['labs']),
-    minOwners: fc.constantFrom(1, 2, 10),
-    rival: fc.constantFrom('none', 'none', 'none', 'none', 'Sandbox', 'Topology'),
-  })
-  .map((p) => {
-    const defaults = policy();
-    const match: MatchRule[] = p.byName
-      ? [nameRule('^lab_t_(?<key>[0-9a-z]{8})_', p.prefix), { type: 'label', label: 'reaper.dev/owner-uid' }]
-      : [{ type: 'label', label: 'reaper.dev/owner-uid' }];
-    // A policy of other owners with the same rules: what it reads differently is neither's to reap.
-    const rivals: Rival[] =
-      p.rival === 'none' ? [] : [rivalOf(p.rival, p.rival === 'Topology' ? ['other'] : [], match)];
-    const kinds = Object.fromEntries(
-      (['containers', 'networks', 'volumes', 'ipLeases'] as const).map((k) => [
-        k,
-        { ...defaults.resources[k], enabled: !p.disabled.includes(k) },
-      ]),
-    ) as unknown as Policy['resources'];
-    return policy({
-      owners: defaults.owners.map((o) => ({ ...o, namespaces: p.namespaces })),
-      match,
-      rivals,
-      resources: kinds,
-      timing: { minAgeMs: p.minAge, gracePeriodMs: p.grace },
-      limits: { maxOrphanPercent: p.percent, minOwnersToBlock: p.minOwners, maxDeletionsPerSweep: p.max },
-    });
-  });
+// A rival of the same kind sees namespace "other" only: what it reads differently is neither's to reap.
+const policies = policyArbitrary({
+  minAge: fc.oneof(fc.constant(0), fc.constant(5 * MINUTE), fc.integer({ min: 0, max: 60 * MINUTE })),
+  grace: fc.oneof(fc.constant(0), fc.constant(MINUTE), fc.integer({ min: 0, max: 10 * MINUTE })),
+  percent: fc.oneof(fc.constant(100), fc.integer({ min: 0, max: 100 })),
+  max: fc.oneof(fc.constant(500), fc.integer({ min: 0, max: 6 })),
+  byName: fc.boolean(),
+  prefix: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+  disabled: fc.subarray(['containers', 'networks', 'volumes', 'ipLeases'] as const, { maxLength: 2 }),
+  namespaces: fc.constantFrom([], [], [], ['labs']),
+  minOwners: fc.constantFrom(1, 2, 10),
+  rival: fc.constantFrom('none', 'none', 'none', 'none', 'Sandbox', 'Topology'),
+  rivalNamespace: 'other',
+});
 const graceTime = fc.oneof(
   { arbitrary: fc.integer({ min: NOW - 60 * MINUTE, max: NOW - 10 * MINUTE }), weight: 10 },
   { arbitrary: fc.integer({ min: NOW - 10 * MINUTE, max: NOW + 5 * MINUTE }), weight: 4 },

@@ -9,111 +9,56 @@ import type { GraceState, RuntimeResource } from '../../../src/core/model.js';
 import { DECISIONS, resourceKey } from '../../../src/core/model.js';
 import type { PlanOptions } from '../../../src/core/planner.js';
 import { planReap } from '../../../src/core/planner.js';
-import type { MatchRule, Policy, Rival } from '../../../src/core/policy.js';
-import { MINUTE, NOW, nameRule, owners, ownedBy, policy, rivalOf, snapshot } from './fixtures.js';
+import { policies as policyArbitrary, ownershipLabels, runtimeResource } from '../../support/arbitraries.js';
+import { MINUTE, NOW, owners, ownedBy, policy, snapshot } from '../../support/builders.js';
 import { referencePlanReap } from './reference-planner.js';
 
 const keys = ['A', 'B', 'C', 'gone1', 'gone2', 'deadbeef', 'dead'];
 const ids = ['c1', 'c2', 'c3', 'c4', 'x', '0123456789ab'];
-const labels = fc
-  .record(
-    {
-      owner: fc.constantFrom(...keys, '', 'a\nb'),
-      keep: fc.constantFrom('true', 'false'),
-      // Mostly the fixture policy's own kind; sometimes another, or the kind without its group.
-      kind: fc.constantFrom('Topology.reaper.dev', 'Topology.reaper.dev', 'Sandbox.reaper.dev', 'Topology'),
-      namespace: fc.constantFrom('labs', 'labs', 'other'),
-    },
-    { requiredKeys: [] },
-  )
-  .map(({ owner, keep, kind, namespace }) => ({
-    ...(owner !== undefined ? { 'reaper.dev/owner-uid': owner } : {}),
-    ...(keep !== undefined ? { 'reaper.dev/keep': keep } : {}),
-    ...(kind !== undefined ? { 'reaper.dev/owner-kind': kind } : {}),
-    ...(namespace !== undefined ? { 'reaper.dev/owner-namespace': namespace } : {}),
-  }));
+const labels = ownershipLabels({
+  owner: fc.constantFrom(...keys, '', 'a\nb'),
+  keep: fc.constantFrom('true', 'false'),
+  // Mostly the fixture policy's own kind; sometimes another, or the kind without its group.
+  kind: fc.constantFrom('Topology.reaper.dev', 'Topology.reaper.dev', 'Sandbox.reaper.dev', 'Topology'),
+  namespace: fc.constantFrom('labs', 'labs', 'other'),
+});
 // Few distinct times, so that ties are the rule, plus unknown and future ones.
 const createdAt = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 4 }).map((n) => NOW - n * 20 * MINUTE), weight: 8 },
   { arbitrary: fc.constantFrom(Number.NaN, NOW + MINUTE, NOW - 0.5), weight: 1 },
 );
 const name = fc.constantFrom('lab_t_deadbeef_1', 'lab_t_0badf00d_2', 'bridge', 'n1', 'c-x');
-const common = { id: fc.constantFrom(...ids), name, labels, createdAt };
+const id = fc.constantFrom(...ids);
+// Not unique: containers may share an id.
+const resource = runtimeResource({
+  ids: { container: id, network: id },
+  volumeId: id,
+  volumeName: name,
+  name,
+  labels,
+  createdAt,
+  lease: {
+    containerId: fc.constantFrom(...ids, 'missing'),
+    network: fc.constantFrom('labnet', 'othernet'),
+    ip: fc.oneof(fc.ipV4(), fc.constant('lock')),
+  },
+  weights: { container: 3, network: 1, volume: 1, ipLease: 3 },
+});
 
-const resource: fc.Arbitrary<RuntimeResource> = fc.oneof(
-  {
-    arbitrary: fc
-      .record(common)
-      .map((r): RuntimeResource => ({ kind: 'container', ...r, state: 'exited', networks: [] })),
-    weight: 3,
-  },
-  {
-    arbitrary: fc
-      .record(common)
-      .map((r): RuntimeResource => ({ kind: 'network', ...r, driver: 'bridge', containerIds: [] })),
-    weight: 1,
-  },
-  {
-    arbitrary: fc.record(common).map((r): RuntimeResource => ({ kind: 'volume', ...r, driver: 'local' })),
-    weight: 1,
-  },
-  {
-    arbitrary: fc
-      .record({
-        containerId: fc.constantFrom(...ids, 'missing'),
-        network: fc.constantFrom('labnet', 'othernet'),
-        ip: fc.oneof(fc.ipV4(), fc.constant('lock')),
-        createdAt,
-      })
-      .map((r): RuntimeResource => ({
-        kind: 'ipLease',
-        id: `${r.network}/${r.ip}`,
-        name: r.ip,
-        labels: {},
-        createdAt: r.createdAt,
-        network: r.network,
-        ip: r.ip,
-        containerId: r.containerId,
-      })),
-    weight: 3,
-  },
-);
-
-const policies = fc
-  .record({
-    minAge: fc.constantFrom(0, 5 * MINUTE, 30 * MINUTE),
-    grace: fc.constantFrom(0, MINUTE, 10 * MINUTE),
-    percent: fc.constantFrom(100, 100, 50, 10),
-    minOwners: fc.constantFrom(1, 2, 10),
-    max: fc.oneof(fc.constant(1000), fc.integer({ min: 0, max: 5 })),
-    byName: fc.boolean(),
-    disabled: fc.subarray(['containers', 'networks', 'volumes', 'ipLeases'] as const, { maxLength: 1 }),
-    namespaces: fc.constantFrom([], [], ['labs']),
-    rival: fc.constantFrom('none', 'none', 'Sandbox', 'Topology'),
-  })
-  .map((p): Policy => {
-    const defaults = policy();
-    const match: MatchRule[] = p.byName
-      ? [nameRule('^lab_t_(?<key>[0-9a-z]{8})_', 4), { type: 'label', label: 'reaper.dev/owner-uid' }]
-      : [{ type: 'label', label: 'reaper.dev/owner-uid' }];
-    // Another policy with the same match rules: of other owners (contests what it reads differently),
-    // or of the same kind in one namespace only (reads alike where the namespace is stated).
-    const rivals: Rival[] = p.rival === 'none' ? [] : [rivalOf(p.rival, p.rival === 'Topology' ? ['labs'] : [], match)];
-    const resources = Object.fromEntries(
-      (['containers', 'networks', 'volumes', 'ipLeases'] as const).map((kind) => [
-        kind,
-        { ...defaults.resources[kind], enabled: !p.disabled.includes(kind) },
-      ]),
-    ) as unknown as Policy['resources'];
-    return policy({
-      owners: defaults.owners.map((o) => ({ ...o, namespaces: p.namespaces })),
-      match,
-      rivals,
-      resources,
-      timing: { minAgeMs: p.minAge, gracePeriodMs: p.grace },
-      limits: { maxOrphanPercent: p.percent, minOwnersToBlock: p.minOwners, maxDeletionsPerSweep: p.max },
-    });
-  });
+// A rival of the same kind in one namespace only reads alike where the namespace is stated.
+const policies = policyArbitrary({
+  minAge: fc.constantFrom(0, 5 * MINUTE, 30 * MINUTE),
+  grace: fc.constantFrom(0, MINUTE, 10 * MINUTE),
+  percent: fc.constantFrom(100, 100, 50, 10),
+  minOwners: fc.constantFrom(1, 2, 10),
+  max: fc.oneof(fc.constant(1000), fc.integer({ min: 0, max: 5 })),
+  byName: fc.boolean(),
+  prefix: fc.constant(4),
+  disabled: fc.subarray(['containers', 'networks', 'volumes', 'ipLeases'] as const, { maxLength: 1 }),
+  namespaces: fc.constantFrom([], [], ['labs']),
+  rival: fc.constantFrom('none', 'none', 'Sandbox', 'Topology'),
+  rivalNamespace: 'labs',
+});
 
 const inputs = fc.array(resource, { maxLength: 40 }).chain((resources) =>
   fc.record({

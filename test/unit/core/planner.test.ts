@@ -14,7 +14,7 @@ import {
   policy,
   snapshot,
   volume,
-} from './fixtures.js';
+} from '../../support/builders.js';
 
 interface Case {
   name: string;

@@ -1,6 +1,6 @@
 import type { RuntimeResource } from '../../../src/core/model.js';
 import { protectionOf } from '../../../src/core/protection.js';
-import { container, lease, network, policy, volume } from './fixtures.js';
+import { container, lease, network, policy, volume } from '../../support/builders.js';
 
 const selfId = '0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
 

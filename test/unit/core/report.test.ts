@@ -6,7 +6,7 @@ import { planReap } from '../../../src/core/planner.js';
 import type { ReportInput } from '../../../src/core/report.js';
 import { buildReport, capText, newSweepId } from '../../../src/core/report.js';
 import { REPORT_ERROR_CAP, REPORT_ITEM_CAP, REPORT_TEXT_CAP } from '../../../src/core/report-types.js';
-import { MINUTE, NOW, container, network, owners, ownedBy, policy, snapshot } from './fixtures.js';
+import { MINUTE, NOW, container, network, owners, ownedBy, policy, snapshot } from '../../support/builders.js';
 
 const reapNow = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { maxOrphanPercent: 100 } });
 /** minAge 5m, no grace, no blast-radius guard. */

@@ -2,7 +2,7 @@ import type { RuntimeResource } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
 import type { ReviewedItem } from '../../../src/core/review.js';
 import { planFromReview } from '../../../src/core/review.js';
-import { MINUTE, NOW, container, lease, network, snapshot } from './fixtures.js';
+import { MINUTE, NOW, container, lease, network, snapshot } from '../../support/builders.js';
 
 const REASON = 'owner key A not live for 5m';
 

@@ -3,7 +3,18 @@ import { resourceKey } from '../../../src/core/model.js';
 import { planReap } from '../../../src/core/planner.js';
 import type { Policy } from '../../../src/core/policy.js';
 import { ownersBesides, snapshotOfOwner, teardownPolicy } from '../../../src/core/teardown.js';
-import { NOW, container, lease, nameRule, network, owners, ownedBy, policy, snapshot, volume } from './fixtures.js';
+import {
+  NOW,
+  container,
+  lease,
+  nameRule,
+  network,
+  owners,
+  ownedBy,
+  policy,
+  snapshot,
+  volume,
+} from '../../support/builders.js';
 
 /** The teardown of `ownerKey` as the owner controller plans it: scoped snapshot, every other owner live. */
 function tearDown(host: RuntimeSnapshot, live: LiveOwners, p: Policy, ownerKey: string): string[] {

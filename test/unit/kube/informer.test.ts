@@ -1,14 +1,13 @@
 // The informer's own logic (state, restart after errors, the dead-watch guard) against a tiny local
 // HTTP server that speaks just enough of the API; the real API server is in test/integration/kube.
-import * as k8s from '@kubernetes/client-node';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type * as k8s from '@kubernetes/client-node';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ResilientInformer } from '../../../src/kube/informer.js';
 import { ManualTimers, settle } from './manual-timers.js';
+import { eventually } from '../../support/eventually.js';
+import { LocalServer, kubeConfigFor } from '../../support/local-server.js';
 
-class TinyApiServer {
-  readonly server: Server;
+class TinyApiServer extends LocalServer {
   watches: ServerResponse[] = [];
   /** Watch requests held without an answer, as by a server that stopped answering. */
   held: ServerResponse[] = [];
@@ -17,26 +16,15 @@ class TinyApiServer {
   lists = 0;
   items: k8s.V1ConfigMap[] = [{ metadata: { name: 'a', namespace: 'ns', resourceVersion: '1' } }];
 
-  constructor() {
-    this.server = createServer((req, res) => this.handle(req, res));
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    for (const watch of [...this.watches, ...this.held]) watch.destroy();
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+  protected override openResponses(): readonly ServerResponse[] {
+    return [...this.watches, ...this.held];
   }
 
   send(type: string, object: k8s.V1ConfigMap): void {
     for (const watch of this.watches) if (!watch.writableEnded) watch.write(`${JSON.stringify({ type, object })}\n`);
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  protected override handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     res.setHeader('Content-Type', 'application/json');
     if (url.pathname === '/api/v1') {
@@ -74,14 +62,7 @@ describe('ResilientInformer (local server)', () => {
 
   beforeEach(async () => {
     api = new TinyApiServer();
-    const server = await api.listen();
-    kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'tiny', server, skipTLSVerify: true }],
-      users: [{ name: 'nobody' }],
-      contexts: [{ name: 'tiny', cluster: 'tiny', user: 'nobody' }],
-      currentContext: 'tiny',
-    });
+    kc = kubeConfigFor(await api.listen());
   });
 
   afterEach(async () => {
@@ -110,18 +91,18 @@ describe('ResilientInformer (local server)', () => {
     expect(cms.list().map((o) => o.metadata?.name)).toEqual(['a']);
 
     api.send('ADDED', { metadata: { name: 'b', namespace: 'ns', resourceVersion: '2' } });
-    await until(() => cms.get('b', 'ns'));
+    await eventually('b in the cache', () => cms.get('b', 'ns'), 4_000);
 
     // The server promised to end the watch after 60s; 90s later it is taken for dead.
     await timers.advance(89_000);
     expect(cms.healthy).toBe(true);
     await timers.advance(1_000);
-    await until(() => !cms.healthy);
+    await eventually('the informer to turn unhealthy', () => !cms.healthy, 4_000);
     expect(cms.state()).toMatchObject({ synced: true, healthy: false });
     expect(cms.list()).toHaveLength(2);
 
     await timers.advance(1_000);
-    await until(() => cms.healthy);
+    await eventually('the informer to be healthy', () => cms.healthy, 4_000);
     expect(api.watches).toHaveLength(2);
     // Resumed from the last resourceVersion: no second list.
     expect(api.lists).toBe(1);
@@ -134,18 +115,18 @@ describe('ResilientInformer (local server)', () => {
     // Events and bookmarks alike show the watch is alive.
     await timers.advance(15_000);
     api.send('BOOKMARK', { metadata: { resourceVersion: '5' } });
-    await until(() => resourceVersionOf(cms) === '5');
+    await eventually('resource version 5', () => resourceVersionOf(cms) === '5', 4_000);
     await timers.advance(15_000);
     api.send('ADDED', { metadata: { name: 'c', namespace: 'ns', resourceVersion: '6' } });
-    await until(() => cms.get('c', 'ns'));
+    await eventually('c in the cache', () => cms.get('c', 'ns'), 4_000);
     await timers.advance(19_000);
     expect(cms.healthy).toBe(true);
 
     await timers.advance(1_000);
-    await until(() => !cms.healthy);
+    await eventually('the informer to turn unhealthy', () => !cms.healthy, 4_000);
     expect(cms.state().lastError).toMatch(/sent nothing, not even a bookmark/);
     await timers.advance(1_000);
-    await until(() => cms.healthy);
+    await eventually('the informer to be healthy', () => cms.healthy, 4_000);
     expect(api.watches).toHaveLength(2);
     expect(api.lists).toBe(1);
   });
@@ -156,7 +137,7 @@ describe('ResilientInformer (local server)', () => {
     const cms = make(timers, 20_000);
     let started = false;
     const starting = cms.start().then(() => (started = true));
-    await until(() => api.held.length === 1);
+    await eventually('a held watch', () => api.held.length === 1, 4_000);
     await timers.advance(19_000);
     expect(started).toBe(false);
     await timers.advance(1_000);
@@ -167,7 +148,7 @@ describe('ResilientInformer (local server)', () => {
     // The server answers again: the next attempt syncs.
     api.holdWatches = false;
     await timers.advance(1_000);
-    await until(() => cms.healthy);
+    await eventually('the informer to be healthy', () => cms.healthy, 4_000);
     expect(cms.state()).toEqual({ synced: true, healthy: true });
   });
 
@@ -182,13 +163,13 @@ describe('ResilientInformer (local server)', () => {
     expect(cms.state().lastError).toMatch(/503|try later/);
 
     await timers.advance(1_000);
-    await until(() => api.lists === 2);
+    await eventually('a second list', () => api.lists === 2, 4_000);
     await settle();
     await timers.advance(1_999);
     expect(api.lists).toBe(2);
     api.listStatus = 200;
     await timers.advance(1);
-    await until(() => cms.synced);
+    await eventually('the informer to sync', () => cms.synced, 4_000);
     expect(cms.state()).toEqual({ synced: true, healthy: true });
     expect(states.at(-1)).toBe('true/true');
   });
@@ -224,13 +205,4 @@ describe('ResilientInformer (local server)', () => {
 /** The resourceVersion the informer's watch has reached (bookmarks move it, and nothing else shows). */
 function resourceVersionOf(informer: ResilientInformer<k8s.V1ConfigMap>): string | undefined {
   return (informer as unknown as { listWatch?: k8s.ListWatch<k8s.V1ConfigMap> }).listWatch?.latestResourceVersion();
-}
-
-/** Real I/O settles on its own time: poll (briefly) for it. */
-async function until(condition: () => unknown, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

@@ -5,22 +5,20 @@
 // arrives, for the controller's informer and for the CLI's (and the re-check's) cluster listing,
 // both of which now list page by page, as whole objects or as metadata (PartialObjectMetadataList,
 // which the server here sends when asked, as the API server does).
-import * as k8s from '@kubernetes/client-node';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type * as k8s from '@kubernetes/client-node';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePolicy } from '../../../src/api/parse-policy.js';
 import { METADATA_WATCH_ACCEPT, ResilientInformer } from '../../../src/kube/informer.js';
 import { METADATA_LIST_ACCEPT } from '../../../src/kube/paged-list.js';
 import { METADATA_ONLY, projectionOf } from '../../../src/kube/projection.js';
 import { KubeListOwnerSource } from '../../../src/owners/kube-list-source.js';
+import { LocalServer, kubeConfigFor } from '../../support/local-server.js';
 import { ManualTimers } from './manual-timers.js';
 
 const OWNERS = 1_200;
 const API_VERSION = 'reaper.dev/v1alpha1';
 
-class PagingApiServer {
-  readonly server: Server;
+class PagingApiServer extends LocalServer {
   readonly limits: (string | null)[] = [];
   /** The Accept header of every list and watch request. */
   readonly accepts: { list: string[]; watch: string[] } = { list: [], watch: [] };
@@ -32,22 +30,11 @@ class PagingApiServer {
     spec: { labId: `lab-id-${i}`, nodes: [{ name: 'r1', image: 'busybox', networks: [] }] },
   }));
 
-  constructor() {
-    this.server = createServer((req, res) => this.handle(req, res));
+  protected override openResponses(): readonly ServerResponse[] {
+    return this.watches;
   }
 
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async close(): Promise<void> {
-    for (const watch of this.watches) watch.destroy();
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  protected override handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     res.setHeader('Content-Type', 'application/json');
     if (url.pathname === `/apis/${API_VERSION}`) {
@@ -102,14 +89,7 @@ describe('owner listings are complete past any page size (local server)', () => 
 
   beforeEach(async () => {
     api = new PagingApiServer();
-    const server = await api.listen();
-    kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'tiny', server, skipTLSVerify: true }],
-      users: [{ name: 'nobody' }],
-      contexts: [{ name: 'tiny', cluster: 'tiny', user: 'nobody' }],
-      currentContext: 'tiny',
-    });
+    kc = kubeConfigFor(await api.listen());
   });
 
   afterEach(() => api.close());

@@ -1,44 +1,24 @@
-import { emptyCounts } from '../../../src/core/report.js';
-import type { KindCounts, ReapReport, SweepOutcome } from '../../../src/core/report-types.js';
+import type { SweepOutcome } from '../../../src/core/report-types.js';
 import { ReaperMetrics } from '../../../src/observe/metrics.js';
+import type { CountsOverrides } from '../../support/reports.js';
+import { report } from '../../support/reports.js';
 
-function report(policy: string, outcome: SweepOutcome, counts: Partial<Record<string, Partial<KindCounts>>> = {}) {
-  const kind = (name: string): KindCounts => ({ ...emptyCounts(), ...counts[name] });
-  const built: ReapReport = {
-    sweepId: 's-1',
-    policy,
-    node: 'node-a',
-    mode: 'Reap',
-    startTime: '2025-06-01T12:00:00Z',
-    finishTime: '2025-06-01T12:00:30Z',
-    outcome,
-    liveOwners: 3,
-    counts: {
-      containers: kind('containers'),
-      networks: kind('networks'),
-      volumes: kind('volumes'),
-      ipLeases: kind('ipLeases'),
-    },
-    items: [],
-    itemsOmitted: 0,
-    errors: [],
-    errorsOmitted: 0,
-  };
-  return built;
-}
+/** A report of `policy` with this outcome and these counts (the rest as reports.ts has it). */
+const sweepReport = (policy: string, outcome: SweepOutcome, counts: CountsOverrides = {}) =>
+  report({ policy, outcome, counts });
 
 /** The exposition lines of our own metrics (default process metrics left out). */
 async function reaperLines(metrics: ReaperMetrics): Promise<string[]> {
   return (await metrics.metrics()).split('\n').filter((line) => line.startsWith('reaper_'));
 }
 
-const FINISH_SECONDS = Date.parse('2025-06-01T12:00:30Z') / 1000;
+const FINISH_SECONDS = Date.parse(report().finishTime) / 1000;
 
 describe('ReaperMetrics', () => {
   test('recordSweep exports outcome, duration, per-kind gauges and counters, and the success time', async () => {
     const metrics = new ReaperMetrics();
     metrics.recordSweep(
-      report('default', 'Completed', {
+      sweepReport('default', 'Completed', {
         containers: { scanned: 7, orphaned: 3, reaped: 2, failed: 1 },
         ipLeases: { scanned: 4, orphaned: 2, reaped: 2 },
       }),
@@ -70,8 +50,8 @@ describe('ReaperMetrics', () => {
 
   test('counters add up over sweeps while gauges show the last sweep', async () => {
     const metrics = new ReaperMetrics();
-    metrics.recordSweep(report('p', 'Completed', { volumes: { scanned: 5, reaped: 2 } }), 0.1);
-    metrics.recordSweep(report('p', 'PartiallyFailed', { volumes: { scanned: 3, reaped: 1, failed: 1 } }), 0.2);
+    metrics.recordSweep(sweepReport('p', 'Completed', { volumes: { scanned: 5, reaped: 2 } }), 0.1);
+    metrics.recordSweep(sweepReport('p', 'PartiallyFailed', { volumes: { scanned: 3, reaped: 1, failed: 1 } }), 0.2);
     const lines = await reaperLines(metrics);
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -92,7 +72,7 @@ describe('ReaperMetrics', () => {
     ['FailedClosed', 0, false],
   ])('outcome %s: blocked gauge %d, success timestamp set: %s', async (outcome, blocked, stamped) => {
     const metrics = new ReaperMetrics();
-    metrics.recordSweep(report('p', outcome), 0.01);
+    metrics.recordSweep(sweepReport('p', outcome), 0.01);
     const lines = await reaperLines(metrics);
     expect(lines).toContain(`reaper_sweep_blocked{policy="p"} ${blocked}`);
     const stamps = lines.filter((line) => line.startsWith('reaper_last_successful_sweep_timestamp_seconds{'));
@@ -103,7 +83,7 @@ describe('ReaperMetrics', () => {
 
   test('a DryRun sweep that completed is a successful sweep', async () => {
     const metrics = new ReaperMetrics();
-    metrics.recordSweep({ ...report('p', 'Completed'), mode: 'DryRun' }, 0.01);
+    metrics.recordSweep({ ...sweepReport('p', 'Completed'), mode: 'DryRun' }, 0.01);
     expect(await reaperLines(metrics)).toContain(
       `reaper_last_successful_sweep_timestamp_seconds{policy="p"} ${FINISH_SECONDS}`,
     );
@@ -111,21 +91,21 @@ describe('ReaperMetrics', () => {
 
   test('a blocked sweep after a successful one keeps the earlier success time and clears when unblocked', async () => {
     const metrics = new ReaperMetrics();
-    metrics.recordSweep(report('p', 'Completed'), 0.01);
-    metrics.recordSweep({ ...report('p', 'Blocked'), finishTime: '2025-06-01T13:00:00Z' }, 0.01);
+    metrics.recordSweep(sweepReport('p', 'Completed'), 0.01);
+    metrics.recordSweep({ ...sweepReport('p', 'Blocked'), finishTime: '2026-11-25T13:00:00.000Z' }, 0.01);
     let lines = await reaperLines(metrics);
     expect(lines).toContain(`reaper_last_successful_sweep_timestamp_seconds{policy="p"} ${FINISH_SECONDS}`);
     expect(lines).toContain('reaper_sweep_blocked{policy="p"} 1');
-    metrics.recordSweep(report('p', 'Completed'), 0.01);
+    metrics.recordSweep(sweepReport('p', 'Completed'), 0.01);
     lines = await reaperLines(metrics);
     expect(lines).toContain('reaper_sweep_blocked{policy="p"} 0');
   });
 
   test('forgetPolicy removes every series of that policy and only those', async () => {
     const metrics = new ReaperMetrics();
-    metrics.recordSweep(report('gone', 'Blocked', { networks: { scanned: 2, orphaned: 2 } }), 3);
-    metrics.recordSweep(report('gone', 'Completed'), 3);
-    metrics.recordSweep(report('kept', 'Completed', { networks: { scanned: 1 } }), 1);
+    metrics.recordSweep(sweepReport('gone', 'Blocked', { networks: { scanned: 2, orphaned: 2 } }), 3);
+    metrics.recordSweep(sweepReport('gone', 'Completed'), 3);
+    metrics.recordSweep(sweepReport('kept', 'Completed', { networks: { scanned: 1 } }), 1);
     metrics.setLiveOwners('Topology', 4);
     metrics.forgetPolicy('gone');
     const lines = await reaperLines(metrics);

@@ -2,7 +2,7 @@ import type { LiveOwners, PlannedItem } from '../../../src/core/model.js';
 import type { OwnerLookup } from '../../../src/core/owner-lookup.js';
 import type { OwnerReader } from '../../../src/owners/source.js';
 import { MAX_OWNER_READS, listingFrom, readOrList } from '../../../src/owners/source.js';
-import { container, policy } from '../core/fixtures.js';
+import { container, policy } from '../../support/builders.js';
 
 const TOPOLOGY = { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: { type: 'uid' } } as const;
 const p = policy({ owners: [TOPOLOGY] });

@@ -6,6 +6,7 @@ import { silentLogger } from '../../../src/observe/logger.js';
 import type { ContainerRecord, DockerEvent, NetworkRecord } from '../../../src/runtime/docker-objects.js';
 import { DockerView } from '../../../src/runtime/docker-view.js';
 import type { DockerViewApi, EventSubscription } from '../../../src/runtime/docker-view-api.js';
+import { eventually } from '../../support/eventually.js';
 
 const id = (n: number) => n.toString(16).padStart(64, '0');
 
@@ -82,10 +83,6 @@ class MemoryEngine implements DockerViewApi {
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  expect(condition()).toBe(true);
-}
 
 function setup(relistIntervalMs = 600_000) {
   const engine = new MemoryEngine();
@@ -114,7 +111,7 @@ async function started(relistIntervalMs?: number) {
   const s = setup(relistIntervalMs);
   jestStop.push(s.view);
   s.view.start();
-  await until(() => s.view.readable);
+  await eventually('the view to be readable', () => s.view.readable, 4_000);
   return s;
 }
 
@@ -128,7 +125,7 @@ test('unreadable until listed, and it says so', async () => {
   expect(view.starting).toBe(true);
   await expect(view.read()).rejects.toThrow(/has not been listed yet/);
   release();
-  await until(() => view.readable);
+  await eventually('the view to be readable', () => view.readable, 4_000);
   expect(view.starting).toBe(false);
   expect(await ids(view)).toEqual([]);
 });
@@ -138,11 +135,11 @@ test('an engine that does not answer at start: no longer "starting" (sweeps go a
   jestStop.push(view);
   engine.down = true;
   view.start();
-  await until(() => !view.starting);
+  await eventually('the view to have started', () => !view.starting, 4_000);
   expect(view.readable).toBe(false);
   expect(view.unreadableReason()).toMatch(/has not been listed yet \(waiting since .*\): cannot reach Docker$/);
   engine.down = false;
-  await until(() => view.readable);
+  await eventually('the view to be readable', () => view.readable, 4_000);
 });
 
 test('an event for a container the listing has not seen is inspected and added', async () => {
@@ -167,7 +164,7 @@ test('events that come while the listing runs are applied after it: nothing betw
   engine.containers.set(id(2), record(id(2)));
   engine.emit('create', id(2));
   release();
-  await until(() => view.readable);
+  await eventually('the view to be readable', () => view.readable, 4_000);
   expect(await ids(view)).toEqual([id(2)]);
 });
 
@@ -213,7 +210,7 @@ test('a stream that breaks makes the view unreadable at once; it lists again and
   await new Promise((resolve) => setTimeout(resolve, 30));
   expect(view.readable).toBe(false);
   engine.down = false;
-  await until(() => view.readable);
+  await eventually('the view to be readable', () => view.readable, 4_000);
   expect(changes).toEqual([true, false, true]);
   expect(await ids(view)).toEqual([id(5)]);
 });
@@ -226,7 +223,7 @@ test('an inspect that fails (not a 404) breaks the view: it can no longer say wh
   engine.containers.set(id(6), record(id(6)));
   engine.emit('create', id(6));
   // Listed again at once: what the failed inspect would have told is in the listing.
-  await until(() => changes.length === 3 && view.readable);
+  await eventually('three changes and a readable view', () => changes.length === 3 && view.readable, 4_000);
   expect(changes).toEqual([true, false, true]);
   expect(reasons).toEqual([expect.stringMatching(/could not inspect container .*: 500 server error/)]);
   expect(engine.calls.list).toBe(2);
@@ -237,8 +234,12 @@ test('the safety relist replaces what is held without the view going unreadable'
   const { engine, view, changes } = await started(20);
   // Drift no event showed (Docker sends none when a never-started container is connected, say).
   engine.containers.set(id(7), record(id(7)));
-  await until(() => engine.calls.list >= 2);
-  await until(() => engine.subscriptions.filter((s) => s.open).length === 1 && engine.calls.list >= 2);
+  await eventually('a relist', () => engine.calls.list >= 2, 4_000);
+  await eventually(
+    'one open subscription after the relist',
+    () => engine.subscriptions.filter((s) => s.open).length === 1 && engine.calls.list >= 2,
+    4_000,
+  );
   expect(await ids(view)).toEqual([id(7)]);
   expect(changes).toEqual([true]);
 });

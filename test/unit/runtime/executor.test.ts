@@ -11,7 +11,7 @@ import type { ExecuteInput } from '../../../src/runtime/executor.js';
 import { executePlan } from '../../../src/runtime/executor.js';
 import type { RemovalResult } from '../../../src/runtime/removal.js';
 import { failed, reaped } from '../../../src/runtime/removal.js';
-import { NOW, container, lease, network, owners, policy, snapshot, volume } from '../core/fixtures.js';
+import { NOW, container, lease, network, owners, policy, snapshot, volume } from '../../support/builders.js';
 
 type Behaviour = (resource: RuntimeResource) => Promise<RemovalResult> | RemovalResult;
 

@@ -4,7 +4,7 @@ import type { RuntimeResource } from '../../../src/core/model.js';
 import type { RuntimeBackend } from '../../../src/runtime/backend.js';
 import { takeSnapshot } from '../../../src/runtime/backend.js';
 import { reaped } from '../../../src/runtime/removal.js';
-import { container, lease, network, volume } from '../core/fixtures.js';
+import { container, lease, network, volume } from '../../support/builders.js';
 
 function backend(
   kind: RuntimeResource['kind'],

@@ -11,22 +11,15 @@ import { sweptState } from '../../../src/status/node-report.js';
 import type { SweepFacts } from '../../../src/status/policy-status.js';
 import { policyStatusForInvalidSpec } from '../../../src/status/policy-status.js';
 import type { Condition, OwnerCounts, ReapNodeReport } from '../../../src/api/types.js';
-import type { ReapReport } from '../../../src/core/report-types.js';
 import { findCondition } from '../../../src/status/conditions.js';
-import { report } from '../controllers/reports.js';
+import { report, sweepFacts } from '../../support/reports.js';
 
 const T0 = new Date('2026-11-25T12:00:00.000Z');
 const MIN = 60_000;
 const at = (ms: number) => new Date(T0.getTime() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const rules: StandingRules = { staleAfterMs: 15 * MIN, removeAfterMs: 30 * MIN };
 
-const facts = (r: ReapReport, extra: Partial<SweepFacts> = {}): SweepFacts => ({
-  report: r,
-  generation: 1,
-  failedClosed: [],
-  overlaps: [],
-  ...extra,
-});
+const facts = sweepFacts;
 
 /** A node's report as its agent writes it: heartbeat `ageMs` before T0, swept with `sweep`. */
 function nodeReport(

@@ -12,19 +12,13 @@ import { FoundIndex } from '../../../src/status/owner-status.js';
 import type { SweepFacts } from '../../../src/status/policy-status.js';
 import { emptyTotals } from '../../../src/status/policy-status.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
-import { container, policy, snapshot } from '../core/fixtures.js';
-import { report } from '../controllers/reports.js';
+import { container, policy, snapshot } from '../../support/builders.js';
+import { report, sweepFacts } from '../../support/reports.js';
 
 const T0 = new Date('2026-11-25T10:00:00.999Z');
 const T1 = new Date('2026-11-25T10:05:00.000Z');
 
-const facts = (extra: Partial<SweepFacts> = {}): SweepFacts => ({
-  report: report(),
-  generation: 3,
-  failedClosed: [],
-  overlaps: [],
-  ...extra,
-});
+const facts = (extra: Partial<SweepFacts> = {}): SweepFacts => sweepFacts(report(), { generation: 3, ...extra });
 
 const entry = (key: string, containers: number, keyPrefixLength?: number): FoundEntry => ({
   key,

@@ -8,7 +8,7 @@ import {
 } from '../../../src/status/owner-status.js';
 import type { RuntimeSnapshot } from '../../../src/core/model.js';
 import type { Policy } from '../../../src/core/policy.js';
-import { container, lease, nameRule, network, ownedBy, policy, snapshot, volume } from '../core/fixtures.js';
+import { container, lease, nameRule, network, ownedBy, policy, snapshot, volume } from '../../support/builders.js';
 
 const withLeases = policy();
 const withoutLeases = policy({

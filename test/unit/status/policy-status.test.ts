@@ -15,22 +15,16 @@ import {
   totalsFrom,
 } from '../../../src/status/policy-status.js';
 import { sweptState } from '../../../src/status/node-report.js';
-import { container, owners, policy, snapshot } from '../core/fixtures.js';
-import type { Swept } from '../controllers/reports.js';
-import { report, sweep } from '../controllers/reports.js';
+import { container, owners, policy, snapshot } from '../../support/builders.js';
+import type { Swept } from '../../support/reports.js';
+import { report, sweep, sweepFacts } from '../../support/reports.js';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 const T1 = new Date('2026-11-25T10:05:00.000Z');
 const T2 = new Date('2026-11-25T10:10:00.000Z');
 const at = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-const facts = (r: ReapReport, extra: Partial<SweepFacts> = {}): SweepFacts => ({
-  report: r,
-  generation: 1,
-  failedClosed: [],
-  overlaps: [],
-  ...extra,
-});
+const facts = sweepFacts;
 
 /** The facts the policy controller hands over after a sweep through the real planner. */
 const factsOf = ({ plan, report: r }: Swept, p: Policy): SweepFacts => ({

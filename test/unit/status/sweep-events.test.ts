@@ -3,8 +3,8 @@ import { sweepEvents } from '../../../src/status/sweep-events.js';
 import type { Plan } from '../../../src/core/planner.js';
 import type { ReapReport } from '../../../src/core/report-types.js';
 import { REPORT_ITEM_CAP } from '../../../src/core/report-types.js';
-import { container, lease, owners, policy, snapshot } from '../core/fixtures.js';
-import { report, sweep } from '../controllers/reports.js';
+import { container, lease, owners, policy, snapshot } from '../../support/builders.js';
+import { report, sweep } from '../../support/reports.js';
 
 const noPlanProblems: Pick<Plan, 'blocked' | 'failedClosed'> = { failedClosed: [] };
 const where = 'sweep 20261125t120000z-000001 on node-a';

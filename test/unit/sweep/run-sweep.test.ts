@@ -11,7 +11,7 @@ import { reaped } from '../../../src/runtime/removal.js';
 import type { SweepSources } from '../../../src/sweep/environment.js';
 import { sweepEnvironment } from '../../../src/sweep/environment.js';
 import { runSweep } from '../../../src/sweep/run-sweep.js';
-import { NOW, container, owners, policy } from '../core/fixtures.js';
+import { NOW, container, owners, policy } from '../../support/builders.js';
 
 const p = policy({ limits: { maxOrphanPercent: 100 }, timing: { minAgeMs: 0, gracePeriodMs: 0 } });
 

@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { ControllerProcess } from '../../../support/controller-process.js';
 import { startController, sweepsOf } from '../../../support/controller-process.js';
 import { uniqueName } from '../../../support/engines.js';
-import type { KubeObject } from '../../controllers/scenario.js';
-import { apiVersion, condition, ControllerScenario, group, version } from '../../controllers/scenario.js';
-import { waitFor } from '../../kube/helpers.js';
+import type { KubeObject } from '../../../support/scenario.js';
+import { apiVersion, condition, ControllerScenario, group, version } from '../../../support/scenario.js';
+import { eventually } from '../../../support/eventually.js';
 import { rewriteStored } from './etcd.js';
 
 const scenario = new ControllerScenario('bad-pol');
@@ -82,7 +82,7 @@ async function getPolicy(name: string): Promise<KubeObject> {
 async function goodPolicyKeepsSweeping(tag: string): Promise<void> {
   const before = sweepsOf(controller, scenario.policyName).length;
   const orphan = await scenario.materialize(tag, randomUUID(), { containers: 1 });
-  await waitFor(
+  await eventually(
     `the good policy to reap ${tag}`,
     async () => {
       const left = await scenario.remaining(orphan);
@@ -90,7 +90,7 @@ async function goodPolicyKeepsSweeping(tag: string): Promise<void> {
     },
     120_000,
   );
-  await waitFor(
+  await eventually(
     'two more sweeps of the good policy by this controller',
     () => sweepsOf(controller, scenario.policyName).length >= before + 2 || undefined,
     120_000,
@@ -158,7 +158,7 @@ const storedAnyway: StoredAnyway[] = [
 ];
 
 test('policies admission would refuse, stored anyway: each is not Ready with the field at fault; the controller stays responsive', async () => {
-  await waitFor(
+  await eventually(
     'a first sweep of the good policy',
     () => sweepsOf(controller, scenario.policyName).length > 0 || undefined,
     120_000,
@@ -181,7 +181,7 @@ test('policies admission would refuse, stored anyway: each is not Ready with the
 
   // Every one is reported: a Warning event naming the field at fault...
   for (const b of bad) {
-    await waitFor(
+    await eventually(
       `${b.case}: a Warning event`,
       async () => {
         const events = await scenario.core.listEventForAllNamespaces({
@@ -194,7 +194,7 @@ test('policies admission would refuse, stored anyway: each is not Ready with the
   }
   // ...and Ready False at the new generation, wherever the API server lets status be written.
   for (const b of bad.filter((b) => !b.statusRefused)) {
-    const ready = await waitFor(
+    const ready = await eventually(
       `${b.case}: Ready False`,
       async () => {
         const ready = condition(await getPolicy(b.name), 'Ready');
@@ -255,7 +255,7 @@ test('catastrophic-backtracking patterns against names up to 5000 characters, un
   ])
     await make(suffix);
 
-  const policy = await waitFor(
+  const policy = await eventually(
     'a dry-run sweep of the pattern policy that saw the containers',
     async () => {
       const p = await getPolicy(longName);
@@ -267,7 +267,7 @@ test('catastrophic-backtracking patterns against names up to 5000 characters, un
     300_000,
   );
   // The sweep after the containers existed: a later one than the first the policy ran.
-  const report = await waitFor(
+  const report = await eventually(
     'a report naming the attributed container',
     async () => {
       const r = (await scenario.nodeReport('node-bad-pol', longName))?.status?.lastSweep as {

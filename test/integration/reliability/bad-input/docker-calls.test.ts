@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requiredEnv } from '../../../support/engines.js';
 import { RuntimeFixtures } from '../../../support/runtime-fixtures.js';
-import type { SweepReport } from './cli.js';
-import { ownersDir, policyFile, reaperAsync } from './cli.js';
+import type { SweepReport } from '../../../support/reaper-cli.js';
+import { ownersDir, policyFile, startReaper } from '../../../support/reaper-cli.js';
 
 const fx = new RuntimeFixtures('docker-calls');
 const work = mkdtempSync(path.join(tmpdir(), 'reaper-docker-calls-'));
@@ -109,7 +109,7 @@ test('a sweep that stops and removes containers, networks, volumes and leases ca
   const volume = await fx.volume('vol', gone);
   const lease = await fx.lease(network, stopped);
 
-  const run = await reaperAsync(['sweep', '--policy', file, '--owners-from', ownersDir(work, []), '-o', 'json'], {
+  const run = await startReaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, []), '-o', 'json'], {
     DOCKER_HOST: `unix://${proxySocket}`,
   });
   expect(run.stderr).toBe('');

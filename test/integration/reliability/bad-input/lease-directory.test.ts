@@ -24,8 +24,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uniqueName } from '../../../support/engines.js';
 import { RuntimeFixtures } from '../../../support/runtime-fixtures.js';
-import type { SweepReport } from './cli.js';
-import { ownersDir, policyFile, reaper } from './cli.js';
+import type { SweepReport } from '../../../support/reaper-cli.js';
+import { ownersDir, policyFile, reaper } from '../../../support/reaper-cli.js';
 
 const fx = new RuntimeFixtures('bad-leases');
 const work = mkdtempSync(path.join(tmpdir(), 'reaper-bad-leases-'));

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RuntimeFixtures } from '../../../support/runtime-fixtures.js';
-import type { SweepReport } from './cli.js';
-import { ownersDir, policyFile, reaper } from './cli.js';
+import type { SweepReport } from '../../../support/reaper-cli.js';
+import { ownersDir, policyFile, reaper } from '../../../support/reaper-cli.js';
 
 const fx = new RuntimeFixtures('bad-labels');
 const work = mkdtempSync(path.join(tmpdir(), 'reaper-bad-labels-'));
@@ -31,6 +31,19 @@ async function labelled(tag: string, owned: (key: string) => Record<string, stri
     container: await fx.container(`${tag}-c`, { labels, running: false }),
     network: await fx.network(`${tag}-n`, labels),
   };
+}
+
+/**
+ * `reaper sweep -o json` with the policy file, one live owner (Topology o0 in namespace bad-input,
+ * with this uid), no errors and a completed sweep: its report.
+ */
+function sweepCompleted(file: string, uid: string): SweepReport {
+  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [uid], 'bad-input'), '-o', 'json']);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout) as SweepReport;
+  expect(report.outcome).toBe('Completed');
+  return report;
 }
 
 async function stillThere(made: { container: string; network: string }) {
@@ -56,11 +69,7 @@ test('an empty, a 10 KB, and a control-character owner label are foreign: never 
   const inspected = await fx.docker.getContainer(malformed[1]!.container).inspect();
   expect(inspected.Config.Labels[label]).toHaveLength(10 * 1024);
 
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [liveUid]), '-o', 'json']);
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  const report = JSON.parse(run.stdout) as SweepReport;
-  expect(report.outcome).toBe('Completed');
+  const report = sweepCompleted(file, liveUid);
 
   // The sweep ran and took what was attributable and orphaned...
   expect(await stillThere(orphan)).toEqual({ container: false, network: false });
@@ -97,11 +106,7 @@ test('a value that is not a uid, under a policy whose owners are keyed by uid, i
     await labelled('uid-start', owned, randomUUID().slice(0, 8)),
     await labelled('uid-braces', owned, `{${randomUUID()}}`),
   ];
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [randomUUID()]), '-o', 'json']);
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  const report = JSON.parse(run.stdout) as SweepReport;
-  expect(report.outcome).toBe('Completed');
+  const report = sweepCompleted(file, randomUUID());
 
   // The sweep could reap: the orphan with a uid went...
   expect(await stillThere(orphan)).toEqual({ container: false, network: false });
@@ -118,7 +123,7 @@ test('under a policy whose owners are keyed by name, a name is attributable and 
   const { file, owned } = policyFile(work, {
     owners: [{ apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', key: 'name' }],
   });
-  // ownersDir writes Topology o0 in namespace bad-input: its key is bad-input/o0.
+  // The owners directory holds Topology o0 in namespace bad-input: its key is bad-input/o0.
   const live = await labelled('name-live', owned, 'bad-input/o0');
   const orphan = await labelled('name-orphan', owned, 'not-a-uid');
   const notNames = [
@@ -126,11 +131,7 @@ test('under a policy whose owners are keyed by name, a name is attributable and 
     await labelled('name-upper', owned, 'Bad-Input/O0'),
     await labelled('name-underscore', owned, 'bad_input/o0'),
   ];
-  const run = reaper(['sweep', '--policy', file, '--owners-from', ownersDir(work, [randomUUID()]), '-o', 'json']);
-  expect(run.stderr).toBe('');
-  expect(run.code).toBe(0);
-  const report = JSON.parse(run.stdout) as SweepReport;
-  expect(report.outcome).toBe('Completed');
+  const report = sweepCompleted(file, randomUUID());
 
   expect(await stillThere(live)).toEqual({ container: true, network: true });
   expect(await stillThere(orphan)).toEqual({ container: false, network: false });

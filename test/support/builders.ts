@@ -1,4 +1,5 @@
-// Builders for the planner's inputs, with the design's defaults but for the owners' key (below).
+// Builders for the planner's inputs, with the design's defaults but for the owners' key (below),
+// and the API's defaulted policy spec.
 import { RE2JS } from 're2js';
 import type {
   ContainerResource,
@@ -8,8 +9,9 @@ import type {
   RuntimeResource,
   RuntimeSnapshot,
   VolumeResource,
-} from '../../../src/core/model.js';
-import type { MatchRule, Policy, Rival } from '../../../src/core/policy.js';
+} from '../../src/core/model.js';
+import type { DefaultedReapPolicySpec } from '../../src/api/types.js';
+import type { MatchRule, Policy, Rival } from '../../src/core/policy.js';
 
 export const MINUTE = 60_000;
 export const NOW = Date.UTC(2026, 10, 25, 12, 0, 0);
@@ -142,3 +144,28 @@ export function rivalOf(kind: string, namespaces: string[], match: readonly Matc
     match,
   };
 }
+
+/** The spec the API server stores for an empty ReapPolicy: every default. */
+export const DEFAULTED_SPEC: DefaultedReapPolicySpec = {
+  mode: 'Reap',
+  owners: [
+    { apiVersion: 'reaper.dev/v1alpha1', kind: 'Topology', namespaces: [], key: 'uid' },
+    { apiVersion: 'reaper.dev/v1alpha1', kind: 'Sandbox', namespaces: [], key: 'uid' },
+  ],
+  match: [{ label: 'reaper.dev/owner-uid' }],
+  resources: {
+    containers: { enabled: true, running: 'Stop', stopTimeoutSeconds: 10 },
+    networks: { enabled: true },
+    volumes: { enabled: true },
+    ipLeases: { enabled: false, cniDir: '/var/lib/cni/networks', networks: [] },
+  },
+  timing: { minAge: '5m', gracePeriod: '1m', interval: '5m' },
+  limits: {
+    maxDeletionsPerSweep: 500,
+    maxOrphanPercent: 50,
+    minOwnersToBlock: 10,
+    massDeletionWindow: '10s',
+    concurrency: 8,
+  },
+  teardown: 'Sweep',
+};

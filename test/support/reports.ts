@@ -1,14 +1,15 @@
 // Builders for ReapReports, by hand (every field chosen) or through the real pure pipeline (planReap,
 // then buildReport with the outcomes an executor would have given).
-import type { GraceState, LiveOwners, RuntimeSnapshot } from '../../../src/core/model.js';
-import { resourceKey } from '../../../src/core/model.js';
-import type { ItemOutcome, OutcomeStatus } from '../../../src/core/outcome.js';
-import type { Plan } from '../../../src/core/planner.js';
-import { planReap } from '../../../src/core/planner.js';
-import type { Policy } from '../../../src/core/policy.js';
-import { buildReport, emptyCounts } from '../../../src/core/report.js';
-import type { KindCounts, ReapReport, ReportKind } from '../../../src/core/report-types.js';
-import { NOW } from '../core/fixtures.js';
+import type { GraceState, LiveOwners, RuntimeSnapshot } from '../../src/core/model.js';
+import { resourceKey } from '../../src/core/model.js';
+import type { ItemOutcome, OutcomeStatus } from '../../src/core/outcome.js';
+import type { Plan } from '../../src/core/planner.js';
+import { planReap } from '../../src/core/planner.js';
+import type { Policy } from '../../src/core/policy.js';
+import { buildReport, emptyCounts } from '../../src/core/report.js';
+import type { KindCounts, ReapReport, ReportKind } from '../../src/core/report-types.js';
+import type { SweepFacts } from '../../src/status/policy-status.js';
+import { NOW } from './builders.js';
 
 export type CountsOverrides = Partial<Record<ReportKind, Partial<KindCounts>>>;
 
@@ -37,6 +38,11 @@ export function report(overrides: Omit<Partial<ReapReport>, 'counts'> & { counts
     errorsOmitted: 0,
     ...rest,
   };
+}
+
+/** What the policy controller hands over after a sweep of generation 1 (`extra` replaces fields). */
+export function sweepFacts(r: ReapReport = report(), extra: Partial<SweepFacts> = {}): SweepFacts {
+  return { report: r, generation: 1, failedClosed: [], overlaps: [], ...extra };
 }
 
 export interface Swept {

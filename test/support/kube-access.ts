@@ -1,20 +1,6 @@
-// Shared by the kube integration tests: polling, namespaces, and a kubeconfig for a service account
+// Shared by the kube integration tests: namespaces, and a kubeconfig for a service account
 // whose RBAC the test controls (so a test can take a permission away and give it back).
 import * as k8s from '@kubernetes/client-node';
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 export async function createNamespace(kc: k8s.KubeConfig, name: string): Promise<void> {
   await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name } } });

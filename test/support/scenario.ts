@@ -4,12 +4,12 @@
 // labels of the ownership contract. cleanUp() removes all of it. Its policy is labelled with an
 // agent set (its own unless it shares one): agents started with `policySelector` sweep only it.
 import * as k8s from '@kubernetes/client-node';
-import { labelValue } from '../../../src/api/node-report-name.js';
-import { AGENT_SET_LABEL, agentSetSelector } from '../../support/controller-process.js';
-import { kubeConfig, testImage, uniqueName } from '../../support/engines.js';
-import { installCrds } from '../../support/kubectl.js';
-import { labelsOfOwner, ownerLabels } from '../../support/owner-labels.js';
-import { RuntimeFixtures } from '../../support/runtime-fixtures.js';
+import { labelValue } from '../../src/api/node-report-name.js';
+import { AGENT_SET_LABEL, agentSetSelector } from './controller-process.js';
+import { kubeConfig, testImage, uniqueName } from './engines.js';
+import { installCrds } from './kubectl.js';
+import { labelsOfOwner, ownerLabels } from './owner-labels.js';
+import { RuntimeFixtures } from './runtime-fixtures.js';
 
 export const group = 'reaper.dev';
 export const version = 'v1alpha1';
@@ -378,4 +378,9 @@ export interface OwnerWatch {
 
 export function condition(object: KubeObject | undefined, type: string) {
   return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** A policy's fleet summary when its one node swept cleanly. */
+export function oneCleanNode() {
+  return { nodes: 1, ready: 1, blocked: 0, degraded: 0, stale: 0, problems: [], problemsOmitted: 0 };
 }

@@ -4,11 +4,11 @@
 // of the API server would be everyone's. Here only the test's own controllers are there at all.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import type { ControllerOptions, ControllerProcess } from '../../support/controller-process.js';
-import { startController } from '../../support/controller-process.js';
-import type { ExtraApiServer } from '../../support/extra-apiserver.js';
-import { repoRoot } from '../../support/kubectl.js';
-import { waitFor } from '../kube/helpers.js';
+import type { ControllerOptions, ControllerProcess } from './controller-process.js';
+import { startController } from './controller-process.js';
+import type { ExtraApiServer } from './extra-apiserver.js';
+import { repoRoot } from './kubectl.js';
+import { eventually } from './eventually.js';
 import type { ScenarioOptions } from './scenario.js';
 import { ControllerScenario } from './scenario.js';
 
@@ -45,7 +45,7 @@ export async function waitUntilServed(servers: readonly ExtraApiServer[]): Promi
   for (const server of servers) {
     for (const plural of ['reappolicies', 'topologies', 'sandboxes', 'reapnodereports']) {
       let last = '';
-      await waitFor(
+      await eventually(
         `${server.url} to serve ${plural}`,
         async () => {
           const answer = await server.get(`/apis/reaper.dev/v1alpha1/${plural}?limit=1`).catch((err: Error) => ({
