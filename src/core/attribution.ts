@@ -129,6 +129,7 @@ export class LeasesByContainerId {
 
   /** Points every lease naming `containerId` at the container at `index` of the list. */
   link(containerId: string, index: number, containers: Int32Array): void {
+    if (this.empty) return;
     for (let lease = this.lastLease.get(containerId) ?? -1; lease >= 0; lease = this.previousLease?.[lease] ?? -1)
       containers[lease] = index;
   }
