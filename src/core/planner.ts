@@ -125,8 +125,11 @@ export function planReap(
     if (item === undefined) {
       // An orphan: its grace clock starts (or keeps running) whatever else holds it back.
       const key = resourceKey(resource);
+      // Stored before the lookup: the store makes the new string a property name once, and the
+      // lookup then uses that instead of searching V8's string table for it a second time.
+      nextGrace[key] = now;
       const firstSeen = firstSeenOrphaned(graceState, key, now);
-      nextGrace[key] = firstSeen;
+      if (firstSeen !== now) nextGrace[key] = firstSeen;
       item = timing(resource, attribution!, container, firstSeen, sweep);
       orphaned++;
       if (item.decision === 'selected') candidates.push(index);
