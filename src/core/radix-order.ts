@@ -36,13 +36,14 @@ export function orderByNumber(values: Float64Array): Uint32Array {
 /**
  * Each value less the least, when all are whole numbers less than 2^32 apart (times in
  * milliseconds, as a rule): one 32-bit key per value, half the passes. Exact: doubles that close
- * subtract without rounding, so distinct values keep distinct offsets in the same order.
+ * subtract without rounding, so distinct values keep distinct offsets in the same order. Not for
+ * -0, which would become the same offset as 0.
  */
 function wholeNumberOffsets(values: Float64Array): Uint32Array | undefined {
   let least = Number.POSITIVE_INFINITY;
   let greatest = Number.NEGATIVE_INFINITY;
   for (const value of values) {
-    if (!Number.isInteger(value)) return undefined;
+    if (!Number.isInteger(value) || Object.is(value, -0)) return undefined;
     if (value < least) least = value;
     if (value > greatest) greatest = value;
   }
