@@ -2,7 +2,14 @@
 // and names that anyone can write, so a key that does not look like a key, or not like a key any of
 // the policy's owner kinds could have (owner-key-shape.ts), attributes nothing; and a key that could
 // name an owner outside the policy's scope is out of scope (owner-scope.ts): the policy cannot judge it.
-import type { ContainerResource, Labels, NetworkResource, RuntimeResource, VolumeResource } from './model.js';
+import type {
+  ContainerResource,
+  IpLeaseResource,
+  Labels,
+  NetworkResource,
+  RuntimeResource,
+  VolumeResource,
+} from './model.js';
 import type { OwnerKeyShapes } from './owner-key-shape.js';
 import { isWellFormedOwnerKey, ownerKeyShapes } from './owner-key-shape.js';
 import { outOfScopeReason } from './owner-scope.js';
@@ -88,23 +95,44 @@ export function ownerKeyOf(
  */
 export function leaseContainers(resources: readonly RuntimeResource[]): Int32Array {
   const containers = new Int32Array(resources.length).fill(-1);
-  // Keyed by the leases' container ids, not all containers': a host has fewer leases than
-  // containers, and most hosts none.
-  const leasesOf = new Map<string, number[]>();
+  const leases = new LeasesByContainerId(resources, 0, resources.length);
+  if (leases.empty) return containers;
   for (let index = 0; index < resources.length; index++) {
     const resource = resources[index]!;
-    if (resource.kind !== 'ipLease') continue;
-    const leases = leasesOf.get(resource.containerId);
-    if (leases) leases.push(index);
-    else leasesOf.set(resource.containerId, [index]);
-  }
-  if (leasesOf.size === 0) return containers;
-  for (let index = 0; index < resources.length; index++) {
-    const resource = resources[index]!;
-    if (resource.kind !== 'container') continue;
-    for (const lease of leasesOf.get(resource.id) ?? []) containers[lease] = index;
+    if (resource.kind === 'container') leases.link(resource.id, index, containers);
   }
   return containers;
+}
+
+/**
+ * The leases of a range of a list, by the container id they name. Keyed by the leases' container
+ * ids, not all containers': a host has fewer leases than containers, and most hosts none. Each id
+ * maps to its last lease, and each lease to the one before it of the same id: no list per id.
+ */
+export class LeasesByContainerId {
+  private readonly lastLease = new Map<string, number>();
+  private previousLease: Int32Array | undefined;
+
+  constructor(resources: readonly RuntimeResource[], start: number, end: number) {
+    for (let index = start; index < end; index++) {
+      const resource = resources[index]!;
+      if (resource.kind !== 'ipLease') continue;
+      const previous = this.lastLease.get(resource.containerId);
+      if (previous !== undefined) (this.previousLease ??= new Int32Array(resources.length).fill(-1))[index] = previous;
+      this.lastLease.set(resource.containerId, index);
+    }
+  }
+
+  get empty(): boolean {
+    return this.lastLease.size === 0;
+  }
+
+  /** Points every lease naming `containerId` at the container at `index` of the list. */
+  link(containerId: string, index: number, containers: Int32Array): void {
+    if (this.empty) return;
+    for (let lease = this.lastLease.get(containerId) ?? -1; lease >= 0; lease = this.previousLease?.[lease] ?? -1)
+      containers[lease] = index;
+  }
 }
 
 /**
@@ -115,24 +143,50 @@ export function leaseContainers(resources: readonly RuntimeResource[]): Int32Arr
  */
 export function attributeResources(
   resources: readonly RuntimeResource[],
-  policy: ScopedPolicy & Pick<Policy, 'resources'>,
+  policy: AttributedPolicy,
   containers: Int32Array = leaseContainers(resources),
 ): (Attribution | undefined)[] {
-  const shapes = ownerKeyShapes(policy.owners);
+  const attributor = new Attributor(policy);
   const attributions = new Array<Attribution | undefined>(resources.length);
   for (let index = 0; index < resources.length; index++) {
     const resource = resources[index]!;
-    if (resource.kind !== 'ipLease') attributions[index] = scopedClaim(resource, policy, shapes);
+    if (resource.kind !== 'ipLease') attributions[index] = attributor.claim(resource);
   }
-  const managedLeaseNetworks = new Set(policy.resources.ipLeases.networks);
   for (let index = 0; index < resources.length; index++) {
     const resource = resources[index]!;
-    if (resource.kind !== 'ipLease') continue;
-    const container = containers[index]!;
-    if (container >= 0) attributions[index] = attributions[container];
-    else if (managedLeaseNetworks.has(resource.network)) attributions[index] = { type: 'dangling' };
+    if (resource.kind === 'ipLease') attributions[index] = attributor.lease(resource, attributions, containers[index]!);
   }
   return attributions;
+}
+
+type AttributedPolicy = ScopedPolicy & Pick<Policy, 'resources'>;
+
+const DANGLING: Attribution = Object.freeze({ type: 'dangling' });
+
+/** One policy's attribution of single resources, with what it needs gathered once. */
+export class Attributor {
+  private readonly shapes: OwnerKeyShapes;
+  private readonly managedLeaseNetworks: ReadonlySet<string>;
+
+  constructor(private readonly policy: AttributedPolicy) {
+    this.shapes = ownerKeyShapes(policy.owners);
+    this.managedLeaseNetworks = new Set(policy.resources.ipLeases.networks);
+  }
+
+  /** A container's, network's or volume's claim, checked against the policy's scope: undefined is foreign. */
+  claim(resource: ContainerResource | NetworkResource | VolumeResource): Claim | OutOfScope | undefined {
+    return scopedClaim(resource, this.policy, this.shapes);
+  }
+
+  /** A lease's, given the attributions so far and the index of its container (-1: not in the list). */
+  lease(
+    resource: IpLeaseResource,
+    attributions: readonly (Attribution | undefined)[],
+    container: number,
+  ): Attribution | undefined {
+    if (container >= 0) return attributions[container];
+    return this.managedLeaseNetworks.has(resource.network) ? DANGLING : undefined;
+  }
 }
 
 /**

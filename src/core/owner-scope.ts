@@ -128,13 +128,18 @@ function readingOf(
 ): Reading {
   const scope = scopeOf(owners);
   const statedKind = Object.hasOwn(labels, OWNER_KIND_LABEL) ? labels[OWNER_KIND_LABEL] : undefined;
-  let kinds: readonly KindScope[];
+  const statedNamespace = Object.hasOwn(labels, OWNER_NAMESPACE_LABEL) ? labels[OWNER_NAMESPACE_LABEL] : undefined;
+  const parts: string[] | undefined = describe ? [] : undefined;
   if (statedKind !== undefined) {
     const kind = scope.kinds.get(statedKind);
     if (kind === undefined) return { why: foreignKind(statedKind, scope) };
-    kinds = [kind];
+    const why = kindReading(kind, claim, statedNamespace, parts);
+    if (why !== undefined) return { why };
   } else if (claim.rule.type === 'name') {
-    kinds = [...scope.kinds.values()];
+    for (const kind of scope.kinds.values()) {
+      const why = kindReading(kind, claim, statedNamespace, parts);
+      if (why !== undefined) return { why };
+    }
   } else {
     return {
       why:
@@ -142,36 +147,37 @@ function readingOf(
         `does not see (it sees ${scope.kindsText})`,
     };
   }
-  const statedNamespace = Object.hasOwn(labels, OWNER_NAMESPACE_LABEL) ? labels[OWNER_NAMESPACE_LABEL] : undefined;
-  const parts: string[] | undefined = describe ? [] : undefined;
-  for (const kind of kinds) {
-    const namespace = namespaceOf(kind, claim, statedNamespace);
-    if (namespace === null)
-      return { why: `the owner key ${claim.key} and ${OWNER_NAMESPACE_LABEL} name different namespaces` };
-    if (!kind.allNamespaces) {
-      if (namespace === undefined)
-        return {
-          why:
-            `nothing says the owner's namespace (no ${OWNER_NAMESPACE_LABEL} label): a ${kind.groupKind} of the key ` +
-            `could be in a namespace this policy does not see (it sees ${kind.namespaceText})`,
-        };
-      if (!kind.namespaces.has(namespace))
-        return {
-          why: `its owner is in namespace ${namespace}, which this policy does not see for ${kind.groupKind} (it sees ${kind.namespaceText})`,
-        };
-    }
-    if (kind.mixed && !kind.mixed.every((entry) => coversNamespace(entry, namespace)))
-      return {
-        why:
-          `this policy keys ${kind.groupKind} owners by ${kind.keyRules.replace(' ', ' and by ')} in different namespaces: ` +
-          `which key ${namespace === undefined ? 'an owner of unknown namespace' : `an owner in ${namespace}`} has cannot be told`,
-      };
-    parts?.push(`${kind.groupKind}@${namespace ?? kind.namespaceText}#${kind.keyRules}`);
-  }
   if (!parts) return IN_SCOPE;
   // The key, and how much of it counts, are part of the reading: other keys name other owners.
   const prefix = claim.rule.type === 'name' ? (claim.rule.keyPrefixLength ?? '') : '';
   return { text: `${claim.key}~${prefix}|${parts.join('|')}` };
+}
+
+/** Why the claim's owner, as one kind, is outside the scope; else undefined, and its part of the reading added. */
+function kindReading(
+  kind: KindScope,
+  claim: Pick<Claim, 'key' | 'rule'>,
+  statedNamespace: string | undefined,
+  parts: string[] | undefined,
+): string | undefined {
+  const namespace = namespaceOf(kind, claim, statedNamespace);
+  if (namespace === null) return `the owner key ${claim.key} and ${OWNER_NAMESPACE_LABEL} name different namespaces`;
+  if (!kind.allNamespaces) {
+    if (namespace === undefined)
+      return (
+        `nothing says the owner's namespace (no ${OWNER_NAMESPACE_LABEL} label): a ${kind.groupKind} of the key ` +
+        `could be in a namespace this policy does not see (it sees ${kind.namespaceText})`
+      );
+    if (!kind.namespaces.has(namespace))
+      return `its owner is in namespace ${namespace}, which this policy does not see for ${kind.groupKind} (it sees ${kind.namespaceText})`;
+  }
+  if (kind.mixed && !kind.mixed.every((entry) => coversNamespace(entry, namespace)))
+    return (
+      `this policy keys ${kind.groupKind} owners by ${kind.keyRules.replace(' ', ' and by ')} in different namespaces: ` +
+      `which key ${namespace === undefined ? 'an owner of unknown namespace' : `an owner in ${namespace}`} has cannot be told`
+    );
+  parts?.push(`${kind.groupKind}@${namespace ?? kind.namespaceText}#${kind.keyRules}`);
+  return undefined;
 }
 
 /** Whether an owner kind's entry sees a namespace (no namespaces listed: every one). */
@@ -199,6 +205,8 @@ function foreignKind(statedKind: string, scope: PolicyScope): string {
   return `its owner is a ${statedKind}, not a kind this policy sees (${scope.kindsText})${hint}`;
 }
 
+const NO_RIVALS: readonly Rival[] = [];
+
 /**
  * Why the policy may not judge this claim, or undefined when it may: the key names an owner inside
  * the policy's scope, and no rival policy claims the resource while reading its owner differently.
@@ -208,7 +216,7 @@ export function outOfScopeReason(
   claim: Pick<Claim, 'key' | 'rule'>,
   policy: Pick<Policy, 'owners'> & { readonly rivals?: readonly Rival[] | undefined },
 ): string | undefined {
-  const rivals = policy.rivals ?? [];
+  const rivals = policy.rivals ?? NO_RIVALS;
   const own = readingOf(resource.labels, claim, policy.owners, rivals.length > 0);
   if ('why' in own) return own.why;
   for (const rival of rivals) {

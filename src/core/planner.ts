@@ -3,12 +3,12 @@
 // read policy.mode: a DryRun sweep plans exactly what a Reap sweep would, and the executor is what
 // deletes nothing.
 import type { Attribution } from './attribution.js';
-import { LiveKeyIndex, attributeResources, leaseContainers } from './attribution.js';
+import { Attributor, LeasesByContainerId, LiveKeyIndex } from './attribution.js';
 import type { BlastRadiusBlock } from './blast-radius.js';
 import { blastRadiusBlock } from './blast-radius.js';
 import type { DeletionWave } from './deletion-wave.js';
 import { formatDuration } from './duration-format.js';
-import { compareByAge, sortForExecution } from './execution-order.js';
+import { compareByAge, executionOrder } from './execution-order.js';
 import { firstSeenOrphaned, graceElapsed } from './grace.js';
 import type {
   Decision,
@@ -59,16 +59,10 @@ export interface Plan {
   readonly skipped?: readonly ItemOutcome[];
 }
 
-/** Attributable and unprotected: what the policy could ever reap. */
-const ATTRIBUTABLE_DECISIONS: ReadonlySet<Decision> = new Set([
-  'failedClosed',
-  'ownerLive',
-  'tooYoung',
-  'inGrace',
-  'overLimit',
-  'blocked',
-  'selected',
-]);
+/** Attributable and unprotected: what the policy could ever reap. (Compared, not a set lookup: it runs per resource.) */
+function isAttributable(decision: Decision): boolean {
+  return decision !== 'foreign' && decision !== 'outOfScope' && decision !== 'protected';
+}
 
 /** Orphaned decisions: attributable, unprotected, and no live owner. */
 export const ORPHAN_DECISIONS: ReadonlySet<Decision> = new Set([
@@ -87,10 +81,15 @@ export function planReap(
   now: number,
   options: PlanOptions = {},
 ): Plan {
-  const resources = sortForExecution(snapshot.resources);
+  const order = executionOrder(snapshot.resources);
+  const resources = order.sorted;
+  const leases = order.runOf('ipLease');
   // Containers sort before leases, so a lease's container is always planned before the lease.
-  const containers = leaseContainers(resources);
-  const attributions = attributeResources(resources, policy, containers);
+  const leasesByContainer = new LeasesByContainerId(resources, leases.start, leases.end);
+  const containers = new Int32Array(resources.length).fill(-1);
+  const attributor = new Attributor(policy);
+  /** The containers' attributions, which their leases inherit. */
+  const attributions = new Array<Attribution | undefined>(order.runOf('container').end);
   const failedClosed = failClosedReasons(snapshot, liveOwners);
   const sweep: SweepContext = {
     now,
@@ -112,20 +111,34 @@ export function planReap(
 
   for (let index = 0; index < resources.length; index++) {
     const resource = resources[index]!;
-    const containerIndex = containers[index]!;
-    const container = containerIndex >= 0 ? items[containerIndex] : undefined;
-    let item = ownership(resource, attributions[index], container, sweep);
+    let attribution: Attribution | undefined;
+    let container: PlannedItem | undefined;
+    if (resource.kind === 'ipLease') {
+      const containerIndex = containers[index]!;
+      attribution = attributor.lease(resource, attributions, containerIndex);
+      container = containerIndex >= 0 ? items[containerIndex] : undefined;
+    } else {
+      attribution = attributor.claim(resource);
+      if (resource.kind === 'container') {
+        attributions[index] = attribution;
+        leasesByContainer.link(resource.id, index, containers);
+      }
+    }
+    let item = ownership(resource, attribution, container, sweep);
     if (item === undefined) {
       // An orphan: its grace clock starts (or keeps running) whatever else holds it back.
       const key = resourceKey(resource);
+      // Stored before the lookup: the store makes the new string a property name once, and the
+      // lookup then uses that instead of searching V8's string table for it a second time.
+      nextGrace[key] = now;
       const firstSeen = firstSeenOrphaned(graceState, key, now);
-      nextGrace[key] = firstSeen;
-      item = timing(resource, attributions[index]!, container, firstSeen, sweep);
+      if (firstSeen !== now) nextGrace[key] = firstSeen;
+      item = timing(resource, attribution!, container, firstSeen, sweep);
       orphaned++;
       if (item.decision === 'selected') candidates.push(index);
     }
     items.push(item);
-    if (ATTRIBUTABLE_DECISIONS.has(item.decision)) attributable++;
+    if (isAttributable(item.decision)) attributable++;
   }
 
   if (failedClosed.length > 0) {
@@ -208,9 +221,14 @@ function ownership(
   if (sweep.failedClosedReason !== undefined)
     return planned(resource, 'failedClosed', sweep.failedClosedReason, ownerKey);
 
-  if (attribution.type === 'claim' && sweep.live.isLive(attribution))
-    return planned(resource, 'ownerLive', `owner ${attribution.key} is live`, ownerKey);
-  return undefined;
+  if (attribution.type !== 'claim') return undefined;
+  // A lease's claim is its container's, and the container, neither protected nor failed closed
+  // (else the lease would be too), has been judged by it: its decision answers for the lease.
+  if (container !== undefined)
+    return container.decision === 'ownerLive' ? planned(resource, 'ownerLive', container.reason, ownerKey) : undefined;
+  return sweep.live.isLive(attribution)
+    ? planned(resource, 'ownerLive', `owner ${attribution.key} is live`, ownerKey)
+    : undefined;
 }
 
 /** An orphan's decision before the sweep-wide guards: too young, in grace, or selected. */

@@ -17,6 +17,8 @@ const LOW_WORD = 1 - HIGH_WORD;
  */
 export function orderByNumber(values: Float64Array): Uint32Array {
   const count = values.length;
+  const offsets = wholeNumberOffsets(values);
+  if (offsets) return byDigits(identity(count), offsets);
   // The IEEE 754 bits of a double, read as an unsigned integer, order like the double once a
   // negative number has all its bits flipped and a positive one its sign bit set.
   const words = new Uint32Array(Float64Array.from(values).buffer);
@@ -28,8 +30,32 @@ export function orderByNumber(values: Float64Array): Uint32Array {
     high[index] = (words[2 * index + HIGH_WORD]! ^ (flip | 0x80000000)) >>> 0;
     low[index] = (words[2 * index + LOW_WORD]! ^ flip) >>> 0;
   }
-  let order = identity(count);
-  for (const half of [low, high]) for (const shift of DIGIT_SHIFTS) order = byDigit(order, half, shift);
+  return byDigits(byDigits(identity(count), low), high);
+}
+
+/**
+ * Each value less the least, when all are whole numbers less than 2^32 apart (times in
+ * milliseconds, as a rule): one 32-bit key per value, half the passes. Exact: doubles that close
+ * subtract without rounding, so distinct values keep distinct offsets in the same order. Not for
+ * -0, which would become the same offset as 0.
+ */
+function wholeNumberOffsets(values: Float64Array): Uint32Array | undefined {
+  let least = Number.POSITIVE_INFINITY;
+  let greatest = Number.NEGATIVE_INFINITY;
+  for (const value of values) {
+    if (!Number.isInteger(value) || Object.is(value, -0)) return undefined;
+    if (value < least) least = value;
+    if (value > greatest) greatest = value;
+  }
+  if (values.length === 0 || greatest - least > 0xffffffff) return undefined;
+  const offsets = new Uint32Array(values.length);
+  for (let index = 0; index < values.length; index++) offsets[index] = values[index]! - least;
+  return offsets;
+}
+
+/** `order` stably re-ordered by 32-bit keys, lowest digit first. */
+function byDigits(order: Uint32Array, keys: Uint32Array): Uint32Array {
+  for (const shift of DIGIT_SHIFTS) order = byDigit(order, keys, shift);
   return order;
 }
 

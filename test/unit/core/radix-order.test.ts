@@ -25,6 +25,21 @@ describe('orderByNumber', () => {
     );
   });
 
+  test('whole numbers (sorted as offsets from the least when close enough) order the same way', () => {
+    const whole = fc.oneof(
+      fc.integer({ min: -5, max: 5 }),
+      fc.integer({ min: 0, max: 7_200_000 }).map((ms) => Date.UTC(2026, 0, 1) - ms),
+      fc.constantFrom(2 ** 32, 2 ** 32 + 1, -(2 ** 32), 2 ** 60, 2 ** 60 + 256, Number.MAX_SAFE_INTEGER),
+    );
+    fc.assert(
+      fc.property(fc.array(whole, { maxLength: 80 }), (values) => {
+        const order = orderByNumber(Float64Array.from(values));
+        expect([...order]).toEqual(referenceOrder(values.length, (a, b) => values[a]! - values[b]!));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('a few known values', () => {
     const values = [3, -1, Number.POSITIVE_INFINITY, 0, -Number.MAX_VALUE, 3, 2 ** 40 + 0.5, -0.25];
     expect([...orderByNumber(Float64Array.from(values))]).toEqual([4, 1, 7, 3, 0, 5, 6, 2]);
