@@ -13,7 +13,7 @@ import { ResourceResolver } from '../kube/discovery.js';
 import { PagedLister } from '../kube/paged-list.js';
 import { projectionOf, projectObject, readsOnlyMetadata } from '../kube/projection.js';
 import type { KubeObjectLike } from './owner-objects.js';
-import { fieldsReadBy, namespaceSelected, toOwnerRef } from './owner-objects.js';
+import { fieldsReadBy, namespaceSelected, noteOwnerRead, toOwnerRef } from './owner-objects.js';
 import type { OwnerListing, OwnerReader, OwnerSource } from './source.js';
 import { listingFrom, readOrList } from './source.js';
 
@@ -37,8 +37,7 @@ export class KubeListOwnerSource implements OwnerSource, OwnerReader {
    * The owners `lookups` name, each read on its own: a key is live when its object is there and
    * still has that key (a re-created owner has another uid). Undefined when one cannot be read so
    * (a namespaced kind with no namespace known): then only a listing can answer. Never throws.
-   * The object of uid `deleting` counts as gone once its deletion is under way: the owner a teardown
-   * tears down, which reaper's finalizer holds.
+   * The object of uid `deleting` counts as gone once its deletion is under way (noteOwnerRead).
    */
   async read(lookups: readonly OwnerLookup[], deleting?: string): Promise<LiveOwners | undefined> {
     const keys = new Set<string>();
@@ -61,11 +60,7 @@ export class KubeListOwnerSource implements OwnerSource, OwnerReader {
               kind: owner.kind,
               metadata: { name, ...(resource.namespaced ? { namespace } : {}) },
             });
-            if (deleting !== undefined && object.metadata?.uid === deleting && object.metadata.deletionTimestamp)
-              return;
-            const ref = toOwnerRef(object, owner);
-            if (typeof ref === 'string') errors.push(ref);
-            else if (ref.key === lookup.key) keys.add(ref.key);
+            noteOwnerRead({ keys, errors }, lookup, object, deleting);
           } catch (err) {
             if (!isNotFound(err)) errors.push(`reading ${where}: ${describe(err)}`);
           }

@@ -2,6 +2,7 @@
 import { ownerKeyFromObject } from '../core/attribution.js';
 import { coversNamespace } from '../core/owner-scope.js';
 import type { OwnerRef } from '../core/model.js';
+import type { OwnerLookup } from '../core/owner-lookup.js';
 import type { OwnerKeyRule, OwnerKind } from '../core/policy.js';
 import type { FieldPath } from '../kube/projection.js';
 
@@ -13,6 +14,24 @@ export interface KubeObjectLike {
 
 export function describeKeyRule(kind: OwnerKind): string {
   return kind.key.type === 'field' ? `.${kind.key.path.join('.')}` : kind.key.type;
+}
+
+/**
+ * Adds to `found` what one read of `lookup`'s object says: its key when the object still has that key
+ * (a re-created owner has another uid), a problem line when no key can be derived, nothing otherwise.
+ * The object of uid `deleting` counts as gone once its deletion is under way: the owner a teardown
+ * tears down, which reaper's finalizer holds.
+ */
+export function noteOwnerRead(
+  found: { readonly keys: Set<string>; readonly errors: string[] },
+  lookup: OwnerLookup,
+  object: KubeObjectLike,
+  deleting?: string,
+): void {
+  if (deleting !== undefined && object.metadata?.uid === deleting && object.metadata.deletionTimestamp) return;
+  const ref = toOwnerRef(object, lookup.owner);
+  if (typeof ref === 'string') found.errors.push(ref);
+  else if (ref.key === lookup.key) found.keys.add(ref.key);
 }
 
 /** The OwnerRef of `object` under `kind`, or a problem line when no key can be derived. */

@@ -19,7 +19,7 @@ import type { InformerState, InformerTarget } from '../../src/kube/informer.js';
 import type { ObjectRef } from '../../src/kube/status-apply.js';
 import type { LiveOwners } from '../../src/core/model.js';
 import type { OwnerLookup } from '../../src/core/owner-lookup.js';
-import { toOwnerRef } from '../../src/owners/owner-objects.js';
+import { noteOwnerRead } from '../../src/owners/owner-objects.js';
 import type { OwnerReader } from '../../src/owners/source.js';
 import type { Backends, RuntimeBackend } from '../../src/runtime/backend.js';
 import type { RemovalResult } from '../../src/runtime/removal.js';
@@ -241,10 +241,7 @@ export class FakeOwnerReader implements Pick<OwnerReader, 'read'> {
         metadata: { name: lookup.name, ...(lookup.namespace ? { namespace: lookup.namespace } : {}) },
       };
       const object = await this.stored.read(header).catch(() => undefined);
-      if (!object || (object.metadata?.uid === deleting && object.metadata?.deletionTimestamp)) continue;
-      const ref = toOwnerRef(object, lookup.owner);
-      if (typeof ref === 'string') errors.push(ref);
-      else if (ref.key === lookup.key) keys.add(ref.key);
+      if (object) noteOwnerRead({ keys, errors }, lookup, object, deleting);
     }
     return { keys, synced: errors.length === 0, errors };
   }
