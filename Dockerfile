@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# reaper's image: node, the production dependencies and the compiled dist/, on an empty base, run
+# reaper's image: node and reaper bundled with its dependencies (scripts/bundle.ts), on an empty base, run
 # as a non-root user (the chart runs the agent as uid 0 only because node-side Docker sockets and
 # CNI lease stores are usually root-owned; see charts/reaper/values.yaml).
 #
@@ -16,13 +16,12 @@ RUN command -v strip >/dev/null || { apt-get update \
   && rm -rf /var/lib/apt/lists/*; }
 WORKDIR /src
 COPY package.json package-lock.json ./
-# Every dependency, for the TypeScript compiler; the image gets `npm ci --omit=dev` output only.
+# Every dependency, for the bundler; the image gets the bundle and the bundled packages' licenses only.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY src ./src
 COPY controllers ./controllers
-COPY examples ./examples
-COPY scripts/build-image ./scripts/build-image
+COPY scripts/build-image scripts/bundle.ts ./scripts/
 # The base image's own node: scripts/build-image would otherwise fetch one.
 RUN NODE_BINARY="$(command -v node)" scripts/build-image rootfs /rootfs
 
@@ -36,5 +35,5 @@ LABEL org.opencontainers.image.title=reaper \
   org.opencontainers.image.description="Reaps Docker containers, networks, volumes and CNI IP leases whose Kubernetes owner is gone" \
   org.opencontainers.image.licenses=Apache-2.0
 # The same entrypoint as scripts/build-image makes, V8 flags included (why: there).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "/app/dist/controllers/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "--no-opt", "/app/reaper/main.js"]
 CMD ["run"]

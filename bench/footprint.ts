@@ -16,7 +16,7 @@ import type { ControllerProcess } from '../test/support/controller-process.js';
 import { sweepsOf } from '../test/support/controller-process.js';
 import type { ProcSample } from './lib/controller.js';
 import {
-  buildController,
+  bundleController,
   imageNode,
   metricsOf,
   procSample,
@@ -91,7 +91,7 @@ export async function runFootprint(options: { runs?: number } = {}): Promise<Ben
   const namespace = objects.prefix;
   const policyName = objects.prefix;
   let controller: ControllerProcess | undefined;
-  let build: ReturnType<typeof buildController> | undefined;
+  let build: Awaited<ReturnType<typeof bundleController>> | undefined;
   let runtime: ReturnType<typeof imageNode> | undefined;
   const cleanUp = onCleanup(async () => {
     await controller?.stop().catch((err: Error) => console.error(err.message));
@@ -102,8 +102,8 @@ export async function runFootprint(options: { runs?: number } = {}): Promise<Ben
   });
 
   try {
-    console.error('footprint: compiling the controller');
-    build = buildController();
+    console.error('footprint: bundling the controller');
+    build = await bundleController();
     runtime = imageNode();
     await cluster.createNamespace(namespace);
     const kindOf = (i: number): Owner['kind'] => (i % 10 < 7 ? 'Topology' : 'Sandbox');
@@ -360,7 +360,7 @@ function report(
       `a Kubernetes of the benchmarks' own; owners 70% Topology, 30% Sandbox in one namespace; ${CONTAINERS.toLocaleString('en')} ` +
         `created (not started) containers for the first ${CONTAINERS / CONTAINERS_PER_OWNER} owners on the shared engine (which ` +
         `also holds whatever else runs there)`,
-      `\`reaper run\` compiled with the build's tsconfig, on the image's node (${node.version}) with its entrypoint's flags (${node.flags.join(' ') || 'none'}); policy minAge 0, gracePeriod 0, interval 5m ` +
+      `\`reaper run\` bundled as the image runs it (scripts/bundle.ts), on the image's node (${node.version}) with its entrypoint's flags (${node.flags.join(' ') || 'none'}); policy minAge 0, gracePeriod 0, interval 5m ` +
         `while idle and ${SWEEP_INTERVAL} while sweeping; RSS and CPU from /proc/<pid> every second`,
       `requests: the API server's apiserver_request_total (WATCH left out) read after each sweep; "reaper" counts ` +
         `reaper.dev resources and Events, the only ones the controller writes or lists per sweep`,

@@ -18,7 +18,7 @@ import { onCleanup } from './lib/cleanup.js';
 import type { ControllerProcess } from '../test/support/controller-process.js';
 import { sweepsOf } from '../test/support/controller-process.js';
 import type { ProcSample } from './lib/controller.js';
-import { buildController, metricsOf, procSample, settle, startBuiltController, sumOf } from './lib/controller.js';
+import { bundleController, metricsOf, procSample, settle, startBuiltController, sumOf } from './lib/controller.js';
 import { DockerEvents } from './lib/docker-events.js';
 import { BenchObjects } from './lib/docker-objects.js';
 import type { Owner } from './lib/kube.js';
@@ -66,7 +66,7 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
   const cniDir = mkdtempSync(path.join(tmpdir(), 'reaper-bench-reaction-cni-'));
   const cniNetwork = `${objects.prefix}-cni`;
   let controller: ControllerProcess | undefined;
-  let build: ReturnType<typeof buildController> | undefined;
+  let build: Awaited<ReturnType<typeof bundleController>> | undefined;
   let events: DockerEvents | undefined;
   const cleanUp = onCleanup(async () => {
     events?.close();
@@ -79,8 +79,8 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
   });
 
   try {
-    console.error('reaction: compiling the controller');
-    build = buildController();
+    console.error('reaction: bundling the controller');
+    build = await bundleController();
     console.error(`reaction: creating ${LIVE_OWNERS} owners`);
     await cluster.createNamespace(namespace);
     const owners = await cluster.createOwners(namespace, 'lab', LIVE_OWNERS, () => 'Topology');
@@ -240,7 +240,7 @@ function report(r: {
         `${LIVE_OWNERS - r.deletions} as 2 stopped (created) containers each (${r.otherContainers} containers): ` +
         `thousands of running containers would not fit the machine beside everyone else's work`,
       `policy: minAge 0, gracePeriod 0, leases enabled, the rest defaults (interval 5m, trigger delay 500 ms, ` +
-        `stopTimeoutSeconds 10); \`reaper run\` compiled with the build's tsconfig and run on plain node`,
+        `stopTimeoutSeconds 10); \`reaper run\` bundled as the image runs it (scripts/bundle.ts), on plain node`,
       `deletions one at a time, each after a random 0.5–1.5 s pause; "gone" is Docker's destroy event for each ` +
         `container and the network, and the lease files no longer in the store`,
       `setup (owners, Docker objects) took ${fmtMs(r.setupMs)}; the controller settled ${fmtMs(r.settleMs)} after ` +

@@ -1,6 +1,6 @@
-// `reaper run` as it runs in a pod: compiled JavaScript on plain node (the image runs
-// dist/controllers/main.js), not through a TypeScript loader, so its memory and CPU are the
-// product's. It is compiled into a temporary directory, never into the repository's dist/.
+// `reaper run` as it runs in a pod: the image's bundle (scripts/bundle.ts) or the npm package's
+// compiled JavaScript, on plain node, not through a TypeScript loader, so its memory and CPU are
+// the product's. Either is written into a temporary directory, never into the repository.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ControllerProcess } from '../../test/support/controller-process.js';
 import { launchController } from '../../test/support/controller-process.js';
+import { bundleAgent } from '../../scripts/bundle.js';
 import { repoRoot } from '../../test/support/kubectl.js';
 
 const REPO = repoRoot;
@@ -26,12 +27,24 @@ export function imageNode(): NodeRuntime & { version: string } {
   const script = path.join(REPO, 'scripts', 'build-image');
   const nodePath = execFileSync(script, ['node'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const version = execFileSync(nodePath, ['--version'], { encoding: 'utf8' }).trim();
-  // ["node", ...flags, "/app/dist/controllers/main.js"]
+  // ["node", ...flags, "/app/reaper/main.js"]
   const entrypoint = JSON.parse(execFileSync(script, ['entrypoint'], { encoding: 'utf8' })) as string[];
   return { path: nodePath, version, flags: entrypoint.slice(1, -1) };
 }
 
-/** Compiles src/ and controllers/ with the build's tsconfig into a temporary directory. */
+/** The bundle the image runs (scripts/bundle.ts), in a temporary directory. */
+export async function bundleController(): Promise<{ main: string; remove(): void }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'reaper-bench-bundle-'));
+  try {
+    const { main } = await bundleAgent(dir);
+    return { main, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Compiles src/ and controllers/ with the build's tsconfig (the npm package) into a temporary directory. */
 export function buildController(): { main: string; remove(): void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'reaper-bench-build-'));
   try {

@@ -82,34 +82,31 @@ test('the image runs as uid 65532, starts `reaper run` by default, and is small'
   });
   const megabytes = Number(size) / 1e6;
   console.log(`${image}: ${megabytes.toFixed(1)} MB`);
-  expect(megabytes).toBeLessThan(160);
+  expect(megabytes).toBeLessThan(140);
 
   const who = reaperIn(['--entrypoint', 'node'], ['-e', 'console.log(process.getuid(), process.getgid())']);
   expect(who.stdout.trim()).toBe('65532 65532');
 });
 
-test('production dependencies and the compiled code only: no compiler, no test tools, no shell; flock(1) for the lease lock', () => {
+test('the bundle and the licenses of what it holds only: no node_modules, no compiler, no test tools, no shell; flock(1) for the lease lock', () => {
   const probe = reaperIn(
     ['--entrypoint', 'node'],
     [
       '-e',
       `const fs = require('fs');
-       for (const p of ['/app/node_modules/@kubernetes/client-node', '/app/node_modules/dockerode',
-         '/app/dist/controllers/main.js', '/app/node_modules/typescript', '/app/node_modules/jest',
-         '/app/node_modules/tsx', '/app/src', '/app/dist/examples', '/bin/sh', '/usr/bin/npm', '/usr/bin/flock'])
+       for (const p of ['/app/reaper/main.js', '/app/licenses/@kubernetes/client-node', '/app/licenses/dockerode',
+         '/app/node_modules', '/app/dist', '/app/src', '/bin/sh', '/usr/bin/npm', '/usr/bin/flock'])
          console.log(p, fs.existsSync(p));`,
     ],
   );
   expect(probe.code).toBe(0);
   expect(probe.stdout.trim().split('\n')).toEqual([
-    '/app/node_modules/@kubernetes/client-node true',
-    '/app/node_modules/dockerode true',
-    '/app/dist/controllers/main.js true',
-    '/app/node_modules/typescript false',
-    '/app/node_modules/jest false',
-    '/app/node_modules/tsx false',
+    '/app/reaper/main.js true',
+    '/app/licenses/@kubernetes/client-node true',
+    '/app/licenses/dockerode true',
+    '/app/node_modules false',
+    '/app/dist false',
     '/app/src false',
-    '/app/dist/examples false',
     '/bin/sh false',
     '/usr/bin/npm false',
     '/usr/bin/flock true',

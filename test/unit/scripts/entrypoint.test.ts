@@ -15,5 +15,5 @@ test("the Dockerfile's ENTRYPOINT is scripts/build-image's", () => {
     .find((l) => l.startsWith('ENTRYPOINT '));
   expect(line).toBeDefined();
   expect(JSON.parse(line!.slice('ENTRYPOINT '.length))).toEqual(built);
-  expect(built).toEqual(expect.arrayContaining(['node', '/app/dist/controllers/main.js', '--max-semi-space-size=1']));
+  expect(built).toEqual(expect.arrayContaining(['node', '/app/reaper/main.js', '--max-semi-space-size=1']));
 });
