@@ -36,6 +36,11 @@ export interface Runtime {
 /** One owner kind's cache (ResilientInformer). */
 export interface OwnerCache {
   readonly synced: boolean;
+  /**
+   * Changes whenever the cached objects or the state change, and differs from every other cache's
+   * (readers keep what they derived while it stays the same). A cache without one is read afresh.
+   */
+  readonly revision?: number;
   state(): InformerState;
   list(): readonly k8s.KubernetesObject[];
   get(name: string, namespace?: string): k8s.KubernetesObject | undefined;

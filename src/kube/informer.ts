@@ -77,6 +77,9 @@ export function describeTarget(target: InformerTarget): string {
   return `${target.kind}.${target.apiVersion}${where}${selector}`;
 }
 
+/** The last revision any informer of this process took: revisions are unique across informers. */
+let lastRevision = 0;
+
 export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesObject> {
   private readonly kubeConfig: k8s.KubeConfig;
   private readonly lister: PagedLister;
@@ -102,6 +105,7 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
   private restartTimer?: TimerHandle;
   private started = false;
   private stopped = false;
+  private changedAt = ++lastRevision;
 
   constructor(
     kubeConfig: k8s.KubeConfig,
@@ -135,6 +139,11 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
 
   state(): InformerState {
     return { ...this.current };
+  }
+
+  /** Changes with every event, list and state change; never the same as another informer's. */
+  get revision(): number {
+    return this.changedAt;
   }
 
   on(event: ObjectEvent, handler: ObjectHandler<T>): void {
@@ -268,6 +277,8 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
   }
 
   private emit(event: ObjectEvent, object: T): void {
+    // The list-watch tells of every change to its cache (a relist's too) right after making it.
+    this.changedAt = ++lastRevision;
     for (const handler of this.handlers[event]) {
       try {
         handler(object);
@@ -284,6 +295,7 @@ export class ResilientInformer<T extends k8s.KubernetesObject = k8s.KubernetesOb
       next.lastError !== this.current.lastError;
     this.current = next;
     if (!changed) return;
+    this.changedAt = ++lastRevision;
     for (const handler of this.stateHandlers) handler(this.state());
   }
 }

@@ -9,6 +9,7 @@ import { policy } from '../../support/builders.js';
 interface FakeInformer {
   state: InformerState;
   objects: unknown[];
+  revision?: number;
 }
 
 /** The two calls ownersFromInformers makes of the informer set, over fixed caches. */
@@ -16,7 +17,13 @@ function informerSet(informers: Record<string, FakeInformer>): DynamicInformerSe
   return {
     get: (target: InformerTarget) => {
       const informer = informers[`${target.apiVersion}|${target.kind}`];
-      return informer && { state: () => ({ ...informer.state }), list: () => informer.objects };
+      return (
+        informer && {
+          state: () => ({ ...informer.state }),
+          list: () => informer.objects,
+          revision: informer.revision,
+        }
+      );
     },
   } as unknown as DynamicInformerSet;
 }
@@ -133,6 +140,69 @@ describe('ownersFromInformers', () => {
     expect(owners.count).toBe(0);
     // Metrics hear that there are none, rather than nothing.
     expect(Object.fromEntries(owners.byKind)).toEqual({ Topology: 0 });
+  });
+});
+
+describe('a listing is reused while the caches it read are unchanged', () => {
+  const topologies = () => ({
+    'reaper.dev/v1alpha1|Topology': { state: synced, objects: [object('a', 't1', 'uid-t1')], revision: 7 },
+    'reaper.dev/v1alpha1|Sandbox': { state: synced, objects: [object('a', 's1', 'uid-s1')], revision: 8 },
+  });
+  const keysOf = (owners: { live: { keys: ReadonlySet<string> } }) => [...owners.live.keys].sort();
+
+  test('the same revisions and policy: the same listing, not a new walk', () => {
+    const informers = topologies();
+    const set = informerSet(informers);
+    const first = ownersFromInformers(policy({ owners: [TOPOLOGY, SANDBOX] }), set);
+    // A change the cache did not announce with a new revision is not seen: revisions are the contract.
+    informers['reaper.dev/v1alpha1|Topology'].objects.push(object('a', 't2', 'uid-t2'));
+    expect(ownersFromInformers(policy({ owners: [TOPOLOGY, SANDBOX] }), set)).toBe(first);
+  });
+
+  test.each<[string, (informers: ReturnType<typeof topologies>) => void, string[]]>([
+    [
+      'an owner added (a new revision)',
+      (i) => {
+        i['reaper.dev/v1alpha1|Topology'].objects.push(object('a', 't2', 'uid-t2'));
+        i['reaper.dev/v1alpha1|Topology'].revision = 9;
+      },
+      ['uid-s1', 'uid-t1', 'uid-t2'],
+    ],
+    [
+      'an owner deleted from the other kind',
+      (i) => {
+        i['reaper.dev/v1alpha1|Sandbox'].objects = [];
+        i['reaper.dev/v1alpha1|Sandbox'].revision = 10;
+      },
+      ['uid-t1'],
+    ],
+  ])('listed again after %s', (_name, change, keys) => {
+    const informers = topologies();
+    const set = informerSet(informers);
+    ownersFromInformers(policy({ owners: [TOPOLOGY, SANDBOX] }), set);
+    change(informers);
+    expect(keysOf(ownersFromInformers(policy({ owners: [TOPOLOGY, SANDBOX] }), set))).toEqual(keys);
+  });
+
+  test('a new generation or other owner kinds of the policy list again', () => {
+    const set = informerSet(topologies());
+    const first = ownersFromInformers(policy({ owners: [TOPOLOGY, SANDBOX] }), set);
+    expect(ownersFromInformers(policy({ owners: [TOPOLOGY, SANDBOX], generation: 2 }), set)).not.toBe(first);
+    expect(keysOf(ownersFromInformers(policy({ owners: [TOPOLOGY] }), set))).toEqual(['uid-t1']);
+  });
+
+  test("a teardown's listing is never reused, nor does it replace the policy's", () => {
+    const set = informerSet(topologies());
+    const first = ownersFromInformers(policy({ owners: [TOPOLOGY, SANDBOX] }), set);
+    const besides = ownersFromInformers(policy({ owners: [TOPOLOGY, SANDBOX] }), set, { besidesUid: 'uid-t1' });
+    expect(keysOf(besides)).toEqual(['uid-s1']);
+    expect(ownersFromInformers(policy({ owners: [TOPOLOGY, SANDBOX] }), set)).toBe(first);
+  });
+
+  test('caches without revisions are walked every time', () => {
+    const informers = caches();
+    const first = ownersFromInformers(policy({ owners: [TOPOLOGY] }), informers);
+    expect(ownersFromInformers(policy({ owners: [TOPOLOGY] }), informers)).not.toBe(first);
   });
 });
 

@@ -83,6 +83,31 @@ describe('ResilientInformer (local server)', () => {
       },
     ));
 
+  test('its revision changes with each event and state change, not otherwise, and no other informer has it', async () => {
+    const timers = new ManualTimers();
+    const cms = make(timers);
+    const beforeStart = cms.revision;
+    await cms.start();
+    const synced = cms.revision;
+    expect(synced).toBeGreaterThan(beforeStart);
+    await settle();
+    expect(cms.revision).toBe(synced);
+
+    api.send('ADDED', { metadata: { name: 'b', namespace: 'ns', resourceVersion: '2' } });
+    await eventually('b in the cache', () => cms.get('b', 'ns'), 4_000);
+    const added = cms.revision;
+    expect(added).toBeGreaterThan(synced);
+    api.send('DELETED', { metadata: { name: 'a', namespace: 'ns', resourceVersion: '3' } });
+    await eventually('a gone from the cache', () => !cms.get('a', 'ns'), 4_000);
+    expect(cms.revision).toBeGreaterThan(added);
+
+    const other = new ResilientInformer(kc, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'other' });
+    expect(other.revision).not.toBe(cms.revision);
+    const beforeStop = cms.revision;
+    await cms.stop();
+    expect(cms.revision).toBeGreaterThan(beforeStop); // no longer healthy
+  });
+
   test('a watch that outlives its timeout is aborted, reported, and restarted after backoff', async () => {
     const timers = new ManualTimers();
     const cms = make(timers);
