@@ -80,10 +80,28 @@ export function projectObject<T>(object: T, projection: Projection, gvk: { apiVe
     for (const name of KEPT_METADATA) {
       if (Object.hasOwn(sourceMetadata, name)) metadata[name] = (sourceMetadata as Record<string, unknown>)[name];
     }
+    if (typeof metadata.namespace === 'string') metadata.namespace = sharedNamespace(metadata.namespace);
   }
   projected.metadata = metadata;
   for (const path of projection.fields) copyPath(source, projected, path);
   return projected as T;
+}
+
+/**
+ * Every decoded object brings its own copy of its namespace's name; a cache of 20,000 owners in a
+ * few namespaces then holds 20,000 equal strings. One string per name instead (the same value, so
+ * projecting stays pure to its callers). A cluster has few namespaces; the table starts over past
+ * MAX_SHARED_NAMESPACES rather than grow without bound.
+ */
+const namespaceNames = new Map<string, string>();
+const MAX_SHARED_NAMESPACES = 10_000;
+
+function sharedNamespace(name: string): string {
+  const shared = namespaceNames.get(name);
+  if (shared !== undefined) return shared;
+  if (namespaceNames.size >= MAX_SHARED_NAMESPACES) namespaceNames.clear();
+  namespaceNames.set(name, name);
+  return name;
 }
 
 /** Copies the value at `path` (own properties only), creating the objects on the way. */
