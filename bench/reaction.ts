@@ -18,7 +18,15 @@ import { onCleanup } from './lib/cleanup.js';
 import type { ControllerProcess } from '../test/support/controller-process.js';
 import { sweepsOf } from '../test/support/controller-process.js';
 import type { ProcSample } from './lib/controller.js';
-import { bundleController, metricsOf, procSample, settle, startBuiltController, sumOf } from './lib/controller.js';
+import {
+  bundleController,
+  imageNode,
+  metricsOf,
+  procSample,
+  settle,
+  startBuiltController,
+  sumOf,
+} from './lib/controller.js';
 import { DockerEvents } from './lib/docker-events.js';
 import { BenchObjects } from './lib/docker-objects.js';
 import type { Owner } from './lib/kube.js';
@@ -67,6 +75,7 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
   const cniNetwork = `${objects.prefix}-cni`;
   let controller: ControllerProcess | undefined;
   let build: Awaited<ReturnType<typeof bundleController>> | undefined;
+  let runtime: ReturnType<typeof imageNode> | undefined;
   let events: DockerEvents | undefined;
   const cleanUp = onCleanup(async () => {
     events?.close();
@@ -81,6 +90,7 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
   try {
     console.error('reaction: bundling the controller');
     build = await bundleController();
+    runtime = imageNode();
     console.error(`reaction: creating ${LIVE_OWNERS} owners`);
     await cluster.createNamespace(namespace);
     const owners = await cluster.createOwners(namespace, 'lab', LIVE_OWNERS, () => 'Topology');
@@ -104,7 +114,7 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
       timing: { minAge: '0', gracePeriod: '0' },
     };
     await cluster.createPolicy(policyName, spec);
-    controller = await startBuiltController(build.main, 'bench-reaction');
+    controller = await startBuiltController(build.main, 'bench-reaction', [], runtime);
     await controller.waitForLog(
       'the first sweep',
       (l) => l.msg === 'sweep finished' && l.policy === policyName,
@@ -189,6 +199,7 @@ export async function runReaction(options: { runs?: number } = {}): Promise<Benc
       otherContainers: expectedSurvivors,
       survivors,
       profile,
+      node: runtime,
     });
   } finally {
     await cleanUp();
@@ -207,6 +218,7 @@ function report(r: {
   otherContainers: number;
   survivors: number;
   profile: [string, number][];
+  node: ReturnType<typeof imageNode>;
 }): BenchReport {
   const totals = r.samples.map((s) => s.totalMs);
   const p50 = percentile(totals, 50);
@@ -240,7 +252,7 @@ function report(r: {
         `${LIVE_OWNERS - r.deletions} as 2 stopped (created) containers each (${r.otherContainers} containers): ` +
         `thousands of running containers would not fit the machine beside everyone else's work`,
       `policy: minAge 0, gracePeriod 0, leases enabled, the rest defaults (interval 5m, trigger delay 500 ms, ` +
-        `stopTimeoutSeconds 10); \`reaper run\` bundled as the image runs it (scripts/bundle.ts), on plain node`,
+        `stopTimeoutSeconds 10); \`reaper run\` bundled as the image runs it (scripts/bundle.ts), on the image's node (${r.node.version}) with its entrypoint's flags (${r.node.flags.join(' ') || 'none'})`,
       `deletions one at a time, each after a random 0.5–1.5 s pause; "gone" is Docker's destroy event for each ` +
         `container and the network, and the lease files no longer in the store`,
       `setup (owners, Docker objects) took ${fmtMs(r.setupMs)}; the controller settled ${fmtMs(r.settleMs)} after ` +
