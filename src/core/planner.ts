@@ -87,9 +87,15 @@ export function planReap(
   // Containers sort before leases, so a lease's container is always planned before the lease.
   const leasesByContainer = new LeasesByContainerId(resources, leases.start, leases.end);
   const containers = new Int32Array(resources.length).fill(-1);
+  const containerRun = order.runOf('container');
+  // A pass of its own, before the decisions: the lease map stays in cache for the whole pass instead
+  // of competing with everything else the decision loop reads, and a tight loop of lookups lets the
+  // CPU overlap their misses.
+  for (let index = containerRun.start; index < containerRun.end; index++)
+    leasesByContainer.link(resources[index]!.id, index, containers);
   const attributor = new Attributor(policy);
   /** The containers' attributions, which their leases inherit. */
-  const attributions = new Array<Attribution | undefined>(order.runOf('container').end);
+  const attributions = new Array<Attribution | undefined>(containerRun.end);
   const failedClosed = failClosedReasons(snapshot, liveOwners);
   const sweep: SweepContext = {
     now,
@@ -119,10 +125,7 @@ export function planReap(
       container = containerIndex >= 0 ? items[containerIndex] : undefined;
     } else {
       attribution = attributor.claim(resource);
-      if (resource.kind === 'container') {
-        attributions[index] = attribution;
-        leasesByContainer.link(resource.id, index, containers);
-      }
+      if (resource.kind === 'container') attributions[index] = attribution;
     }
     let item = ownership(resource, attribution, container, sweep);
     if (item === undefined) {
