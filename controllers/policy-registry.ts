@@ -12,6 +12,7 @@ import { projectionOf } from '../src/kube/projection.js';
 import type { ClaimOverlap } from '../src/core/owner-scope.js';
 import { rivalsAmong } from '../src/core/owner-scope.js';
 import { fieldsReadBy, namespaceSelected } from '../src/owners/owner-objects.js';
+import { compareText } from '../src/core/text-order.js';
 
 export interface RegisteredPolicy {
   readonly object: ReapPolicy;
@@ -102,7 +103,7 @@ export class PolicyRegistry {
   valid(): Policy[] {
     const valid: Policy[] = [];
     for (const { parsed } of this.policies.values()) if (parsed.ok) valid.push(parsed.policy);
-    return valid.sort((a, b) => a.name.localeCompare(b.name));
+    return valid.sort((a, b) => compareText(a.name, b.name));
   }
 
   /**

@@ -3,21 +3,18 @@
 import type { ResourceKind, RuntimeResource } from './model.js';
 import { RESOURCE_KINDS } from './model.js';
 import { orderByKey, orderByNumber } from './radix-order.js';
+import { compareText } from './text-order.js';
 
 /** Creation time for ordering: an unknown time sorts as the newest, which goes last. */
 function sortableTime(createdAt: number): number {
   return Number.isFinite(createdAt) ? createdAt : Number.POSITIVE_INFINITY;
 }
 
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 export function compareByAge(a: RuntimeResource, b: RuntimeResource): number {
   const x = sortableTime(a.createdAt);
   const y = sortableTime(b.createdAt);
   if (x !== y) return x < y ? -1 : 1;
-  return compareIds(a.id, b.id);
+  return compareText(a.id, b.id);
 }
 
 const UNKNOWN_KIND_RANK = RESOURCE_KINDS.length;
@@ -91,6 +88,6 @@ export function executionOrder<T extends RuntimeResource>(resources: readonly T[
 
 /** Sorts sorted[start..end) by id in place; stable, so equal ids keep their listing order. */
 function sortRunById(sorted: RuntimeResource[], start: number, end: number): void {
-  const run = sorted.slice(start, end).sort((a, b) => compareIds(a.id, b.id));
+  const run = sorted.slice(start, end).sort((a, b) => compareText(a.id, b.id));
   for (let offset = 0; offset < run.length; offset++) sorted[start + offset] = run[offset]!;
 }

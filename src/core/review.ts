@@ -6,6 +6,7 @@ import type { PlannedItem, RuntimeResource, RuntimeSnapshot } from './model.js';
 import { resourceKey } from './model.js';
 import type { ItemOutcome } from './outcome.js';
 import type { Plan } from './planner.js';
+import { compareText } from './text-order.js';
 
 /** One item of a reviewed plan, as `reaper plan` wrote it. */
 export interface ReviewedItem {
@@ -51,5 +52,5 @@ function differences(before: RuntimeResource, after: RuntimeResource): string | 
 }
 
 function sorted(labels: Readonly<Record<string, string>>): [string, string][] {
-  return Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.entries(labels).sort(([a], [b]) => compareText(a, b));
 }

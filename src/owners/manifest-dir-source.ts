@@ -11,6 +11,7 @@ import type { KubeObjectLike } from './owner-objects.js';
 import { namespaceSelected, toOwnerRef } from './owner-objects.js';
 import type { OwnerListing, OwnerSource } from './source.js';
 import { listingFrom } from './source.js';
+import { compareText } from '../core/text-order.js';
 
 const MAX_FILES = 10_000;
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -82,7 +83,7 @@ export class ManifestDirOwnerSource implements OwnerSource {
       errors.push(`cannot read owners directory ${dir}: ${(err as Error).message}`);
       return;
     }
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of entries.sort((a, b) => compareText(a.name, b.name))) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await this.collect(full, files, errors);
       else if (entry.isFile() && MANIFEST.test(entry.name)) files.push(full);

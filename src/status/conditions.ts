@@ -4,6 +4,7 @@
 // serializes the same and is not written again. Pure: the clock is passed in.
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition } from '../api/types.js';
+import { compareText } from '../core/text-order.js';
 
 export type { Condition };
 export type ConditionStatus = Condition['status'];
@@ -86,7 +87,7 @@ function sortConditionLists(value: unknown): unknown {
   const entries = Object.entries(value as Record<string, unknown>).map(([key, inner]) => {
     const sorted = sortConditionLists(inner);
     if (key === 'conditions' && Array.isArray(sorted)) {
-      return [key, [...sorted].sort((x, y) => typeOf(x).localeCompare(typeOf(y)))];
+      return [key, [...sorted].sort((x, y) => compareText(typeOf(x), typeOf(y)))];
     }
     return [key, sorted];
   });

@@ -25,6 +25,7 @@ import type { ClaimOverlap } from '../core/owner-scope.js';
 import type { ReapMode } from '../core/policy.js';
 import { perKind, sumOverKinds } from '../core/report-types.js';
 import type { Totals } from './policy-status.js';
+import { compareText } from '../core/text-order.js';
 import {
   CONDITION_BLOCKED,
   CONDITION_DEGRADED,
@@ -96,7 +97,7 @@ function sortByStanding(
 ): Standings {
   const live: ReapNodeReport[] = [];
   const stale: ReapNodeReport[] = [];
-  for (const report of [...reports].sort((a, b) => a.spec.node.localeCompare(b.spec.node))) {
+  for (const report of [...reports].sort((a, b) => compareText(a.spec.node, b.spec.node))) {
     const standing = reportStanding(report, nodeExists, now, rules);
     if (standing === 'live') live.push(report);
     else if (standing === 'stale') stale.push(report);
@@ -141,7 +142,7 @@ const PROBLEM_ORDER: readonly FleetProblem['reason'][] = [
 
 /** Problems sorted: blocked and degraded first, then by node name. */
 function byImportance(a: FleetProblem, b: FleetProblem): number {
-  return PROBLEM_ORDER.indexOf(a.reason) - PROBLEM_ORDER.indexOf(b.reason) || a.node.localeCompare(b.node);
+  return PROBLEM_ORDER.indexOf(a.reason) - PROBLEM_ORDER.indexOf(b.reason) || compareText(a.node, b.node);
 }
 
 /** The resources the nodes' last sweeps reaped, newest first. */
@@ -162,7 +163,7 @@ export function lastReaps(reports: readonly ReapNodeReport[], cap = MAX_LAST_REA
     }
   }
   reaps.sort(
-    (a, b) => b.finishTime.localeCompare(a.finishTime) || a.node.localeCompare(b.node) || a.name.localeCompare(b.name),
+    (a, b) => compareText(b.finishTime, a.finishTime) || compareText(a.node, b.node) || compareText(a.name, b.name),
   );
   return reaps.slice(0, cap);
 }
@@ -370,7 +371,7 @@ export class FleetFoundIndex {
       }
       if (sumOf(total) > 0) nodes.push({ node, ...total });
     }
-    return nodes.sort((a, b) => sumOf(b) - sumOf(a) || a.node.localeCompare(b.node));
+    return nodes.sort((a, b) => sumOf(b) - sumOf(a) || compareText(a.node, b.node));
   }
 }
 

@@ -18,6 +18,7 @@ import { perKind, sumOverKinds } from '../core/report-types.js';
 import { formatTime, statusChanged } from './conditions.js';
 import type { SweepFacts, Totals } from './policy-status.js';
 import { conditionsAfterSweep } from './policy-status.js';
+import { compareText } from '../core/text-order.js';
 
 /** What the last sweep left in the report. */
 export interface SweptState {
@@ -113,7 +114,7 @@ export function ownersListing(
     .sort(
       (a, b) =>
         Number(b.live) - Number(a.live) ||
-        a.entry.key.localeCompare(b.entry.key) ||
+        compareText(a.entry.key, b.entry.key) ||
         (a.entry.keyPrefixLength ?? 0) - (b.entry.keyPrefixLength ?? 0),
     )
     .map(({ entry }) => entry);
