@@ -231,7 +231,8 @@ function report(r: {
     `each deletion waits out the controller's trigger delay (50 ms while the agent's view of Docker, followed ` +
     `through its events, is readable; 500 ms otherwise), then a sweep of the followed view runs: mean sweep ` +
     `${fmtMs(r.meanSweepMs)} (reaper_sweep_duration_seconds). Median from the deletion to the first container's ` +
-    `stop (trigger delay, reading the view and the leases, planning, re-listing the owners from the API server): ` +
+    `stop (trigger delay, reading the view and the leases, planning, reading the deleted owner again from the API ` +
+    `server): ` +
     `${part((s) => s.firstStopMs)}; to both containers stopped and removed ${part((s) => s.containersMs)}, leases ` +
     `released ${part((s) => s.leasesMs)}, network removed ${part((s) => s.networkMs)}. ${profileLine(r.profile)}`;
   const safe = r.survivors === r.otherContainers;
@@ -290,7 +291,8 @@ function profileLine(profile: [string, number][]): string {
   return (
     `Steps of a sweep before its first removal, median of 5 run in the benchmark's process against the same ` +
     `engine, cluster and policy: ${profile.map(([step, ms]) => `${step} ${fmtMs(ms)}`).join(', ')} (the controller ` +
-    `takes its owners from informer caches, but its fresh re-check lists them from the API server like this).`
+    `takes its owners from informer caches, and its fresh re-check reads the one owner it saw deleted rather than ` +
+    `listing them like this).`
   );
 }
 

@@ -2,6 +2,7 @@
 // LIST). A cache that is not synced, or whose watch is failing, makes the listing unsynced, so the
 // planner fails closed and says which kind it could not see.
 import type { LiveOwners, PlannedItem } from '../src/core/model.js';
+import type { SeenOwners } from '../src/core/owner-lookup.js';
 import type { Policy } from '../src/core/policy.js';
 import { describeTarget } from '../src/kube/informer.js';
 import { namespaceSelected, toOwnerRef } from '../src/owners/owner-objects.js';
@@ -25,8 +26,8 @@ export class InformerOwnerSource implements OwnerSource {
     return Promise.resolve(ownersFromInformers(policy, this.informers, this.options));
   }
 
-  recheck(policy: Policy, candidates: readonly PlannedItem[]): Promise<LiveOwners> {
-    return this.fresh.recheck(policy, candidates);
+  recheck(policy: Policy, candidates: readonly PlannedItem[], seen?: SeenOwners): Promise<LiveOwners> {
+    return this.fresh.recheck(policy, candidates, seen ?? this.options.seen?.(policy));
   }
 }
 
@@ -43,6 +44,8 @@ export interface InformerOwnersOptions {
    * too (a field key two owners share), which dropping the key from the live set would not tell.
    */
   readonly besidesUid?: string;
+  /** Where the policy's owners were last seen, for the re-check to read rather than list. */
+  readonly seen?: (policy: Policy) => SeenOwners;
 }
 
 /**

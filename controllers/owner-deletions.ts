@@ -3,6 +3,7 @@
 // log, and the waves it finds are the same on every node. Kept for an hour: long enough for the
 // sweeps a deletion triggers, and for a policy change to judge the last hour's waves anew.
 import type { OwnerDeletion } from '../src/core/deletion-wave.js';
+import type { OwnerSeen } from '../src/core/owner-lookup.js';
 import type { KubeObjectLike } from '../src/owners/owner-objects.js';
 import { toOwnerRef } from '../src/owners/owner-objects.js';
 import type { ManagingPolicy } from './policy-registry.js';
@@ -10,10 +11,17 @@ import type { ManagingPolicy } from './policy-registry.js';
 export const DELETION_RETENTION_MS = 60 * 60_000;
 /** Per policy; beyond it the oldest go first. A day of a deletion every second fits, many times over. */
 const MAX_DELETIONS_PER_POLICY = 200_000;
+/**
+ * The objects of the latest deletions kept per policy, for the re-checks of the sweeps they
+ * trigger (seconds later); a sweep that finds none of its owners here lists them instead.
+ */
+const MAX_OBJECTS_SEEN_PER_POLICY = 1_000;
 
 export class OwnerDeletionLog {
   // Per policy: owner key -> when its deletion was seen. A Map keeps insertion order, oldest first.
   private readonly byPolicy = new Map<string, Map<string, number>>();
+  // Per policy: uid key -> the object deleted with it, the latest last.
+  private readonly objectsByPolicy = new Map<string, Map<string, OwnerSeen>>();
 
   constructor(private readonly now: () => number) {}
 
@@ -29,7 +37,20 @@ export class OwnerDeletionLog {
       log.delete(ref.key); // deleted again: it moves to the end, as of now
       log.set(ref.key, at);
       if (log.size > MAX_DELETIONS_PER_POLICY) log.delete(log.keys().next().value!);
+      const name = object.metadata?.name;
+      if (ownerKind.key.type !== 'uid' || !name) continue;
+      let objects = this.objectsByPolicy.get(policy.name);
+      if (!objects) this.objectsByPolicy.set(policy.name, (objects = new Map()));
+      objects.delete(ref.key);
+      const namespace = object.metadata?.namespace;
+      objects.set(ref.key, { owner: ownerKind, ...(namespace ? { namespace } : {}), name });
+      if (objects.size > MAX_OBJECTS_SEEN_PER_POLICY) objects.delete(objects.keys().next().value!);
     }
+  }
+
+  /** The object deleted with this uid key, among the policy's latest deletions. */
+  seen(policyName: string, key: string): OwnerSeen | undefined {
+    return this.objectsByPolicy.get(policyName)?.get(key);
   }
 
   /** The deletions of the last hour for this policy. */
@@ -46,5 +67,6 @@ export class OwnerDeletionLog {
 
   forget(policyName: string): void {
     this.byPolicy.delete(policyName);
+    this.objectsByPolicy.delete(policyName);
   }
 }

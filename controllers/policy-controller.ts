@@ -44,7 +44,7 @@ export interface PolicyControllerOptions {
   readonly metrics: Pick<ReaperMetrics, 'setLiveOwners' | 'recordSweep' | 'forgetPolicy'>;
   readonly runtime: Pick<RuntimeView, 'remember' | 'forget'>;
   /** Owner deletions seen cluster-wide, where the guard finds mass deletions. */
-  readonly deletions: Pick<OwnerDeletionLog, 'recent' | 'forget'>;
+  readonly deletions: Pick<OwnerDeletionLog, 'recent' | 'forget' | 'seen'>;
   /** This agent: its node, clock, shutdown, own container and re-check deadline, for every sweep. */
   readonly host: SweepHost;
   readonly logger: Logger;
@@ -76,7 +76,9 @@ export class PolicyController {
 
   constructor(private readonly options: PolicyControllerOptions) {
     this.logger = options.logger.child('policy-controller');
-    this.owners = new InformerOwnerSource(options.informers, options.freshOwners);
+    this.owners = new InformerOwnerSource(options.informers, options.freshOwners, {
+      seen: (policy) => (key) => options.deletions.seen(policy.name, key),
+    });
   }
 
   async reconcile(name: string): Promise<ReconcileResult | void> {

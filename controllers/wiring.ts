@@ -7,6 +7,7 @@ import { ResourceResolver } from '../src/kube/discovery.js';
 import { coreV1EventSink, EventRecorder } from '../src/kube/event-recorder.js';
 import { deleteNodeReport } from '../src/kube/node-reports.js';
 import { withRequestBudget } from '../src/kube/request-budget.js';
+import { withReusedConnections } from '../src/kube/reused-connections.js';
 import { withTimeout } from '../src/kube/request-options.js';
 import { runWorkers } from '../src/kube/run-workers.js';
 import { StatusApplier } from '../src/kube/status-apply.js';
@@ -48,7 +49,7 @@ export async function wireParts(
 ): Promise<Parts> {
   // Every request draws from the agent's budget but leader election's: a renewal must never wait
   // behind a burst of status writes, or the leader would lose its lease while busy.
-  const kubeConfig = withRequestBudget(unlimited, config.kubeApi);
+  const kubeConfig = withRequestBudget(withReusedConnections(unlimited), config.kubeApi);
   const metrics = new ReaperMetrics();
   const agent = config.role !== 'summary';
   const summarizing = config.role !== 'agent';

@@ -15,14 +15,27 @@ export interface OwnerLookup {
   readonly name: string;
 }
 
+/** Where an owner was when last seen, e.g. the object whose deletion the agent watched. */
+export interface OwnerSeen {
+  readonly owner: Pick<OwnerKind, 'apiVersion' | 'kind'>;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+/** The object last seen with this owner key, if one was. */
+export type SeenOwners = (key: string) => OwnerSeen | undefined;
+
 /**
  * One lookup per distinct owner key of the candidates, or undefined when some key cannot be pinned
  * to one object of one of the policy's kinds (no name label, a kind the labels do not settle, a key
- * prefix that stands for many owners): then only a listing can answer.
+ * prefix that stands for many owners): then only a listing can answer. A uid key the labels do not
+ * pin is pinned by `seen`, the object last seen with that uid: a uid is one object's for good and
+ * its name never changes, so that object, read again, says whether the uid is live.
  */
 export function ownerLookups(
   policy: Pick<Policy, 'owners' | 'match'>,
   candidates: readonly PlannedItem[],
+  seen?: SeenOwners,
 ): OwnerLookup[] | undefined {
   // A key prefix stands for every owner whose key starts with it: one object cannot answer for it.
   if (policy.match.some((rule) => rule.type === 'name' && rule.keyPrefixLength !== undefined)) return undefined;
@@ -32,7 +45,8 @@ export function ownerLookups(
     const key = item.ownerKey;
     if (key === undefined) return undefined;
     if (byKey.has(key)) continue;
-    const lookup = pin(policy.owners, key, item.resource.labels);
+    const lookup =
+      pin(policy.owners, key, item.resource.labels) ?? pinSeen(policy.owners, key, item.resource.labels, seen);
     if (lookup) {
       byKey.set(key, lookup);
       unpinned.delete(key);
@@ -63,6 +77,35 @@ function pin(
     found.map((f) => `${groupKindOf(f.owner)}|${f.namespace ?? ''}|${f.name}|${JSON.stringify(f.owner.key)}`),
   );
   return distinct.size === 1 ? found[0] : undefined;
+}
+
+/**
+ * The lookup of a uid key by the object last seen with it, when the policy reads that kind by uid in
+ * that namespace and the resource's labels, where they state a kind or namespace, agree.
+ */
+function pinSeen(
+  owners: readonly OwnerKind[],
+  key: string,
+  labels: Readonly<Record<string, string>> | undefined,
+  seen: SeenOwners | undefined,
+): OwnerLookup | undefined {
+  const object = seen?.(key);
+  if (!object) return undefined;
+  const kind = groupKindOf(object.owner);
+  const statedKind = labels?.[OWNER_KIND_LABEL];
+  const statedNamespace = labels?.[OWNER_NAMESPACE_LABEL];
+  if (statedKind !== undefined && statedKind !== kind) return undefined;
+  if (statedNamespace !== undefined && statedNamespace !== object.namespace) return undefined;
+  // Only a uid is one object's for good: a name or a field value may be taken again by another.
+  const owner = owners.find(
+    (o) =>
+      o.key.type === 'uid' &&
+      o.apiVersion === object.owner.apiVersion &&
+      o.kind === object.owner.kind &&
+      coversNamespace(o, object.namespace),
+  );
+  if (!owner) return undefined;
+  return { key, owner, ...(object.namespace === undefined ? {} : { namespace: object.namespace }), name: object.name };
 }
 
 function placeOf(

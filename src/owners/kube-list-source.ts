@@ -6,7 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 import type { LiveOwners, OwnerRef, PlannedItem } from '../core/model.js';
-import type { OwnerLookup } from '../core/owner-lookup.js';
+import type { OwnerLookup, SeenOwners } from '../core/owner-lookup.js';
 import type { OwnerKind, Policy } from '../core/policy.js';
 import { isNotFound } from '../kube/api-errors.js';
 import { ResourceResolver } from '../kube/discovery.js';
@@ -29,8 +29,8 @@ export class KubeListOwnerSource implements OwnerSource, OwnerReader {
   }
 
   /** Straight from the API server: the candidates' owners read one by one when few, else listed. */
-  recheck(policy: Policy, candidates: readonly PlannedItem[]): Promise<LiveOwners> {
-    return readOrList(this, policy, candidates);
+  recheck(policy: Policy, candidates: readonly PlannedItem[], seen?: SeenOwners): Promise<LiveOwners> {
+    return readOrList(this, policy, candidates, seen);
   }
 
   /**

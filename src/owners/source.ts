@@ -2,7 +2,7 @@
 // manifests, the controller's informer caches. The planner trusts a LiveOwners only when `synced` is
 // true, so a source reports failure as data (synced false, errors) instead of an empty list.
 import type { LiveOwners, OwnerRef, PlannedItem } from '../core/model.js';
-import type { OwnerLookup } from '../core/owner-lookup.js';
+import type { OwnerLookup, SeenOwners } from '../core/owner-lookup.js';
 import { ownerLookups } from '../core/owner-lookup.js';
 import type { Policy } from '../core/policy.js';
 
@@ -19,9 +19,10 @@ export interface OwnerSource {
   list(policy: Policy): Promise<OwnerListing>;
   /**
    * The fresh look right before deleting, never from a cache: which owners are live now, for
-   * `candidates` (what would be removed). Never throws.
+   * `candidates` (what would be removed). `seen` tells where owners were last seen (ownerLookups),
+   * so that the look can read those objects rather than list. Never throws.
    */
-  recheck(policy: Policy, candidates: readonly PlannedItem[]): Promise<LiveOwners>;
+  recheck(policy: Policy, candidates: readonly PlannedItem[], seen?: SeenOwners): Promise<LiveOwners>;
 }
 
 export function listingFrom(owners: readonly OwnerRef[], errors: readonly string[]): OwnerListing {
@@ -52,8 +53,9 @@ export async function readOrList(
   source: OwnerReader,
   policy: Policy,
   candidates: readonly PlannedItem[],
+  seen?: SeenOwners,
 ): Promise<LiveOwners> {
-  const lookups = ownerLookups(policy, candidates);
+  const lookups = ownerLookups(policy, candidates, seen);
   if (lookups && lookups.length <= MAX_OWNER_READS) {
     const read = await source.read(lookups);
     if (read) return read;

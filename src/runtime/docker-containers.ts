@@ -44,19 +44,22 @@ export class DockerContainers implements RuntimeBackend<ContainerResource> {
     const container = this.docker.getContainer(resource.id);
     let stopped = false;
     try {
-      // The snapshot may be stale: decide on the state now.
-      const state = (await container.inspect({ abortSignal: dockerDeadline() })).State;
-      const active = state.Running || state.Paused || state.Restarting || ACTIVE_STATES.has(state.Status);
-      if (active) {
-        if (this.removal.running === 'Skip') {
-          return skipped(`${state.Status}, and the policy says Skip running containers`);
-        }
-        // Docker sends SIGTERM, waits up to t seconds, then SIGKILL. 304: it had stopped already.
+      if (this.removal.running === 'Skip') {
+        // The snapshot may be stale: decide on the state now.
+        const state = (await container.inspect({ abortSignal: dockerDeadline() })).State;
+        const active = state.Running || state.Paused || state.Restarting || ACTIVE_STATES.has(state.Status);
+        if (active) return skipped(`${state.Status}, and the policy says Skip running containers`);
+      } else {
+        // Stop asks the engine for the state itself: no inspect first. Docker sends SIGTERM, waits
+        // up to t seconds, then SIGKILL; 304 says it was not running (created, exited, dead).
         const t = this.removal.stopTimeoutSeconds;
-        await container.stop({ t, abortSignal: dockerDeadline(t * 1000) }).catch((err: unknown) => {
-          if (httpStatus(err) !== 304) throw err;
-        });
-        stopped = true;
+        stopped = await container.stop({ t, abortSignal: dockerDeadline(t * 1000) }).then(
+          () => true,
+          (err: unknown) => {
+            if (httpStatus(err) === 304) return false;
+            throw err;
+          },
+        );
       }
       await container.remove({ v: true, abortSignal: dockerDeadline() });
       return reaped(stopped ? 'stopped and removed with its anonymous volumes' : 'removed with its anonymous volumes');

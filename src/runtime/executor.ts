@@ -1,11 +1,12 @@
-// Runs the selected items of a plan (design §3.5–§3.6): re-check the owners fresh, then remove
-// kind by kind — containers, their leases, networks, volumes — each kind with bounded concurrency.
-// A lease goes only after its container is really gone. One item's failure is recorded and the
-// sweep goes on; an engine that goes away yields failed items, never a crash.
+// Runs the selected items of a plan (design §3.5–§3.6): re-check the owners fresh, then remove with
+// bounded concurrency, each item once what it depends on is done: containers first; a lease after
+// its own container is really gone; networks and volumes after every container. One item's failure
+// is recorded and the sweep goes on; an engine that goes away yields failed items, never a crash.
 import pLimit from 'p-limit';
 import { confirmOrphans } from '../core/confirm.js';
 import type { LiveOwners, PlannedItem, RuntimeSnapshot } from '../core/model.js';
-import { RESOURCE_KINDS, resourceKey } from '../core/model.js';
+import type { ResourceKind } from '../core/model.js';
+import { resourceKey } from '../core/model.js';
 import type { ItemOutcome } from '../core/outcome.js';
 import { isRemoved } from '../core/outcome.js';
 import type { Plan } from '../core/planner.js';
@@ -55,26 +56,53 @@ export async function executePlan(input: ExecuteInput): Promise<ExecuteResult> {
   for (const { item, reason } of dropped) record({ key: resourceKey(item.resource), status: 'skipped', reason });
   const errors = fresh.synced ? [] : fresh.errors.map((e) => `re-check of owners failed: ${e}`);
 
-  const limit = pLimit(Math.max(1, policy.limits.concurrency));
-  const containerOutcomes = new Map<string, ItemOutcome>();
+  await removeInOrder(confirmed, input, record);
+  return { outcomes, errors };
+}
+
+/**
+ * Removes the confirmed items with bounded concurrency, each as soon as what it depends on is done
+ * (design §3.6): containers at once; a lease once its own container's removal has ended (or at once
+ * when its container is not being removed); networks and volumes once every container's removal
+ * has ended, a network because an attached container, stopped or not, still names it, a volume
+ * because a container may still mount it. Leases, networks and volumes do not wait for one another:
+ * a lease is an address in the CNI store, not a Docker object.
+ */
+async function removeInOrder(
+  confirmed: readonly PlannedItem[],
+  input: ExecuteInput,
+  record: (outcome: ItemOutcome) => void,
+): Promise<void> {
+  const limit = pLimit(Math.max(1, input.policy.limits.concurrency));
   const containersInSnapshot = new Map<string, string>();
   for (const r of input.snapshot.resources) if (r.kind === 'container') containersInSnapshot.set(r.id, r.name);
-  for (const kind of RESOURCE_KINDS) {
-    const phase = confirmed.filter((item) => item.resource.kind === kind);
-    await Promise.all(
-      phase.map((item) =>
-        limit(async () => {
-          const held = kind === 'ipLease' ? leaseHeld(item, containersInSnapshot, containerOutcomes) : undefined;
-          const outcome = held
-            ? { key: resourceKey(item.resource), status: 'skipped' as const, reason: held }
-            : await removeOne(item, input);
-          if (kind === 'container') containerOutcomes.set(item.resource.id, outcome);
-          record(outcome);
-        }),
-      ),
-    );
+  const containerOutcomes = new Map<string, ItemOutcome>();
+  const containerRemovals = new Map<string, Promise<unknown>>();
+  const ofKind = (kind: ResourceKind) => confirmed.filter((item) => item.resource.kind === kind);
+
+  for (const item of ofKind('container')) {
+    const removal = limit(() => removeOne(item, input)).then((outcome) => {
+      containerOutcomes.set(item.resource.id, outcome);
+      record(outcome);
+    });
+    containerRemovals.set(item.resource.id, removal);
   }
-  return { outcomes, errors };
+  const containersDone = Promise.all(containerRemovals.values());
+  const leases = ofKind('ipLease').map(async (item) => {
+    const containerId = item.resource.kind === 'ipLease' ? item.resource.containerId : undefined;
+    await (containerId === undefined ? undefined : containerRemovals.get(containerId));
+    const held = leaseHeld(item, containersInSnapshot, containerOutcomes);
+    record(
+      held
+        ? { key: resourceKey(item.resource), status: 'skipped', reason: held }
+        : await limit(() => removeOne(item, input)),
+    );
+  });
+  const afterContainers = [...ofKind('network'), ...ofKind('volume')].map(async (item) => {
+    await containersDone;
+    record(await limit(() => removeOne(item, input)));
+  });
+  await Promise.all([containersDone, ...leases, ...afterContainers]);
 }
 
 /**

@@ -54,6 +54,17 @@ describe('containers', () => {
     await expect(skip.remove(resource)).resolves.toMatchObject({ status: 'reaped' });
   });
 
+  test('Stop: a stopped container is removed, not reported stopped; one already gone is already removed', async () => {
+    const id = await fx.container('never-started', { labels: owned, running: false });
+    const resource = (await stop.list()).find((c) => c.id === id)!;
+    await expect(stop.remove(resource)).resolves.toEqual({
+      status: 'reaped',
+      reason: 'removed with its anonymous volumes',
+    });
+    expect(await fx.exists('container', id)).toBe(false);
+    await expect(stop.remove(resource)).resolves.toMatchObject({ status: 'alreadyGone' });
+  });
+
   test('Stop: a paused container is stopped and removed; Skip leaves it paused', async () => {
     const id = await fx.container('paused', { labels: owned });
     await fx.docker.getContainer(id).pause();

@@ -30,7 +30,7 @@ const key = (kind: string, id: string) => resourceKey({ kind: kind as 'container
 const leaseFile = (id: string) => path.join(fx.cniDir, id);
 const isRunning = async (id: string) => (await fx.docker.getContainer(id).inspect()).State.Running;
 
-test('order: containers, then their leases, then networks, then volumes; everything orphaned is gone', async () => {
+test('order: a lease after its container, networks and volumes after every container; everything orphaned is gone', async () => {
   const { policy, label } = testPolicy({ cniDir: fx.cniDir, leaseNetworks: ['order-lab'] });
   const orphan = ownerLabels(label, ORPHAN);
   const networkId = await fx.network('order-net', orphan);
@@ -54,10 +54,15 @@ test('order: containers, then their leases, then networks, then volumes; everyth
     key('volume', volume),
   ];
   expect(selectedKeys(run.plan).sort()).toEqual([...expected].sort());
-  // Every item of a phase finished before any item of the next one.
-  const phaseOf = (k: string) => ['container', 'ipLease', 'network', 'volume'].indexOf(k.split(':')[0]!);
-  const phases = run.finished.map((o) => phaseOf(o.key));
-  expect(phases).toEqual([...phases].sort((a, b) => a - b));
+  // Each item finished after what it waits for: a lease after its own container, the network and
+  // the volume after every container. The dangling lease waits for nothing.
+  const finishedAt = (k: string) => run.finished.findIndex((o) => o.key === k);
+  const lastContainer = Math.max(...containers.map((id) => finishedAt(key('container', id))));
+  leases.forEach((lease, i) =>
+    expect(finishedAt(key('ipLease', lease))).toBeGreaterThan(finishedAt(key('container', containers[i]!))),
+  );
+  expect(finishedAt(key('network', networkId))).toBeGreaterThan(lastContainer);
+  expect(finishedAt(key('volume', volume))).toBeGreaterThan(lastContainer);
   expect(run.execution.errors).toEqual([]);
   for (const k of expected) expect(run.byKey.get(k)).toMatchObject({ status: 'reaped' });
   // The network went because its orphaned containers had gone first: no "in use".
@@ -182,12 +187,6 @@ test('what someone else removes meanwhile counts as already gone, before or duri
         const result = await containers.remove(resource);
         if (!acted) {
           acted = true;
-          await releaseLease({
-            dataDir: fx.cniDir,
-            network: 'race-lab',
-            subnet: leaseSubnet('race-lab'),
-            containerId: danglingOwner,
-          });
           await fx.docker.getNetwork(networkId).remove();
           await fx.docker.getVolume(volume).remove();
         }
@@ -198,8 +197,17 @@ test('what someone else removes meanwhile counts as already gone, before or duri
 
   const run = await sweep(fx.docker, policy, {
     backends: racing,
-    // Between planning and execution: one container disappears.
-    beforeExecute: () => fx.docker.getContainer(gone).remove({ force: true }),
+    // Between planning and execution: one container disappears, and the dangling lease is released
+    // through host-local (it waits for no container, so it goes at the start of the execution).
+    beforeExecute: async () => {
+      await fx.docker.getContainer(gone).remove({ force: true });
+      await releaseLease({
+        dataDir: fx.cniDir,
+        network: 'race-lab',
+        subnet: leaseSubnet('race-lab'),
+        containerId: danglingOwner,
+      });
+    },
     recheckOwners: () => Promise.resolve(live()),
   });
 

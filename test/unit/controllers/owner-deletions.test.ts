@@ -61,3 +61,14 @@ test('two agents that saw the same deletions find the same wave', () => {
   expect(waveA?.keys).toEqual([...names].sort());
   expect(waveB?.keys).toEqual(waveA?.keys);
 });
+
+test('remembers where an owner keyed by uid was, for the re-check; a field key is no object of its own', () => {
+  const w = world();
+  const byUid = policy({ owners: [{ ...policy().owners[0]!, key: { type: 'uid' } }] });
+  const managing = [...w.managing, { policy: { ...byUid, name: 'by-uid' }, ownerKind: byUid.owners[0]! }];
+  w.log.ownerDeleted(lab('A'), managing);
+  expect(w.log.seen('by-uid', 'uid-A')).toEqual({ owner: byUid.owners[0], namespace: 'labs', name: 'lab-A' });
+  expect(w.log.seen('default', 'A')).toBeUndefined();
+  w.log.forget('by-uid');
+  expect(w.log.seen('by-uid', 'uid-A')).toBeUndefined();
+});

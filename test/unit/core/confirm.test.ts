@@ -1,7 +1,7 @@
-import { confirmOrphans } from '../../../src/core/confirm.js';
+import { candidatesOf, confirmOrphans } from '../../../src/core/confirm.js';
 import { resourceKey } from '../../../src/core/model.js';
 import { planReap } from '../../../src/core/planner.js';
-import { MINUTE, NOW, container, lease, owners, policy, snapshot, volume } from '../../support/builders.js';
+import { MINUTE, NOW, container, lease, network, owners, policy, snapshot, volume } from '../../support/builders.js';
 
 const p = policy({ limits: { maxOrphanPercent: 100 } });
 const resources = [container('c1', 'X'), lease('10.0.0.2', 'c1'), container('c2', 'Y'), volume('v1', 'X')];
@@ -58,4 +58,59 @@ test('only what the plan selected is confirmed: the guards are not undone', () =
 test('nothing selected: nothing to confirm', () => {
   const none = planReap(snapshot(resources), owners(['X', 'Y']), p, grace, NOW);
   expect(confirmOrphans(none, snapshot(resources), owners([]), p, NOW)).toEqual({ confirmed: [], dropped: [] });
+});
+
+describe('the re-check plans only the candidates and the containers their leases name', () => {
+  const host = [
+    ...resources,
+    container('c3', 'Z', { state: 'running' }),
+    lease('10.0.0.3', 'c2'),
+    network('n1', 'X'),
+    lease('10.0.0.9', 'gone-container'),
+  ];
+  const hostGrace = Object.fromEntries(host.map((r) => [resourceKey(r), NOW - 10 * MINUTE]));
+
+  test('what it plans over', () => {
+    const whole = planReap(snapshot(host), owners(['Z']), p, hostGrace, NOW);
+    // c2 narrowed out of the run (as a reviewed plan may be): its lease stays a candidate.
+    const selected = whole.selected.filter((item) => item.resource.id !== 'c2');
+    const part = candidatesOf(selected, snapshot(host));
+    expect(part.resources.map((r) => r.id).sort()).toEqual(
+      ['c1', 'c2', 'labnet/10.0.0.2', 'labnet/10.0.0.3', 'labnet/10.0.0.9', 'n1', 'v1'].sort(),
+    );
+    expect(part.complete).toBe(true);
+  });
+
+  test.each([
+    ['every owner still gone', [] as string[]],
+    ['X back', ['X']],
+    ['Y back', ['Y']],
+    ['X and Y back', ['X', 'Y']],
+  ])('the same decisions as planning the whole snapshot: %s', (_, live) => {
+    const whole = planReap(snapshot(host), owners(['Z']), p, hostGrace, NOW);
+    const decisions = (selected: typeof whole.selected) => {
+      const narrowed = { ...whole, selected };
+      const fresh = owners(['Z', ...live]);
+      const ours = confirmOrphans(narrowed, snapshot(host), fresh, p, NOW + 1000);
+      // What the whole snapshot, planned again without the guards, says of each candidate.
+      const again = planReap(
+        snapshot(host),
+        fresh,
+        { ...p, timing: { ...p.timing, gracePeriodMs: 0 } },
+        whole.graceState,
+        NOW + 1000,
+      );
+      const expected = selected.map((item): [string, string] => {
+        const decided = again.items.find((i) => resourceKey(i.resource) === resourceKey(item.resource))!;
+        return [item.resource.id, decided.decision === 'selected' ? 'confirmed' : `re-check: ${decided.reason}`];
+      });
+      const got = [
+        ...ours.confirmed.map((item): [string, string] => [item.resource.id, 'confirmed']),
+        ...ours.dropped.map(({ item, reason }): [string, string] => [item.resource.id, reason]),
+      ];
+      expect(new Map(got)).toEqual(new Map(expected));
+    };
+    decisions(whole.selected);
+    decisions(whole.selected.filter((item) => item.resource.id !== 'c2'));
+  });
 });

@@ -1,5 +1,5 @@
 import type { PlannedItem } from '../../../src/core/model.js';
-import type { OwnerLookup } from '../../../src/core/owner-lookup.js';
+import type { OwnerLookup, SeenOwners } from '../../../src/core/owner-lookup.js';
 import { ownerLookups } from '../../../src/core/owner-lookup.js';
 import type { OwnerKind } from '../../../src/core/policy.js';
 import { container, lease, nameRule, policy } from '../../support/builders.js';
@@ -17,6 +17,7 @@ const SANDBOX: OwnerKind = {
   key: { type: 'uid' },
 };
 const BY_NAME: OwnerKind = { ...TOPOLOGY, key: { type: 'name' } };
+const BY_FIELD: OwnerKind = { ...TOPOLOGY, key: { type: 'field', path: ['spec', 'labId'] } };
 
 const contract = (kind: string, namespace?: string, name?: string) => ({
   'reaper.dev/owner-uid': 'u1',
@@ -95,4 +96,63 @@ test('two candidates of one owner make one read', () => {
     candidate(contract('Topology', 'labs', 'lab-1'), 'u1', 'c2'),
   ]);
   expect(lookups).toHaveLength(1);
+});
+
+describe('a uid key the labels do not pin is pinned by the object last seen with it', () => {
+  const seenLab1: SeenOwners = (key) =>
+    key === 'u1' ? { owner: TOPOLOGY, namespace: 'labs', name: 'lab-1' } : undefined;
+
+  test.each<[string, OwnerKind[], PlannedItem[], SeenOwners, OwnerLookup[] | undefined]>([
+    [
+      'no name label: the object deleted with that uid is read',
+      [TOPOLOGY, SANDBOX],
+      [candidate(contract('Topology', 'labs')), leaseOf('u1')],
+      seenLab1,
+      [{ key: 'u1', owner: TOPOLOGY, namespace: 'labs', name: 'lab-1' }],
+    ],
+    [
+      'no object seen with that uid: a listing',
+      [TOPOLOGY],
+      [candidate(contract('Topology', 'labs'))],
+      () => undefined,
+      undefined,
+    ],
+    [
+      'labels that name another kind: a listing',
+      [TOPOLOGY, SANDBOX],
+      [candidate(contract('Sandbox', 'labs'))],
+      seenLab1,
+      undefined,
+    ],
+    [
+      'labels that name another namespace: a listing',
+      [TOPOLOGY],
+      [candidate(contract('Topology', 'elsewhere'))],
+      seenLab1,
+      undefined,
+    ],
+    [
+      'a kind the policy keys by a field, not uid: a listing (another object may take the value)',
+      [BY_FIELD],
+      [candidate({})],
+      (key) => (key === 'u1' ? { owner: BY_FIELD, namespace: 'labs', name: 'lab-1' } : undefined),
+      undefined,
+    ],
+    [
+      'a namespace the policy does not watch for the kind: a listing',
+      [SANDBOX],
+      [candidate({ 'reaper.dev/owner-uid': 'u1' })],
+      (key) => (key === 'u1' ? { owner: SANDBOX, namespace: 'elsewhere', name: 'box' } : undefined),
+      undefined,
+    ],
+    [
+      'labels that pin the owner win over what was seen',
+      [TOPOLOGY],
+      [candidate(contract('Topology', 'labs', 'lab-9'))],
+      seenLab1,
+      [{ key: 'u1', owner: TOPOLOGY, namespace: 'labs', name: 'lab-9' }],
+    ],
+  ])('%s', (_name, owners, candidates, seen, expected) => {
+    expect(ownerLookups(policy({ owners }), candidates, seen)).toEqual(expected);
+  });
 });

@@ -1,5 +1,5 @@
 // The executor's own rules with in-memory backends (the RuntimeBackend interface, not Docker):
-// phases, bounded concurrency, failures that do not stop the sweep, leases kept with a container
+// the order items wait in, bounded concurrency, failures that do not stop the sweep, leases kept with a container
 // that stays, dry run, abort. The same paths on the real engines: test/integration/runtime.
 import type { RuntimeResource } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
@@ -70,7 +70,7 @@ function input(setup: ReturnType<typeof setUp>, backends: Backends, extra: Parti
 const statusOf = (outcomes: { key: string; status: string }[]) =>
   Object.fromEntries(outcomes.map((o) => [o.key, o.status]));
 
-test('phases run in order, each one finished before the next starts', async () => {
+test('each item waits for what it depends on, and no more', async () => {
   const setup = setUp([
     volume('v1', 'X'),
     network('n1', 'X'),
@@ -80,24 +80,49 @@ test('phases run in order, each one finished before the next starts', async () =
     lease('10.0.0.3', 'gone-container'),
   ]);
   const recorder = new Recorder();
-  const { outcomes, errors } = await executePlan(input(setup, recorder.backends()));
+  const { outcomes, errors } = await executePlan(
+    input(
+      setup,
+      recorder.backends({
+        // c2 takes longer: c1's lease need not wait for it, the network and the volume must.
+        container: async (r) => {
+          if (r.id === 'c2') await new Promise((resolve) => setTimeout(resolve, 30));
+          return reaped();
+        },
+      }),
+    ),
+  );
   expect(errors).toEqual([]);
   expect(outcomes.map((o) => o.status)).toEqual(Array(6).fill('reaped'));
-  const kinds = recorder.log.map((entry) => entry.split(' ')[1]!.split(':')[0]);
-  expect(kinds).toEqual([
-    'container',
-    'container',
-    'container',
-    'container',
-    'ipLease',
-    'ipLease',
-    'ipLease',
-    'ipLease',
-    'network',
-    'network',
-    'volume',
-    'volume',
-  ]);
+  const at = (entry: string) => recorder.log.indexOf(entry);
+  // A lease whose container is gone already (dangling) goes at once.
+  expect(at('start ipLease:labnet/10.0.0.3')).toBeLessThan(at('end container:c1'));
+  expect(at('start ipLease:labnet/10.0.0.2')).toBeGreaterThan(at('end container:c1'));
+  expect(at('start ipLease:labnet/10.0.0.2')).toBeLessThan(at('end container:c2'));
+  for (const later of ['start network:n1', 'start volume:v1']) {
+    expect(at(later)).toBeGreaterThan(at('end container:c1'));
+    expect(at(later)).toBeGreaterThan(at('end container:c2'));
+  }
+});
+
+test('networks and volumes do not wait for leases', async () => {
+  const setup = setUp([network('n1', 'X'), volume('v1', 'X'), lease('10.0.0.2', 'c1'), container('c1', 'X')]);
+  const recorder = new Recorder();
+  const { outcomes } = await executePlan(
+    input(
+      setup,
+      recorder.backends({
+        ipLease: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return reaped();
+        },
+      }),
+    ),
+  );
+  expect(outcomes.map((o) => o.status)).toEqual(Array(4).fill('reaped'));
+  const at = (entry: string) => recorder.log.indexOf(entry);
+  expect(at('start network:n1')).toBeLessThan(at('end ipLease:labnet/10.0.0.2'));
+  expect(at('start volume:v1')).toBeLessThan(at('end ipLease:labnet/10.0.0.2'));
 });
 
 test.each([1, 3, 8])('at most %i removals at once', async (concurrency) => {
