@@ -30,6 +30,8 @@ COPY --from=build /rootfs /
 USER 65532:65532
 WORKDIR /app
 ENV NODE_ENV=production PATH=/usr/local/bin:/usr/bin:/bin
+# The same malloc settings as scripts/build-image sets (why: there).
+ENV GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072
 EXPOSE 8080
 LABEL org.opencontainers.image.title=reaper \
   org.opencontainers.image.description="Reaps Docker containers, networks, volumes and CNI IP leases whose Kubernetes owner is gone" \

@@ -13,15 +13,16 @@ import { repoRoot } from '../../test/support/kubectl.js';
 
 const REPO = repoRoot;
 
-/** A node executable with the flags it is started with. */
+/** A node executable with the flags it is started with, and the environment it gets besides. */
 export interface NodeRuntime {
   readonly path: string;
   readonly flags: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
- * The node executable the image runs (scripts/build-image fetches it once), with its version and
- * the flags the image's entrypoint gives it.
+ * The node executable the image runs (scripts/build-image fetches it once), with its version, the
+ * flags the image's entrypoint gives it and the environment the image sets.
  */
 export function imageNode(): NodeRuntime & { version: string } {
   const script = path.join(REPO, 'scripts', 'build-image');
@@ -29,7 +30,8 @@ export function imageNode(): NodeRuntime & { version: string } {
   const version = execFileSync(nodePath, ['--version'], { encoding: 'utf8' }).trim();
   // ["node", ...flags, "/app/reaper/main.js"]
   const entrypoint = JSON.parse(execFileSync(script, ['entrypoint'], { encoding: 'utf8' })) as string[];
-  return { path: nodePath, version, flags: entrypoint.slice(1, -1) };
+  const env = JSON.parse(execFileSync(script, ['env'], { encoding: 'utf8' })) as Record<string, string>;
+  return { path: nodePath, version, flags: entrypoint.slice(1, -1), env };
 }
 
 /** The bundle the image runs (scripts/bundle.ts), in a temporary directory. */
@@ -42,6 +44,12 @@ export async function bundleController(): Promise<{ main: string; remove(): void
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The image's environment for a record: `NAME=value` pairs, or "none". */
+export function envText(env: NodeRuntime['env']): string {
+  const pairs = Object.entries(env ?? {}).map(([name, value]) => `${name}=${value}`);
+  return pairs.length > 0 ? pairs.join(' ') : 'none';
 }
 
 /** Compiles src/ and controllers/ with the build's tsconfig (the npm package) into a temporary directory. */
@@ -81,6 +89,7 @@ export function startBuiltController(
     node: node.path,
     entry: [...node.flags, main],
     args: ['--node-name', nodeName, '--http-address', '127.0.0.1:0', '--log-level', 'info', ...args],
+    env: { ...process.env, ...node.env },
     startTimeoutMs: 120_000,
   });
 }

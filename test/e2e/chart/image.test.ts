@@ -80,6 +80,11 @@ test('the image runs as uid 65532, starts `reaper run` by default, and is small'
     Cmd: ['run'],
     WorkingDir: '/app',
   });
+  const env = (JSON.parse(config!) as { Env: string[] }).Env;
+  for (const [name, value] of Object.entries(
+    JSON.parse(sh(path.join(repoRoot, 'scripts', 'build-image'), ['env']).stdout) as Record<string, string>,
+  ))
+    expect(env).toContain(`${name}=${value}`);
   const megabytes = Number(size) / 1e6;
   console.log(`${image}: ${megabytes.toFixed(1)} MB`);
   expect(megabytes).toBeLessThan(140);

@@ -1,5 +1,5 @@
 // The image has two recipes (scripts/build-image here, the Dockerfile where a registry is reachable);
-// both must start the agent the same way, V8 flags included.
+// both must start the agent the same way, V8 flags and malloc settings included.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,4 +16,13 @@ test("the Dockerfile's ENTRYPOINT is scripts/build-image's", () => {
   expect(line).toBeDefined();
   expect(JSON.parse(line!.slice('ENTRYPOINT '.length))).toEqual(built);
   expect(built).toEqual(expect.arrayContaining(['node', '/app/reaper/main.js', '--max-semi-space-size=1']));
+});
+
+test("the Dockerfile sets scripts/build-image's environment for the agent", () => {
+  const built = JSON.parse(
+    execFileSync(path.join(repo, 'scripts', 'build-image'), ['env'], { encoding: 'utf8' }),
+  ) as Record<string, string>;
+  const dockerfile = readFileSync(path.join(repo, 'Dockerfile'), 'utf8');
+  expect(Object.keys(built)).toContain('GLIBC_TUNABLES');
+  for (const [name, value] of Object.entries(built)) expect(dockerfile).toContain(`ENV ${name}=${value}\n`);
 });
