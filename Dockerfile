@@ -37,5 +37,5 @@ LABEL org.opencontainers.image.title=reaper \
   org.opencontainers.image.description="Reaps Docker containers, networks, volumes and CNI IP leases whose Kubernetes owner is gone" \
   org.opencontainers.image.licenses=Apache-2.0
 # The same entrypoint as scripts/build-image makes, V8 flags included (why: there).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "--no-opt", "--disable-warning=DEP0169", "/app/reaper/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "--disable-warning=DEP0169", "/app/reaper/main.js"]
 CMD ["run"]

@@ -87,7 +87,8 @@ export function startBuiltController(
 ): Promise<ControllerProcess> {
   return launchController({
     node: node.path,
-    entry: [...node.flags, main],
+    // REAPER_BENCH_AGENT_FLAGS: node flags for the agent alone, e.g. to profile it (--cpu-prof).
+    entry: [...node.flags, ...(process.env.REAPER_BENCH_AGENT_FLAGS?.split(' ').filter(Boolean) ?? []), main],
     args: ['--node-name', nodeName, '--http-address', '127.0.0.1:0', '--log-level', 'info', ...args],
     env: { ...process.env, ...node.env },
     startTimeoutMs: 120_000,
