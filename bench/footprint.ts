@@ -17,7 +17,7 @@ import { sweepsOf } from '../test/support/controller-process.js';
 import type { ProcSample } from './lib/controller.js';
 import {
   bundleController,
-  envText,
+  describeImageAgent,
   imageNode,
   metricsOf,
   procSample,
@@ -361,7 +361,7 @@ function report(
       `a Kubernetes of the benchmarks' own; owners 70% Topology, 30% Sandbox in one namespace; ${CONTAINERS.toLocaleString('en')} ` +
         `created (not started) containers for the first ${CONTAINERS / CONTAINERS_PER_OWNER} owners on the shared engine (which ` +
         `also holds whatever else runs there)`,
-      `\`reaper run\` bundled as the image runs it (scripts/bundle.ts), on the image's node (${node.version}) with its entrypoint's flags (${node.flags.join(' ') || 'none'}) and environment (${envText(node.env)}); policy minAge 0, gracePeriod 0, interval 5m ` +
+      `${describeImageAgent(node)}; policy minAge 0, gracePeriod 0, interval 5m ` +
         `while idle and ${SWEEP_INTERVAL} while sweeping; RSS and CPU from /proc/<pid> every second`,
       `requests: the API server's apiserver_request_total (WATCH left out) read after each sweep; "reaper" counts ` +
         `reaper.dev resources and Events, the only ones the controller writes or lists per sweep`,

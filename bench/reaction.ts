@@ -20,7 +20,7 @@ import { sweepsOf } from '../test/support/controller-process.js';
 import type { ProcSample } from './lib/controller.js';
 import {
   bundleController,
-  envText,
+  describeImageAgent,
   imageNode,
   metricsOf,
   procSample,
@@ -254,7 +254,7 @@ function report(r: {
         `${LIVE_OWNERS - r.deletions} as 2 stopped (created) containers each (${r.otherContainers} containers): ` +
         `thousands of running containers would not fit the machine beside everyone else's work`,
       `policy: minAge 0, gracePeriod 0, leases enabled, the rest defaults (interval 5m, trigger delay 500 ms, ` +
-        `stopTimeoutSeconds 10); \`reaper run\` bundled as the image runs it (scripts/bundle.ts), on the image's node (${r.node.version}) with its entrypoint's flags (${r.node.flags.join(' ') || 'none'}) and environment (${envText(r.node.env)})`,
+        `stopTimeoutSeconds 10); ${describeImageAgent(r.node)}`,
       `deletions one at a time, each after a random 0.5–1.5 s pause; "gone" is Docker's destroy event for each ` +
         `container and the network, and the lease files no longer in the store`,
       `setup (owners, Docker objects) took ${fmtMs(r.setupMs)}; the controller settled ${fmtMs(r.settleMs)} after ` +

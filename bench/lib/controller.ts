@@ -46,10 +46,13 @@ export async function bundleController(): Promise<{ main: string; remove(): void
   }
 }
 
-/** The image's environment for a record: `NAME=value` pairs, or "none". */
-export function envText(env: NodeRuntime['env']): string {
-  const pairs = Object.entries(env ?? {}).map(([name, value]) => `${name}=${value}`);
-  return pairs.length > 0 ? pairs.join(' ') : 'none';
+/** How a record says the agent ran: the bundle, on the image's node with its flags and environment. */
+export function describeImageAgent(node: NodeRuntime & { version: string }): string {
+  const env = Object.entries(node.env ?? {}).map(([name, value]) => `${name}=${value}`);
+  return (
+    `\`reaper run\` bundled as the image runs it (scripts/bundle.ts), on the image's node (${node.version}) ` +
+    `with its entrypoint's flags (${node.flags.join(' ') || 'none'}) and environment (${env.join(' ') || 'none'})`
+  );
 }
 
 /** Compiles src/ and controllers/ with the build's tsconfig (the npm package) into a temporary directory. */
