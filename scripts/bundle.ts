@@ -36,7 +36,9 @@ const DEFERRED: readonly { readonly importer: string; readonly request: string; 
 const deferModules: Plugin = {
   name: 'defer-modules',
   setup(bundle) {
-    bundle.onResolve({ filter: /^\.\/(ssh|session|buildkit)$/ }, (args) => {
+    // Only the requests the table names reach this plugin (each a plain relative name).
+    const requests = new RegExp(`^(?:${DEFERRED.map((r) => r.request.replace('.', '\\.')).join('|')})$`);
+    bundle.onResolve({ filter: requests }, (args) => {
       const rule = DEFERRED.find(
         (r) => args.importer.endsWith(`node_modules/${r.importer}`) && args.path === r.request,
       );
