@@ -9,14 +9,15 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requiredEnv } from './engines.js';
 import { eventually } from './eventually.js';
+import { freePort, freePorts, lostPortRace } from './ports.js';
 
 const START_TIMEOUT_MS = 180_000; // a cold kube-apiserver on a loaded 2-core machine is slow
 const STOP_TIMEOUT_MS = 30_000;
+const PORT_ATTEMPTS = 3;
 
 /** Where scripts/testenv keeps its state: the binaries it used and its certificates. */
 function testenv(): { k8sBin: string; etcdBin: string; pki: string } {
@@ -40,17 +41,24 @@ function privatePki(dir: string): string {
   return pki;
 }
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * Runs `attempt` with fresh ports until it starts: a port found free may be taken by another
+ * process before the daemon binds it. Any other failure is thrown as it is.
+ */
+async function withPortRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || tries >= PORT_ATTEMPTS) throw err;
+      process.stderr.write(`${what}: ${err.message}; starting again on fresh ports\n`);
+    }
+  }
 }
+
+class PortTakenError extends Error {}
+
+const START_MARK = '==== start';
 
 /** One daemon, its output appended to a log file; stopped with a signal, started again as it was. */
 class Daemon {
@@ -74,7 +82,7 @@ class Daemon {
 
   start(): void {
     if (this.child) throw new Error(`${this.name} is already running`);
-    writeFileSync(this.logFile, `\n==== start ${new Date().toISOString()}\n`, { flag: 'a' });
+    writeFileSync(this.logFile, `\n${START_MARK} ${new Date().toISOString()}\n`, { flag: 'a' });
     const fd = openSync(this.logFile, 'a');
     const child = spawn(this.command, this.args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
@@ -112,6 +120,16 @@ class Daemon {
       return '(no log)';
     }
   }
+
+  /** What the latest start wrote to the log. */
+  lastRunLog(): string {
+    try {
+      const log = readFileSync(this.logFile, 'utf8');
+      return log.slice(log.lastIndexOf(START_MARK));
+    } catch {
+      return '';
+    }
+  }
 }
 
 // A test that crashes must not leave daemons behind for the rest of the run.
@@ -120,12 +138,16 @@ process.once('exit', () => {
   for (const daemon of liveDaemons) daemon.killNow();
 });
 
+/** Waits for `probe`; a daemon that exited because its port was taken throws PortTakenError. */
 async function waitUntil(daemon: Daemon, what: string, probe: () => Promise<boolean>): Promise<void> {
   await eventually(`${daemon.name} to be ${what}`, () => probe().catch(() => false), {
     timeoutMs: START_TIMEOUT_MS,
     intervalMs: 250,
     giveUp: () => (daemon.running ? undefined : `${daemon.name} exited before ${what}; its log:\n${daemon.logTail()}`),
   }).catch((err: Error) => {
+    if (!daemon.running && lostPortRace(daemon.lastRunLog())) {
+      throw new PortTakenError(`${daemon.name} could not bind its port`);
+    }
     if (!daemon.running) throw err;
     throw new Error(`${err.message}; its log:\n${daemon.logTail()}`);
   });
@@ -137,17 +159,24 @@ export class PrivateEtcd {
     readonly url: string,
   ) {}
 
-  static async start(dir: string): Promise<PrivateEtcd> {
+  static start(dir: string): Promise<PrivateEtcd> {
+    return withPortRetry('etcd', () => PrivateEtcd.startOnce(dir));
+  }
+
+  private static async startOnce(dir: string): Promise<PrivateEtcd> {
     const { etcdBin } = testenv();
-    const [clientPort, peerPort] = [await freePort(), await freePort()];
+    const [clientPort, peerPort] = await freePorts(2);
     const url = `http://127.0.0.1:${clientPort}`;
     const peer = `http://127.0.0.1:${peerPort}`;
+    // A failed start may have written a member for other ports: each start begins with no data.
+    const dataDir = path.join(dir, 'etcd-data');
+    rmSync(dataDir, { recursive: true, force: true });
     const daemon = new Daemon(
       'etcd',
       path.join(etcdBin, 'etcd'),
       [
         '--name=private',
-        `--data-dir=${path.join(dir, 'etcd-data')}`,
+        `--data-dir=${dataDir}`,
         `--listen-client-urls=${url}`,
         `--advertise-client-urls=${url}`,
         `--listen-peer-urls=${peer}`,
@@ -213,10 +242,12 @@ export class ExtraApiServer {
   }
 
   /** Starts a kube-apiserver on a free port against `etcdUrl`; resolves once /readyz says ok. */
-  static async start(dir: string, etcdUrl: string, name: string): Promise<ExtraApiServer> {
-    const server = new ExtraApiServer(dir, etcdUrl, name, await freePort());
-    await server.start();
-    return server;
+  static start(dir: string, etcdUrl: string, name: string): Promise<ExtraApiServer> {
+    return withPortRetry(name, async () => {
+      const server = new ExtraApiServer(dir, etcdUrl, name, await freePort());
+      await server.start();
+      return server;
+    });
   }
 
   get running(): boolean {

@@ -9,12 +9,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uniqueName } from '../../support/engines.js';
 import { installCrds, kubectl, repoRoot } from '../../support/kubectl.js';
 import { eventually } from '../../support/eventually.js';
+import { freePort } from '../../support/ports.js';
 import { chartDir, clusterAccess, deleteNamespace, helm, run, serviceAccountToken } from './chart-support.js';
 
 interface ContainerSpec {
@@ -54,15 +54,6 @@ function sh(command: string, args: string[], input?: string) {
   const result = spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', input, maxBuffer: 16 << 20 });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 beforeAll(async () => {
