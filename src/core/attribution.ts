@@ -24,6 +24,11 @@ export interface Claim {
   readonly type: 'claim';
   readonly key: string;
   readonly rule: MatchRule;
+  /**
+   * Set when attribution already found the key among the live owners' (an Attributor given them,
+   * a rule without keyPrefixLength): the planner's liveness check need not look it up again.
+   */
+  readonly knownLive?: true;
 }
 
 /** A claim whose key could name an owner the policy cannot see: never judged, reported with why. */
@@ -54,16 +59,41 @@ export function claimOf(
   return claimWith(resource, policy.match, ownerKeyShapes(policy.owners));
 }
 
+/** `accepted` holds keys known to pass shapes.whole: such a key of a whole-key rule needs no test. */
 function claimWith(
   resource: { name: string; labels: Labels },
   rules: readonly MatchRule[],
   shapes: OwnerKeyShapes,
+  accepted: ReadonlySet<string> = NO_KEYS,
 ): Claim | undefined {
   for (const rule of rules) {
     const key = keyByRule(resource, rule);
-    if (key !== undefined && shapes.accepts(key, rule)) return { type: 'claim', key, rule };
+    if (key === undefined) continue;
+    if (prefixLengthOf(rule) === undefined && accepted.has(key)) return { type: 'claim', key, rule, knownLive: true };
+    if (shapes.accepts(key, rule)) return { type: 'claim', key, rule };
   }
   return undefined;
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/**
+ * The live keys `whole` accepts, per set of live keys and shape test. Most claims name a live owner,
+ * and one lookup here is cheaper than testing the key's shape each sweep again. Kept while the set
+ * lives: an agent's live keys stay one set until its owners change.
+ */
+const liveKeysByShape = new WeakMap<ReadonlySet<string>, WeakMap<(key: string) => boolean, ReadonlySet<string>>>();
+
+function liveKeysOfShape(keys: ReadonlySet<string>, whole: (key: string) => boolean): ReadonlySet<string> {
+  let byShape = liveKeysByShape.get(keys);
+  if (!byShape) liveKeysByShape.set(keys, (byShape = new WeakMap()));
+  let shaped = byShape.get(whole);
+  if (!shaped) {
+    const accepted = [...keys].filter(whole);
+    shaped = accepted.length === keys.size ? keys : new Set(accepted);
+    byShape.set(whole, shaped);
+  }
+  return shaped;
 }
 
 /** The claim, checked against the policy's scope: undefined is foreign. */
@@ -71,8 +101,9 @@ function scopedClaim(
   resource: { name: string; labels: Labels },
   policy: ScopedPolicy,
   shapes: OwnerKeyShapes,
+  accepted: ReadonlySet<string>,
 ): Claim | OutOfScope | undefined {
-  const claim = claimWith(resource, policy.match, shapes);
+  const claim = claimWith(resource, policy.match, shapes, accepted);
   if (claim === undefined) return undefined;
   const reason = outOfScopeReason(resource, claim, policy);
   return reason === undefined ? claim : { type: 'outOfScope', key: claim.key, reason };
@@ -163,19 +194,27 @@ type AttributedPolicy = ScopedPolicy & Pick<Policy, 'resources'>;
 
 const DANGLING: Attribution = Object.freeze({ type: 'dangling' });
 
-/** One policy's attribution of single resources, with what it needs gathered once. */
+/**
+ * One policy's attribution of single resources, with what it needs gathered once. Given the live
+ * owners' keys, it attributes the same way, faster.
+ */
 export class Attributor {
   private readonly shapes: OwnerKeyShapes;
+  private readonly acceptedKeys: ReadonlySet<string>;
   private readonly managedLeaseNetworks: ReadonlySet<string>;
 
-  constructor(private readonly policy: AttributedPolicy) {
+  constructor(
+    private readonly policy: AttributedPolicy,
+    liveKeys?: ReadonlySet<string>,
+  ) {
     this.shapes = ownerKeyShapes(policy.owners);
+    this.acceptedKeys = liveKeys ? liveKeysOfShape(liveKeys, this.shapes.whole) : NO_KEYS;
     this.managedLeaseNetworks = new Set(policy.resources.ipLeases.networks);
   }
 
   /** A container's, network's or volume's claim, checked against the policy's scope: undefined is foreign. */
   claim(resource: ContainerResource | NetworkResource | VolumeResource): Claim | OutOfScope | undefined {
-    return scopedClaim(resource, this.policy, this.shapes);
+    return scopedClaim(resource, this.policy, this.shapes, this.acceptedKeys);
   }
 
   /** A lease's, given the attributions so far and the index of its container (-1: not in the list). */
@@ -211,7 +250,8 @@ export class LiveKeyIndex {
     }
   }
 
-  isLive(claim: Pick<Claim, 'key' | 'rule'>): boolean {
+  isLive(claim: Pick<Claim, 'key' | 'rule' | 'knownLive'>): boolean {
+    if (claim.knownLive === true) return true;
     const length = prefixLengthOf(claim.rule);
     if (length === undefined) return this.keys.has(claim.key);
     const prefixes = this.prefixSets.get(length);

@@ -18,6 +18,8 @@ export function isWellFormedOwnerKey(key: string): boolean {
 /** Whether a claimed key is well-formed and has the shape of a key some owner kind could produce. */
 export interface OwnerKeyShapes {
   accepts(key: string, rule: MatchRule): boolean;
+  /** accepts() for a rule that extracts whole keys (no keyPrefixLength). */
+  readonly whole: (key: string) => boolean;
 }
 
 /** The shape of one key rule's keys: whole keys, and the leading part of one (for prefix rules). */
@@ -54,7 +56,7 @@ const nameShape: KeyShape = {
 const SHAPES: Record<Exclude<OwnerKeyRule['type'], 'field'>, KeyShape> = { uid: uidShape, name: nameShape };
 
 /** A field's value may be anything well-formed. */
-const ANY_KEY: OwnerKeyShapes = { accepts: (key) => isWellFormedOwnerKey(key) };
+const ANY_KEY: OwnerKeyShapes = { accepts: (key) => isWellFormedOwnerKey(key), whole: isWellFormedOwnerKey };
 
 const cache = new WeakMap<readonly OwnerKind[], OwnerKeyShapes>();
 
@@ -73,6 +75,7 @@ function buildShapes(owners: readonly OwnerKind[]): OwnerKeyShapes {
   const startOf = only && shapes.length === 1 ? only.startOf : (start: string) => shapes.some((s) => s.startOf(start));
   // A whole uid or name key is well-formed already: one test per key, the planner makes 100k.
   return {
+    whole,
     accepts(key, rule) {
       const length = rule.type === 'name' ? rule.keyPrefixLength : undefined;
       if (length === undefined) return whole(key);

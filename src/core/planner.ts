@@ -93,7 +93,7 @@ export function planReap(
   // CPU overlap their misses.
   for (let index = containerRun.start; index < containerRun.end; index++)
     leasesByContainer.link(resources[index]!.id, index, containers);
-  const attributor = new Attributor(policy);
+  const attributor = new Attributor(policy, liveOwners.keys);
   /** The containers' attributions, which their leases inherit. */
   const attributions = new Array<Attribution | undefined>(containerRun.end);
   const failedClosed = failClosedReasons(snapshot, liveOwners);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  Attributor,
   LiveKeyIndex,
   MAX_OWNER_KEY_LENGTH,
   attributeResources,
@@ -367,6 +368,39 @@ describe('attributeResources agrees with attributing each lease by a search for 
           return p.resources.ipLeases.networks.includes(resource.network) ? { type: 'dangling' } : undefined;
         });
         expect(attributeResources(resources, p)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('an Attributor given the live keys attributes as one without them', () => {
+  // Keys of every shape, live or not: a live key that is no uid must stay foreign under uid owners.
+  const key = fc.constantFrom(UID, 'deadbeef-1111-2222-3333-444455556666', 'labs/t1', 'not-a-uid', 'A', 'a\nb', '');
+  const named = fc.constantFrom('lab_t_deadbeef_r1', 'lab_t_0000abcd_x', 'other');
+  const resource = fc.oneof(
+    fc.record({ key, name: named }).map(({ key: k, name }) => container('c1', k, { name })),
+    fc.record({ key, name: named }).map(({ key: k, name }) => network('n1', k, { name })),
+    fc.record({ key }).map(({ key: k }) => volume('v1', k)),
+  );
+  const owners = fc.constantFrom(byUid, byName, anyKey, [...byUid, ...keyedBy({ type: 'name' })]);
+
+  test('on random resources, owners and live keys', () => {
+    fc.assert(
+      fc.property(fc.array(resource, { maxLength: 10 }), owners, fc.uniqueArray(key), (resources, kinds, live) => {
+        const p = policy({ match: [labelRule, labRule], owners: kinds });
+        const liveKeys = new Set(live);
+        const withKeys = new Attributor(p, liveKeys);
+        const without = new Attributor(p);
+        for (const r of resources) {
+          const fast = withKeys.claim(r);
+          const plain = without.claim(r);
+          const { knownLive, ...claim } = (fast ?? {}) as { knownLive?: true };
+          expect(fast === undefined ? undefined : claim).toEqual(plain);
+          // Marked live only when the index would say so anyway.
+          if (knownLive)
+            expect(plain?.type === 'claim' && new LiveKeyIndex(liveKeys, p.match).isLive(plain)).toBe(true);
+        }
       }),
       { numRuns: 500 },
     );
