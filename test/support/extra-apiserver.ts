@@ -51,7 +51,7 @@ async function withPortRetry<T>(what: string, attempt: () => Promise<T>): Promis
       return await attempt();
     } catch (err) {
       if (!(err instanceof PortTakenError) || tries >= PORT_ATTEMPTS) throw err;
-      process.stderr.write(`${what}: ${err.message}; starting again on fresh ports\n`);
+      process.stderr.write(`${what}: its port was taken before it bound it; starting again on fresh ports\n`);
     }
   }
 }
@@ -146,7 +146,7 @@ async function waitUntil(daemon: Daemon, what: string, probe: () => Promise<bool
     giveUp: () => (daemon.running ? undefined : `${daemon.name} exited before ${what}; its log:\n${daemon.logTail()}`),
   }).catch((err: Error) => {
     if (!daemon.running && lostPortRace(daemon.lastRunLog())) {
-      throw new PortTakenError(`${daemon.name} could not bind its port`);
+      throw new PortTakenError(`${daemon.name} could not bind its port; its log:\n${daemon.logTail()}`);
     }
     if (!daemon.running) throw err;
     throw new Error(`${err.message}; its log:\n${daemon.logTail()}`);
