@@ -5,6 +5,7 @@ import type { BenchReport } from './lib/report.js';
 import { appendRecord, renderRecord, RESULTS_FILE } from './lib/report.js';
 import { onCleanup } from './lib/cleanup.js';
 import { loadAverage, revision } from './lib/machine.js';
+import { describePace } from './lib/pace.js';
 import type { Engines } from './lib/testenv.js';
 import { BENCH_KUBE_DIR, testenvUp } from './lib/testenv.js';
 import { runFleet } from './fleet.js';
@@ -85,10 +86,12 @@ async function main(): Promise<number> {
   try {
     const started = new Date();
     const loadAtStart = loadAverage();
+    const paceAtStart = describePace();
     // Read before the run: the code measured is the code of its start, whatever lands meanwhile.
     const measured = revision();
     const report = await benchmark.run(runs === undefined ? {} : { runs });
-    const record = renderRecord(name!, command, started, loadAtStart, measured, report);
+    const pace = { start: paceAtStart, end: describePace() };
+    const record = renderRecord(name!, command, started, loadAtStart, measured, report, pace);
     process.stdout.write(`\n${record}`);
     if (!values['no-record']) {
       appendRecord(record);

@@ -32,6 +32,12 @@ command, the machine, the date, the median and the individual runs, and each tar
 missed. Benchmarks are not part of \`npm test\`. See bench/README.md for what each one measures.
 `;
 
+/** The machine's pace (pace.ts) measured right before and right after the run. */
+export interface Pace {
+  readonly start: string;
+  readonly end: string;
+}
+
 export function renderRecord(
   name: string,
   command: string,
@@ -39,6 +45,7 @@ export function renderRecord(
   loadAtStart: string,
   measured: string,
   report: BenchReport,
+  pace: Pace,
 ): string {
   const lines: string[] = [];
   lines.push(`## ${name} — ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`, '');
@@ -46,6 +53,7 @@ export function renderRecord(
   lines.push(`- machine: ${describeMachine()}`);
   lines.push(`- revision: ${measured}`);
   lines.push(`- load average (1/5/15 min) at start: ${loadAtStart}; at end: ${loadAverage()}`);
+  lines.push(`- machine pace (bench/lib/pace.ts) at start: ${pace.start}; at end: ${pace.end}`);
   for (const line of report.setup) lines.push(`- ${line}`);
   lines.push('');
   for (const section of report.sections) lines.push(section.trimEnd(), '');
