@@ -153,14 +153,13 @@ async function runCommand(flags: RunFlags): Promise<RunExitCode> {
   }
   const { config } = parsed;
   // Loaded here, not at the top: `reaper --help` and the CLI's commands need none of it.
-  const [k8s, { createLogger }, { startManager }] = await Promise.all([
-    import('@kubernetes/client-node'),
+  const [{ loadDefaultKubeConfig }, { createLogger }, { startManager }] = await Promise.all([
+    import('../src/kube/kube-config.js'),
     import('../src/observe/logger.js'),
     import('./manager.js'),
   ]);
   const logger = createLogger({ level: config.logLevel, component: 'controller' });
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromDefault();
+  const kubeConfig = loadDefaultKubeConfig();
   logger.info('starting', {
     config,
     cluster: kubeConfig.getCurrentCluster()?.server,

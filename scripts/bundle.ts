@@ -12,7 +12,6 @@
 import { build } from 'esbuild';
 import type { Metafile, Plugin } from 'esbuild';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,17 +25,21 @@ const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
  *   never loads it.
  * - dockerode loads gRPC and protobuf for BuildKit sessions, and reads .proto files next to its own
  *   source; reaper builds no images. They are left out: calling them throws.
+ * - node-fetch imports whatwg-url, and through it tr46's Unicode mapping table (a quarter of a
+ *   megabyte of code, parsed at load), as the URL class of runtimes that lack one; node has its own,
+ *   and node-fetch reads whatwg-url's only when node's is missing. It is left out.
  */
 const DEFERRED: readonly { readonly importer: string; readonly request: string; readonly as: 'lazy' | 'absent' }[] = [
   { importer: 'docker-modem/lib/modem.js', request: './ssh', as: 'lazy' },
   { importer: 'dockerode/lib/docker.js', request: './session', as: 'absent' },
   { importer: 'dockerode/lib/docker.js', request: './buildkit', as: 'absent' },
+  { importer: 'node-fetch/lib/index.js', request: 'whatwg-url', as: 'absent' },
 ];
 
 const deferModules: Plugin = {
   name: 'defer-modules',
   setup(bundle) {
-    // Only the requests the table names reach this plugin (each a plain relative name).
+    // Only the requests the table names reach this plugin (a relative name or a package's).
     const requests = new RegExp(`^(?:${DEFERRED.map((r) => r.request.replace('.', '\\.')).join('|')})$`);
     bundle.onResolve({ filter: requests }, (args) => {
       const rule = DEFERRED.find(
@@ -45,9 +48,6 @@ const deferModules: Plugin = {
       if (!rule || args.namespace !== 'file') return undefined;
       return { path: path.join(args.resolveDir, `${args.path}.js`), namespace: `defer-${rule.as}` };
     });
-    // node-fetch's URL parser requires node's own punycode, deprecated: node warns about it to
-    // code outside node_modules, which a bundle is. The npm package of the same name replaces it.
-    bundle.onResolve({ filter: /^punycode$/ }, () => ({ path: createRequire(import.meta.url).resolve('punycode/') }));
     bundle.onLoad({ filter: /.*/, namespace: 'defer-lazy' }, (args) => ({
       contents: `module.exports = function (...args) { return require(${JSON.stringify(args.path)})(...args); };`,
       resolveDir: path.dirname(args.path),

@@ -10,6 +10,7 @@ import type { ParseResult } from '../api/parse-policy.js';
 import { formatProblems } from '../api/problems.js';
 import { describeOverlaps } from '../core/owner-scope.js';
 import type { Policy } from '../core/policy.js';
+import { loadDefaultKubeConfig } from '../kube/kube-config.js';
 import { KubeListOwnerSource } from '../owners/kube-list-source.js';
 import { ManifestDirOwnerSource } from '../owners/manifest-dir-source.js';
 import type { OwnerSource } from '../owners/source.js';
@@ -28,10 +29,7 @@ export interface CommonOptions {
 
 let kubeConfig: k8s.KubeConfig | undefined;
 export function loadKubeConfig(): k8s.KubeConfig {
-  if (!kubeConfig) {
-    kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromDefault();
-  }
+  kubeConfig ??= loadDefaultKubeConfig();
   return kubeConfig;
 }
 

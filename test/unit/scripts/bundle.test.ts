@@ -1,7 +1,10 @@
 // The image's bundle (scripts/bundle.ts): the commands run from it, ssh2's WebAssembly is compiled
-// only when DOCKER_HOST asks for ssh, and BuildKit's gRPC is not in it at all.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// only when DOCKER_HOST asks for ssh, BuildKit's gRPC and whatwg-url are not in it at all, and of
+// client-node's generated APIs only those reaper calls are.
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleAgent } from '../../../scripts/bundle.js';
@@ -72,10 +75,68 @@ describe('a sweep on a Docker host that does not answer', () => {
 });
 
 test("dockerode's BuildKit session is left out, and says so if called", () => {
-  const code = readdirSync(path.dirname(main))
+  const code = bundledCode();
+  expect(code).not.toContain('@grpc/grpc-js');
+  expect(code).toContain("session.js is not part of reaper's bundle");
+});
+
+function bundledCode(): string {
+  return readdirSync(path.dirname(main))
     .filter((f) => f.endsWith('.js'))
     .map((f) => readFileSync(path.join(path.dirname(main), f), 'utf8'))
     .join('\n');
-  expect(code).not.toContain('@grpc/grpc-js');
-  expect(code).toContain("session.js is not part of reaper's bundle");
+}
+
+test("of client-node's generated APIs, only those reaper calls are bundled", () => {
+  const code = bundledCode();
+  // Leases (leader election), custom objects (status, reports). Checked by presence, so a failure
+  // names the path rather than printing megabytes of bundle.
+  const called = [
+    '/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}',
+    '/apis/{group}/{version}/{plural}/{name}/status',
+  ];
+  // APIs no reaper code names; a dynamic import of client-node's index would keep them all.
+  const uncalled = ['/apis/batch/v1/namespaces/{namespace}/cronjobs', '/apis/storage.k8s.io/v1/storageclasses'];
+  expect(called.filter((p) => !code.includes(p))).toEqual([]);
+  expect(uncalled.filter((p) => code.includes(p))).toEqual([]);
+});
+
+test("node-fetch goes out on node's URL: whatwg-url is left out and a request still reaches the server", async () => {
+  expect(bundledCode().includes("whatwg-url.js is not part of reaper's bundle")).toBe(true);
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const kubeconfig = path.join(work, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        // client-node speaks plain HTTP only when told to skip TLS verification.
+        clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'u', user: {} }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      }),
+    );
+    // Asynchronous: the server answers from this process's event loop.
+    const stderr = await new Promise<string>((resolve) =>
+      execFile(
+        process.execPath,
+        [main, 'plan', '--policy', 'no-such-policy', '--owners-from', path.join(work, 'none')],
+        { env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 60_000 },
+        (_err, _stdout, err) => resolve(err),
+      ),
+    );
+    expect(requests).toEqual(['GET /apis/reaper.dev/v1alpha1/reappolicies/no-such-policy']);
+    expect(stderr).toContain('no ReapPolicy named no-such-policy in the cluster');
+  } finally {
+    server.close();
+  }
 });
