@@ -1,5 +1,7 @@
+import { jest } from '@jest/globals';
+import perfHooks from 'node:perf_hooks';
 import type { SweepOutcome } from '../../../src/core/report-types.js';
-import { ReaperMetrics } from '../../../src/observe/metrics.js';
+import { EVENT_LOOP_SAMPLE_MS, ReaperMetrics } from '../../../src/observe/metrics.js';
 import type { CountsOverrides } from '../../support/reports.js';
 import { report } from '../../support/reports.js';
 
@@ -160,5 +162,16 @@ describe('ReaperMetrics', () => {
     expect(text).toContain('reaper_teardowns_total{kind="Topology",result="Reaped"} 1');
     expect(await second.metrics()).not.toContain('reaper_teardowns_total{kind="Topology",result="Reaped"}');
     expect(first.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  test("the event-loop delay is sampled every 100 ms, not prom-client's 10 ms: an idle agent stays asleep", () => {
+    const monitor = jest.spyOn(perfHooks, 'monitorEventLoopDelay');
+    try {
+      new ReaperMetrics();
+      expect(monitor.mock.calls.map(([options]) => options?.resolution)).toEqual([EVENT_LOOP_SAMPLE_MS]);
+      expect(EVENT_LOOP_SAMPLE_MS).toBe(100);
+    } finally {
+      monitor.mockRestore();
+    }
   });
 });
