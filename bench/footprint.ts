@@ -318,10 +318,10 @@ function report(
       measured: `${fmtMiB(idleRss20k)}`,
       met: idleRss20k <= TARGET_RSS,
       limits:
-        "the node binary's own pages (the 'files' column) and the modules' code and source: " +
-        "@kubernetes/client-node's generated API is loaded whole (every model and API class) whichever few a " +
-        'program uses; the V8 heap column says how much is live JavaScript objects, and the 5,000 / 20,000 rows ' +
-        'how much the owners add',
+        "the node binary's own pages (the 'files' column) and the modules' code and source: of " +
+        "@kubernetes/client-node's generated code the bundle holds the three APIs reaper calls but every model " +
+        '(its ObjectSerializer names them all); the V8 heap column says how much is live JavaScript objects, and ' +
+        'the 5,000 / 20,000 rows how much the owners add',
     },
     {
       what: `peak RSS at most ${fmtMiB(TARGET_PEAK_RSS)} over the whole run, start and sweeps included (VmHWM)`,
@@ -335,7 +335,10 @@ function report(
         .map((s) => `${(s.idle.cpu * 100).toFixed(2)}% at ${s.owners.toLocaleString('en')} owners`)
         .join(', '),
       met: steps.every((s) => s.idle.cpu <= TARGET_IDLE_CPU),
-      limits: "timers: leader election's renewals, the owner status resync over the cached view, metrics",
+      limits:
+        'what wakes an idle agent: the event-loop delay histogram (10 samples a second), the runtime ' +
+        "view's refresh every owner resync (1 min), watch bookmarks, a leader's lease renewals; and V8's collector " +
+        "threads, which the machine's pace (the record's pace line) slows with everything else",
     },
     {
       what: 'no Docker listing in an idle window',
