@@ -10,7 +10,6 @@ export type TeardownResult = 'Reaped' | 'Failed';
 
 const SWEEP_OUTCOMES: readonly SweepOutcome[] = ['Completed', 'PartiallyFailed', 'Blocked', 'FailedClosed'];
 
-/** 10 ms .. 10 min: an empty host sweeps in milliseconds, a busy one with slow removals in minutes. */
 /**
  * How often the event-loop delay histogram (nodejs_eventloop_lag_p99_seconds and the like) samples.
  * prom-client's default, 10 ms, wakes an idle agent 100 times a second: about half a percent of a
@@ -18,6 +17,7 @@ const SWEEP_OUTCOMES: readonly SweepOutcome[] = ['Completed', 'PartiallyFailed',
  */
 export const EVENT_LOOP_SAMPLE_MS = 100;
 
+/** 10 ms .. 10 min: an empty host sweeps in milliseconds, a busy one with slow removals in minutes. */
 const SWEEP_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
 export class ReaperMetrics {
