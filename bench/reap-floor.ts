@@ -6,6 +6,7 @@
 //   the ids known beforehand, no listing, no planning;
 // - naive: what users run today: list, inspect each, remove one at a time.
 // The order of the three rotates from round to round so that drift on a shared machine spreads.
+import { NO_GRACE } from '../src/core/grace.js';
 import * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
@@ -173,7 +174,7 @@ const REAPERS: Record<Contender, (objects: BenchObjects, lab: Lab) => Promise<Me
     mark('start');
     const result = await runSweep(
       policy,
-      {},
+      NO_GRACE,
       sweepEnvironment(cliHost('bench'), {
         backends,
         owners: {

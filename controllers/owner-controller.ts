@@ -2,6 +2,7 @@
 // `teardown: Finalizer`, hold the owner's deletion with a finalizer until this agent has reaped what
 // it owned on its node, and say so (lastReap, TornDown). The rest of an owner's status (the Managed
 // condition, status.resources) is the one summary writer's: no owner is written by every agent.
+import { NO_GRACE } from '../src/core/grace.js';
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
 import type { LiveOwners } from '../src/core/model.js';
@@ -151,7 +152,7 @@ export class OwnerController {
       const leftBehind: string[] = [];
       const { report, plan } = await runSweep(
         teardownPolicy(policy),
-        {},
+        NO_GRACE,
         sweepEnvironment(this.options.host, {
           onItemDone: (outcome) => {
             // Anything selected and not removed is left behind: a failed removal, one the re-check could

@@ -5,6 +5,7 @@ import { formatProblems } from '../src/api/problems.js';
 import type { HeldWaveRecord, ReapPolicy } from '../src/api/types.js';
 import type { DeletionWave } from '../src/core/deletion-wave.js';
 import { findDeletionWaves, holdWaves, settlingOwners } from '../src/core/deletion-wave.js';
+import { NO_GRACE } from '../src/core/grace.js';
 import type { GraceState } from '../src/core/model.js';
 import { ORPHAN_DECISIONS } from '../src/core/planner.js';
 import type { Policy } from '../src/core/policy.js';
@@ -212,7 +213,7 @@ export class PolicyController {
     if (!memory || memory.generation !== policy.generation) {
       // A new generation may attribute differently: grace clocks start over. Held waves are judged
       // anew, under the new limits, from the deletions of the last hour.
-      memory = { grace: {}, generation: policy.generation, waves: [] };
+      memory = { grace: NO_GRACE, generation: policy.generation, waves: [] };
       this.memory.set(policy.name, memory);
     }
     return memory;

@@ -14,7 +14,7 @@ import type {
   RuntimeResource,
   RuntimeSnapshot,
 } from '../../src/core/model.js';
-import { resourceKey } from '../../src/core/model.js';
+import { GraceStateBuilder } from '../../src/core/grace.js';
 import type { Policy } from '../../src/core/policy.js';
 import { container, lease, network, owners, snapshot, volume } from '../../test/support/builders.js';
 import { seededRandom } from './stats.js';
@@ -134,16 +134,17 @@ export function plannerInput(size: number, seed = 7): PlannerInput {
   }
 
   const dead = new Set(deadKeys);
-  const grace: Record<string, number> = {};
+  // Keyed by the resources' own id strings, as an agent's state is after its first sweep.
+  const grace = new GraceStateBuilder();
   for (const r of resources) {
     const key = r.labels['reaper.dev/owner-uid'];
-    if (key !== undefined && dead.has(key) && random() < 0.5) grace[resourceKey(r)] = PLAN_NOW - 10 * 60_000;
+    if (key !== undefined && dead.has(key) && random() < 0.5) grace.set(r, PLAN_NOW - 10 * 60_000);
   }
   return {
     snapshot: snapshot(resources, { takenAt: PLAN_NOW }),
     live: owners(liveKeys),
     policy: plannerPolicy(),
-    grace,
+    grace: grace.state,
     now: PLAN_NOW,
   };
 }

@@ -2,6 +2,7 @@
 // cluster and policy as the controller under test: each backend's listing, the owner listing from
 // the API server (what the controller's fresh re-check costs; its own owners come from informer
 // caches), and planning.
+import { NO_GRACE } from '../../src/core/grace.js';
 import type * as k8s from '@kubernetes/client-node';
 import { planReap } from '../../src/core/planner.js';
 import type { Policy } from '../../src/core/policy.js';
@@ -27,7 +28,7 @@ export async function profileSweep(policy: Policy, kc: k8s.KubeConfig, runs = 5)
     const listing = await owners.list(policy);
     record('owners from the API server', performance.now() - t);
     t = performance.now();
-    planReap(snapshot, listing.live, policy, {}, Date.now());
+    planReap(snapshot, listing.live, policy, NO_GRACE, Date.now());
     record('plan', performance.now() - t);
   }
   return [...samples].map(([step, ms]) => [step, median(ms)]);

@@ -1,6 +1,7 @@
 // `reaper apply plan.json`: carries out a reviewed plan. Every item is verified again first: still
 // there, unchanged, and still an orphan by a fresh read of the owners; whatever changed is skipped
 // and reported, never removed.
+import { NO_GRACE } from '../core/grace.js';
 import { parsePolicy, parsePolicyYaml } from '../api/parse-policy.js';
 import { formatProblems } from '../api/problems.js';
 import { planFromReview } from '../core/review.js';
@@ -36,7 +37,7 @@ export async function applyCommand(file: string, options: ApplyOptions): Promise
   const docker = await reachableDocker();
   const result = await runSweep(
     policy,
-    {},
+    NO_GRACE,
     sweepEnvironment(cliHost(options.node), {
       backends: backendsForPolicy(policy, docker),
       owners,

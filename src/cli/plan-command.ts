@@ -11,6 +11,7 @@ import { exitCodeFor } from './exit-for-report.js';
 import { writePlanFile } from './plan-file.js';
 import type { OutputFormat } from './render-report.js';
 import { renderReport } from './render-report.js';
+import { NO_GRACE } from '../core/grace.js';
 import { readGraceState } from './state-file.js';
 
 export interface PlanOptions extends CommonOptions {
@@ -23,7 +24,7 @@ export async function planCommand(options: PlanOptions): Promise<ExitCode> {
   const { policy, source } = await loadScopedPolicy(options);
   const dryRun = { ...policy, mode: 'DryRun' as ReapMode };
   const docker = await reachableDocker();
-  const grace = options.state ? await readGraceState(options.state, policy.name) : {};
+  const grace = options.state ? await readGraceState(options.state, policy.name) : NO_GRACE;
   const result = await runSweep(
     dryRun,
     grace,

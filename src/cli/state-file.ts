@@ -3,6 +3,7 @@
 // error, never silently replaced (losing it would only delay reaping, but it may be someone's data).
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { NO_GRACE, graceStateFromRecord, graceStateToRecord } from '../core/grace.js';
 import type { GraceState } from '../core/model.js';
 import { CliError } from './exit-codes.js';
 
@@ -19,7 +20,7 @@ export async function readGraceState(file: string, policy: string): Promise<Grac
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return NO_GRACE;
     throw new CliError(`cannot read state file ${file}: ${(err as Error).message}`);
   }
   let parsed: Partial<StateFileV1>;
@@ -35,15 +36,20 @@ export async function readGraceState(file: string, policy: string): Promise<Grac
     // Another policy's first-seen times would shorten this one's grace period.
     throw new CliError(`state file ${file} belongs to policy ${parsed.policy}, not ${policy}`);
   }
-  const state: Record<string, number> = {};
+  const times: Record<string, number> = {};
   for (const [key, value] of Object.entries(parsed.firstSeenOrphaned ?? {})) {
-    if (typeof value === 'number' && Number.isFinite(value)) state[key] = value;
+    if (typeof value === 'number' && Number.isFinite(value)) times[key] = value;
   }
-  return state;
+  return graceStateFromRecord(times);
 }
 
 export async function writeGraceState(file: string, policy: string, state: GraceState): Promise<void> {
-  const content: StateFileV1 = { kind: 'ReaperGraceState', version: 1, policy, firstSeenOrphaned: { ...state } };
+  const content: StateFileV1 = {
+    kind: 'ReaperGraceState',
+    version: 1,
+    policy,
+    firstSeenOrphaned: graceStateToRecord(state),
+  };
   const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temporary, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
   await rename(temporary, file);

@@ -9,6 +9,7 @@ import { exitCodeFor } from './exit-for-report.js';
 import { createProgress } from './progress.js';
 import type { OutputFormat } from './render-report.js';
 import { renderReport } from './render-report.js';
+import { NO_GRACE } from '../core/grace.js';
 import { readGraceState, writeGraceState } from './state-file.js';
 
 export interface SweepOptions extends CommonOptions {
@@ -22,7 +23,7 @@ export async function sweepCommand(options: SweepOptions): Promise<ExitCode> {
   const policy = options.dryRun ? { ...loaded.policy, mode: 'DryRun' as const } : loaded.policy;
   const owners = ownerSourceFor(options.ownersFrom);
   const docker = await reachableDocker();
-  const grace = options.state ? await readGraceState(options.state, policy.name) : {};
+  const grace = options.state ? await readGraceState(options.state, policy.name) : NO_GRACE;
   const progress = createProgress();
   const result = await runSweep(
     policy,

@@ -87,8 +87,13 @@ export interface LiveOwners {
   readonly errors: readonly string[];
 }
 
-/** Grace bookkeeping the caller keeps between sweeps: resource key -> first time seen orphaned (ms). */
-export type GraceState = Readonly<Record<string, number>>;
+/**
+ * Grace bookkeeping the caller keeps between sweeps: per kind, resource id -> first time seen
+ * orphaned (ms). Keyed by the resources' own ids, not by a `<kind>:<id>` string built per sweep: a
+ * runtime view hands the same id strings over sweep after sweep, so a lookup finds its key by
+ * identity, with its hash already computed (grace.ts converts from and to `<kind>:<id>` records).
+ */
+export type GraceState = ReadonlyMap<ResourceKind, ReadonlyMap<string, number>>;
 
 /** Key of a resource in grace state and plans: `<kind>:<id>`. */
 export function resourceKey(resource: Pick<RuntimeResource, 'kind' | 'id'>): string {

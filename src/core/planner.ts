@@ -9,7 +9,7 @@ import { blastRadiusBlock } from './blast-radius.js';
 import type { DeletionWave } from './deletion-wave.js';
 import { formatDuration } from './duration-format.js';
 import { compareByAge, executionOrder } from './execution-order.js';
-import { firstSeenOrphaned, graceElapsed } from './grace.js';
+import { GraceStateBuilder, firstSeenOrphaned, graceElapsed } from './grace.js';
 import type {
   Decision,
   GraceState,
@@ -19,7 +19,6 @@ import type {
   RuntimeResource,
   RuntimeSnapshot,
 } from './model.js';
-import { resourceKey } from './model.js';
 import type { ItemOutcome } from './outcome.js';
 import type { Policy } from './policy.js';
 import type { ProtectionContext } from './protection.js';
@@ -110,7 +109,7 @@ export function planReap(
   };
 
   const items: PlannedItem[] = [];
-  const nextGrace: Record<string, number> = {};
+  const nextGrace = new GraceStateBuilder();
   const candidates: number[] = [];
   let attributable = 0;
   let orphaned = 0;
@@ -130,12 +129,8 @@ export function planReap(
     let item = ownership(resource, attribution, container, sweep);
     if (item === undefined) {
       // An orphan: its grace clock starts (or keeps running) whatever else holds it back.
-      const key = resourceKey(resource);
-      // Stored before the lookup: the store makes the new string a property name once, and the
-      // lookup then uses that instead of searching V8's string table for it a second time.
-      nextGrace[key] = now;
-      const firstSeen = firstSeenOrphaned(graceState, key, now);
-      if (firstSeen !== now) nextGrace[key] = firstSeen;
+      const firstSeen = firstSeenOrphaned(graceState, resource, now);
+      nextGrace.set(resource, firstSeen);
       item = timing(resource, attribution!, container, firstSeen, sweep);
       orphaned++;
       if (item.decision === 'selected') candidates.push(index);
@@ -145,7 +140,7 @@ export function planReap(
   }
 
   if (failedClosed.length > 0) {
-    return { items, selected: [], graceState: { ...graceState }, failedClosed, orphanPercent: 0 };
+    return { items, selected: [], graceState: new Map(graceState), failedClosed, orphanPercent: 0 };
   }
 
   const orphanPercent = attributable === 0 ? 0 : (orphaned / attributable) * 100;
@@ -168,13 +163,13 @@ export function planReap(
   });
   if (blocked) {
     for (const index of judged) items[index] = redecided(items[index]!, 'blocked', blocked.description);
-    return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent, ...burst };
+    return { items, selected: [], graceState: nextGrace.state, failedClosed, blocked, orphanPercent, ...burst };
   }
 
   applyDeletionLimit(items, judged, policy.limits.maxDeletionsPerSweep, containers);
   // Only candidates can still be selected, and they are in execution order already.
   const selected = judged.map((index) => items[index]!).filter((item) => item.decision === 'selected');
-  return { items, selected, graceState: nextGrace, failedClosed, orphanPercent, ...burst };
+  return { items, selected, graceState: nextGrace.state, failedClosed, orphanPercent, ...burst };
 }
 
 interface SweepContext {

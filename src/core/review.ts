@@ -2,6 +2,7 @@
 // snapshot taken now. Only a resource still there and unchanged goes ahead (to the re-check of its
 // owner, as any sweep's); one that changed or vanished is not the resource that was reviewed, and is
 // skipped and reported.
+import { NO_GRACE } from './grace.js';
 import type { PlannedItem, RuntimeResource, RuntimeSnapshot } from './model.js';
 import { resourceKey } from './model.js';
 import type { ItemOutcome } from './outcome.js';
@@ -37,7 +38,7 @@ export function planFromReview(snapshot: RuntimeSnapshot, reviewed: readonly Rev
     if (change) skipped.push({ key, status: 'skipped', reason: `changed since the plan: ${change}` });
     else selected.push(item);
   }
-  return { items, selected, skipped, graceState: {}, failedClosed, orphanPercent: 0 };
+  return { items, selected, skipped, graceState: NO_GRACE, failedClosed, orphanPercent: 0 };
 }
 
 /** What makes a resource no longer the one that was reviewed; undefined when it is the same. */

@@ -1,5 +1,6 @@
 // Builders for ReapReports, by hand (every field chosen) or through the real pure pipeline (planReap,
 // then buildReport with the outcomes an executor would have given).
+import { NO_GRACE } from '../../src/core/grace.js';
 import type { GraceState, LiveOwners, RuntimeSnapshot } from '../../src/core/model.js';
 import { resourceKey } from '../../src/core/model.js';
 import type { ItemOutcome, OutcomeStatus } from '../../src/core/outcome.js';
@@ -62,7 +63,7 @@ export function sweep(input: {
   outcome?: (key: string) => { status: OutcomeStatus; reason?: string };
   errors?: string[];
 }): Swept {
-  const plan = planReap(input.snapshot, input.owners, input.policy, input.grace ?? {}, NOW);
+  const plan = planReap(input.snapshot, input.owners, input.policy, input.grace ?? NO_GRACE, NOW);
   const outcomes: ItemOutcome[] = plan.selected.map((item) => {
     const key = resourceKey(item.resource);
     if (input.policy.mode === 'DryRun') return { key, status: 'wouldReap', reason: item.reason };

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readGraceState, writeGraceState } from '../../../src/cli/state-file.js';
+import { graceStateFromRecord, graceStateToRecord } from '../../../src/core/grace.js';
 
 describe('grace state file', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'reaper-state-'));
@@ -9,12 +10,15 @@ describe('grace state file', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('a missing file is an empty state', async () => {
-    await expect(readGraceState(path.join(dir, 'absent.json'), 'p')).resolves.toEqual({});
+    expect(graceStateToRecord(await readGraceState(path.join(dir, 'absent.json'), 'p'))).toEqual({});
   });
 
   test('round-trips first-seen times', async () => {
-    await writeGraceState(file, 'p', { 'container:abc': 1000, 'network:n1': 2000 });
-    await expect(readGraceState(file, 'p')).resolves.toEqual({ 'container:abc': 1000, 'network:n1': 2000 });
+    await writeGraceState(file, 'p', graceStateFromRecord({ 'container:abc': 1000, 'network:n1': 2000 }));
+    const written = JSON.parse(readFileSync(file, 'utf8')) as { firstSeenOrphaned: unknown };
+    // The file keeps its `<kind>:<id>` keys: files written before read the same.
+    expect(written.firstSeenOrphaned).toEqual({ 'container:abc': 1000, 'network:n1': 2000 });
+    expect(graceStateToRecord(await readGraceState(file, 'p'))).toEqual({ 'container:abc': 1000, 'network:n1': 2000 });
   });
 
   test.each([
@@ -31,16 +35,16 @@ describe('grace state file', () => {
     expect(readFileSync(file, 'utf8')).toBe(content);
   });
 
-  test('entries that are not finite numbers are dropped', async () => {
+  test('entries that are not finite numbers, or name no resource kind, are dropped', async () => {
     writeFileSync(
       file,
       JSON.stringify({
         kind: 'ReaperGraceState',
         version: 1,
         policy: 'p',
-        firstSeenOrphaned: { good: 5, bad: 'x', worse: null },
+        firstSeenOrphaned: { 'volume:good': 5, 'volume:bad': 'x', 'volume:worse': null, nokind: 6 },
       }),
     );
-    await expect(readGraceState(file, 'p')).resolves.toEqual({ good: 5 });
+    expect(graceStateToRecord(await readGraceState(file, 'p'))).toEqual({ 'volume:good': 5 });
   });
 });

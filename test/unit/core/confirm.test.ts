@@ -1,11 +1,12 @@
 import { candidatesOf, confirmOrphans } from '../../../src/core/confirm.js';
+import { graceStateFromRecord } from '../../../src/core/grace.js';
 import { resourceKey } from '../../../src/core/model.js';
 import { planReap } from '../../../src/core/planner.js';
 import { MINUTE, NOW, container, lease, network, owners, policy, snapshot, volume } from '../../support/builders.js';
 
 const p = policy({ limits: { maxOrphanPercent: 100 } });
 const resources = [container('c1', 'X'), lease('10.0.0.2', 'c1'), container('c2', 'Y'), volume('v1', 'X')];
-const grace = Object.fromEntries(resources.map((r) => [resourceKey(r), NOW - 10 * MINUTE]));
+const grace = graceStateFromRecord(Object.fromEntries(resources.map((r) => [resourceKey(r), NOW - 10 * MINUTE])));
 const plan = planReap(snapshot(resources), owners([]), p, grace, NOW);
 const ids = (items: readonly { resource: { id: string } }[]) => items.map((i) => i.resource.id);
 
@@ -68,7 +69,7 @@ describe('the re-check plans only the candidates and the containers their leases
     network('n1', 'X'),
     lease('10.0.0.9', 'gone-container'),
   ];
-  const hostGrace = Object.fromEntries(host.map((r) => [resourceKey(r), NOW - 10 * MINUTE]));
+  const hostGrace = graceStateFromRecord(Object.fromEntries(host.map((r) => [resourceKey(r), NOW - 10 * MINUTE])));
 
   test('what it plans over', () => {
     const whole = planReap(snapshot(host), owners(['Z']), p, hostGrace, NOW);

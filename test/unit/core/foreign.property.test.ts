@@ -15,6 +15,7 @@
 // policy's scope that carries the full labels is, unless a rival that reads it differently claims it
 // too (worked out here from the owners, not by src/core/owner-scope.ts) or a live owner the policy
 // sees has the same key.
+import { NO_GRACE } from '../../../src/core/grace.js';
 import fc from 'fast-check';
 import { parsePolicy } from '../../../src/api/parse-policy.js';
 import { confirmOrphans } from '../../../src/core/confirm.js';
@@ -314,7 +315,7 @@ describe('nothing that no rule attributes is ever selected', () => {
         fc.property(policyInput, resources, liveKeys, (p, rs, live) => {
           const built = build(p);
           if (!built) return;
-          const plan = planReap(snapshot(rs), owners(live), built.policy, {}, NOW);
+          const plan = planReap(snapshot(rs), owners(live), built.policy, NO_GRACE, NOW);
           if (plan.selected.some((i) => i.resource.kind !== 'ipLease')) selecting++;
           const { confirmed } = confirmOrphans(plan, snapshot(rs), owners(live), built.policy, NOW);
           for (const item of [...plan.selected, ...confirmed]) expect(attributed(item.resource, rs, built)).toBe(true);
@@ -338,7 +339,7 @@ describe('nothing that no rule attributes is ever selected', () => {
         fc.property(policyInput, resources, liveKeys, (p, rs, live) => {
           const built = build(p);
           if (!built) return;
-          const plan = planReap(snapshot(rs), owners(live), built.policy, {}, NOW);
+          const plan = planReap(snapshot(rs), owners(live), built.policy, NO_GRACE, NOW);
           for (const { resource } of plan.selected) {
             const subject =
               resource.kind === 'ipLease'
@@ -393,8 +394,8 @@ describe('nothing that no rule attributes is ever selected', () => {
           const built = build(p);
           if (!built) return;
           const strangers = extra.filter((r) => oracleKeys(r, built).length === 0);
-          const alone = planReap(snapshot(rs), owners(live), built.policy, {}, NOW);
-          const mixed = planReap(snapshot([...rs, ...strangers]), owners(live), built.policy, {}, NOW);
+          const alone = planReap(snapshot(rs), owners(live), built.policy, NO_GRACE, NOW);
+          const mixed = planReap(snapshot([...rs, ...strangers]), owners(live), built.policy, NO_GRACE, NOW);
           const keys = (items: readonly { resource: RuntimeResource }[]) =>
             items.map((i) => resourceKey(i.resource)).sort();
           expect(keys(mixed.selected)).toEqual(keys(alone.selected));
@@ -418,7 +419,7 @@ describe('nothing that no rule attributes is ever selected', () => {
           if (!built) return;
           // Every key any rule could extract (and, for prefix rules, that key itself) is live.
           const live = rs.flatMap((r) => oracleKeys(r, built).map((k) => k.key));
-          const plan = planReap(snapshot(rs), owners(live), built.policy, {}, NOW);
+          const plan = planReap(snapshot(rs), owners(live), built.policy, NO_GRACE, NOW);
           for (const { resource } of plan.selected) {
             expect(resource.kind).toBe('ipLease');
             if (resource.kind === 'ipLease') {
@@ -633,7 +634,7 @@ describe('a policy’s scope never widens what it deletes', () => {
               const scoped: Policy = { ...policies[i]!, rivals: rivals.get(policies[i]!.name) ?? [] };
               const others = specs.filter((_, j) => j !== i);
               const live = liveKeysOf(spec, all);
-              const plan = planReap(snapshot(rs), owners(live), scoped, {}, NOW);
+              const plan = planReap(snapshot(rs), owners(live), scoped, NO_GRACE, NOW);
               const decisionOf = new Map(plan.items.map((item) => [item.resource.id, item.decision]));
               for (const item of plan.selected) {
                 selected++;

@@ -1,5 +1,6 @@
 // Scope (docs/design.md §1, issue 13): a claim is judged only when the resource places its owner
 // inside the policy's scope, and no rival policy claims it while reading its owner differently.
+import { NO_GRACE } from '../../../src/core/grace.js';
 import type { Claim } from '../../../src/core/attribution.js';
 import { claimOf } from '../../../src/core/attribution.js';
 import type { Labels } from '../../../src/core/model.js';
@@ -637,7 +638,7 @@ describe('two entries of one kind with different key rules', () => {
       name: 'lab-b',
       uid: UID,
     });
-    const plan = planReap(snapshot([container('c1', undefined, { labels })]), live, p, {}, NOW);
+    const plan = planReap(snapshot([container('c1', undefined, { labels })]), live, p, NO_GRACE, NOW);
     expect(plan.items[0]!.decision).toBe('outOfScope');
     expect(plan.items[0]!.reason).toMatch(/keys Topology.reaper.dev owners by name and by uid in different namespaces/);
   });

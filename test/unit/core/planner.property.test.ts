@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { claimOf } from '../../../src/core/attribution.js';
 import { compareByAge } from '../../../src/core/execution-order.js';
-import type { GraceState, IpLeaseResource, PlannedItem, RuntimeResource } from '../../../src/core/model.js';
+import { graceStateFromRecord, graceStateToRecord } from '../../../src/core/grace.js';
+import type { IpLeaseResource, PlannedItem, RuntimeResource } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
 import type { Plan, PlanOptions } from '../../../src/core/planner.js';
 import { ORPHAN_DECISIONS, planReap } from '../../../src/core/planner.js';
@@ -122,8 +123,15 @@ const inputs = resources.chain((rs) =>
   }),
 );
 
-function plan(input: { rs: RuntimeResource[]; keys: string[]; p: Policy; g: GraceState; options: PlanOptions }): Plan {
-  return planReap(snapshot(input.rs), owners(input.keys), input.p, input.g, NOW, input.options);
+/** `g` holds `<kind>:<id>` keys, some naming no resource kind at all. */
+function plan(input: {
+  rs: RuntimeResource[];
+  keys: string[];
+  p: Policy;
+  g: Record<string, number>;
+  options: PlanOptions;
+}): Plan {
+  return planReap(snapshot(input.rs), owners(input.keys), input.p, graceStateFromRecord(input.g), NOW, input.options);
 }
 
 /** The container a lease is attributed through, when it is in the snapshot. */
@@ -238,7 +246,7 @@ describe('planReap properties', () => {
         const result = plan(input);
         for (const item of result.selected) {
           const key = resourceKey(item.resource);
-          expect(result.graceState[key]).toBeDefined();
+          expect(graceStateToRecord(result.graceState)[key]).toBeDefined();
           if (input.p.timing.gracePeriodMs === 0) continue;
           const firstSeen = input.g[key];
           expect(Number.isFinite(firstSeen) && firstSeen! <= NOW).toBe(true);
@@ -256,11 +264,12 @@ describe('planReap properties', () => {
         const orphans = result.items
           .filter((i) => ORPHAN_DECISIONS.has(i.decision))
           .map((i) => resourceKey(i.resource));
-        expect(Object.keys(result.graceState).sort()).toEqual([...orphans].sort());
+        const next = graceStateToRecord(result.graceState);
+        expect(Object.keys(next).sort()).toEqual([...orphans].sort());
         for (const key of orphans) {
           const before = input.g[key];
           const usable = before !== undefined && Number.isFinite(before) && before <= NOW;
-          expect(result.graceState[key]).toBe(usable ? before : NOW);
+          expect(next[key]).toBe(usable ? before : NOW);
         }
       }),
       runs,
@@ -337,13 +346,13 @@ describe('planReap properties', () => {
           snapshot(input.rs, blind === 'owners' ? {} : { complete: false, errors: ['x'] }),
           owners(input.keys, blind === 'runtime' ? {} : { synced: false, errors: ['y'] }),
           input.p,
-          input.g,
+          graceStateFromRecord(input.g),
           NOW,
           input.options,
         );
         expect(result.selected).toEqual([]);
         expect(result.failedClosed.length).toBeGreaterThan(0);
-        expect(result.graceState).toEqual(input.g);
+        expect(result.graceState).toEqual(graceStateFromRecord(input.g));
         for (const item of result.items)
           expect(['foreign', 'outOfScope', 'protected', 'failedClosed']).toContain(item.decision);
       }),
@@ -454,7 +463,14 @@ describe('leases and their containers', () => {
           ]),
         );
         const p = policy({ limits: { maxDeletionsPerSweep: max, maxOrphanPercent: 100 } });
-        const result = planReap(snapshot(rs), owners(['A']), p, grace, NOW, self ? { selfContainerId: self } : {});
+        const result = planReap(
+          snapshot(rs),
+          owners(['A']),
+          p,
+          graceStateFromRecord(grace),
+          NOW,
+          self ? { selfContainerId: self } : {},
+        );
         const decision = new Map(result.items.map((i) => [i.resource.id, i.decision]));
         for (const pair of ps) {
           const container = decision.get(pair.id);

@@ -5,6 +5,7 @@
 // blocks, and failing closed; and claims in and out of the policy's scope (kind and namespace labels
 // present, absent or naming another kind or namespace; policies restricted to a namespace; rivals).
 import fc from 'fast-check';
+import { NO_GRACE, graceStateFromRecord } from '../../../src/core/grace.js';
 import type { GraceState, RuntimeResource } from '../../../src/core/model.js';
 import { DECISIONS, resourceKey } from '../../../src/core/model.js';
 import type { PlanOptions } from '../../../src/core/planner.js';
@@ -75,7 +76,7 @@ const inputs = fc.array(resource, { maxLength: 40 }).chain((resources) =>
         resources.forEach((r, i) => {
           if (times[i] !== null && times[i] !== undefined) state[resourceKey(r)] = times[i];
         });
-        return state;
+        return graceStateFromRecord(state);
       }),
     options: fc.record(
       {
@@ -142,7 +143,7 @@ test('the same also when every resource is a candidate and the limit cuts throug
       snapshot([...leases, ...containers]),
       owners([]),
       policy({ timing: { gracePeriodMs: 0 }, limits: { maxDeletionsPerSweep: max, maxOrphanPercent: 100 } }),
-      {},
+      NO_GRACE,
       NOW,
     ] as const;
     expect(planReap(...args)).toEqual(referencePlanReap(...args));

@@ -1,4 +1,5 @@
-import type { Decision, GraceState, RuntimeResource } from '../../../src/core/model.js';
+import { graceStateFromRecord, graceStateToRecord, NO_GRACE } from '../../../src/core/grace.js';
+import type { Decision, RuntimeResource } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
 import type { Policy, Rival } from '../../../src/core/policy.js';
 import { planReap } from '../../../src/core/planner.js';
@@ -21,7 +22,8 @@ interface Case {
   resources: RuntimeResource[];
   live?: string[];
   policy?: Policy;
-  grace?: GraceState;
+  /** Grace state as `<kind>:<id>` keys. */
+  grace?: Record<string, number>;
   self?: string;
   /** The runtime could not be listed completely / the owners are not synced. */
   incomplete?: boolean;
@@ -698,7 +700,7 @@ describe('planReap decisions', () => {
       snapshot(c.resources, c.incomplete ? { complete: false, errors: ['docker: connection refused'] } : {}),
       owners(c.live ?? [], c.unsynced ? { synced: false, errors: ['Topology watch failed'] } : {}),
       c.policy ?? policy(),
-      c.grace ?? {},
+      graceStateFromRecord(c.grace ?? {}),
       NOW,
       c.self ? { selfContainerId: c.self } : {},
     );
@@ -714,7 +716,7 @@ describe('planReap decisions', () => {
 
 describe('planReap as a whole', () => {
   test('owners not synced: nothing selected, grace state kept as it was', () => {
-    const grace = { 'container:c1': NOW - 10 * MINUTE };
+    const grace = graceStateFromRecord({ 'container:c1': NOW - 10 * MINUTE });
     const plan = planReap(
       snapshot([container('c1', 'gone')]),
       owners([], { synced: false, errors: ['Topology watch failed'] }),
@@ -724,36 +726,36 @@ describe('planReap as a whole', () => {
     );
     expect(plan.selected).toEqual([]);
     expect(plan.failedClosed).toEqual(['owners not fully visible: Topology watch failed']);
-    expect(plan.graceState).toEqual(grace);
+    expect(graceStateToRecord(plan.graceState)).toEqual({ 'container:c1': NOW - 10 * MINUTE });
   });
 
   test('grace is forgotten when the owner returns, and restarts from zero if it goes again', () => {
     const resources = [container('c1', 'A'), ...liveCrowd];
-    const first = planReap(snapshot(resources), owners(['B']), policy(), {}, NOW);
-    expect(first.graceState['container:c1']).toBe(NOW);
+    const first = planReap(snapshot(resources), owners(['B']), policy(), NO_GRACE, NOW);
+    expect(graceStateToRecord(first.graceState)['container:c1']).toBe(NOW);
     const back = planReap(snapshot(resources), owners(['A']), policy(), first.graceState, NOW + MINUTE);
-    expect(back.graceState).toEqual({});
+    expect(graceStateToRecord(back.graceState)).toEqual({});
     const goneAgain = planReap(snapshot(resources), owners(['B']), policy(), back.graceState, NOW + 2 * MINUTE);
-    expect(goneAgain.graceState['container:c1']).toBe(NOW + 2 * MINUTE);
+    expect(graceStateToRecord(goneAgain.graceState)['container:c1']).toBe(NOW + 2 * MINUTE);
   });
 
   test('grace carries over from sweep to sweep until it elapses', () => {
     const resources = [container('c1', 'gone'), ...liveCrowd];
-    const first = planReap(snapshot(resources), owners(['A']), policy(), {}, NOW);
-    expect(first.graceState).toEqual({ 'container:c1': NOW });
+    const first = planReap(snapshot(resources), owners(['A']), policy(), NO_GRACE, NOW);
+    expect(graceStateToRecord(first.graceState)).toEqual({ 'container:c1': NOW });
     const second = planReap(snapshot(resources), owners(['A']), policy(), first.graceState, NOW + 30_000);
     expect(second.items[0]).toMatchObject({ decision: 'inGrace', reason: expect.stringMatching(/orphaned for 30s/) });
-    expect(second.graceState).toEqual({ 'container:c1': NOW });
+    expect(graceStateToRecord(second.graceState)).toEqual({ 'container:c1': NOW });
     const third = planReap(snapshot(resources), owners(['A']), policy(), second.graceState, NOW + MINUTE);
     expect(third.selected.map((i) => i.resource.id)).toEqual(['c1']);
-    expect(third.graceState).toEqual({ 'container:c1': NOW });
+    expect(graceStateToRecord(third.graceState)).toEqual({ 'container:c1': NOW });
   });
 
   test('a too-young orphan already runs its grace clock', () => {
     const young = container('c1', 'gone', { createdAt: NOW - MINUTE });
-    const plan = planReap(snapshot([young, ...liveCrowd]), owners(['A']), policy(), {}, NOW);
+    const plan = planReap(snapshot([young, ...liveCrowd]), owners(['A']), policy(), NO_GRACE, NOW);
     expect(plan.items.find((i) => i.resource.id === 'c1')?.decision).toBe('tooYoung');
-    expect(plan.graceState).toEqual({ 'container:c1': NOW });
+    expect(graceStateToRecord(plan.graceState)).toEqual({ 'container:c1': NOW });
   });
 
   test('an owner of a held wave is blocked even when it is the only one this node holds', () => {
@@ -764,19 +766,19 @@ describe('planReap as a whole', () => {
     };
     const resources = [container('c1', 'gone7'), container('c2', 'A')];
     const options = { liveOwnerCount: 200, deletionWaves: [wave] };
-    const plan = planReap(snapshot(resources), owners(['A']), noGrace, {}, NOW, options);
+    const plan = planReap(snapshot(resources), owners(['A']), noGrace, NO_GRACE, NOW, options);
     expect(plan.blocked).toMatchObject({ cause: 'MassDeletion', owners: 800, liveOwners: 200, held: 1 });
     expect(plan.selected).toHaveLength(0);
     // Without the wave, the same node would reap its one orphan: the guard judges the fleet's owners.
-    expect(planReap(snapshot(resources), owners(['A']), noGrace, {}, NOW).selected).toHaveLength(1);
+    expect(planReap(snapshot(resources), owners(['A']), noGrace, NO_GRACE, NOW).selected).toHaveLength(1);
     const approved = { ...noGrace, approvedSweep: plan.blocked!.approvalId };
-    expect(planReap(snapshot(resources), owners(['A']), approved, {}, NOW, options).selected).toHaveLength(1);
+    expect(planReap(snapshot(resources), owners(['A']), approved, NO_GRACE, NOW, options).selected).toHaveLength(1);
   });
 
   test('an owner of a burst of deletions still arriving waits in grace; the others are judged now', () => {
     const resources = [container('c1', 'gone7'), container('c2', 'other'), container('c3', 'A')];
     const settling = new Set(Array.from({ length: 300 }, (_, i) => `gone${i}`));
-    const plan = planReap(snapshot(resources), owners(['A']), noGrace, {}, NOW, { settlingOwners: settling });
+    const plan = planReap(snapshot(resources), owners(['A']), noGrace, NO_GRACE, NOW, { settlingOwners: settling });
     const decision = (id: string) => plan.items.find((i) => i.resource.id === id)!;
     expect(decision('c1')).toMatchObject({
       decision: 'inGrace',
@@ -789,14 +791,22 @@ describe('planReap as a whole', () => {
 
   test('a blocked sweep still keeps the grace clocks of its orphans', () => {
     const resources = [container('c1', 'gone'), container('c2', 'gone2'), container('c3', 'A')];
-    const grace = { 'container:c1': NOW - 2 * MINUTE, 'container:c2': NOW - 2 * MINUTE, 'container:c3': NOW };
+    const grace = graceStateFromRecord({
+      'container:c1': NOW - 2 * MINUTE,
+      'container:c2': NOW - 2 * MINUTE,
+      'container:c3': NOW,
+    });
     const plan = planReap(snapshot(resources), owners(['A']), policy({ limits: { minOwnersToBlock: 1 } }), grace, NOW);
     expect(plan.blocked).toBeDefined();
-    expect(plan.graceState).toEqual({ 'container:c1': NOW - 2 * MINUTE, 'container:c2': NOW - 2 * MINUTE });
+    expect(graceStateToRecord(plan.graceState)).toEqual({
+      'container:c1': NOW - 2 * MINUTE,
+      'container:c2': NOW - 2 * MINUTE,
+    });
   });
 
   test('failing closed returns the grace state exactly as given, vanished resources included', () => {
-    const grace = { 'container:c1': NOW - 2 * MINUTE, 'volume:vanished': NOW - 5 * MINUTE };
+    const given = { 'container:c1': NOW - 2 * MINUTE, 'volume:vanished': NOW - 5 * MINUTE };
+    const grace = graceStateFromRecord(given);
     const plan = planReap(
       snapshot([container('c1', 'gone'), container('c2', 'gone')], { complete: false, errors: [] }),
       owners([]),
@@ -804,7 +814,7 @@ describe('planReap as a whole', () => {
       grace,
       NOW,
     );
-    expect(plan.graceState).toEqual(grace);
+    expect(graceStateToRecord(plan.graceState)).toEqual(given);
     expect(plan.graceState).not.toBe(grace);
     expect(plan.failedClosed).toEqual(['runtime not fully listed']);
     expect(plan.orphanPercent).toBe(0);
@@ -815,7 +825,7 @@ describe('planReap as a whole', () => {
       snapshot([container('c1', 'gone')], { complete: false, errors: ['docker: EOF', 'cni: EACCES'] }),
       owners([], { synced: false, errors: [] }),
       policy(),
-      {},
+      NO_GRACE,
       NOW,
     );
     expect(plan.failedClosed).toEqual([
@@ -829,8 +839,8 @@ describe('planReap as a whole', () => {
     const resources = [container('c1', 'gone'), lease('10.0.0.2', 'c1'), volume('v1', 'gone'), ...liveCrowd];
     const reap = policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, mode: 'Reap' });
     const dry = { ...reap, mode: 'DryRun' as const };
-    expect(planReap(snapshot(resources), owners(['A']), dry, {}, NOW)).toEqual(
-      planReap(snapshot(resources), owners(['A']), reap, {}, NOW),
+    expect(planReap(snapshot(resources), owners(['A']), dry, NO_GRACE, NOW)).toEqual(
+      planReap(snapshot(resources), owners(['A']), reap, NO_GRACE, NOW),
     );
   });
 
@@ -839,7 +849,7 @@ describe('planReap as a whole', () => {
       snapshot([container('c1', 'gone'), ...liveCrowd, container('f1'), network('bridge', 'gone', { name: 'bridge' })]),
       owners(['A']),
       policy(),
-      {},
+      NO_GRACE,
       NOW,
     );
     expect(plan.orphanPercent).toBe(25);
@@ -847,15 +857,16 @@ describe('planReap as a whole', () => {
 
   test('the input is left as it was', () => {
     const resources = [volume('v1', 'gone'), container('c1', 'gone')];
-    const grace = { 'container:c1': NOW - 2 * MINUTE };
+    const grace = graceStateFromRecord({ 'container:c1': NOW - 2 * MINUTE });
     planReap(snapshot(resources), owners([]), policy(), grace, NOW);
     expect(resources.map((r) => r.id)).toEqual(['v1', 'c1']);
-    expect(grace).toEqual({ 'container:c1': NOW - 2 * MINUTE });
+    expect(graceStateToRecord(grace)).toEqual({ 'container:c1': NOW - 2 * MINUTE });
   });
 
   test('grace entries of resources no longer present are dropped', () => {
-    const plan = planReap(snapshot([]), owners([]), policy(), { 'container:vanished': NOW - MINUTE }, NOW);
-    expect(plan.graceState).toEqual({});
+    const grace = graceStateFromRecord({ 'container:vanished': NOW - MINUTE });
+    const plan = planReap(snapshot([]), owners([]), policy(), grace, NOW);
+    expect(graceStateToRecord(plan.graceState)).toEqual({});
   });
 
   test('execution order: containers, leases, networks, volumes; oldest first within a kind', () => {
@@ -873,7 +884,7 @@ describe('planReap as a whole', () => {
       snapshot(resources),
       owners(['A']),
       policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 } }),
-      {},
+      NO_GRACE,
       NOW,
     );
     expect(plan.selected.map((i) => resourceKey(i.resource))).toEqual([
@@ -888,15 +899,15 @@ describe('planReap as a whole', () => {
   test('an approval releases exactly the blocked set, and a different set needs a new approval', () => {
     const resources = [...goneOwners(10), container('c3', 'A')];
     const base = noGrace;
-    const blocked = planReap(snapshot(resources), owners(['A']), base, {}, NOW);
+    const blocked = planReap(snapshot(resources), owners(['A']), base, NO_GRACE, NOW);
     expect(blocked.blocked?.approvalId).toMatch(/^b-[0-9a-f]{12}$/);
 
     const approved = { ...base, approvedSweep: blocked.blocked!.approvalId };
-    const released = planReap(snapshot(resources), owners(['A']), approved, {}, NOW);
+    const released = planReap(snapshot(resources), owners(['A']), approved, NO_GRACE, NOW);
     expect(released.blocked).toBeUndefined();
     expect(released.selected).toHaveLength(10);
 
     const more = [...resources, container('c4', 'gone-too')];
-    expect(planReap(snapshot(more), owners(['A']), approved, {}, NOW).blocked).toBeDefined();
+    expect(planReap(snapshot(more), owners(['A']), approved, NO_GRACE, NOW).blocked).toBeDefined();
   });
 });

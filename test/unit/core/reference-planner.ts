@@ -10,7 +10,7 @@ import { blastRadiusBlock } from '../../../src/core/blast-radius.js';
 import { formatDuration } from '../../../src/core/duration-format.js';
 import { outOfScopeReason } from '../../../src/core/owner-scope.js';
 import { compareByAge } from '../../../src/core/execution-order.js';
-import { firstSeenOrphaned, graceElapsed } from '../../../src/core/grace.js';
+import { firstSeenOrphaned, graceElapsed, graceStateFromRecord } from '../../../src/core/grace.js';
 import type {
   Decision,
   GraceState,
@@ -94,7 +94,7 @@ export function referencePlanReap(
         return planned(resource, 'ownerLive', `owner ${attribution.key} is live`, ownerKey);
 
       const key = resourceKey(resource);
-      const firstSeen = firstSeenOrphaned(graceState, key, now);
+      const firstSeen = firstSeenOrphaned(graceState, resource, now);
       nextGrace[key] = firstSeen;
       orphaned++;
       const gone = ownerKey === undefined ? 'its container is gone' : `owner ${ownerKey} is not live`;
@@ -125,7 +125,7 @@ export function referencePlanReap(
   });
 
   if (failedClosed.length > 0) {
-    return { items, selected: [], graceState: { ...graceState }, failedClosed, orphanPercent: 0 };
+    return { items, selected: [], graceState: new Map(graceState), failedClosed, orphanPercent: 0 };
   }
   const orphanPercent = attributable === 0 ? 0 : (orphaned / attributable) * 100;
   const settling = options.settlingOwners ?? new Set<string>();
@@ -149,13 +149,21 @@ export function referencePlanReap(
   });
   if (blocked) {
     for (const index of judged) items[index] = redecided(items[index]!, 'blocked', blocked.description);
-    return { items, selected: [], graceState: nextGrace, failedClosed, blocked, orphanPercent, ...burst };
+    return {
+      items,
+      selected: [],
+      graceState: graceStateFromRecord(nextGrace),
+      failedClosed,
+      blocked,
+      orphanPercent,
+      ...burst,
+    };
   }
   applyDeletionLimit(items, judged, policy.limits.maxDeletionsPerSweep, containerItems);
   return {
     items,
     selected: items.filter((item) => item.decision === 'selected'),
-    graceState: nextGrace,
+    graceState: graceStateFromRecord(nextGrace),
     failedClosed,
     orphanPercent,
     ...burst,

@@ -1,3 +1,4 @@
+import { NO_GRACE } from '../../../src/core/grace.js';
 import fc from 'fast-check';
 import { resourceKey } from '../../../src/core/model.js';
 import type { ItemOutcome } from '../../../src/core/outcome.js';
@@ -41,7 +42,7 @@ test('counts per kind follow the plan and the outcomes', () => {
     ]),
     owners(['A']),
     reapNow,
-    {},
+    NO_GRACE,
     NOW,
   );
   const r = report(plan, [
@@ -67,7 +68,7 @@ test('counts per kind follow the plan and the outcomes', () => {
 
 test('the item list is capped but the counts are not', () => {
   const many = Array.from({ length: 300 }, (_, i) => container(`c${i}`, 'gone'));
-  const plan = planReap(snapshot(many), owners([]), reapNow, {}, NOW);
+  const plan = planReap(snapshot(many), owners([]), reapNow, NO_GRACE, NOW);
   const r = report(
     plan,
     plan.selected.map((i) => ({ key: resourceKey(i.resource), status: 'reaped', reason: '' })),
@@ -83,7 +84,7 @@ test('a blocked sweep reports its approval id and counts the blocked items as sk
     snapshot([container('c1', 'gone'), container('c2', 'gone2'), container('c3', 'A')]),
     owners(['A']),
     policy({ timing: { minAgeMs: 0, gracePeriodMs: 0 }, limits: { minOwnersToBlock: 1 } }),
-    {},
+    NO_GRACE,
     NOW,
   );
   const r = report(plan, []);
@@ -97,7 +98,7 @@ test('failing closed is reported with its reasons', () => {
     snapshot([container('c1', 'gone')]),
     owners([], { synced: false, errors: ['watch failed'] }),
     reapNow,
-    {},
+    NO_GRACE,
     NOW,
   );
   const r = report(plan, []);
@@ -122,7 +123,7 @@ describe('buildReport items', () => {
     container('c-kept', 'gone', { labels: { ...ownedBy('gone'), 'reaper.dev/keep': 'true' } }),
     container('c-foreign'),
   ];
-  const plan = planReap(snapshot(resources), owners(['A']), reapOld, {}, NOW);
+  const plan = planReap(snapshot(resources), owners(['A']), reapOld, NO_GRACE, NOW);
   const r = report(plan, [
     { key: 'container:c-reaped', status: 'reaped', reason: '' },
     { key: 'container:c-failed', status: 'failed', reason: 'device or resource busy' },
@@ -185,7 +186,7 @@ describe('out of scope in the report', () => {
     ]),
     owners(['A']),
     reapOld,
-    {},
+    NO_GRACE,
     NOW,
   );
   const r = report(plan, [{ key: 'container:c-reaped', status: 'reaped', reason: '' }]);
@@ -228,7 +229,7 @@ describe('out of scope in the report', () => {
     const outside = Array.from({ length: REPORT_ITEM_CAP }, (_, i) =>
       container(`s${i}`, undefined, { labels: sandbox }),
     );
-    const big = planReap(snapshot([...outside, container('c1', 'gone')]), owners([]), reapNow, {}, NOW);
+    const big = planReap(snapshot([...outside, container('c1', 'gone')]), owners([]), reapNow, NO_GRACE, NOW);
     const capped = report(big, [{ key: 'container:c1', status: 'failed', reason: 'busy' }]);
     expect(capped.items[0]).toMatchObject({ id: 'c1', action: 'Failed' });
     expect(capped.items).toHaveLength(REPORT_ITEM_CAP);
@@ -238,7 +239,13 @@ describe('out of scope in the report', () => {
 });
 
 test('a dry run lists what it would reap, counts it as skipped, and completes', () => {
-  const plan = planReap(snapshot([container('c1', 'gone'), container('c2', 'A')]), owners(['A']), reapNow, {}, NOW);
+  const plan = planReap(
+    snapshot([container('c1', 'gone'), container('c2', 'A')]),
+    owners(['A']),
+    reapNow,
+    NO_GRACE,
+    NOW,
+  );
   const r = buildReport({
     plan,
     outcomes: plan.selected.map((i) => ({ key: resourceKey(i.resource), status: 'wouldReap', reason: i.reason })),
@@ -266,7 +273,7 @@ test('a dry run lists what it would reap, counts it as skipped, and completes', 
 });
 
 test('errors: the plan’s fail-closed reasons first, then the rest, capped with an exact count', () => {
-  const plan = planReap(snapshot([], { complete: false, errors: ['docker: EOF'] }), owners([]), reapNow, {}, NOW);
+  const plan = planReap(snapshot([], { complete: false, errors: ['docker: EOF'] }), owners([]), reapNow, NO_GRACE, NOW);
   const errors = Array.from({ length: REPORT_ERROR_CAP + 7 }, (_, i) => `e${i}`);
   const r = buildReport({ ...reportInput(plan), errors });
   expect(r.errors).toHaveLength(REPORT_ERROR_CAP);
@@ -277,7 +284,7 @@ test('errors: the plan’s fail-closed reasons first, then the rest, capped with
 
 test('long names, reasons and errors are cut so the status stays small', () => {
   const longName = 'n'.repeat(5000);
-  const plan = planReap(snapshot([container('c1', 'gone', { name: longName })]), owners([]), reapNow, {}, NOW);
+  const plan = planReap(snapshot([container('c1', 'gone', { name: longName })]), owners([]), reapNow, NO_GRACE, NOW);
   const r = buildReport({
     ...reportInput(plan),
     outcomes: [{ key: 'container:c1', status: 'failed', reason: 'x'.repeat(10_000) }],
@@ -312,7 +319,7 @@ test('the item cap keeps the counts exact, for any plan and any outcomes', () =>
           container('live', 'A'),
           container('foreign'),
         ];
-        const plan = planReap(snapshot(resources), owners(['A']), reapOld, {}, NOW);
+        const plan = planReap(snapshot(resources), owners(['A']), reapOld, NO_GRACE, NOW);
         expect(plan.items.filter((i) => i.decision === 'tooYoung')).toHaveLength(pending);
         const outcomes = plan.selected.flatMap((item, i) => {
           const status = outcomeOf[i];

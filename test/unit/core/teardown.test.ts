@@ -1,3 +1,4 @@
+import { NO_GRACE } from '../../../src/core/grace.js';
 import type { LiveOwners, RuntimeResource, RuntimeSnapshot } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
 import { planReap } from '../../../src/core/planner.js';
@@ -19,7 +20,7 @@ import {
 /** The teardown of `ownerKey` as the owner controller plans it: scoped snapshot, every other owner live. */
 function tearDown(host: RuntimeSnapshot, live: LiveOwners, p: Policy, ownerKey: string): string[] {
   const scoped = snapshotOfOwner(host, p, ownerKey);
-  const plan = planReap(scoped, ownersBesides(live, ownerKey), teardownPolicy(p), {}, NOW);
+  const plan = planReap(scoped, ownersBesides(live, ownerKey), teardownPolicy(p), NO_GRACE, NOW);
   return plan.selected.map((item) => resourceKey(item.resource)).sort();
 }
 
@@ -67,7 +68,7 @@ describe('snapshotOfOwner', () => {
     const partial = snapshot([container('k1', 'K')], { complete: false, errors: ['listing volumes: timeout'] });
     const scoped = snapshotOfOwner(partial, policy(), 'K');
     expect(scoped).toMatchObject({ takenAt: NOW, complete: false, errors: ['listing volumes: timeout'] });
-    const plan = planReap(scoped, ownersBesides(owners(['K']), 'K'), teardownPolicy(policy()), {}, NOW);
+    const plan = planReap(scoped, ownersBesides(owners(['K']), 'K'), teardownPolicy(policy()), NO_GRACE, NOW);
     expect(plan.selected).toEqual([]);
     expect(plan.failedClosed).toEqual(['runtime not fully listed: listing volumes: timeout']);
   });

@@ -1,6 +1,7 @@
 // The executor's own rules with in-memory backends (the RuntimeBackend interface, not Docker):
 // the order items wait in, bounded concurrency, failures that do not stop the sweep, leases kept with a container
 // that stays, dry run, abort. The same paths on the real engines: test/integration/runtime.
+import { NO_GRACE } from '../../../src/core/grace.js';
 import type { RuntimeResource } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
 import type { Plan } from '../../../src/core/planner.js';
@@ -53,7 +54,7 @@ class Recorder {
 function setUp(resources: RuntimeResource[], overrides: Parameters<typeof policy>[0] = {}) {
   const p: Policy = policy({ limits: { maxOrphanPercent: 100 }, timing: { gracePeriodMs: 0 }, ...overrides });
   const snap = snapshot(resources);
-  const plan: Plan = planReap(snap, owners([]), p, {}, NOW);
+  const plan: Plan = planReap(snap, owners([]), p, NO_GRACE, NOW);
   return { policy: p, snapshot: snap, plan };
 }
 

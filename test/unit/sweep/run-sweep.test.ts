@@ -1,6 +1,7 @@
 // The one sweep with an in-memory runtime and owners: what each step is given, the reviewed plan's
 // path through it, and the re-check's deadline. The same sweep on the real engines:
 // test/integration/runtime (sweep-harness.ts).
+import { NO_GRACE } from '../../../src/core/grace.js';
 import type { LiveOwners, PlannedItem, RuntimeResource } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
 import type { ItemOutcome } from '../../../src/core/outcome.js';
@@ -46,7 +47,7 @@ function ownerSource(recheck: () => Promise<LiveOwners> = () => Promise.resolve(
 
 const host = (recheckTimeoutMs?: number) => ({ node: 'n1', now: () => NOW, random: () => 0.5, recheckTimeoutMs });
 const sweep = (sources: SweepSources, recheckTimeoutMs?: number) =>
-  runSweep(p, {}, sweepEnvironment(host(recheckTimeoutMs), sources));
+  runSweep(p, NO_GRACE, sweepEnvironment(host(recheckTimeoutMs), sources));
 
 test('an ordinary sweep: the orphans are re-checked, then removed; the report counts the owners listed', async () => {
   const { backends, removed } = runtime([container('c1', 'GONE'), container('c2', 'LIVE')]);
