@@ -36,11 +36,8 @@ export async function readGraceState(file: string, policy: string): Promise<Grac
     // Another policy's first-seen times would shorten this one's grace period.
     throw new CliError(`state file ${file} belongs to policy ${parsed.policy}, not ${policy}`);
   }
-  const times: Record<string, number> = {};
-  for (const [key, value] of Object.entries(parsed.firstSeenOrphaned ?? {})) {
-    if (typeof value === 'number' && Number.isFinite(value)) times[key] = value;
-  }
-  return graceStateFromRecord(times);
+  // JSON holds no NaN or Infinity: dropping what is not a number (graceStateFromRecord) is enough.
+  return graceStateFromRecord(parsed.firstSeenOrphaned ?? {});
 }
 
 export async function writeGraceState(file: string, policy: string, state: GraceState): Promise<void> {

@@ -44,9 +44,9 @@ export function graceStateFromRecord(record: Readonly<Record<string, unknown>>):
   const builder = new GraceStateBuilder();
   for (const [key, time] of Object.entries(record)) {
     const colon = key.indexOf(':');
+    if (colon < 0 || typeof time !== 'number') continue;
     const kind = key.slice(0, colon);
-    if (colon < 0 || !KNOWN_KINDS.has(kind) || typeof time !== 'number') continue;
-    builder.set({ kind: kind as ResourceKind, id: key.slice(colon + 1) }, time);
+    if (KNOWN_KINDS.has(kind)) builder.set({ kind: kind as ResourceKind, id: key.slice(colon + 1) }, time);
   }
   return builder.state;
 }
