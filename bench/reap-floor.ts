@@ -6,12 +6,12 @@
 //   the ids known beforehand, no listing, no planning;
 // - naive: what users run today: list, inspect each, remove one at a time.
 // The order of the three rotates from round to round so that drift on a shared machine spreads.
-import { NO_GRACE } from '../src/core/grace.js';
 import * as k8s from '@kubernetes/client-node';
 import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { parsePolicy } from '../src/api/parse-policy.js';
 import { cliHost } from '../src/cli/context.js';
+import { NO_GRACE } from '../src/core/grace.js';
 import { sweepEnvironment } from '../src/sweep/environment.js';
 import type { Policy } from '../src/core/policy.js';
 import { KubeListOwnerSource } from '../src/owners/kube-list-source.js';

@@ -2,9 +2,9 @@
 // `teardown: Finalizer`, hold the owner's deletion with a finalizer until this agent has reaped what
 // it owned on its node, and say so (lastReap, TornDown). The rest of an owner's status (the Managed
 // condition, status.resources) is the one summary writer's: no owner is written by every agent.
-import { NO_GRACE } from '../src/core/grace.js';
 import type { OwnerStatus } from '../src/api/types.js';
 import { ownerKeyFromObject } from '../src/core/attribution.js';
+import { NO_GRACE } from '../src/core/grace.js';
 import type { LiveOwners } from '../src/core/model.js';
 import type { OwnerLookup } from '../src/core/owner-lookup.js';
 import type { OwnerKind, Policy } from '../src/core/policy.js';

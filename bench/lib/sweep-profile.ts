@@ -2,8 +2,8 @@
 // cluster and policy as the controller under test: each backend's listing, the owner listing from
 // the API server (what the controller's fresh re-check costs; its own owners come from informer
 // caches), and planning.
-import { NO_GRACE } from '../../src/core/grace.js';
 import type * as k8s from '@kubernetes/client-node';
+import { NO_GRACE } from '../../src/core/grace.js';
 import { planReap } from '../../src/core/planner.js';
 import type { Policy } from '../../src/core/policy.js';
 import { KubeListOwnerSource } from '../../src/owners/kube-list-source.js';

@@ -1,9 +1,9 @@
 // `reaper apply plan.json`: carries out a reviewed plan. Every item is verified again first: still
 // there, unchanged, and still an orphan by a fresh read of the owners; whatever changed is skipped
 // and reported, never removed.
-import { NO_GRACE } from '../core/grace.js';
 import { parsePolicy, parsePolicyYaml } from '../api/parse-policy.js';
 import { formatProblems } from '../api/problems.js';
+import { NO_GRACE } from '../core/grace.js';
 import { planFromReview } from '../core/review.js';
 import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { sweepEnvironment } from '../sweep/environment.js';

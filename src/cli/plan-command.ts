@@ -1,5 +1,6 @@
 // `reaper plan -o plan.json`: what a sweep would do now, written down for review (and for GitOps:
 // `reaper plan --owners-from DIR` previews what a change to the manifests would reap).
+import { NO_GRACE } from '../core/grace.js';
 import type { ReapMode } from '../core/policy.js';
 import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { runSweep } from '../sweep/run-sweep.js';
@@ -11,7 +12,6 @@ import { exitCodeFor } from './exit-for-report.js';
 import { writePlanFile } from './plan-file.js';
 import type { OutputFormat } from './render-report.js';
 import { renderReport } from './render-report.js';
-import { NO_GRACE } from '../core/grace.js';
 import { readGraceState } from './state-file.js';
 
 export interface PlanOptions extends CommonOptions {

@@ -1,4 +1,5 @@
 // `reaper sweep`: one pass, as cron or a person runs it.
+import { NO_GRACE } from '../core/grace.js';
 import { backendsForPolicy } from '../runtime/backends-for-policy.js';
 import { runSweep } from '../sweep/run-sweep.js';
 import type { CommonOptions } from './context.js';
@@ -9,7 +10,6 @@ import { exitCodeFor } from './exit-for-report.js';
 import { createProgress } from './progress.js';
 import type { OutputFormat } from './render-report.js';
 import { renderReport } from './render-report.js';
-import { NO_GRACE } from '../core/grace.js';
 import { readGraceState, writeGraceState } from './state-file.js';
 
 export interface SweepOptions extends CommonOptions {

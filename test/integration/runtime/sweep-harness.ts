@@ -2,8 +2,8 @@
 // plan with the pure planner, re-check, execute. Each test matches on a label key of its own, so everything
 // else on the engine (other test files run side by side) is foreign to it; its resources carry that
 // key and the kind label of the ownership contract (test/support/owner-labels.ts ownerLabels).
-import { NO_GRACE } from '../../../src/core/grace.js';
 import type Docker from 'dockerode';
+import { NO_GRACE } from '../../../src/core/grace.js';
 import type { LiveOwners, RuntimeSnapshot } from '../../../src/core/model.js';
 import type { ItemOutcome } from '../../../src/core/outcome.js';
 import type { Plan } from '../../../src/core/planner.js';

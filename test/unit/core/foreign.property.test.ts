@@ -15,10 +15,10 @@
 // policy's scope that carries the full labels is, unless a rival that reads it differently claims it
 // too (worked out here from the owners, not by src/core/owner-scope.ts) or a live owner the policy
 // sees has the same key.
-import { NO_GRACE } from '../../../src/core/grace.js';
 import fc from 'fast-check';
 import { parsePolicy } from '../../../src/api/parse-policy.js';
 import { confirmOrphans } from '../../../src/core/confirm.js';
+import { NO_GRACE } from '../../../src/core/grace.js';
 import type { RuntimeResource } from '../../../src/core/model.js';
 import { resourceKey } from '../../../src/core/model.js';
 import { rivalsAmong } from '../../../src/core/owner-scope.js';

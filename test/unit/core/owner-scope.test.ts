@@ -1,8 +1,8 @@
 // Scope (docs/design.md §1, issue 13): a claim is judged only when the resource places its owner
 // inside the policy's scope, and no rival policy claims it while reading its owner differently.
-import { NO_GRACE } from '../../../src/core/grace.js';
 import type { Claim } from '../../../src/core/attribution.js';
 import { claimOf } from '../../../src/core/attribution.js';
+import { NO_GRACE } from '../../../src/core/grace.js';
 import type { Labels } from '../../../src/core/model.js';
 import { groupKindOf, outOfScopeReason, ownerContractLabels, rivalsAmong } from '../../../src/core/owner-scope.js';
 import type { MatchRule, OwnerKeyRule, OwnerKind, Rival } from '../../../src/core/policy.js';

@@ -1,5 +1,5 @@
-import { NO_GRACE } from '../../../src/core/grace.js';
 import fc from 'fast-check';
+import { NO_GRACE } from '../../../src/core/grace.js';
 import { resourceKey } from '../../../src/core/model.js';
 import type { ItemOutcome } from '../../../src/core/outcome.js';
 import type { Plan } from '../../../src/core/planner.js';
